@@ -1,0 +1,30 @@
+"""kerasdnn: the classic techniques for training deep networks, as Keras 3 recipes.
+
+Builders return plain `keras.Model`s; `train` records a run under one folder.
+
+Example:
+
+>>> import kerasdnn
+>>> (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("mnist")
+>>> model = kerasdnn.mlp((28, 28, 1), units=(512, 256, 128), dropout=0.2)
+>>> result = kerasdnn.train(model, x_train, y_train, epochs=15,
+...                         test_data=(x_test, y_test), output_dir="runs/mnist")
+"""
+
+__version__ = "0.1.0"
+
+from kerasdnn import activations, initializers, optimizers, regularizers
+from kerasdnn.activations import Maxout, activation_layer, step
+from kerasdnn.blocks import apply_layers, conv_block, dense_block, default_initializer
+from kerasdnn.data import (
+    DatasetNotFoundError,
+    Normalization,
+    fit_normalization,
+    load_arrays,
+    load_dataset,
+    make_dataset,
+)
+from kerasdnn.initializers import LSUV, BigRandomNormal, SmallRandomNormal, lsuv_initialize
+from kerasdnn.models import cnn, lstm, mlp
+from kerasdnn.plotting import plot_history
+from kerasdnn.training import train, write_json

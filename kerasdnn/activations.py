@@ -1,0 +1,159 @@
+"""Activation functions and layers the decks teach: step to Maxout.
+
+Builders take an `activation` by name. Names that are plain functions in Keras
+(`"sigmoid"`, `"tanh"`, `"relu"`, `"elu"`, ...) become `keras.layers.Activation`
+layers; the ones with their own parameters or conventions become layers:
+`"leaky_relu"` (slope 0.01 as in the decks, where Keras defaults to 0.2),
+`"prelu"` (a learned slope per unit), `"maxout"` (max over 2 pieces) and
+`"step"` (the perceptron's threshold unit).
+"""
+
+import keras
+from keras import ops
+
+from kerasdnn import validation
+
+_PACKAGE = "kerasdnn"
+
+# Slope of the negative part used by the decks (Maas et al. 2013); Keras's
+# own LeakyReLU defaults to 0.2.
+LEAKY_RELU_SLOPE = 0.01
+
+# Activations whose units are rectifiers: their kernels default to He
+# initialization (He et al. 2015); every other activation gets Glorot.
+RELU_FAMILY = ("relu", "leaky_relu", "prelu", "elu", "relu6", "selu", "gelu", "silu")
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+def step(x):
+    """Heaviside step: 1 where `x > 0`, else 0, as in Rosenblatt's perceptron.
+
+    Its derivative is zero almost everywhere, so gradient descent cannot train
+    the layers below it: the reason the decks move on to sigmoid.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor of zeros and ones with the dtype of `x`.
+    """
+    return ops.cast(ops.greater(x, 0), x.dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Maxout(keras.layers.Layer):
+    """Maximum over groups of `pieces` consecutive features of the last axis.
+
+    A Dense (or Conv) layer with `units * pieces` outputs followed by
+    `Maxout(pieces)` gives `units` maxout units; `dense_block(...,
+    activation="maxout")` sizes the Dense layer that way by itself.
+
+    Example:
+
+    >>> keras.layers.Dense(64 * 2)(x)  # then
+    >>> kerasdnn.Maxout(pieces=2)      # -> 64 features
+
+    Args:
+        pieces: Number of linear pieces each unit takes the maximum of.
+            Defaults to `2`.
+        **kwargs: Base layer arguments such as `name`.
+
+    Reference:
+        Goodfellow et al., "Maxout Networks", ICML 2013.
+        https://arxiv.org/abs/1302.4389
+    """
+
+    def __init__(self, pieces=2, **kwargs):
+        super().__init__(**kwargs)
+        validation.check_number("Maxout", "pieces", pieces, low=1, integer=True)
+        self.pieces = pieces
+
+    def _units(self, input_shape):
+        features = input_shape[-1]
+        if features is None or features % self.pieces:
+            raise ValueError(
+                f"Maxout(): the last axis must be a multiple of pieces={self.pieces}; "
+                f"received input shape {tuple(input_shape)}"
+            )
+        return features // self.pieces
+
+    def build(self, input_shape):
+        self._units(input_shape)
+
+    def call(self, inputs):
+        units = self._units(inputs.shape)
+        grouped = ops.reshape(inputs, (-1, *inputs.shape[1:-1], units, self.pieces))
+        return ops.max(grouped, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self._units(input_shape))
+
+    def get_config(self):
+        return {**super().get_config(), "pieces": self.pieces}
+
+
+def _layer_activations():
+    return {
+        "leaky_relu": lambda: keras.layers.LeakyReLU(negative_slope=LEAKY_RELU_SLOPE),
+        "prelu": keras.layers.PReLU,
+        "maxout": Maxout,
+        "step": lambda: keras.layers.Activation(step),
+    }
+
+
+def names():
+    """Returns every activation name the builders accept."""
+    return sorted(set(validation.keras_names(keras.activations)) | set(_layer_activations()))
+
+
+def activation_layer(activation, *, function="activation_layer"):
+    """Returns a fresh layer applying `activation`, or `None` for the identity.
+
+    Example:
+
+    >>> kerasdnn.activation_layer("leaky_relu")   # LeakyReLU(negative_slope=0.01)
+    >>> kerasdnn.activation_layer(kerasdnn.Maxout(pieces=3))  # a new copy
+
+    Args:
+        activation: A name from `names()`, a callable such as
+            `keras.activations.tanh`, a `keras.layers.Layer` to copy (each call
+            returns a new layer with the same config, so blocks never share
+            PReLU slopes), or `None`/`"linear"` for no activation.
+        function: Name of the calling public function, for error messages.
+            Defaults to `"activation_layer"`.
+
+    Returns:
+        A new `keras.layers.Layer`, or `None` for the identity.
+
+    Raises:
+        ValueError: If a name is unknown; the message lists close matches.
+        TypeError: If `activation` is neither a string, a callable nor a layer.
+    """
+    if activation is None or activation == "linear":
+        return None
+    if isinstance(activation, keras.layers.Layer):
+        return activation.__class__.from_config(
+            {**activation.get_config(), "name": None}
+        )
+    if isinstance(activation, str):
+        layer_activations = _layer_activations()
+        if activation in layer_activations:
+            return layer_activations[activation]()
+        if activation not in names():
+            raise validation.unknown_name_error(function, "activation", activation, names())
+        return keras.layers.Activation(activation)
+    if callable(activation):
+        return keras.layers.Activation(activation)
+    validation.check_type(
+        function, "activation", activation, (str, keras.layers.Layer),
+        "a name, a callable or a keras.layers.Layer",
+    )
+
+
+def is_relu_family(activation):
+    """Whether `activation` is a rectifier, so He initialization suits it."""
+    if isinstance(activation, keras.layers.Layer):
+        return isinstance(
+            activation, (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.PReLU, keras.layers.ELU)
+        )
+    return activation in RELU_FAMILY

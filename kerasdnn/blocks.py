@@ -1,0 +1,250 @@
+"""Blocks of layers: Dense → BatchNorm → activation → Dropout, and Conv2D blocks.
+
+A block is a list of new layers. Splice it into a `keras.Sequential`
+(`keras.Sequential([keras.Input((784,)), *dense_block(256)])`) or apply it to
+a functional tensor with `apply_layers(x, dense_block(256))`; either way the
+model stays flat, so every layer shows in `summary()` and can be probed.
+"""
+
+import keras
+
+from kerasdnn import activations, initializers, regularizers, validation
+
+# Where batch normalization and dropout sit relative to the activation.
+# Ioffe & Szegedy (2015) normalize the pre-activation (the default); the
+# Hanbat deck's Keras examples and many tutorials normalize after it.
+ORDERS = (
+    "dense_bn_activation_dropout",
+    "dense_activation_bn_dropout",
+    "dense_activation_dropout_bn",
+)
+
+
+def default_initializer(activation):
+    """Returns `"he_normal"` for rectifiers, `"glorot_uniform"` otherwise.
+
+    He initialization keeps the variance of ReLU activations constant from
+    layer to layer; Glorot does the same for symmetric units like tanh.
+
+    Args:
+        activation: An activation name or layer, as the builders take it.
+
+    Returns:
+        The name of the initializer.
+
+    Reference:
+        He et al., "Delving Deep into Rectifiers", ICCV 2015;
+        Glorot & Bengio, "Understanding the difficulty of training deep
+        feedforward neural networks", AISTATS 2010.
+    """
+    return "he_normal" if activations.is_relu_family(activation) else "glorot_uniform"
+
+
+def _maxout_pieces(activation):
+    """How many linear pieces the layer before `activation` must provide per unit."""
+    if activation == "maxout":
+        return 2
+    if isinstance(activation, activations.Maxout):
+        return activation.pieces
+    return 1
+
+
+def dense_block(
+    units,
+    activation="relu",
+    *,
+    kernel_initializer=None,
+    kernel_regularizer=None,
+    activity_regularizer=None,
+    batch_norm=True,
+    dropout=0.0,
+    use_bias=None,
+    order="dense_bn_activation_dropout",
+    name=None,
+):
+    """Returns the layers of one fully connected block, in the order asked for.
+
+    The default is `Dense(use_bias=False) → BatchNormalization → activation →
+    Dropout`: batch norm's shift makes the Dense bias redundant, and
+    normalizing the pre-activation is the placement of Ioffe & Szegedy.
+    With `batch_norm=False` the block is the decks' `Dense → activation →
+    Dropout`; with `order="dense_activation_bn_dropout"` it is their
+    `Dense → activation → BN`. Batch norm and dropout layers appear only
+    when enabled, so every order reduces to `Dense → activation` without them.
+
+    Example:
+
+    >>> model = keras.Sequential([
+    ...     keras.Input((784,)),
+    ...     *kerasdnn.dense_block(256, dropout=0.2),
+    ...     keras.layers.Dense(10, activation="softmax"),
+    ... ])
+
+    Args:
+        units: Positive integer, the number of units of the block.
+        activation: A name from `kerasdnn.activations.names()` (`"relu"`,
+            `"leaky_relu"`, `"prelu"`, `"elu"`, `"maxout"`, `"step"`, ...),
+            a callable, a layer to copy, or `None` for a linear block. With
+            maxout the Dense layer gets `units × pieces` units. Defaults to
+            `"relu"`.
+        kernel_initializer: Anything `keras.initializers.get` accepts, plus
+            `"small_random_normal"`, `"big_random_normal"` and `"lsuv"`.
+            Defaults to `None`: He normal for the ReLU family, Glorot uniform
+            otherwise.
+        kernel_regularizer: A Keras regularizer or identifier, an L2 strength,
+            or a pair `(l1, l2)` such as the deck's `(0.01, 0.01)`.
+            Defaults to `None`.
+        activity_regularizer: Same forms, applied to the Dense output.
+            Defaults to `None`.
+        batch_norm: Whether to add `BatchNormalization`. Defaults to `True`.
+        dropout: Dropout rate in `[0, 1)`; `0` adds no layer. Defaults to `0.0`.
+        use_bias: Whether the Dense layer has a bias. Defaults to `None`:
+            off exactly when batch norm directly follows the Dense layer.
+        order: One of `"dense_bn_activation_dropout"`,
+            `"dense_activation_bn_dropout"`, `"dense_activation_dropout_bn"`.
+            Defaults to `"dense_bn_activation_dropout"`.
+        name: Prefix for the layer names (`{name}_dense`, `{name}_bn`, ...).
+            Defaults to `None`: Keras's automatic names.
+
+    Returns:
+        A list of new `keras.layers.Layer`s, first the Dense layer.
+
+    Raises:
+        ValueError: If a value is out of range or a name is unknown.
+        TypeError: If an argument has the wrong type.
+
+    Reference:
+        Ioffe & Szegedy, "Batch Normalization", ICML 2015.
+        https://arxiv.org/abs/1502.03167
+        Srivastava et al., "Dropout", JMLR 2014.
+    """
+    function = "dense_block"
+    validation.check_number(function, "units", units, low=1, integer=True)
+    validation.check_choice(function, "order", order, ORDERS)
+    dense_then_bn = batch_norm and order.startswith("dense_bn")
+    if use_bias is None:
+        use_bias = not dense_then_bn
+    dense = keras.layers.Dense(
+        units * _maxout_pieces(activation),
+        use_bias=use_bias,
+        kernel_initializer=_initializer(kernel_initializer, activation, function),
+        kernel_regularizer=regularizers.get(kernel_regularizer, function=function),
+        activity_regularizer=regularizers.get(
+            activity_regularizer, function=function, name="activity_regularizer"
+        ),
+        name=_name(name, "dense"),
+    )
+    return [dense, *_after_linear(function, activation, batch_norm, dropout, order, name)]
+
+
+def conv_block(
+    filters,
+    kernel_size=3,
+    activation="relu",
+    *,
+    convs=2,
+    padding="same",
+    kernel_initializer=None,
+    kernel_regularizer=None,
+    batch_norm=True,
+    pool_size=2,
+    dropout=0.0,
+    name=None,
+):
+    """Returns the layers of one convolutional block: convs → BN → max pooling.
+
+    As in the Hanbat deck's CNN example (`Conv2D, Conv2D → BatchNormalization
+    → MaxPooling2D`): each convolution is followed by its activation, batch
+    norm normalizes the block's output once before it is pooled, then
+    optional dropout.
+
+    Example:
+
+    >>> x = kerasdnn.apply_layers(x, kerasdnn.conv_block(32, convs=2))
+
+    Args:
+        filters: Positive integer, the number of filters of each convolution.
+        kernel_size: Integer or pair, the convolution window. Defaults to `3`.
+        activation: As in `dense_block`. Defaults to `"relu"`.
+        convs: Number of `Conv2D` layers. Defaults to `2`.
+        padding: `"same"` or `"valid"`. Defaults to `"same"`.
+        kernel_initializer: As in `dense_block`. Defaults to `None`.
+        kernel_regularizer: As in `dense_block`. Defaults to `None`.
+        batch_norm: Whether to add `BatchNormalization` before pooling.
+            Defaults to `True`.
+        pool_size: Max-pooling window, or `None` for no pooling.
+            Defaults to `2`.
+        dropout: Dropout rate in `[0, 1)`. Defaults to `0.0`.
+        name: Prefix for the layer names. Defaults to `None`.
+
+    Returns:
+        A list of new `keras.layers.Layer`s.
+
+    Raises:
+        ValueError: If a value is out of range or a name is unknown.
+        TypeError: If an argument has the wrong type.
+    """
+    function = "conv_block"
+    validation.check_number(function, "filters", filters, low=1, integer=True)
+    validation.check_number(function, "convs", convs, low=1, integer=True)
+    validation.check_choice(function, "padding", padding, ("same", "valid"))
+    validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
+    initializer = _initializer(kernel_initializer, activation, function)
+    regularizer = regularizers.get(kernel_regularizer, function=function)
+    layers = []
+    for index in range(convs):
+        layers.append(
+            keras.layers.Conv2D(
+                filters * _maxout_pieces(activation),
+                kernel_size,
+                padding=padding,
+                kernel_initializer=initializer,
+                kernel_regularizer=regularizer,
+                name=_name(name, f"conv{index + 1}"),
+            )
+        )
+        layers += _after_linear(function, activation, False, 0.0, ORDERS[0], _name(name, f"conv{index + 1}"))
+    if batch_norm:
+        layers.append(keras.layers.BatchNormalization(name=_name(name, "bn")))
+    if pool_size is not None:
+        layers.append(keras.layers.MaxPooling2D(pool_size, name=_name(name, "pool")))
+    if dropout:
+        layers.append(keras.layers.Dropout(dropout, name=_name(name, "dropout")))
+    return layers
+
+
+def apply_layers(x, layers):
+    """Calls `layers` one after the other on the functional tensor `x`.
+
+    Args:
+        x: A symbolic tensor (`keras.Input` or a layer's output).
+        layers: A list of layers, such as a `dense_block`.
+
+    Returns:
+        The output tensor of the last layer.
+    """
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+def _after_linear(function, activation, batch_norm, dropout, order, name):
+    """The BN, activation and dropout layers that follow a Dense/Conv layer."""
+    validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
+    validation.check_type(function, "batch_norm", batch_norm, bool, "True or False")
+    candidates = {
+        "bn": keras.layers.BatchNormalization(name=_name(name, "bn")) if batch_norm else None,
+        "activation": activations.activation_layer(activation, function=function),
+        "dropout": keras.layers.Dropout(dropout, name=_name(name, "dropout")) if dropout else None,
+    }
+    return [candidates[part] for part in order.split("_")[1:] if candidates[part] is not None]
+
+
+def _initializer(kernel_initializer, activation, function):
+    if kernel_initializer is None:
+        kernel_initializer = default_initializer(activation)
+    return initializers.get(kernel_initializer, function=function)
+
+
+def _name(prefix, suffix):
+    return f"{prefix}_{suffix}" if prefix else None

@@ -1,0 +1,262 @@
+"""Datasets through tensorflow-datasets, normalized with training statistics.
+
+`load_arrays` returns NumPy arrays in the shape of `keras.datasets`
+(`(x_train, y_train), (x_test, y_test)`); `make_dataset` and `load_dataset`
+wrap them in a shuffled, batched, prefetched `tf.data.Dataset`.
+
+Where the data comes from: tfds's own data directory, downloading on first
+use. Without network, point `data_dir=` (recipes: `--data-dir`) or the
+`TFDS_DATA_DIR` environment variable at a folder holding a prepared copy.
+"""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from kerasdnn import validation
+
+# The image datasets the builders and recipes know, with their sample shape.
+DATASETS = {
+    "mnist": {"input_shape": (28, 28, 1), "classes": 10},
+    "fashion_mnist": {"input_shape": (28, 28, 1), "classes": 10},
+    "cifar10": {"input_shape": (32, 32, 3), "classes": 10},
+}
+
+NORMALIZATIONS = ("none", "scale", "min_max", "standardize")
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """Raised when no prepared copy of a dataset is found and none can be downloaded."""
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """How inputs were normalized: `x_normalized = (x - shift) / scale`.
+
+    Keep it beside a trained model: new inputs (a digit photographed by a
+    user) must go through the same transformation.
+
+    Attributes:
+        method: One of `"none"`, `"scale"`, `"min_max"`, `"standardize"`.
+        shift: Subtracted first; a float, or an array per feature.
+        scale: Divided by next; a float, or an array per feature.
+    """
+
+    method: str
+    shift: object
+    scale: object
+
+    def __call__(self, x):
+        """Returns `x` normalized, as float32."""
+        return ((np.asarray(x, dtype=np.float32) - self.shift) / self.scale).astype(np.float32)
+
+    def to_json(self):
+        """Returns a JSON-ready dict (arrays as lists)."""
+        return {
+            "method": self.method,
+            "shift": np.asarray(self.shift).tolist(),
+            "scale": np.asarray(self.scale).tolist(),
+        }
+
+
+def fit_normalization(x, method="standardize", *, axis=None):
+    """Computes normalization statistics on training data.
+
+    Statistics come from the training split only: computing them on test
+    data leaks information about it into training.
+
+    Example:
+
+    >>> normalization = kerasdnn.fit_normalization(x_train, "min_max", axis=0)
+    >>> x_train, x_test = normalization(x_train), normalization(x_test)
+
+    Args:
+        x: Training inputs, a NumPy array.
+        method: `"none"` (unchanged), `"scale"` (divide by 255, pixels to
+            `[0, 1]`), `"min_max"` (`(x - min) / (max - min)`) or
+            `"standardize"` (`(x - mean) / std`). Defaults to `"standardize"`.
+        axis: `None` for one statistic over all values (images), or `0` for
+            one per feature (tabular data such as the decks' x1/x2 table).
+            Defaults to `None`.
+
+    Returns:
+        A `Normalization`, callable on arrays.
+
+    Raises:
+        ValueError: If `method` or `axis` is not one of the allowed values.
+    """
+    function = "fit_normalization"
+    validation.check_choice(function, "method", method, NORMALIZATIONS)
+    if axis not in (None, 0):
+        raise ValueError(f"{function}(): axis must be None or 0; received axis={axis!r}")
+    if method == "none":
+        return Normalization(method, 0.0, 1.0)
+    if method == "scale":
+        return Normalization(method, 0.0, 255.0)
+    x = np.asarray(x, dtype=np.float64)
+    if method == "min_max":
+        shift, spread = x.min(axis=axis), x.max(axis=axis) - x.min(axis=axis)
+    else:
+        shift, spread = x.mean(axis=axis), x.std(axis=axis)
+    # A constant feature (an always-black border pixel) has no spread; leaving
+    # it unscaled maps it to 0 instead of dividing by zero.
+    spread = np.where(spread > 0, spread, 1.0)
+    if axis is None:
+        return Normalization(method, float(shift), float(spread))
+    return Normalization(method, shift.astype(np.float32), spread.astype(np.float32))
+
+
+def load_arrays(
+    name,
+    *,
+    normalization="scale",
+    data_dir=None,
+    train_samples=None,
+    test_samples=None,
+    download=True,
+    return_normalization=False,
+):
+    """Loads a dataset through tensorflow-datasets as normalized NumPy arrays.
+
+    Example:
+
+    >>> (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("mnist")
+    >>> x_train.shape, x_train.dtype
+    ((60000, 28, 28, 1), dtype('float32'))
+
+    Args:
+        name: `"mnist"`, `"fashion_mnist"` or `"cifar10"`.
+        normalization: A method of `fit_normalization`, fitted on the
+            (possibly truncated) training split and applied to both splits.
+            Defaults to `"scale"`.
+        data_dir: Folder holding prepared tfds datasets. Defaults to `None`:
+            the `TFDS_DATA_DIR` environment variable if set, else tfds's
+            default folder (`~/tensorflow_datasets`).
+        train_samples: Load only the first this many training samples.
+            Defaults to `None` (all).
+        test_samples: Load only the first this many test samples.
+            Defaults to `None` (all).
+        download: Whether to download and prepare the dataset when no copy
+            is found. Defaults to `True`.
+        return_normalization: Whether to return the fitted `Normalization`
+            as a third element, to apply it to new inputs later.
+            Defaults to `False`.
+
+    Returns:
+        `((x_train, y_train), (x_test, y_test))`, plus the `Normalization`
+        when `return_normalization` is set. Images are float32 of shape
+        `(samples, height, width, channels)`, labels int64.
+
+    Raises:
+        ValueError: If `name` or `normalization` is unknown, or a sample count
+            is below 1.
+        DatasetNotFoundError: If no prepared copy is found and downloading is
+            off or fails; the message names the folder searched.
+    """
+    function = "load_arrays"
+    validation.check_choice(function, "name", name, tuple(DATASETS))
+    validation.check_choice(function, "normalization", normalization, NORMALIZATIONS)
+    for argument, value in (("train_samples", train_samples), ("test_samples", test_samples)):
+        if value is not None:
+            validation.check_number(function, argument, value, low=1, integer=True)
+    builder = _prepared_builder(function, name, data_dir, download)
+    x_train, y_train = _read_split(builder, "train", train_samples)
+    x_test, y_test = _read_split(builder, "test", test_samples)
+    fitted = fit_normalization(x_train, normalization)
+    arrays = (fitted(x_train), y_train), (fitted(x_test), y_test)
+    return (*arrays, fitted) if return_normalization else arrays
+
+
+def make_dataset(x, y, *, batch_size=128, shuffle=True, seed=None):
+    """Wraps arrays in a batched, prefetched `tf.data.Dataset`.
+
+    The arrays are already in memory, so the pipeline has nothing to
+    `cache()`; it shuffles over the whole set each epoch, batches, and
+    prefetches so the next batch is ready while the model trains.
+
+    Args:
+        x: Inputs, a NumPy array.
+        y: Targets, a NumPy array with as many samples as `x`.
+        batch_size: Samples per batch. Defaults to `128`.
+        shuffle: Whether to reshuffle every epoch. Defaults to `True`.
+        seed: Seed of the shuffle. Defaults to `None`.
+
+    Returns:
+        A `tf.data.Dataset` of `(x, y)` batches.
+
+    Raises:
+        ValueError: If `batch_size` is below 1 or `x` and `y` differ in length.
+    """
+    import tensorflow as tf
+
+    function = "make_dataset"
+    validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
+    if len(x) != len(y):
+        raise ValueError(
+            f"{function}(): x and y must hold the same number of samples; "
+            f"received {len(x)} and {len(y)}"
+        )
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def load_dataset(name, *, batch_size=128, seed=None, **load_arguments):
+    """Loads a dataset as `tf.data` pipelines: shuffled training and ordered test.
+
+    Example:
+
+    >>> train, test = kerasdnn.load_dataset("fashion_mnist", batch_size=256)
+    >>> model.fit(train, validation_data=test, epochs=5)
+
+    Args:
+        name: As in `load_arrays`.
+        batch_size: Samples per batch. Defaults to `128`.
+        seed: Seed of the training shuffle. Defaults to `None`.
+        **load_arguments: Passed to `load_arrays` (`normalization`,
+            `data_dir`, `train_samples`, `test_samples`, `download`).
+
+    Returns:
+        `(train_dataset, test_dataset)`.
+
+    Raises:
+        ValueError, DatasetNotFoundError: As `load_arrays`.
+    """
+    (x_train, y_train), (x_test, y_test) = load_arrays(name, **load_arguments)
+    return (
+        make_dataset(x_train, y_train, batch_size=batch_size, seed=seed),
+        make_dataset(x_test, y_test, batch_size=batch_size, shuffle=False),
+    )
+
+
+def _prepared_builder(function, name, data_dir, download):
+    """Returns a tfds builder whose data is on disk, downloading it if allowed."""
+    import tensorflow_datasets as tfds
+
+    data_dir = data_dir or os.environ.get("TFDS_DATA_DIR") or None
+    builder = tfds.builder(name, data_dir=data_dir)
+    if builder.is_prepared():
+        return builder
+    reason = "downloading is off (download=False)"
+    if download:
+        try:
+            builder.download_and_prepare()
+            return builder
+        except Exception as error:  # tfds raises many kinds on a failed download
+            reason = f"downloading it failed ({type(error).__name__}: {error})"
+    raise DatasetNotFoundError(
+        f"{function}(): no prepared copy of {name!r} in {builder.data_dir} and "
+        f"{reason}. Point data_dir= (--data-dir in the recipes) or the "
+        f"TFDS_DATA_DIR environment variable at a folder that holds a "
+        f"prepared tfds copy ({name}/{builder.version}/ inside it)."
+    )
+
+
+def _read_split(builder, split, samples):
+    import tensorflow_datasets as tfds
+
+    split = f"{split}[:{samples}]" if samples else split
+    images, labels = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, as_supervised=True))
+    return images, labels.astype(np.int64)

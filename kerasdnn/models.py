@@ -1,0 +1,261 @@
+"""Whole models built from blocks: MLP, CNN and LSTM.
+
+Each builder returns a new, uncompiled functional `keras.Model`. Because a
+functional model is itself a layer, it can be called on a tensor inside a
+user's own functional model.
+"""
+
+import keras
+
+from kerasdnn import blocks, initializers, regularizers, validation
+
+
+def mlp(
+    input_shape,
+    units=(512, 256, 128),
+    classes=10,
+    *,
+    activation="relu",
+    kernel_initializer=None,
+    kernel_regularizer=None,
+    activity_regularizer=None,
+    batch_norm=True,
+    dropout=0.0,
+    order="dense_bn_activation_dropout",
+    classifier_activation="softmax",
+    name="mlp",
+):
+    """Builds a multilayer perceptron: `dense_block`s then a Dense classifier.
+
+    Inputs of more than one axis (images) are flattened first. The defaults
+    are the headline MNIST network, 784-512-256-128-10 with batch norm.
+
+    Example:
+
+    >>> model = kerasdnn.mlp((28, 28, 1), units=(256, 256), dropout=0.2)
+    >>> model.count_params()
+
+    Args:
+        input_shape: Shape of one sample, such as `(784,)` or `(28, 28, 1)`.
+        units: Units of each hidden block; `()` gives a linear/softmax
+            regression model. Defaults to `(512, 256, 128)`.
+        classes: Units of the output layer. Defaults to `10`.
+        activation: Hidden activation, as in `dense_block`. Defaults to
+            `"relu"`.
+        kernel_initializer: Initializer of every Dense kernel, as in
+            `dense_block`. Defaults to `None`: He for the ReLU family and
+            Glorot otherwise in hidden blocks, Glorot uniform in the output.
+        kernel_regularizer: Penalty on every Dense kernel (the output layer's
+            too, as weight decay does), as in `dense_block`. Defaults to `None`.
+        activity_regularizer: Penalty on each hidden Dense output.
+            Defaults to `None`.
+        batch_norm: Whether hidden blocks use batch norm. Defaults to `True`.
+        dropout: Dropout rate after each hidden block. Defaults to `0.0`.
+        order: Layer order inside each block, as in `dense_block`.
+            Defaults to `"dense_bn_activation_dropout"`.
+        classifier_activation: Activation of the output layer: `"softmax"`,
+            `"sigmoid"`, or `None` for logits/regression. Defaults to
+            `"softmax"`.
+        name: Model name. Defaults to `"mlp"`.
+
+    Returns:
+        An uncompiled `keras.Model`.
+
+    Raises:
+        ValueError: If a value is out of range or a name is unknown.
+        TypeError: If an argument has the wrong type.
+    """
+    function = "mlp"
+    inputs = _input(function, input_shape)
+    x = keras.layers.Flatten(name="flatten")(inputs) if len(inputs.shape) > 2 else inputs
+    for index, size in enumerate(validation.check_sizes(function, "units", units)):
+        x = blocks.apply_layers(
+            x,
+            blocks.dense_block(
+                size,
+                activation,
+                kernel_initializer=kernel_initializer,
+                kernel_regularizer=kernel_regularizer,
+                activity_regularizer=activity_regularizer,
+                batch_norm=batch_norm,
+                dropout=dropout,
+                order=order,
+                name=f"block{index + 1}",
+            ),
+        )
+    outputs = _classifier(function, x, classes, classifier_activation, kernel_initializer, kernel_regularizer)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def cnn(
+    input_shape,
+    filters=(32, 64),
+    classes=10,
+    *,
+    kernel_size=3,
+    convs=2,
+    padding="same",
+    activation="relu",
+    kernel_initializer=None,
+    kernel_regularizer=None,
+    batch_norm=True,
+    pool_size=2,
+    dropout=0.0,
+    units=(128,),
+    classifier_activation="softmax",
+    name="cnn",
+):
+    """Builds a convolutional network: `conv_block`s, then Dense blocks, then a classifier.
+
+    Each convolutional block is `convs` × (Conv2D → activation) → batch norm →
+    max pooling, the Hanbat deck's placement of batch norm in a CNN.
+
+    Example:
+
+    >>> model = kerasdnn.cnn((28, 28, 1), filters=(32, 64))
+    >>> # deck 002's CIFAR-10 net, 164,682 parameters:
+    >>> model = kerasdnn.cnn((32, 32, 3), filters=(64,), kernel_size=2,
+    ...                      convs=1, batch_norm=False, units=())
+
+    Args:
+        input_shape: Shape of one image, channels last, such as `(28, 28, 1)`.
+        filters: Filters of each convolutional block. Defaults to `(32, 64)`.
+        classes: Units of the output layer. Defaults to `10`.
+        kernel_size: Convolution window. Defaults to `3`.
+        convs: Convolutions per block. Defaults to `2`.
+        padding: `"same"` or `"valid"`. Defaults to `"same"`.
+        activation: As in `dense_block`. Defaults to `"relu"`.
+        kernel_initializer: As in `mlp`. Defaults to `None`.
+        kernel_regularizer: As in `mlp`. Defaults to `None`.
+        batch_norm: Whether blocks use batch norm. Defaults to `True`.
+        pool_size: Max-pooling window of each block, or `None`. Defaults to `2`.
+        dropout: Dropout rate after each block. Defaults to `0.0`.
+        units: Units of the Dense blocks after flattening. Defaults to `(128,)`.
+        classifier_activation: As in `mlp`. Defaults to `"softmax"`.
+        name: Model name. Defaults to `"cnn"`.
+
+    Returns:
+        An uncompiled `keras.Model`.
+
+    Raises:
+        ValueError: If a value is out of range or a name is unknown.
+        TypeError: If an argument has the wrong type.
+    """
+    function = "cnn"
+    inputs = _input(function, input_shape)
+    if len(inputs.shape) != 4:
+        raise ValueError(
+            f"{function}(): input_shape must be (height, width, channels); "
+            f"received input_shape={input_shape!r}"
+        )
+    x = inputs
+    for index, size in enumerate(validation.check_sizes(function, "filters", filters)):
+        x = blocks.apply_layers(
+            x,
+            blocks.conv_block(
+                size,
+                kernel_size,
+                activation,
+                convs=convs,
+                padding=padding,
+                kernel_initializer=kernel_initializer,
+                kernel_regularizer=kernel_regularizer,
+                batch_norm=batch_norm,
+                pool_size=pool_size,
+                dropout=dropout,
+                name=f"conv_block{index + 1}",
+            ),
+        )
+    x = keras.layers.Flatten(name="flatten")(x)
+    for index, size in enumerate(validation.check_sizes(function, "units", units)):
+        x = blocks.apply_layers(
+            x,
+            blocks.dense_block(
+                size,
+                activation,
+                kernel_initializer=kernel_initializer,
+                kernel_regularizer=kernel_regularizer,
+                batch_norm=batch_norm,
+                dropout=dropout,
+                name=f"dense_block{index + 1}",
+            ),
+        )
+    outputs = _classifier(function, x, classes, classifier_activation, kernel_initializer, kernel_regularizer)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def lstm(
+    input_shape,
+    units=32,
+    classes=1,
+    *,
+    batch_norm=True,
+    dropout=0.0,
+    classifier_activation=None,
+    name="lstm",
+):
+    """Builds a recurrent network: LSTM layers → batch norm → Dense.
+
+    The Hanbat deck's example is `LSTM(32) → BatchNormalization → Dense(1)`,
+    the defaults here.
+
+    Example:
+
+    >>> model = kerasdnn.lstm((20, 1))                      # deck's regression net
+    >>> model = kerasdnn.lstm((28, 28), units=(64, 64), classes=10,
+    ...                       classifier_activation="softmax")
+
+    Args:
+        input_shape: Shape of one sequence: `(timesteps, features)`.
+        units: Units of the LSTM layer, or a tuple for stacked layers (all but
+            the last return sequences). Defaults to `32`.
+        classes: Units of the output layer (1 for regression). Defaults to `1`.
+        batch_norm: Whether to normalize the last LSTM output. Defaults to `True`.
+        dropout: Dropout rate before the output layer. Defaults to `0.0`.
+        classifier_activation: Activation of the output layer. Defaults to
+            `None` (regression).
+        name: Model name. Defaults to `"lstm"`.
+
+    Returns:
+        An uncompiled `keras.Model`.
+
+    Raises:
+        ValueError: If a value is out of range.
+        TypeError: If an argument has the wrong type.
+    """
+    function = "lstm"
+    inputs = _input(function, input_shape)
+    if len(inputs.shape) != 3:
+        raise ValueError(
+            f"{function}(): input_shape must be (timesteps, features); "
+            f"received input_shape={input_shape!r}"
+        )
+    sizes = (units,) if isinstance(units, int) and not isinstance(units, bool) else units
+    sizes = validation.check_sizes(function, "units", sizes, allow_empty=False)
+    validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
+    x = inputs
+    for index, size in enumerate(sizes):
+        x = keras.layers.LSTM(size, return_sequences=index < len(sizes) - 1, name=f"lstm{index + 1}")(x)
+    if batch_norm:
+        x = keras.layers.BatchNormalization(name="bn")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    outputs = _classifier(function, x, classes, classifier_activation, None, None)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _input(function, input_shape):
+    validation.check_type(function, "input_shape", input_shape, (tuple, list), "a tuple of integers")
+    validation.check_sizes(function, "input_shape", input_shape, allow_empty=False)
+    return keras.Input(shape=tuple(input_shape), name="inputs")
+
+
+def _classifier(function, x, classes, activation, kernel_initializer, kernel_regularizer):
+    validation.check_number(function, "classes", classes, low=1, integer=True)
+    return keras.layers.Dense(
+        classes,
+        activation=activation,
+        kernel_initializer=initializers.get(kernel_initializer or "glorot_uniform", function=function),
+        kernel_regularizer=regularizers.get(kernel_regularizer, function=function),
+        name="predictions",
+    )(x)

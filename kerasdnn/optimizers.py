@@ -1,0 +1,86 @@
+"""Optimizers by the names the decks use, with gradient clipping."""
+
+import keras
+
+from kerasdnn import validation
+
+# The decks treat momentum and Nesterov momentum as optimizers of their own;
+# in Keras they are SGD settings. 0.9 is the usual momentum (Sutskever et al.
+# 2013) and the value the Hanbat deck's examples use.
+_SGD_VARIANTS = {
+    "momentum": {"momentum": 0.9},
+    "nesterov": {"momentum": 0.9, "nesterov": True},
+}
+
+# The names listed in errors: the decks' seven, then the rest Keras knows.
+DECK_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam")
+
+
+def names():
+    """Returns every optimizer name `get` accepts."""
+    keras_optimizers = {
+        name.lower()
+        for name in dir(keras.optimizers)
+        if name[0].isupper() and name not in ("Optimizer", "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap")
+    }
+    return sorted(keras_optimizers | set(DECK_OPTIMIZERS))
+
+
+def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None, function="get"):
+    """Builds an optimizer from a name, with an optional learning rate and clipping.
+
+    Example:
+
+    >>> kerasdnn.optimizers.get("nesterov", learning_rate=0.01, clipnorm=1.0)
+    >>> kerasdnn.optimizers.get("adam", clipvalue=0.5)
+
+    Args:
+        identifier: An optimizer name: `"sgd"`, `"momentum"` (SGD with
+            momentum 0.9), `"nesterov"` (SGD with Nesterov momentum 0.9),
+            `"adagrad"`, `"rmsprop"`, `"adadelta"`, `"adam"`, or any other
+            name `keras.optimizers.get` knows (`"adamw"`, `"nadam"`, ...); a
+            config dict; or a `keras.optimizers.Optimizer`, which is copied
+            when other arguments are given. Defaults to `"adam"`.
+        learning_rate: A positive float or a
+            `keras.optimizers.schedules.LearningRateSchedule`. Defaults to
+            `None`: the optimizer's own Keras default.
+        clipnorm: Clip each gradient to this L2 norm. Defaults to `None`.
+        clipvalue: Clip each gradient element to `[-clipvalue, clipvalue]`.
+            Defaults to `None`.
+        function: Name of the calling public function, for error messages.
+            Defaults to `"get"`.
+
+    Returns:
+        A new `keras.optimizers.Optimizer` (or `identifier` itself when it is
+        an optimizer and nothing is overridden).
+
+    Raises:
+        ValueError: If the name is unknown or a value is out of range.
+        TypeError: If `identifier` is neither a name, a dict nor an optimizer.
+    """
+    overrides = {}
+    if learning_rate is not None:
+        if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+            validation.check_number(function, "learning_rate", learning_rate, low=0, low_inclusive=False)
+        overrides["learning_rate"] = learning_rate
+    for name, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue)):
+        if value is not None:
+            validation.check_number(function, name, value, low=0, low_inclusive=False)
+            overrides[name] = value
+
+    if isinstance(identifier, keras.optimizers.Optimizer):
+        if not overrides:
+            return identifier
+        return identifier.__class__.from_config({**identifier.get_config(), **overrides})
+    if isinstance(identifier, dict):
+        optimizer = keras.optimizers.get(identifier)
+        return get(optimizer, **overrides, function=function) if overrides else optimizer
+    validation.check_type(
+        function, "optimizer", identifier, (str,),
+        "a name, a config dict or a keras.optimizers.Optimizer",
+    )
+    name = identifier.lower()
+    validation.check_choice(function, "optimizer", name, names())
+    if name in _SGD_VARIANTS:
+        return keras.optimizers.SGD(**_SGD_VARIANTS[name], **overrides)
+    return keras.optimizers.get({"class_name": name, "config": overrides})

@@ -1,0 +1,192 @@
+"""Argument checks shared by every public function of kerasdnn.
+
+Each check raises at call time with a message that names the function, the
+argument, what is allowed and the value received, in the form Keras uses:
+
+    dense_block(): dropout must be in [0, 1); received dropout=1.5
+"""
+
+import difflib
+import numbers
+
+
+def _fail(function, message, error=ValueError):
+    raise error(f"{function}(): {message}")
+
+
+def check_number(
+    function,
+    name,
+    value,
+    *,
+    low=None,
+    high=None,
+    low_inclusive=True,
+    high_inclusive=True,
+    integer=False,
+):
+    """Checks that `value` is a real number (or an integer) inside an interval.
+
+    Args:
+        function: Name of the public function doing the check, for the message.
+        name: Name of the argument being checked.
+        value: The value received.
+        low: Lower bound, or `None` for no bound. Defaults to `None`.
+        high: Upper bound, or `None` for no bound. Defaults to `None`.
+        low_inclusive: Whether `low` itself is allowed. Defaults to `True`.
+        high_inclusive: Whether `high` itself is allowed. Defaults to `True`.
+        integer: Whether only integers are allowed. Defaults to `False`.
+
+    Returns:
+        The value, unchanged.
+
+    Raises:
+        TypeError: If `value` is not a number (booleans are not numbers here).
+        ValueError: If `value` is outside the interval or not finite.
+    """
+    kind = numbers.Integral if integer else numbers.Real
+    what = "an integer" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, kind):
+        _fail(function, f"{name} must be {what}; received {name}={value!r}", TypeError)
+    if value != value or value in (float("inf"), float("-inf")):
+        _fail(function, f"{name} must be finite; received {name}={value!r}")
+    too_low = low is not None and (value < low or (value == low and not low_inclusive))
+    too_high = high is not None and (
+        value > high or (value == high and not high_inclusive)
+    )
+    if too_low or too_high:
+        _fail(
+            function,
+            f"{name} must be {_interval(low, high, low_inclusive, high_inclusive)}; "
+            f"received {name}={value!r}",
+        )
+    return value
+
+
+def _interval(low, high, low_inclusive, high_inclusive):
+    if high is None:
+        return f"{'>=' if low_inclusive else '>'} {low}"
+    if low is None:
+        return f"{'<=' if high_inclusive else '<'} {high}"
+    left = "[" if low_inclusive else "("
+    right = "]" if high_inclusive else ")"
+    return f"in {left}{low}, {high}{right}"
+
+
+def check_choice(function, name, value, choices):
+    """Checks that `value` is one of `choices`, suggesting close matches if not.
+
+    Args:
+        function: Name of the public function doing the check, for the message.
+        name: Name of the argument being checked.
+        value: The value received.
+        choices: The allowed values (strings).
+
+    Returns:
+        The value, unchanged.
+
+    Raises:
+        ValueError: If `value` is not among `choices`.
+    """
+    if value in choices:
+        return value
+    raise unknown_name_error(function, name, value, choices)
+
+
+def unknown_name_error(function, name, value, choices):
+    """Builds the `ValueError` for a name that is not one of `choices`.
+
+    The message lists the close matches first (Python's `difflib`), then every
+    allowed name, so a typo such as `"rleu"` points at `"relu"`.
+
+    Args:
+        function: Name of the public function, for the message.
+        name: Name of the argument.
+        value: The value received.
+        choices: The allowed names.
+
+    Returns:
+        A `ValueError` ready to be raised.
+    """
+    choices = sorted(str(choice) for choice in choices)
+    message = f"{name} must be one of {', '.join(choices)}; received {name}={value!r}"
+    close = difflib.get_close_matches(str(value), choices, n=3, cutoff=0.6)
+    if close:
+        message += f" (did you mean {' or '.join(repr(c) for c in close)}?)"
+    return ValueError(f"{function}(): {message}")
+
+
+def check_type(function, name, value, types, description):
+    """Checks that `value` is an instance of `types`.
+
+    Args:
+        function: Name of the public function doing the check, for the message.
+        name: Name of the argument being checked.
+        value: The value received.
+        types: A type or tuple of types accepted by `isinstance`.
+        description: How the allowed types read in the message, such as
+            `"a string or a keras.layers.Layer"`.
+
+    Returns:
+        The value, unchanged.
+
+    Raises:
+        TypeError: If `value` is not an instance of `types`.
+    """
+    if not isinstance(value, types):
+        _fail(
+            function,
+            f"{name} must be {description}; received {name}={value!r} "
+            f"of type {type(value).__name__}",
+            TypeError,
+        )
+    return value
+
+
+def check_sizes(function, name, value, *, allow_empty=True):
+    """Checks a sequence of layer sizes (units or filters): positive integers.
+
+    Args:
+        function: Name of the public function doing the check, for the message.
+        name: Name of the argument being checked.
+        value: The value received: a list or tuple of integers.
+        allow_empty: Whether an empty sequence is allowed. Defaults to `True`.
+
+    Returns:
+        The sizes as a tuple.
+
+    Raises:
+        TypeError: If `value` is not a list or tuple of integers.
+        ValueError: If a size is below 1, or the sequence is empty when
+            `allow_empty` is `False`.
+    """
+    check_type(function, name, value, (list, tuple), "a list or tuple of integers")
+    if not value and not allow_empty:
+        _fail(function, f"{name} must not be empty; received {name}={value!r}")
+    for size in value:
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+            _fail(function, f"{name} must hold integers; received {name}={value!r}", TypeError)
+        if size < 1:
+            _fail(function, f"{name} must hold integers >= 1; received {name}={value!r}")
+    return tuple(value)
+
+
+def keras_names(module):
+    """Returns the snake_case identifiers a `keras.*` module exports.
+
+    Used to list the valid names when an unknown one is received, without
+    keeping a private copy of Keras's tables.
+
+    Args:
+        module: A public Keras module such as `keras.activations`.
+
+    Returns:
+        A sorted list of names such as `"relu"` or `"he_normal"`.
+    """
+    return sorted(
+        name
+        for name in dir(module)
+        if name.islower()
+        and not name.startswith("_")
+        and name not in ("get", "serialize", "deserialize", "legacy", "schedules")
+    )
