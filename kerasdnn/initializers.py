@@ -111,9 +111,9 @@ def lsuv_initialize(model, x, *, tolerance=0.1, max_iterations=10, layers=None):
     """Rescales kernels so that each layer's output has unit variance on `x`.
 
     Layers are visited in the model's order; each one's kernel is divided by
-    the standard deviation of its output on `x` until the variance is within
-    `tolerance` of 1 (the LSUV procedure), so later layers see the rescaled
-    earlier ones. Biases are left alone (they start at zero).
+    the standard deviation of its output on `x` (taken before the layer's own
+    activation) until the variance is within `tolerance` of 1 (the LSUV
+    procedure), so later layers see the rescaled earlier ones. Biases are left alone (they start at zero).
 
     Example:
 
@@ -157,12 +157,22 @@ def lsuv_initialize(model, x, *, tolerance=0.1, max_iterations=10, layers=None):
                 f"{function}(): layers must have a kernel (Dense, Conv); "
                 f"received layer {layer.name!r} of type {type(layer).__name__}"
             )
-        probe = keras.Model(model.inputs, layer.output)
-        for _ in range(max_iterations):
-            variance = float(np.var(keras.ops.convert_to_numpy(probe(x, training=False))))
-            if abs(variance - 1.0) < tolerance or variance == 0.0:
-                break
-            layer.kernel.assign(layer.kernel / np.sqrt(variance))
+        probe = keras.Model(model.input, layer.output)
+        # LSUV normalizes what the layer computes before its nonlinearity; a
+        # Dense(10, activation="softmax") classifier is measured without it.
+        own_activation = getattr(layer, "activation", None)
+        if own_activation is not None:
+            layer.activation = keras.activations.linear
+        try:
+            for _ in range(max_iterations):
+                output = keras.ops.convert_to_numpy(probe(x, training=False))
+                variance = float(np.var(output))
+                if abs(variance - 1.0) < tolerance or variance == 0.0:
+                    break
+                layer.kernel.assign(layer.kernel / np.sqrt(variance))
+        finally:
+            if own_activation is not None:
+                layer.activation = own_activation
         variances[layer.name] = variance
     return variances
 

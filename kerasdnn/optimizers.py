@@ -46,7 +46,7 @@ def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None,
             `None`: the optimizer's own Keras default.
         clipnorm: Clip each gradient to this L2 norm. Defaults to `None`.
         clipvalue: Clip each gradient element to `[-clipvalue, clipvalue]`.
-            Defaults to `None`.
+            Keras applies one kind of clipping at a time. Defaults to `None`.
         function: Name of the calling public function, for error messages.
             Defaults to `"get"`.
 
@@ -55,9 +55,15 @@ def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None,
         an optimizer and nothing is overridden).
 
     Raises:
-        ValueError: If the name is unknown or a value is out of range.
+        ValueError: If the name is unknown, a value is out of range, or both
+            `clipnorm` and `clipvalue` are given.
         TypeError: If `identifier` is neither a name, a dict nor an optimizer.
     """
+    if clipnorm is not None and clipvalue is not None:
+        raise ValueError(
+            f"{function}(): pass at most one of clipnorm and clipvalue; "
+            f"received clipnorm={clipnorm!r}, clipvalue={clipvalue!r}"
+        )
     overrides = {}
     if learning_rate is not None:
         if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):

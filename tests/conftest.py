@@ -1,0 +1,31 @@
+"""Shared fixtures: the offline dataset copy, seeds and small MNIST arrays."""
+
+import os
+import pathlib
+
+# Tests (never the package) point tfds at the prepared copy beside the
+# repository when nothing else is configured; CI sets TFDS_DATA_DIR itself.
+_SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "tensorflow_datasets"
+if _SHARED_DATA.is_dir():
+    os.environ.setdefault("TFDS_DATA_DIR", str(_SHARED_DATA))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402  (after the environment is set)
+import pytest  # noqa: E402
+
+import kerasdnn  # noqa: E402
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def seed():
+    """Seeds Python, NumPy and the backend; returns the seed."""
+    keras.utils.set_random_seed(1234)
+    return 1234
+
+
+@pytest.fixture(scope="session")
+def mnist_small():
+    """3,000 training and 1,000 test MNIST images scaled to [0, 1]."""
+    return kerasdnn.load_arrays("mnist", train_samples=3000, test_samples=1000)

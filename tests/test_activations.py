@@ -1,0 +1,57 @@
+import keras
+import numpy as np
+import pytest
+
+import kerasdnn
+
+
+def _apply(layer, values):
+    return keras.ops.convert_to_numpy(layer(np.array(values, dtype="float32")))
+
+
+def test_step_is_heaviside():
+    np.testing.assert_array_equal(_apply(kerasdnn.activation_layer("step"), [[-2.0, 0.0, 0.5]]), [[0, 0, 1]])
+
+
+def test_leaky_relu_uses_the_decks_slope():
+    layer = kerasdnn.activation_layer("leaky_relu")
+    np.testing.assert_allclose(_apply(layer, [[-100.0, 3.0]]), [[-1.0, 3.0]])
+
+
+def test_maxout_takes_max_over_consecutive_pieces():
+    np.testing.assert_array_equal(_apply(kerasdnn.Maxout(pieces=3), [[1, 9, 2, -1, -5, -2]]), [[9, -1]])
+
+
+def test_maxout_on_feature_maps_keeps_spatial_axes():
+    assert kerasdnn.Maxout(2)(np.zeros((2, 5, 5, 8), "float32")).shape == (2, 5, 5, 4)
+
+
+def test_maxout_rejects_indivisible_features():
+    with pytest.raises(ValueError, match=r"^Maxout\(\): the last axis must be a multiple of pieces=3; received input shape \(None, 4\)$"):
+        keras.Sequential([keras.Input((4,)), kerasdnn.Maxout(3)])
+
+
+def test_prelu_layers_are_copied_not_shared():
+    template = keras.layers.PReLU()
+    first, second = kerasdnn.activation_layer(template), kerasdnn.activation_layer(template)
+    assert isinstance(first, keras.layers.PReLU) and first is not second and first is not template
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "elu"])
+def test_keras_functions_become_activation_layers(name):
+    layer = kerasdnn.activation_layer(name)
+    assert isinstance(layer, keras.layers.Activation) and layer.activation is keras.activations.get(name)
+
+
+def test_identity_gives_no_layer():
+    assert kerasdnn.activation_layer(None) is None and kerasdnn.activation_layer("linear") is None
+
+
+def test_unknown_activation_message():
+    with pytest.raises(ValueError, match=r"^dense_block\(\): activation must be one of .*maxout.*; received activation='rleu' \(did you mean 'relu'"):
+        kerasdnn.dense_block(4, "rleu")
+
+
+def test_activation_of_wrong_type():
+    with pytest.raises(TypeError, match=r"^dense_block\(\): activation must be a name, a callable or a keras.layers.Layer; received activation=3 of type int$"):
+        kerasdnn.dense_block(4, 3)
