@@ -51,7 +51,7 @@ def default_jit_compile():
 
 
 class _RunMonitor(keras.callbacks.Callback):
-    """Times epochs and notes the first epoch and step with a non-finite loss."""
+    """Times epochs, logs the learning rate, and notes where the loss became non-finite."""
 
     def __init__(self):
         super().__init__()
@@ -73,8 +73,10 @@ class _RunMonitor(keras.callbacks.Callback):
         self._check(logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        # Written into the logs so CSVLogger keeps it across resumes.
+        # Written into the logs so CSVLogger keeps them across resumes; the
+        # rate is the schedule's value at the end of the epoch.
         logs["epoch_seconds"] = time.perf_counter() - self._epoch_start
+        logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         self._check(logs)
 
     def _check(self, logs):

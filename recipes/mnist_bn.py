@@ -9,8 +9,8 @@ Keras's mnist_mlp example (98.40 %).
     python recipes/mnist_bn.py --smoke          # seconds: 512 images, 1 epoch
     python recipes/mnist_bn.py --data-dir ../shared/tensorflow_datasets  # offline copy
 
-Expected: at least 98.5 % test accuracy in 15 epochs, in about two minutes of
-training on a 2-core CPU. Measured: see "Result" at the end of this file.
+Expected: at least 98.5 % test accuracy in 15 epochs, in about a minute of
+training on a 2-core CPU (measured: 98.64 %, 55 s; recipes/results/mnist_bn.json).
 """
 
 import os
@@ -84,11 +84,22 @@ ours = {
     "seconds_per_epoch": result["seconds_per_epoch"],
 }
 print(format_table([*reference, ours], ["model", "test_accuracy", "epochs", "seconds_per_epoch"]))
+summary = {
+    "recipe": "mnist_bn",
+    "reproduces": "Hanbat §5/§6.4 BN-MLP on MNIST (hunkim lab-10-6)",
+    "metric": "test accuracy",
+    "reference": "0.9826 (lab-10-6), 0.9840 (Keras mnist_mlp)",
+    "ours": ours["test_accuracy"],
+    "epochs": result["epochs_run"],
+    "train_seconds": result["train_seconds"],
+}
 record_result(
     os.path.join(os.path.dirname(__file__), "results", "mnist_bn.json"),
-    {"recipe": "mnist_bn", "reference": reference, **result},
+    {"summary": summary, "reference": reference, **result},
     smoke=args.smoke,
 )
 
 ## Result
-# (filled in from recipes/results/mnist_bn.json after the full run)
+# Seed 0, 2-core CPU (recipes/results/mnist_bn.json): test accuracy 0.9864
+# after 15 epochs (best validation accuracy 0.9882 at epoch 13), 55 s of
+# training, median 2.8 s per epoch: above both references.

@@ -67,6 +67,9 @@ def test_builder_errors(builder, kwargs, error, message):
         builder(**kwargs)
 
 
+# The step block has zero gradient, so the blocks before it get none: the
+# decks' reason for leaving the step function behind, not a defect here.
+@pytest.mark.filterwarnings("ignore:Gradients do not exist")
 def test_keras_file_round_trip_with_every_custom_object(tmp_path, seed):
     inputs = keras.Input((12,))
     x = inputs
