@@ -68,21 +68,16 @@ def mlp(
     function = "mlp"
     inputs = _input(function, input_shape)
     x = keras.layers.Flatten(name="flatten")(inputs) if len(inputs.shape) > 2 else inputs
-    for index, size in enumerate(validation.check_sizes(function, "units", units)):
-        x = blocks.apply_layers(
-            x,
-            blocks.dense_block(
-                size,
-                activation,
-                kernel_initializer=kernel_initializer,
-                kernel_regularizer=kernel_regularizer,
-                activity_regularizer=activity_regularizer,
-                batch_norm=batch_norm,
-                dropout=dropout,
-                order=order,
-                name=f"block{index + 1}",
-            ),
-        )
+    x = _dense_blocks(
+        function, x, units, "block",
+        activation=activation,
+        kernel_initializer=kernel_initializer,
+        kernel_regularizer=kernel_regularizer,
+        activity_regularizer=activity_regularizer,
+        batch_norm=batch_norm,
+        dropout=dropout,
+        order=order,
+    )
     outputs = _classifier(function, x, classes, classifier_activation, kernel_initializer, kernel_regularizer)
     return keras.Model(inputs, outputs, name=name)
 
@@ -167,19 +162,14 @@ def cnn(
             ),
         )
     x = keras.layers.Flatten(name="flatten")(x)
-    for index, size in enumerate(validation.check_sizes(function, "units", units)):
-        x = blocks.apply_layers(
-            x,
-            blocks.dense_block(
-                size,
-                activation,
-                kernel_initializer=kernel_initializer,
-                kernel_regularizer=kernel_regularizer,
-                batch_norm=batch_norm,
-                dropout=dropout,
-                name=f"dense_block{index + 1}",
-            ),
-        )
+    x = _dense_blocks(
+        function, x, units, "dense_block",
+        activation=activation,
+        kernel_initializer=kernel_initializer,
+        kernel_regularizer=kernel_regularizer,
+        batch_norm=batch_norm,
+        dropout=dropout,
+    )
     outputs = _classifier(function, x, classes, classifier_activation, kernel_initializer, kernel_regularizer)
     return keras.Model(inputs, outputs, name=name)
 
@@ -242,6 +232,13 @@ def lstm(
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = _classifier(function, x, classes, classifier_activation, None, None)
     return keras.Model(inputs, outputs, name=name)
+
+
+def _dense_blocks(function, x, units, prefix, **block_arguments):
+    """Applies one `dense_block` per entry of `units`, named `{prefix}1`, `{prefix}2`, ..."""
+    for index, size in enumerate(validation.check_sizes(function, "units", units)):
+        x = blocks.apply_layers(x, blocks.dense_block(size, name=f"{prefix}{index + 1}", **block_arguments))
+    return x
 
 
 def _input(function, input_shape):

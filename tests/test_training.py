@@ -24,10 +24,13 @@ def test_short_fit_learns_well_above_chance_and_writes_its_files(mnist_small, tm
     model = kerasdnn.mlp((28, 28, 1), units=(128, 64), dropout=0.1)
     result = kerasdnn.train(
         model, x_train, y_train, validation_data=(x_test, y_test), test_data=(x_test, y_test),
-        epochs=3, output_dir=tmp_path, settings={"purpose": "test"}, verbose=0,
+        epochs=3, output_dir=tmp_path, settings={"purpose": "test"}, tensorboard=True, verbose=0,
     )
     assert result["test"]["accuracy"] > 0.85  # chance is 0.10
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "learning_curves.png", "model.keras", "results.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "history.csv", "learning_curves.png", "model.keras", "results.json", "tensorboard"
+    ]
+    assert any((tmp_path / "tensorboard" / "train").iterdir())
     saved = _load_strict(tmp_path / "results.json")
     assert saved["epochs_run"] == 3 and saved["parameters"] == model.count_params()
     assert saved["settings"] == {"purpose": "test"} and saved["seed"] == 0 and not saved["diverged"]
