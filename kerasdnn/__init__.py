@@ -23,6 +23,7 @@ from kerasdnn.data import (
     load_arrays,
     load_dataset,
     make_dataset,
+    synthetic_arrays,
 )
 from kerasdnn.initializers import LSUV, BigRandomNormal, SmallRandomNormal, lsuv_initialize
 from kerasdnn.models import cnn, lstm, mlp

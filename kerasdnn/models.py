@@ -21,6 +21,7 @@ def mlp(
     activity_regularizer=None,
     batch_norm=True,
     dropout=0.0,
+    use_bias=None,
     order="dense_bn_activation_dropout",
     classifier_activation="softmax",
     name="mlp",
@@ -51,6 +52,9 @@ def mlp(
             Defaults to `None`.
         batch_norm: Whether hidden blocks use batch norm. Defaults to `True`.
         dropout: Dropout rate after each hidden block. Defaults to `0.0`.
+        use_bias: Whether hidden Dense layers have a bias, as in
+            `dense_block`. Defaults to `None`: off exactly when batch norm
+            directly follows.
         order: Layer order inside each block, as in `dense_block`.
             Defaults to `"dense_bn_activation_dropout"`.
         classifier_activation: Activation of the output layer: `"softmax"`,
@@ -76,6 +80,7 @@ def mlp(
         activity_regularizer=activity_regularizer,
         batch_norm=batch_norm,
         dropout=dropout,
+        use_bias=use_bias,
         order=order,
     )
     outputs = _classifier(function, x, classes, classifier_activation, kernel_initializer, kernel_regularizer)
