@@ -29,3 +29,5 @@ from kerasdnn.initializers import LSUV, BigRandomNormal, SmallRandomNormal, lsuv
 from kerasdnn.models import cnn, lstm, mlp
 from kerasdnn.plotting import plot_history
 from kerasdnn.training import train, write_json
+
+from kerasdnn import zoo  # noqa: E402  (the zoo builds on everything above)

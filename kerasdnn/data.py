@@ -10,6 +10,7 @@ use. Without network, point `data_dir=` (recipes: `--data-dir`) or the
 """
 
 import os
+import shutil
 from dataclasses import dataclass
 
 import numpy as np
@@ -248,11 +249,27 @@ def _prepared_builder(function, name, data_dir, download):
         return builder
     reason = "downloading is off (download=False)"
     if download:
+        # Folders tfds creates for the download, deepest first: removed again
+        # if it fails, so a failed attempt leaves nothing half-written.
+        root = os.path.dirname(os.path.dirname(builder.data_dir))
+        created = [
+            path
+            for path in (
+                os.path.join(root, "downloads", name),
+                os.path.join(root, "downloads", "extracted"),
+                os.path.join(root, "downloads"),
+                os.path.join(root, name),
+                root,
+            )
+            if not os.path.exists(path)
+        ]
         try:
             builder.download_and_prepare()
             return builder
         except Exception as error:  # tfds raises many kinds on a failed download
             reason = f"downloading it failed ({type(error).__name__}: {error})"
+            for path in created:
+                shutil.rmtree(path, ignore_errors=True)
     raise DatasetNotFoundError(
         f"{function}(): no prepared copy of {name!r} in {builder.data_dir} and "
         f"{reason}. Point data_dir= (--data-dir in the recipes) or the "

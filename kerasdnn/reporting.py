@@ -31,16 +31,18 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
     parser = argparse.ArgumentParser(
         description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--epochs", type=_positive_int, default=epochs, help="epochs to train (default: %(default)s)")
-    parser.add_argument("--batch-size", type=_positive_int, default=batch_size, help="samples per batch (default: %(default)s)")
+    epochs_default = epochs or "set by the recipe"
+    parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"epochs to train (default: {epochs_default})")
+    parser.add_argument("--batch-size", type=positive_int, default=batch_size, help="samples per batch (default: %(default)s)")
     if learning_rate is not None:
-        parser.add_argument("--learning-rate", type=_positive_float, default=learning_rate, help="initial learning rate (default: %(default)s)")
+        parser.add_argument("--learning-rate", type=positive_float, default=learning_rate, help="initial learning rate (default: %(default)s)")
     parser.add_argument(
         "--data-dir",
         default=None,
         help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own, downloading on first use)",
     )
-    parser.add_argument("--output-dir", default=output_dir, help="where the run's files go (default: %(default)s)")
+    output_default = output_dir or "runs/ and the run's name"
+    parser.add_argument("--output-dir", default=output_dir, help=f"where the run's files go (default: {output_default})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     parser.add_argument(
         "--smoke",
@@ -50,7 +52,8 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
     return parser
 
 
-def _positive_int(text):
+def positive_int(text):
+    """Parses a command-line integer >= 1 (an `argparse` type)."""
     try:
         value = int(text)
     except ValueError:
@@ -60,7 +63,8 @@ def _positive_int(text):
     return value
 
 
-def _positive_float(text):
+def positive_float(text):
+    """Parses a finite command-line number > 0 (an `argparse` type)."""
     try:
         value = float(text)
     except ValueError:

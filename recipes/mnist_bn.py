@@ -8,7 +8,8 @@ Keras's mnist_mlp example (98.40 %).
     python recipes/mnist_bn.py                  # full run, 15 epochs
     python recipes/mnist_bn.py --smoke          # seconds: 512 images, 1 epoch
     python recipes/mnist_bn.py --data-dir ../shared/tensorflow_datasets  # offline copy
-    python recipes/mnist_bn.py --dataset fashion_mnist   # the same net on Fashion-MNIST
+    python recipes/mnist_bn.py --dataset fashion_mnist   # a wider BN-MLP on Fashion-MNIST, 30 epochs
+    python recipes/mnist_bn.py --export-weights          # also refresh the zoo's shipped weights
 
 Expected: at least 98.5 % test accuracy in 15 epochs, in about a minute of
 training on a 2-core CPU (measured: 98.64 %, 55 s; recipes/results/mnist_bn.json).
@@ -23,12 +24,22 @@ from kerasdnn.reporting import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES, format_t
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=15, batch_size=128, learning_rate=2e-3, output_dir=None)
+parser = recipe_parser(__doc__, epochs=None, batch_size=128, learning_rate=2e-3, output_dir=None)
 parser.add_argument("--dataset", choices=("mnist", "fashion_mnist"), default="mnist", help="(default: %(default)s)")
+parser.add_argument(
+    "--export-weights",
+    action="store_true",
+    help="save the trained weights as the zoo's shipped weights (kerasdnn/weights/)",
+)
 args = parser.parse_args()
 run_name = "mnist_bn" if args.dataset == "mnist" else "fashion_bn"
-if args.smoke:
-    args.epochs = 1
+# Fashion-MNIST's classes overlap more (shirt, T-shirt, pullover), so passing
+# 90.5 % takes a wider, more strongly regularized net and twice the epochs.
+architecture = {
+    "mnist": {"units": (512, 256, 128), "dropout": 0.2, "epochs": 15},
+    "fashion_mnist": {"units": (1024, 512), "dropout": 0.4, "epochs": 30},
+}[args.dataset]
+args.epochs = 1 if args.smoke else args.epochs or architecture["epochs"]
 keras.utils.set_random_seed(args.seed)
 
 ## Prepare the data
@@ -47,10 +58,11 @@ x_train, x_val = x_train[:-validation_samples], x_train[-validation_samples:]
 y_train, y_val = y_train[:-validation_samples], y_train[-validation_samples:]
 
 ## Build the model
-# 784-512-256-128-10; each hidden block is Dense (no bias) → BatchNorm → ReLU
-# → Dropout(0.2), He-initialized.
+# MNIST: 784-512-256-128-10; each hidden block is Dense (no bias) → BatchNorm
+# → ReLU → Dropout(0.2), He-initialized. Fashion-MNIST: 784-1024-512-10 with
+# Dropout(0.4). Both are the zoo's entries of the same name.
 
-model = kerasdnn.mlp((28, 28, 1), units=(512, 256, 128), dropout=0.2, name=run_name)
+model = kerasdnn.zoo.create_model(run_name)
 
 ## Train
 # Adam with a cosine decay of the learning rate to zero over the run: batch
@@ -111,6 +123,16 @@ record_result(
     {"summary": summary, "reference": references, **result},
     smoke=args.smoke,
 )
+
+if args.export_weights and not args.smoke and not result["diverged"]:
+    weights_file = kerasdnn.zoo.weights_path(run_name, args.dataset)
+    os.makedirs(os.path.dirname(weights_file), exist_ok=True)
+    # A fresh copy holds only the layers' weights: saved from the compiled
+    # model, the file would carry Adam's moments too, three times the size.
+    shipped = kerasdnn.zoo.create_model(run_name)
+    shipped.set_weights(model.get_weights())
+    shipped.save_weights(weights_file)
+    print(f"shipped weights written to {weights_file}")
 
 ## Result
 # Seed 0, 2-core CPU (recipes/results/mnist_bn.json): test accuracy 0.9864

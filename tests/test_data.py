@@ -96,3 +96,20 @@ def test_load_errors(kwargs, message):
 def test_make_dataset_length_mismatch():
     with pytest.raises(ValueError, match=r"^make_dataset\(\): x and y must hold the same number of samples; received 3 and 2$"):
         kerasdnn.make_dataset(np.zeros((3, 2)), np.zeros(2))
+
+
+def test_failed_download_leaves_nothing_behind(tmp_path, monkeypatch):
+    import tensorflow_datasets as tfds
+
+    root = tmp_path / "data"
+
+    def failing_download(builder, *args, **kwargs):
+        partial = root / "downloads" / "mnist" / "train.gz.tmp"
+        partial.parent.mkdir(parents=True)
+        partial.write_bytes(b"half")
+        raise ConnectionError("no network")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", failing_download)
+    with pytest.raises(kerasdnn.DatasetNotFoundError, match=r"downloading it failed \(ConnectionError: no network\)"):
+        kerasdnn.load_arrays("mnist", data_dir=str(root))
+    assert not root.exists()

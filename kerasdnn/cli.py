@@ -1,0 +1,137 @@
+"""The `kerasdnn` command: browse the zoo, train an entry, recognize digits.
+
+    kerasdnn zoo list [PATTERN]
+    kerasdnn zoo show NAME
+    kerasdnn train NAME [--epochs N] [--batch-size N] [--learning-rate LR]
+                        [--data-dir DIR] [--output-dir DIR] [--seed N] [--smoke]
+    kerasdnn predict IMAGE [IMAGE ...] [--model NAME] [--weights NAME]
+"""
+
+import argparse
+import os
+import sys
+
+from kerasdnn import reporting, zoo
+
+
+def _zoo_list(args):
+    rows = [
+        {
+            "name": info.name,
+            "dataset": info.dataset,
+            "parameters": f"{info.parameters:,}",
+            "metric": info.metric,
+            "expected": info.expected,
+            "weights": ", ".join(info.weights) or "-",
+        }
+        for info in map(zoo.model_info, zoo.list_models(args.pattern))
+    ]
+    if not rows:
+        print(f"no model matches {args.pattern!r}", file=sys.stderr)
+        return 1
+    print(reporting.format_table(rows, ["name", "dataset", "parameters", "metric", "expected", "weights"]))
+    return 0
+
+
+def _zoo_show(args):
+    info = zoo.model_info(args.name)
+    for key, value in info.to_json().items():
+        print(f"{key:>12}: {value}")
+    print()
+    zoo.create_model(args.name).summary()
+    return 0
+
+
+def _train(args):
+    results = zoo.train_model(
+        args.name,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        data_dir=args.data_dir,
+        output_dir=args.output_dir,
+        seed=args.seed,
+        smoke=args.smoke,
+    )
+    info = zoo.model_info(args.name)
+    measured = zoo.measured_value(info, results)
+    print(reporting.format_table(
+        [{"model": args.name, "metric": info.metric, "expected": info.expected, "measured": measured,
+          "epochs": results["epochs_run"], "diverged": results["diverged"]}],
+        ["model", "metric", "expected", "measured", "epochs", "diverged"],
+    ))
+    print(f"results in {results['output_dir']}")
+    return 0
+
+
+def _predict(args):
+    import numpy as np
+
+    from kerasdnn import images
+
+    info = zoo.model_info(args.model)
+    if info.input_shape != (28, 28, 1) or info.dataset not in ("mnist", "fashion_mnist"):
+        raise ValueError(f"predict: --model must be a 28×28 MNIST-style classifier; received --model={args.model}")
+    model = zoo.create_model(args.model, weights=args.weights)
+    status = 0
+    for path in args.images:
+        try:
+            pixels = images.load_digit(path)
+        except images.ImageError as error:
+            print(f"kerasdnn predict: {error}", file=sys.stderr)
+            status = 1
+            continue
+        probabilities = model.predict(pixels[None] / 255.0, verbose=0)[0]
+        digit = int(np.argmax(probabilities))
+        print(f"{path}: {digit} (probability {probabilities[digit]:.3f})")
+    return status
+
+
+def build_parser():
+    """Returns the `argparse` parser of the `kerasdnn` command."""
+    parser = argparse.ArgumentParser(prog="kerasdnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    zoo_parser = commands.add_parser("zoo", help="list the registered models or show one")
+    zoo_commands = zoo_parser.add_subparsers(dest="zoo_command", required=True, metavar="ZOO_COMMAND")
+    listing = zoo_commands.add_parser("list", help="list models, optionally matching a pattern such as 'lab10_*'")
+    listing.add_argument("pattern", nargs="?", default=None)
+    listing.set_defaults(handler=_zoo_list)
+    show = zoo_commands.add_parser("show", help="show a model's record and layers")
+    show.add_argument("name")
+    show.set_defaults(handler=_zoo_show)
+
+    train = commands.add_parser("train", help="train a zoo model with its recorded settings")
+    train.add_argument("name")
+    train.add_argument("--epochs", type=reporting.positive_int, help="default: the entry's")
+    train.add_argument("--batch-size", type=reporting.positive_int, help="default: the entry's")
+    train.add_argument("--learning-rate", type=reporting.positive_float, help="default: the entry's")
+    train.add_argument("--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)")
+    train.add_argument("--output-dir", help="default: runs/NAME")
+    train.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    train.add_argument("--smoke", action="store_true", help=f"quick check: {reporting.SMOKE_TRAIN_SAMPLES} samples, 1 epoch")
+    train.set_defaults(handler=_train)
+
+    predict = commands.add_parser("predict", help="recognize handwritten digits in image files")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG files, any size, light or dark background")
+    predict.add_argument("--model", default="mnist_bn", help="zoo model (default: %(default)s)")
+    predict.add_argument("--weights", default="mnist", help="shipped weights name or .weights.h5 file (default: %(default)s)")
+    predict.set_defaults(handler=_predict)
+    return parser
+
+
+def main(argv=None):
+    """Runs the `kerasdnn` command; returns its exit status."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ValueError, TypeError, FileNotFoundError) as error:
+        # Our errors already say what was wrong and what is allowed.
+        print(f"kerasdnn {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The `kerasdnn` command, called through its entry point `kerasdnn.cli:main`."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import kerasdnn
+from kerasdnn.cli import main
+
+
+def test_zoo_list(capsys):
+    assert main(["zoo", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["name", "dataset", "parameters", "metric", "expected", "weights"]
+    assert len(lines) == 2 + len(kerasdnn.zoo.list_models())
+    assert any(line.startswith("mnist_bn ") and "570,122" in line for line in lines)
+
+
+def test_zoo_list_pattern(capsys):
+    assert main(["zoo", "list", "xor_*"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[2:]] == ["xor_linear", "xor_sigmoid"]
+    assert main(["zoo", "list", "nothing*"]) == 1
+
+
+def test_zoo_show_prints_record_and_layers(capsys):
+    assert main(["zoo", "show", "cifar10_deck002"]) == 0
+    out = capsys.readouterr().out
+    assert "parameters: 164682" in out and "conv_block1_conv1 (Conv2D)" in out and "164,682" in out
+
+
+def test_unknown_name_is_a_clear_error_not_a_traceback(capsys):
+    assert main(["zoo", "show", "lab10_relu_xavir"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kerasdnn zoo: model_info(): name must be one of ") and "(did you mean 'lab10_relu_xavier'" in err
+    assert "Traceback" not in err
+
+
+def test_help_on_every_command(capsys):
+    for argv in (["--help"], ["zoo", "--help"], ["zoo", "list", "--help"], ["zoo", "show", "--help"], ["train", "--help"], ["predict", "--help"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 0
+        assert "usage: kerasdnn" in capsys.readouterr().out
+
+
+def test_train_smoke_writes_results(tmp_path, capsys):
+    assert main(["train", "hanbat_bn_mlp", "--smoke", "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"results in {tmp_path}" in out and "hanbat_bn_mlp" in out
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["epochs_run"] == 1 and results["settings"]["smoke"]
+
+
+def _digit_image(path, label, *, size, dark_on_light):
+    """Saves an MNIST test digit of `label`, resized, as a photo-like PNG."""
+    _, (x_test, y_test) = kerasdnn.load_arrays("mnist", normalization="none", train_samples=1, test_samples=200)
+    pixels = x_test[np.flatnonzero(y_test == label)[0], :, :, 0]
+    image = Image.fromarray(pixels.astype(np.uint8)).resize((size, size), Image.BILINEAR)
+    if dark_on_light:
+        image = Image.fromarray(255 - np.asarray(image))
+    image.save(path)
+    return path
+
+
+def test_predict_recognizes_generated_digit_images(tmp_path, capsys):
+    seven = _digit_image(tmp_path / "seven.png", 7, size=140, dark_on_light=True)
+    three = _digit_image(tmp_path / "three.jpg", 3, size=56, dark_on_light=False)
+    assert main(["predict", str(seven), str(three)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{seven}: 7 (probability ") and lines[1].startswith(f"{three}: 3 (probability ")
+
+
+def test_predict_bad_paths_are_clear_errors(tmp_path, capsys):
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("hello")
+    assert main(["predict", str(tmp_path / "missing.png"), str(not_an_image)]) == 1
+    err = capsys.readouterr().err
+    assert f"kerasdnn predict: load_digit(): no such file: {tmp_path / 'missing.png'}" in err
+    assert f"kerasdnn predict: load_digit(): cannot read {not_an_image} as an image" in err
+    assert "Traceback" not in err
