@@ -48,3 +48,42 @@ def plot_history(history, path, *, title=None):
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
     return path
+
+
+def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None):
+    """Draws grouped bars: one group per label, one bar per series.
+
+    Used for "reference vs ours" charts: `series={"reference": [...],
+    "kerasdnn": [...]}`. A `None` value leaves its bar out.
+
+    Args:
+        labels: Names of the groups (the x axis).
+        series: A dict mapping a series name to one value per label.
+        path: Where to write the PNG file.
+        ylabel: Label of the y axis.
+        title: Figure title. Defaults to `None`.
+        ylim: `(bottom, top)` of the y axis. Defaults to `None` (automatic).
+
+    Returns:
+        The path written.
+    """
+    pyplot = _pyplot()
+    figure, axis = pyplot.subplots(figsize=(max(6, 1.2 * len(labels)), 4))
+    width = 0.8 / len(series)
+    for index, (name, values) in enumerate(series.items()):
+        positions = [i + (index - (len(series) - 1) / 2) * width for i in range(len(labels))]
+        kept = [(p, v) for p, v in zip(positions, values) if v is not None]
+        if kept:
+            axis.bar([p for p, _ in kept], [v for _, v in kept], width, label=name)
+    axis.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    axis.set_ylabel(ylabel)
+    if ylim:
+        axis.set_ylim(*ylim)
+    if title:
+        axis.set_title(title)
+    axis.grid(axis="y", alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
+    return path

@@ -19,8 +19,9 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
 
     Args:
         description: The recipe's docstring, shown by `--help`.
-        epochs: Default number of epochs of the full run.
-        batch_size: Default batch size.
+        epochs: Default number of epochs of the full run, or `None` when
+            the recipe sets it.
+        batch_size: Default batch size, or `None` when the recipe sets it.
         learning_rate: Default learning rate, or `None` for no such option.
             Defaults to `None`.
         output_dir: Default output folder.
@@ -33,7 +34,8 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
     )
     epochs_default = epochs or "set by the recipe"
     parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"epochs to train (default: {epochs_default})")
-    parser.add_argument("--batch-size", type=positive_int, default=batch_size, help="samples per batch (default: %(default)s)")
+    batch_default = batch_size or "set by the recipe"
+    parser.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"samples per batch (default: {batch_default})")
     if learning_rate is not None:
         parser.add_argument("--learning-rate", type=positive_float, default=learning_rate, help="initial learning rate (default: %(default)s)")
     parser.add_argument(

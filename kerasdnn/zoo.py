@@ -288,6 +288,42 @@ def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, data_
     return {**results, "output_dir": output_dir}
 
 
+def train_ladder(names, *, output_dir, **train_arguments):
+    """Trains zoo models one after the other and compares each with its record.
+
+    Example:
+
+    >>> rows = kerasdnn.zoo.train_ladder(kerasdnn.zoo.list_models("lab10_*"), output_dir="runs/ladder")
+
+    Args:
+        names: Zoo model names, in ladder order.
+        output_dir: Each model's run goes to `output_dir/NAME`.
+        **train_arguments: Passed to `train_model` (`data_dir`, `seed`,
+            `smoke`, `epochs`, ...).
+
+    Returns:
+        One dict per model: `model`, `metric`, `reference` (the record's
+        expected value), `ours`, `difference` (ours − reference), `epochs`,
+        `train_seconds` and `diverged`.
+    """
+    rows = []
+    for name in names:
+        info = model_info(name)
+        results = train_model(name, output_dir=os.path.join(output_dir, name), **train_arguments)
+        ours = measured_value(info, results)
+        rows.append({
+            "model": name,
+            "metric": info.metric,
+            "reference": info.expected,
+            "ours": ours,
+            "difference": None if ours is None or info.expected is None else ours - info.expected,
+            "epochs": results["epochs_run"],
+            "train_seconds": results["train_seconds"],
+            "diverged": results["diverged"],
+        })
+    return rows
+
+
 def measured_value(info, results):
     """Reads from a run's results the value that `info.expected` predicts.
 
@@ -398,7 +434,7 @@ _LAB10 = {"batch_size": 100, "learning_rate": 1e-3}
 
 
 @register_model(reference=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=7_850,
-                expected=0.9194, training={**_LAB10, "epochs": 50}, notes="lab-10-1: 50 epochs")
+                expected=0.9194, recipe="recipes/mnist_ladder.py", training={**_LAB10, "epochs": 50}, notes="lab-10-1: 50 epochs")
 def lab10_softmax(**overrides):
     """Softmax regression on 784 pixels (lab-10-1)."""
     return models.mlp((28, 28, 1), **{"units": (), "kernel_initializer": "random_normal",
@@ -410,35 +446,35 @@ def _lab10_mlp(**settings):
 
 
 @register_model(reference=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=269_322,
-                expected=0.9455, training=_LAB10, notes="lab-10-2: weights drawn from N(0, 1)")
+                expected=0.9455, recipe="recipes/mnist_ladder.py", training=_LAB10, notes="lab-10-2: weights drawn from N(0, 1)")
 def lab10_relu_normal(**overrides):
     """784-256-256-10 ReLU with N(0, 1) weights (lab-10-2)."""
     return _lab10_mlp(**{"name": "lab10_relu_normal", "units": (256, 256), "kernel_initializer": "big_random_normal", **overrides})
 
 
 @register_model(reference=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=269_322,
-                expected=0.9783, training=_LAB10, notes="lab-10-3: Xavier (Glorot uniform) init")
+                expected=0.9783, recipe="recipes/mnist_ladder.py", training=_LAB10, notes="lab-10-3: Xavier (Glorot uniform) init")
 def lab10_relu_xavier(**overrides):
     """784-256-256-10 ReLU with Xavier weights (lab-10-3)."""
     return _lab10_mlp(**{"name": "lab10_relu_xavier", "units": (256, 256), "kernel_initializer": "glorot_uniform", **overrides})
 
 
 @register_model(reference=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=1_195_018,
-                expected=0.9742, training=_LAB10, notes="lab-10-4: deeper and wider, no better without dropout")
+                expected=0.9742, recipe="recipes/mnist_ladder.py", training=_LAB10, notes="lab-10-4: deeper and wider, no better without dropout")
 def lab10_deep_xavier(**overrides):
     """784-512-512-512-512-10 ReLU with Xavier weights (lab-10-4)."""
     return _lab10_mlp(**{"name": "lab10_deep_xavier", "units": (512,) * 4, "kernel_initializer": "glorot_uniform", **overrides})
 
 
 @register_model(reference=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=1_195_018,
-                expected=0.9804, training=_LAB10, notes="lab-10-5: dropout keep_prob 0.7, i.e. rate 0.3")
+                expected=0.9804, recipe="recipes/mnist_ladder.py", training=_LAB10, notes="lab-10-5: dropout keep_prob 0.7, i.e. rate 0.3")
 def lab10_deep_dropout(**overrides):
     """784-512×4-10 ReLU, Xavier, Dropout(0.3) after each block (lab-10-5)."""
     return _lab10_mlp(**{"name": "lab10_deep_dropout", "units": (512,) * 4, "kernel_initializer": "glorot_uniform", "dropout": 0.3, **overrides})
 
 
 @register_model(reference=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=1_201_162,
-                expected=0.9826, training={**_LAB10, "learning_rate": 0.01},
+                expected=0.9826, recipe="recipes/mnist_ladder.py", training={**_LAB10, "learning_rate": 0.01},
                 notes="lab-10-6: Dense (no bias) → BN → ReLU → Dropout(0.3), Xavier, Adam 0.01")
 def lab10_bn(**overrides):
     """4 × 512 Dense → BN → ReLU → Dropout blocks, Xavier, no bias (lab-10-6)."""

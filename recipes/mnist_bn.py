@@ -11,8 +11,9 @@ Keras's mnist_mlp example (98.40 %).
     python recipes/mnist_bn.py --dataset fashion_mnist   # a wider BN-MLP on Fashion-MNIST, 30 epochs
     python recipes/mnist_bn.py --export-weights          # also refresh the zoo's shipped weights
 
-Expected: at least 98.5 % test accuracy in 15 epochs, in about a minute of
-training on a 2-core CPU (measured: 98.64 %, 55 s; recipes/results/mnist_bn.json).
+Expected: MNIST at least 98.5 % test accuracy in 15 epochs, in about a minute
+of training on a 2-core CPU; Fashion-MNIST at least 90.5 % in 30 epochs, about
+three minutes. Measured: see "Result" at the end of this file.
 """
 
 import os
@@ -135,6 +136,8 @@ if args.export_weights and not args.smoke and not result["diverged"]:
     print(f"shipped weights written to {weights_file}")
 
 ## Result
-# Seed 0, 2-core CPU (recipes/results/mnist_bn.json): test accuracy 0.9864
-# after 15 epochs (best validation accuracy 0.9882 at epoch 13), 55 s of
-# training, median 2.8 s per epoch: above both references.
+# Seed 0, 2-core CPU. MNIST (recipes/results/mnist_bn.json): test accuracy
+# 0.9864 after 15 epochs (best validation accuracy 0.9882 at epoch 13), 47 s of
+# training, median 2.5 s per epoch: above both references. Fashion-MNIST
+# (recipes/results/fashion_bn.json): test accuracy 0.9087 after 30 epochs,
+# 183 s of training: above ToBig's best (0.9013) and the Kaggle baseline.
