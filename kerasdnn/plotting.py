@@ -87,3 +87,36 @@ def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None):
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
     return path
+
+
+def plot_curves(curves, path, *, ylabel, xlabel="epoch", title=None, logy=False):
+    """Plots several per-epoch series on one axis, one line each.
+
+    Args:
+        curves: A dict mapping a label to its list of values; `None` values
+            (a diverged run's NaN) are left as gaps.
+        path: Where to write the PNG file.
+        ylabel: Label of the y axis.
+        xlabel: Label of the x axis. Defaults to `"epoch"`.
+        title: Figure title. Defaults to `None`.
+        logy: Whether the y axis is logarithmic. Defaults to `False`.
+
+    Returns:
+        The path written.
+    """
+    pyplot = _pyplot()
+    figure, axis = pyplot.subplots(figsize=(7, 4.2))
+    for label, values in curves.items():
+        axis.plot(range(1, len(values) + 1), [math.nan if v is None else v for v in values], label=label)
+    if logy:
+        axis.set_yscale("log")
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    if title:
+        axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
+    return path

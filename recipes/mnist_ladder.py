@@ -11,7 +11,9 @@ Trained as the lab does: 55,000 images, batch 100, Adam 1e-3, 15 epochs
     python recipes/mnist_ladder.py --smoke    # seconds: 512 images, 1 epoch per rung
 
 Expected: 0.9194 / 0.9455 / 0.9783 / 0.9742 / 0.9804 / 0.9826, each rung
-within ±0.5 point. Measured: see "Result" at the end of this file.
+within ±0.5 point. Measured (recipes/results/mnist_ladder.json): four rungs
+within ±0.5 point; two land above their reference by more than that, see
+"Result" at the end of this file.
 """
 
 import os
@@ -75,4 +77,14 @@ record_result(
 )
 
 ## Result
-# (filled in from recipes/results/mnist_ladder.json after the full run)
+# Seed 0, 2-core CPU, about 6 minutes of training in all
+# (recipes/results/mnist_ladder.json), test accuracy, ours vs lab-10:
+#   softmax       0.9259 vs 0.9194  (+0.65)   relu N(0,1)   0.9455 vs 0.9455
+#   relu Xavier   0.9786 vs 0.9783            deep Xavier   0.9804 vs 0.9742  (+0.62)
+#   deep dropout  0.9815 vs 0.9804            BN            0.9819 vs 0.9826
+# Two rungs beat their reference by more than 0.5 point. The lab reports a
+# single TensorFlow 1 run; its softmax rung draws biases from N(0, 1) where
+# Keras starts them at zero, and its deep rung without dropout is the one
+# most sensitive to the run (it overfits). We have not run the lab itself to
+# pin the cause down. The ladder's lesson holds: Xavier beats N(0, 1) by
+# 3 points, and dropout and batch norm each add to the deep net.
