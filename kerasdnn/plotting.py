@@ -120,3 +120,67 @@ def plot_curves(curves, path, *, ylabel, xlabel="epoch", title=None, logy=False)
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
     return path
+
+
+def plot_image_grid(images, titles, path, *, columns=10, title=None):
+    """Draws grayscale images in a grid, each with a short title.
+
+    Args:
+        images: Arrays of shape `(height, width)` or `(height, width, 1)`.
+        titles: One string per image.
+        path: Where to write the PNG file.
+        columns: Images per row. Defaults to `10`.
+        title: Figure title. Defaults to `None`.
+
+    Returns:
+        The path written.
+    """
+    pyplot = _pyplot()
+    rows = max(1, math.ceil(len(images) / columns))
+    figure, axes = pyplot.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows), squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
+    for axis, image, caption in zip(axes.flat, images, titles):
+        axis.imshow(image.squeeze(), cmap="gray")
+        axis.set_title(caption, fontsize=8)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
+    return path
+
+
+def plot_confusion_matrix(matrix, path, *, labels=None, title=None):
+    """Draws a confusion matrix (rows: true class, columns: predicted) with counts.
+
+    Args:
+        matrix: A square array of counts.
+        path: Where to write the PNG file.
+        labels: Class names. Defaults to `None` (0, 1, ...).
+        title: Figure title. Defaults to `None`.
+
+    Returns:
+        The path written.
+    """
+    pyplot = _pyplot()
+    size = len(matrix)
+    labels = labels or [str(index) for index in range(size)]
+    figure, axis = pyplot.subplots(figsize=(0.6 * size + 2, 0.6 * size + 1.5))
+    axis.imshow(matrix, cmap="Blues")
+    for row in range(size):
+        for column in range(size):
+            value = int(matrix[row][column])
+            if value:
+                color = "white" if value > matrix.max() / 2 else "black"
+                axis.text(column, row, value, ha="center", va="center", fontsize=7, color=color)
+    axis.set_xticks(range(size), labels)
+    axis.set_yticks(range(size), labels)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    if title:
+        axis.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
+    return path

@@ -3,7 +3,7 @@
 Reproduces: SPEC.md deck 004 §5. The "use optimizer" deep net (5 × Dense 256
 ReLU + Dropout 0.2) with and without batch norm, trained with plain SGD at a
 small and a large learning rate; then the deck's BN placements trained
-briefly: the CNN (Conv2D, Conv2D → BatchNormalization → MaxPooling2D) on
+briefly: the MLP (Dense(32, relu) → BatchNormalization) on MNIST, the CNN (Conv2D, Conv2D → BatchNormalization → MaxPooling2D) on
 MNIST and the LSTM (LSTM(32) → BatchNormalization → Dense(1)) on a generated
 sequence-sum task.
 
@@ -61,15 +61,16 @@ for batch_norm in (False, True):
 
 ## Part 2: the deck's BN CNN on MNIST and BN LSTM on sequence sums
 
-keras.utils.set_random_seed(args.seed)
-result = kerasdnn.train(
-    kerasdnn.zoo.create_model("hanbat_bn_cnn"), x_train, y_train, validation_data=(x_test, y_test),
-    epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=0,
-    output_dir=os.path.join(args.output_dir, "cnn"),
-)
-train_seconds += result["train_seconds"]
-rows.append({"model": "BN CNN", "setting": "adam", "diverged": result["diverged"],
-             "metric": "val accuracy", "value": result["final"].get("val_accuracy")})
+for name, label in (("hanbat_bn_mlp", "BN MLP"), ("hanbat_bn_cnn", "BN CNN")):
+    keras.utils.set_random_seed(args.seed)
+    result = kerasdnn.train(
+        kerasdnn.zoo.create_model(name), x_train, y_train, validation_data=(x_test, y_test),
+        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=0,
+        output_dir=os.path.join(args.output_dir, label.split()[1].lower()),
+    )
+    train_seconds += result["train_seconds"]
+    rows.append({"model": label, "setting": "adam", "diverged": result["diverged"],
+                 "metric": "val accuracy", "value": result["final"].get("val_accuracy")})
 
 (x_sequences, y_sums), (x_sequences_test, y_sums_test) = kerasdnn.synthetic_arrays(
     "sequence_sum", samples=SMOKE_TRAIN_SAMPLES if args.smoke else 2_000, seed=args.seed
@@ -108,4 +109,8 @@ kerasdnn.write_json(os.path.join(args.output_dir, "batch_norm.json"), payload)
 record_result(os.path.join(os.path.dirname(__file__), "results", "batch_norm.json"), payload, smoke=args.smoke)
 
 ## Result
-# (filled in from recipes/results/batch_norm.json after the full run)
+# Seed 0, 2-core CPU, 3 epochs on 10,000 images (recipes/results/batch_norm.json),
+# validation accuracy of the 5×256 MLP: without BN 0.4906 at lr 0.01 and
+# 0.2412 at lr 1; with BN 0.7820 and 0.6688. BN trains faster at the small rate
+# and keeps training at the large one. The BN CNN reached 0.9386; the BN LSTM
+# a validation mse of 0.280 against 1.557 for always predicting the mean.

@@ -115,4 +115,9 @@ kerasdnn.write_json(os.path.join(args.output_dir, "lr_sweep.json"), payload)
 record_result(os.path.join(os.path.dirname(__file__), "results", "lr_sweep.json"), payload, smoke=args.smoke)
 
 ## Result
-# (filled in from recipes/results/lr_sweep.json after the full run)
+# Seed 0, 2-core CPU (recipes/results/lr_sweep.json). Linear model, 20 epochs:
+# α = 10 diverged at step 13 and α = 1 at step 45 (the loss overflowed);
+# α = 0.1 reached a training loss of 0.0001, α = 0.01 0.0136, and α = 0.001
+# only 0.65 (from 42.3): it crawls. BN-MLP on MNIST, 2 epochs of SGD on 10,000
+# images: validation accuracy 0.12 / 0.25 / 0.80 / 0.91 / 0.86 / 0.16 for
+# rates 1e-4 … 10: best near 0.1, useless at both ends.

@@ -69,12 +69,9 @@ summary = {
     "epochs": " / ".join(str(row["epochs"]) for row in rows),
     "train_seconds": sum(row["train_seconds"] for row in rows),
 }
-kerasdnn.write_json(os.path.join(args.output_dir, "ladder.json"), {"summary": summary, "rungs": rows})
-record_result(
-    os.path.join(os.path.dirname(__file__), "results", "mnist_ladder.json"),
-    {"summary": summary, "rungs": rows, "settings": vars(args)},
-    smoke=args.smoke,
-)
+payload = {"summary": summary, "rungs": rows, "settings": vars(args)}
+kerasdnn.write_json(os.path.join(args.output_dir, "ladder.json"), payload)
+record_result(os.path.join(os.path.dirname(__file__), "results", "mnist_ladder.json"), payload, smoke=args.smoke)
 
 ## Result
 # Seed 0, 2-core CPU, about 6 minutes of training in all

@@ -12,7 +12,7 @@ scaled, with the loss curves side by side.
     python recipes/normalization.py --smoke   # the same, fewer steps
 
 Expected: the unscaled stock regression diverges (NaN/inf cost) and the
-min-max one converges; on the table, raw features diverge or stall while both
+min-max one stays finite and decreases (slowly, at lab-07's rate of 1e-5); on the table, raw features diverge or stall while both
 normalized versions reach accuracy 1.0. Measured: see "Result" at the end.
 """
 
@@ -73,8 +73,8 @@ for method in ("none", "min_max"):
     train_seconds += result["train_seconds"]
     curves[f"stock {method}"] = result["history"]["loss"]
     rows.append({"experiment": f"stock rows, {method}", "diverged": result["diverged"],
-                 "diverged_at_step": result["diverged_at_step"], "final_loss": result["final"].get("loss"),
-                 "accuracy": None})
+                 "diverged_at_step": result["diverged_at_step"], "first_loss": result["history"]["loss"][0],
+                 "final_loss": result["final"].get("loss"), "accuracy": None})
 
 ## Part 2: the deck's table, raw, standardized and min-max scaled
 
@@ -86,12 +86,12 @@ for method in ("none", "standardize", "min_max"):
     train_seconds += result["train_seconds"]
     table_curves[f"table {method}"] = result["history"]["loss"]
     rows.append({"experiment": f"x1/x2 table, {method}", "diverged": result["diverged"],
-                 "diverged_at_step": result["diverged_at_step"], "final_loss": result["final"].get("loss"),
-                 "accuracy": result["final"].get("accuracy")})
+                 "diverged_at_step": result["diverged_at_step"], "first_loss": result["history"]["loss"][0],
+                 "final_loss": result["final"].get("loss"), "accuracy": result["final"].get("accuracy")})
 
 ## Evaluate
 
-print(format_table(rows, ["experiment", "diverged", "diverged_at_step", "final_loss", "accuracy"]))
+print(format_table(rows, ["experiment", "diverged", "diverged_at_step", "first_loss", "final_loss", "accuracy"]))
 plot_curves(curves, os.path.join(args.output_dir, "stock_loss.png"), ylabel="cost (mse)", logy=True,
             title="lab-07: gradient descent at 1e-5, raw vs min-max (gap: NaN)")
 plot_curves(table_curves, os.path.join(args.output_dir, "table_loss.png"), ylabel="cross-entropy", logy=True,
@@ -100,10 +100,10 @@ raw, scaled = rows[0], rows[1]
 summary = {
     "recipe": "normalization",
     "reproduces": "Hanbat §2 / 6.2 and hunkim lab-07-2/07-3 (stock rows, GD 1e-5)",
-    "metric": "unscaled / min-max final cost",
-    "reference": "NaN / converges",
+    "metric": "cost unscaled / min-max",
+    "reference": "NaN / finite, decreasing",
     "ours": ("NaN (diverged at step %s)" % raw["diverged_at_step"] if raw["diverged"] else f"{raw['final_loss']:.4g}")
-    + f" / {scaled['final_loss']:.4g}",
+    + f" / {scaled['first_loss']:.4g} → {scaled['final_loss']:.4g}",
     "epochs": args.epochs,
     "train_seconds": train_seconds,
 }
@@ -112,4 +112,9 @@ kerasdnn.write_json(os.path.join(args.output_dir, "normalization.json"), payload
 record_result(os.path.join(os.path.dirname(__file__), "results", "normalization.json"), payload, smoke=args.smoke)
 
 ## Result
-# (filled in from recipes/results/normalization.json after the full run)
+# Seed 0, 2-core CPU (recipes/results/normalization.json). Stock rows,
+# 101 steps of gradient descent at 1e-5: unscaled, the cost was 9.1e11 on the
+# first step and overflowed at step 3; min-max scaled, it stayed finite and
+# went from 1.162 to 1.155 (lab-07's rate is small for scaled data too). The
+# x1/x2 table: raw features blew the loss up to 7.4e6 at accuracy 0.2, while
+# standardized and min-max inputs both classified all five rows (accuracy 1.0).

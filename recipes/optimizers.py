@@ -95,4 +95,8 @@ kerasdnn.write_json(os.path.join(args.output_dir, "optimizers.json"), payload)
 record_result(os.path.join(os.path.dirname(__file__), "results", "optimizers.json"), payload, smoke=args.smoke)
 
 ## Result
-# (filled in from recipes/results/optimizers.json after the full run)
+# Seed 0, 2-core CPU, 5 epochs (recipes/results/optimizers.json), test accuracy:
+# RMSprop 0.9777 > Adam + clipnorm 0.9774 > Adam 0.9765 = Adam + clipvalue
+# > Nesterov 0.9735 > Momentum 0.9723 > SGD 0.9170 > Adagrad 0.7906
+# > Adadelta 0.2942. At Keras's default rates Adagrad and Adadelta (1e-3)
+# barely start in 5 epochs; Adadelta was designed for a rate of 1.0.

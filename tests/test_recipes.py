@@ -30,6 +30,72 @@ def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_
     assert (committed.read_bytes() if committed.exists() else None) == before
 
 
+# recipe → (files it must write under --output-dir, keys of its summary JSON)
+SMOKE_OUTPUTS = {
+    "lr_sweep": (["lr_sweep.json", "linear_loss_curves.png", "mnist_lr_range.png"], ["linear", "mnist"]),
+    "normalization": (["normalization.json", "stock_loss.png", "table_loss.png"], ["rows"]),
+    "regularization": (["regularization.json", "val_loss_curves.png", "gap.png"], ["rows"]),
+    "optimizers": (["optimizers.json", "val_accuracy.png"], ["rows"]),
+    "batch_norm": (["batch_norm.json", "mlp_val_accuracy.png", "cnn/results.json", "lstm/results.json"], ["rows"]),
+    "mnist_digits": (
+        ["mnist_digits.json", "samples.png", "confusion_matrix.png", "misclassified.png", "recognized_input.png"],
+        ["class_counts", "pixels", "confused_pairs", "recognized"],
+    ),
+    "mnist_ladder": (["ladder.json", "ladder.png", "lab10_bn/results.json"], ["rungs"]),
+}
+
+
+def _committed(name):
+    path = RECIPES / "results" / f"{name}.json"
+    return path.read_bytes() if path.exists() else None
+
+
+@pytest.fixture(scope="module")
+def smoke_runs(tmp_path_factory):
+    """Runs every recipe's --smoke mode once; returns {recipe: (output folder, summary JSON)}."""
+    runs = {}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, (files, _) in SMOKE_OUTPUTS.items():
+            output = tmp_path_factory.mktemp(name)
+            before = _committed(name)
+            _run_recipe(name, monkeypatch, "--smoke", "--output-dir", str(output))
+            assert _committed(name) == before, f"{name} --smoke touched recipes/results"
+            runs[name] = (output, json.loads((output / files[0]).read_text()))
+    return runs
+
+
+@pytest.mark.parametrize("name", sorted(SMOKE_OUTPUTS))
+def test_recipe_smoke_writes_its_files(name, smoke_runs):
+    output, payload = smoke_runs[name]
+    files, keys = SMOKE_OUTPUTS[name]
+    for file in files:
+        assert (output / file).is_file(), file
+        if file.endswith(".png"):
+            assert (output / file).read_bytes()[:4] == b"\x89PNG"
+    assert set(keys) <= set(payload) and payload["settings"]["smoke"]
+    assert {"recipe", "reproduces", "metric", "reference", "ours", "epochs", "train_seconds"} <= set(payload["summary"])
+
+
+def test_lr_sweep_smoke_still_detects_the_divergence_at_rate_10(smoke_runs):
+    linear = {row["learning_rate"]: row for row in smoke_runs["lr_sweep"][1]["linear"]}
+    assert linear[10.0]["diverged"] and linear[10.0]["diverged_at_step"] >= 1 and linear[10.0]["final_loss"] is None
+    assert not linear[0.1]["diverged"] and linear[0.1]["final_loss"] < linear[0.001]["final_loss"]
+
+
+def test_normalization_smoke_shows_nan_raw_and_finite_min_max(smoke_runs):
+    rows = {row["experiment"]: row for row in smoke_runs["normalization"][1]["rows"]}
+    assert rows["stock rows, none"]["diverged"] and rows["stock rows, none"]["final_loss"] is None
+    assert not rows["stock rows, min_max"]["diverged"] and rows["stock rows, min_max"]["final_loss"] < 10
+
+
+def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
+    rungs = smoke_runs["mnist_ladder"][1]["rungs"]
+    assert [row["model"] for row in rungs] == [
+        "lab10_softmax", "lab10_relu_normal", "lab10_relu_xavier", "lab10_deep_xavier", "lab10_deep_dropout", "lab10_bn"
+    ]
+    assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826]
+
+
 def test_recipe_rejects_bad_arguments(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         _run_recipe("mnist_bn", monkeypatch, "--epochs", "0")
