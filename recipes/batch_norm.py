@@ -112,5 +112,6 @@ record_result(os.path.join(os.path.dirname(__file__), "results", "batch_norm.jso
 # Seed 0, 2-core CPU, 3 epochs on 10,000 images (recipes/results/batch_norm.json),
 # validation accuracy of the 5×256 MLP: without BN 0.4906 at lr 0.01 and
 # 0.2412 at lr 1; with BN 0.7820 and 0.6688. BN trains faster at the small rate
-# and keeps training at the large one. The BN CNN reached 0.9386; the BN LSTM
+# and keeps training at the large one. The deck's BN MLP (Dense 32 → BN)
+# reached 0.9120 and the BN CNN 0.9386; the BN LSTM
 # a validation mse of 0.280 against 1.557 for always predicting the mean.
