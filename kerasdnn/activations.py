@@ -4,6 +4,7 @@ Builders take an `activation` by name. Names that are plain functions in Keras
 (`"sigmoid"`, `"tanh"`, `"relu"`, `"elu"`, ...) become `keras.layers.Activation`
 layers; the ones with their own parameters or conventions become layers:
 `"leaky_relu"` (slope 0.01 as in the decks, where Keras defaults to 0.2),
+`"very_leaky_relu"` (slope 1/3),
 `"prelu"` (a learned slope per unit), `"maxout"` (max over 2 pieces) and
 `"step"` (the perceptron's threshold unit).
 """
@@ -18,10 +19,13 @@ _PACKAGE = "kerasdnn"
 # Slope of the negative part used by the decks (Maas et al. 2013); Keras's
 # own LeakyReLU defaults to 0.2.
 LEAKY_RELU_SLOPE = 0.01
+# "Very leaky" ReLU of Graham (2014), one of the activations of the LSUV
+# paper's init × activation table.
+VERY_LEAKY_RELU_SLOPE = 1 / 3
 
 # Activations whose units are rectifiers: their kernels default to He
 # initialization (He et al. 2015); every other activation gets Glorot.
-RELU_FAMILY = ("relu", "leaky_relu", "prelu", "elu", "relu6", "selu", "gelu", "silu")
+RELU_FAMILY = ("relu", "leaky_relu", "very_leaky_relu", "prelu", "elu", "relu6", "selu", "gelu", "silu")
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -95,6 +99,7 @@ class Maxout(keras.layers.Layer):
 def _layer_activations():
     return {
         "leaky_relu": lambda: keras.layers.LeakyReLU(negative_slope=LEAKY_RELU_SLOPE),
+        "very_leaky_relu": lambda: keras.layers.LeakyReLU(negative_slope=VERY_LEAKY_RELU_SLOPE),
         "prelu": keras.layers.PReLU,
         "maxout": Maxout,
         "step": lambda: keras.layers.Activation(step),

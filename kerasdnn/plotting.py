@@ -3,7 +3,8 @@
 import math
 
 
-def _pyplot():
+def pyplot_module():
+    """Returns `matplotlib.pyplot` set to draw into files only (the Agg backend)."""
     import matplotlib
 
     # Files only: never open a window, also on machines without a display.
@@ -26,7 +27,7 @@ def plot_history(history, path, *, title=None):
     Returns:
         The path written.
     """
-    pyplot = _pyplot()
+    pyplot = pyplot_module()
     metrics = [
         name for name in history
         if not name.startswith("val_") and name not in ("epoch", "epoch_seconds", "learning_rate")
@@ -67,7 +68,7 @@ def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None):
     Returns:
         The path written.
     """
-    pyplot = _pyplot()
+    pyplot = pyplot_module()
     figure, axis = pyplot.subplots(figsize=(max(6, 1.2 * len(labels)), 4))
     width = 0.8 / len(series)
     for index, (name, values) in enumerate(series.items()):
@@ -104,7 +105,7 @@ def plot_curves(curves, path, *, ylabel, xlabel="epoch", title=None, logy=False)
     Returns:
         The path written.
     """
-    pyplot = _pyplot()
+    pyplot = pyplot_module()
     figure, axis = pyplot.subplots(figsize=(7, 4.2))
     for label, values in curves.items():
         axis.plot(range(1, len(values) + 1), [math.nan if v is None else v for v in values], label=label)
@@ -135,7 +136,7 @@ def plot_image_grid(images, titles, path, *, columns=10, title=None):
     Returns:
         The path written.
     """
-    pyplot = _pyplot()
+    pyplot = pyplot_module()
     rows = max(1, math.ceil(len(images) / columns))
     figure, axes = pyplot.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows), squeeze=False)
     for axis in axes.flat:
@@ -163,7 +164,7 @@ def plot_confusion_matrix(matrix, path, *, labels=None, title=None):
     Returns:
         The path written.
     """
-    pyplot = _pyplot()
+    pyplot = pyplot_module()
     size = len(matrix)
     labels = labels or [str(index) for index in range(size)]
     figure, axis = pyplot.subplots(figsize=(0.6 * size + 2, 0.6 * size + 1.5))
@@ -180,6 +181,45 @@ def plot_confusion_matrix(matrix, path, *, labels=None, title=None):
     axis.set_ylabel("true")
     if title:
         axis.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
+    return path
+
+
+def plot_decision_boundaries(classifiers, points, path, *, title=None, resolution=200):
+    """Shades what each classifier predicts over the square around `points`.
+
+    Args:
+        classifiers: A dict mapping a panel title to `(predict, targets)`,
+            where `predict` maps an `(n, 2)` array to n scores in [0, 1] and
+            `targets` are the points' true classes (0 or 1).
+        points: The `(n, 2)` training inputs, drawn on every panel.
+        path: Where to write the PNG file.
+        title: Figure title. Defaults to `None`.
+        resolution: Grid points per axis. Defaults to `200`.
+
+    Returns:
+        The path written.
+    """
+    import numpy as np
+
+    pyplot = pyplot_module()
+    low, high = points.min() - 0.5, points.max() + 0.5
+    axis_values = np.linspace(low, high, resolution)
+    grid = np.array([[x, y] for y in axis_values for x in axis_values], dtype=np.float32)
+    figure, axes = pyplot.subplots(1, len(classifiers), figsize=(3.4 * len(classifiers), 3.4), squeeze=False)
+    for axis, (name, (predict, targets)) in zip(axes[0], classifiers.items()):
+        scores = np.asarray(predict(grid)).reshape(resolution, resolution)
+        axis.contourf(axis_values, axis_values, scores, levels=[0, 0.5, 1], colors=["#dde6f5", "#f5dede"], extend="both")
+        axis.contour(axis_values, axis_values, scores, levels=[0.5], colors="black", linewidths=1)
+        for target, marker in ((0, "o"), (1, "s")):
+            chosen = np.asarray(targets).ravel() == target
+            axis.scatter(points[chosen, 0], points[chosen, 1], marker=marker, s=60, label=f"class {target}")
+        axis.set_title(name)
+        axis.legend(fontsize="small", loc="center")
+    if title:
+        figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     pyplot.close(figure)

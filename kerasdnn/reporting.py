@@ -98,7 +98,8 @@ def _cell(value):
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.4f}"
+        # Four significant digits: 0.9864, 362.3, 9.103e+11, 2.1e-05.
+        return f"{value:.4g}"
     return str(value)
 
 

@@ -18,6 +18,10 @@ def test_leaky_relu_uses_the_decks_slope():
     np.testing.assert_allclose(_apply(layer, [[-100.0, 3.0]]), [[-1.0, 3.0]])
 
 
+def test_very_leaky_relu_slope_is_one_third():
+    np.testing.assert_allclose(_apply(kerasdnn.activation_layer("very_leaky_relu"), [[-3.0, 2.0]]), [[-1.0, 2.0]], rtol=1e-6)
+
+
 def test_maxout_takes_max_over_consecutive_pieces():
     np.testing.assert_array_equal(_apply(kerasdnn.Maxout(pieces=3), [[1, 9, 2, -1, -5, -2]]), [[9, -1]])
 
