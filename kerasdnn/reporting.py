@@ -15,7 +15,8 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
     """Returns an `argparse.ArgumentParser` with the options every recipe has.
 
     Options: `--epochs`, `--batch-size`, `--learning-rate` (when the recipe
-    has one rate), `--data-dir`, `--output-dir`, `--seed` and `--smoke`.
+    has one rate), `--data-dir`, `--output-dir`, `--seed`, `--results-dir`
+    and `--smoke`.
 
     Args:
         description: The recipe's docstring, shown by `--help`.
@@ -46,6 +47,11 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
     output_default = output_dir or "runs/ and the run's name"
     parser.add_argument("--output-dir", default=output_dir, help=f"where the run's files go (default: {output_default})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--results-dir",
+        default=None,
+        help="where a full run writes its summary JSON (default: recipes/results, the README table's source)",
+    )
     parser.add_argument(
         "--smoke",
         action="store_true",
@@ -103,7 +109,7 @@ def _cell(value):
     return str(value)
 
 
-def record_result(path, payload, *, smoke):
+def record_result(path, payload, *, smoke, results_dir=None):
     """Writes a recipe's summary JSON to `path`, except in smoke runs.
 
     The files under `recipes/results/` are what the README's reproduction
@@ -113,12 +119,16 @@ def record_result(path, payload, *, smoke):
         path: The results file, such as `recipes/results/mnist_bn.json`.
         payload: A JSON-ready dict.
         smoke: Whether this is a smoke run (then nothing is written).
+        results_dir: Another folder to write the file into (`--results-dir`),
+            keeping its name. Defaults to `None`: `path` itself.
 
     Returns:
         The path written, or `None` in a smoke run.
     """
     if smoke:
         return None
+    if results_dir is not None:
+        path = os.path.join(results_dir, os.path.basename(path))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     return write_json(path, payload)
 

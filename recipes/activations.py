@@ -129,7 +129,7 @@ summary = {
 payload = {"summary": summary, "rows": rows, "vanishing": vanishing, "first_to_last_gradient_ratio": ratio,
            "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "activations.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "activations.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "activations.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # (filled in from recipes/results/activations.json after the full run)

@@ -106,7 +106,7 @@ summary = {
 }
 payload = {"summary": summary, "rows": rows, "lstm_mean_predictor_mse": baseline, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "batch_norm.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "batch_norm.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "batch_norm.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # Seed 0, 2-core CPU, 3 epochs on 10,000 images (recipes/results/batch_norm.json),

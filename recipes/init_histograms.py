@@ -91,7 +91,7 @@ summary = {
 }
 payload = {"summary": summary, "layers": rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "init_histograms.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "init_histograms.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "init_histograms.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # (filled in from recipes/results/init_histograms.json after the full run)

@@ -92,7 +92,7 @@ summary = {
 }
 payload = {"summary": summary, "rows": rows, "table": table, "paper": paper, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "init_table.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "init_table.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "init_table.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # (filled in from recipes/results/init_table.json after the full run)

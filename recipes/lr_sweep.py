@@ -112,7 +112,7 @@ summary = {
 }
 payload = {"summary": summary, "linear": linear_rows, "mnist": mnist_rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "lr_sweep.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "lr_sweep.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "lr_sweep.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # Seed 0, 2-core CPU (recipes/results/lr_sweep.json). Linear model, 20 epochs:

@@ -123,6 +123,7 @@ record_result(
     os.path.join(os.path.dirname(__file__), "results", f"{run_name}.json"),
     {"summary": summary, "reference": references, **result},
     smoke=args.smoke,
+    results_dir=args.results_dir,
 )
 
 if args.export_weights and not args.smoke and not result["diverged"]:

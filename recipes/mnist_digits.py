@@ -113,7 +113,7 @@ payload = {
     "settings": vars(args),
 }
 kerasdnn.write_json(os.path.join(args.output_dir, "mnist_digits.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "mnist_digits.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "mnist_digits.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # Seed 0, 2-core CPU (recipes/results/mnist_digits.json). 6.3.1: 60,000

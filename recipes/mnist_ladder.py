@@ -71,7 +71,7 @@ summary = {
 }
 payload = {"summary": summary, "rungs": rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "ladder.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "mnist_ladder.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "mnist_ladder.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # Seed 0, 2-core CPU, about 6 minutes of training in all

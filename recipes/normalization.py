@@ -109,7 +109,7 @@ summary = {
 }
 payload = {"summary": summary, "rows": rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "normalization.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "normalization.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "normalization.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # Seed 0, 2-core CPU (recipes/results/normalization.json). Stock rows,

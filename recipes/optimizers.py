@@ -92,7 +92,7 @@ summary = {
 }
 payload = {"summary": summary, "rows": rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "optimizers.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "optimizers.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "optimizers.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # Seed 0, 2-core CPU, 5 epochs (recipes/results/optimizers.json), test accuracy:

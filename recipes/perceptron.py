@@ -80,7 +80,7 @@ summary = {
 }
 payload = {"summary": summary, "rows": rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "perceptron.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "perceptron.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "perceptron.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # (filled in from recipes/results/perceptron.json after the full run)

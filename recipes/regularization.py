@@ -93,7 +93,7 @@ summary = {
 }
 payload = {"summary": summary, "rows": rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "regularization.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "regularization.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "regularization.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # Seed 0, 2-core CPU, 60 epochs on 1,000 images (recipes/results/regularization.json):

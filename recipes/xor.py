@@ -69,7 +69,7 @@ summary = {
 }
 payload = {"summary": summary, "rows": rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "xor.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", "xor.json"), payload, smoke=args.smoke)
+record_result(os.path.join(os.path.dirname(__file__), "results", "xor.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
 # (filled in from recipes/results/xor.json after the full run)

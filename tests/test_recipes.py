@@ -42,6 +42,16 @@ SMOKE_OUTPUTS = {
         ["class_counts", "pixels", "confused_pairs", "recognized"],
     ),
     "mnist_ladder": (["ladder.json", "ladder.png", "lab10_bn/results.json"], ["rungs"]),
+    "perceptron": (["perceptron.json", "decision_boundaries.png"], ["rows"]),
+    "xor": (["xor.json", "loss.png", "decision_boundaries.png"], ["rows"]),
+    "activations": (["activations.json", "functions.png", "derivatives.png", "gradient_norms.png", "ranking.png"],
+                    ["rows", "vanishing"]),
+    "init_histograms": (["init_histograms.json", "histograms.png"], ["layers"]),
+    "init_table": (["init_table.json", "LSUV_maxout/results.json"], ["rows", "table", "paper"]),
+    "fashion_ladder": (["ladder.json", "ladder.png", "tobigs_l2/results.json", "fashion_bn/results.json"], ["rungs"]),
+    "ensemble": (["ensemble.json", "ensemble.png"], ["dropout", "rows"]),
+    "losses": (["losses.json", "val_accuracy.png"], ["rows"]),
+    "cpu_vs_gpu": (["cpu_vs_gpu.json", "cpu_spe1/results.json"], ["rows", "data_source"]),
 }
 
 
@@ -94,6 +104,40 @@ def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
         "lab10_softmax", "lab10_relu_normal", "lab10_relu_xavier", "lab10_deep_xavier", "lab10_deep_dropout", "lab10_bn"
     ]
     assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826]
+
+
+def test_perceptron_learns_and_or_but_not_xor(smoke_runs):
+    rows = {row["gate"]: row for row in smoke_runs["perceptron"][1]["rows"]}
+    assert rows["AND"]["final_accuracy"] == 1.0 and rows["OR"]["final_accuracy"] == 1.0
+    assert rows["XOR"]["best_accuracy"] <= 0.75
+
+
+def test_xor_in_full_linear_stays_at_chance_sigmoid_learns(tmp_path, monkeypatch):
+    # Small enough to run as the recipe runs it: 10,000 full-batch steps.
+    before = _committed("xor")
+    _run_recipe("xor", monkeypatch, "--output-dir", str(tmp_path), "--results-dir", str(tmp_path / "results"))
+    assert (tmp_path / "results" / "xor.json").is_file() and _committed("xor") == before
+    linear, sigmoid = json.loads((tmp_path / "xor.json").read_text())["rows"]
+    assert linear["accuracy"] == 0.5 and linear["loss"] == pytest.approx(0.6931, abs=1e-3)
+    assert sigmoid["accuracy"] == 1.0 and sigmoid["loss"] < 0.0136
+
+
+def test_dropout_facts_show_inverted_scaling(smoke_runs):
+    facts = smoke_runs["ensemble"][1]["dropout"]
+    assert facts["training_values"] == [0.0, 2.0] and facts["inference_values"] == [1.0]
+    assert facts["training_mean"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_cpu_vs_gpu_times_the_164682_parameter_net_and_names_its_data(smoke_runs):
+    payload = smoke_runs["cpu_vs_gpu"][1]
+    assert payload["data_source"] in ("generated", "tfds cifar10")
+    assert {row["parameters"] for row in payload["rows"]} == {164_682}
+    assert all(row["seconds_per_epoch"] > 0 for row in payload["rows"])
+
+
+def test_activations_show_the_vanishing_gradient(smoke_runs):
+    ratio = smoke_runs["activations"][1]["first_to_last_gradient_ratio"]
+    assert ratio["sigmoid"] < 0.01 < ratio["relu"]
 
 
 def test_recipe_rejects_bad_arguments(monkeypatch, capsys):
