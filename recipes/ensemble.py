@@ -90,4 +90,7 @@ kerasdnn.write_json(os.path.join(args.output_dir, "ensemble.json"), payload)
 record_result(os.path.join(os.path.dirname(__file__), "results", "ensemble.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
-# (filled in from recipes/results/ensemble.json after the full run)
+# Seed 0, 2-core CPU, 3 epochs each (recipes/results/ensemble.json). Dropout(0.5)
+# in training: values {0, 2}, half zero, mean ≈ 1; at inference all 1. The five
+# members scored 0.9739 to 0.9768; their averaged probabilities 0.9798, above
+# the best member by 0.3 point.

@@ -94,4 +94,8 @@ kerasdnn.write_json(os.path.join(args.output_dir, "init_histograms.json"), paylo
 record_result(os.path.join(os.path.dirname(__file__), "results", "init_histograms.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
-# (filled in from recipes/results/init_histograms.json after the full run)
+# Seed 0 (recipes/results/init_histograms.json), std of the 5th layer's
+# activations: sigmoid N(0, 1) 0.442 (piled at 0 and 1), N(0, 0.01²) 0.0121
+# (all ≈ 0.5), Xavier 0.113 (spread); ReLU N(0, 0.01²) 1.4e-06 (gone), Xavier
+# 0.143 (from 0.584 at layer 1: shrinking), He 0.807 (from 0.826: kept).
+# Zero init: every unit of a layer is the same (1 distinct unit of 100).

@@ -83,4 +83,6 @@ kerasdnn.write_json(os.path.join(args.output_dir, "perceptron.json"), payload)
 record_result(os.path.join(os.path.dirname(__file__), "results", "perceptron.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
-# (filled in from recipes/results/perceptron.json after the full run)
+# Seed 0 (recipes/results/perceptron.json), 100 epochs at α = 0.1: AND
+# learned at epoch 5, OR at epoch 1, both accuracy 1.0; XOR ends at 0.5 and
+# never did better than 0.75 (3 of 4 points), as no line separates it.

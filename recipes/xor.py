@@ -72,4 +72,7 @@ kerasdnn.write_json(os.path.join(args.output_dir, "xor.json"), payload)
 record_result(os.path.join(os.path.dirname(__file__), "results", "xor.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
-# (filled in from recipes/results/xor.json after the full run)
+# Seed 0, 2-core CPU (recipes/results/xor.json), 10,000 full-batch steps:
+# without a hidden activation loss 0.6931 and accuracy 0.5, every prediction
+# exactly 0.5, as the deck; with a sigmoid hidden layer loss 0.000488 and
+# accuracy 1.0 (the deck: 0.0136; it trained with other settings).

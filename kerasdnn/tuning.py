@@ -1,0 +1,287 @@
+"""Hyperparameter search with keras-tuner over the builders' space.
+
+A thin `HyperModel` maps `hp` values onto `kerasdnn.mlp` and
+`kerasdnn.optimizers.get` arguments; every `hp.*` has an explicit default, so
+the default trial is the headline `mnist_bn` network. `make_tuner` builds a
+random, hyperband, bayesian or grid tuner whose folder defaults to
+`tuner_runs/` and which resumes a stopped search; `search` runs it with
+early stopping and writes the best hyperparameters, a table of every trial,
+a plot and the best model retrained.
+
+For several machines, keras-tuner's own chief/worker mode applies unchanged:
+start one process with `KERASTUNER_TUNER_ID=chief`, the others with
+`KERASTUNER_TUNER_ID=tuner0`, `tuner1`, ..., all with the same
+`KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` (`kerasdnn tune --chief`
+and `--worker` set them).
+"""
+
+import csv
+import json
+import os
+
+import keras
+import keras_tuner
+
+from kerasdnn import models, optimizers, training, validation
+from kerasdnn.plotting import plot_comparison
+
+TUNERS = ("random", "hyperband", "bayesian", "grid")
+DEFAULT_DIRECTORY = "tuner_runs"
+
+# The search space: name → (kind, values or range, default). The defaults are
+# the headline network: 512-256-128, ReLU, He, batch norm, dropout 0.2, Adam.
+SPACE = {
+    "depth": ("int", (1, 4), 3),
+    "units_1": ("choice", (128, 256, 512, 1024), 512),
+    "units_2": ("choice", (64, 128, 256, 512), 256),
+    "units_3": ("choice", (64, 128, 256), 128),
+    "units_4": ("choice", (64, 128, 256), 128),
+    "activation": ("choice", ("relu", "leaky_relu", "elu", "tanh"), "relu"),
+    "kernel_initializer": ("choice", ("he_normal", "glorot_uniform", "orthogonal"), "he_normal"),
+    "batch_norm": ("boolean", None, True),
+    "dropout": ("float", (0.0, 0.5, 0.1), 0.2),
+    "l1": ("choice", (0.0, 1e-5, 1e-4), 0.0),
+    "l2": ("choice", (0.0, 1e-5, 1e-4, 1e-3), 0.0),
+    "optimizer": ("choice", ("adam", "rmsprop", "nesterov", "sgd"), "adam"),
+    "learning_rate": ("log", (1e-4, 1e-1), 2e-3),
+    "batch_size": ("choice", (64, 128, 256), 128),
+}
+
+
+def _declare(hp, name, values=None):
+    """Declares hyperparameter `name` on `hp` with its default; returns its value."""
+    kind, bounds, default = SPACE[name]
+    if values is not None:
+        return hp.Fixed(name, values)
+    if kind == "int":
+        return hp.Int(name, *bounds, default=default)
+    if kind == "choice":
+        return hp.Choice(name, list(bounds), default=default)
+    if kind == "boolean":
+        return hp.Boolean(name, default=default)
+    if kind == "float":
+        low, high, step = bounds
+        return hp.Float(name, low, high, step=step, default=default)
+    return hp.Float(name, *bounds, sampling="log", default=default)
+
+
+class MLPHyperModel(keras_tuner.HyperModel):
+    """Search space of `kerasdnn.mlp` models with their optimizer and batch size.
+
+    Example:
+
+    >>> hypermodel = kerasdnn.tuning.MLPHyperModel(activation="relu")  # fix a value
+    >>> model = hypermodel.build(keras_tuner.HyperParameters())        # the default: mnist_bn
+
+    Args:
+        input_shape: Shape of one sample. Defaults to `(28, 28, 1)`.
+        classes: Output units. Defaults to `10`.
+        name: Name of the hypermodel. Defaults to `"mlp_search"`.
+        **fixed: Values to fix instead of searching, by hyperparameter name
+            (`depth`, `units_1` … `units_4`, `activation`,
+            `kernel_initializer`, `batch_norm`, `dropout`, `l1`, `l2`,
+            `optimizer`, `learning_rate`, `batch_size`).
+
+    Raises:
+        ValueError: If a fixed name is not in the space.
+    """
+
+    def __init__(self, input_shape=(28, 28, 1), classes=10, *, name="mlp_search", **fixed):
+        super().__init__(name=name, tunable=True)
+        for key in fixed:
+            validation.check_choice("MLPHyperModel", "fixed hyperparameter", key, tuple(SPACE))
+        self.input_shape = tuple(input_shape)
+        self.classes = classes
+        self.fixed = fixed
+
+    def _value(self, hp, name):
+        return _declare(hp, name, self.fixed.get(name))
+
+    def build(self, hp):
+        depth = self._value(hp, "depth")
+        units = []
+        for index in range(1, depth + 1):
+            # Deeper layers' sizes only exist in trials that have those layers.
+            with hp.conditional_scope("depth", [d for d in range(index, 5)]):
+                units.append(self._value(hp, f"units_{index}"))
+        l1, l2 = self._value(hp, "l1"), self._value(hp, "l2")
+        model = models.mlp(
+            self.input_shape,
+            units=tuple(units),
+            classes=self.classes,
+            activation=self._value(hp, "activation"),
+            kernel_initializer=self._value(hp, "kernel_initializer"),
+            batch_norm=self._value(hp, "batch_norm"),
+            dropout=self._value(hp, "dropout"),
+            kernel_regularizer=(l1, l2) if l1 or l2 else None,
+            name="mlp_trial",
+        )
+        model.compile(
+            optimizer=optimizers.get(self._value(hp, "optimizer"), learning_rate=self._value(hp, "learning_rate")),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            steps_per_execution=training.DEFAULT_STEPS_PER_EXECUTION,
+            jit_compile=training.default_jit_compile(),
+        )
+        return model
+
+    def fit(self, hp, model, *args, **kwargs):
+        return model.fit(*args, batch_size=self._value(hp, "batch_size"), **kwargs)
+
+
+def default_strategy():
+    """Picks the `tf.distribute` strategy for the devices this machine has.
+
+    A reachable TPU gives `TPUStrategy`, more than one visible GPU gives
+    `MirroredStrategy`, anything else the default (single-device) strategy.
+
+    Returns:
+        A `tf.distribute.Strategy`.
+    """
+    import tensorflow as tf
+
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    except (ValueError, RuntimeError, tf.errors.NotFoundError):
+        pass  # no TPU here
+    if len(tf.config.list_logical_devices("GPU")) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def make_tuner(
+    kind="random",
+    hypermodel=None,
+    *,
+    objective="val_accuracy",
+    max_trials=10,
+    max_epochs=10,
+    directory=DEFAULT_DIRECTORY,
+    project_name="mlp_search",
+    overwrite=False,
+    distribution_strategy=None,
+    seed=0,
+):
+    """Builds a keras-tuner tuner by name, resuming its project by default.
+
+    Example:
+
+    >>> tuner = kerasdnn.tuning.make_tuner("bayesian", max_trials=20, project_name="mnist")
+
+    Args:
+        kind: `"random"`, `"hyperband"`, `"bayesian"` or `"grid"`.
+            Defaults to `"random"`.
+        hypermodel: A `keras_tuner.HyperModel` or a build function taking `hp`.
+            Defaults to `None`: `MLPHyperModel()`.
+        objective: Metric to maximize (or a `keras_tuner.Objective`).
+            Defaults to `"val_accuracy"`.
+        max_trials: Trials at most (random, bayesian, grid). Defaults to `10`.
+        max_epochs: Epochs of the longest trial (hyperband). Defaults to `10`.
+        directory: Folder of the search. Defaults to `"tuner_runs"`.
+        project_name: Subfolder of this search. Defaults to `"mlp_search"`.
+        overwrite: Whether to discard an earlier search of the same folder
+            instead of resuming it. Defaults to `False`.
+        distribution_strategy: A `tf.distribute.Strategy` every trial runs
+            under. Defaults to `None`: `default_strategy()`.
+        seed: Random seed of the search. Defaults to `0`.
+
+    Returns:
+        A `keras_tuner.Tuner`.
+
+    Raises:
+        ValueError: If `kind` is unknown or `max_trials`/`max_epochs` < 1.
+    """
+    function = "make_tuner"
+    validation.check_choice(function, "kind", kind, TUNERS)
+    validation.check_number(function, "max_trials", max_trials, low=1, integer=True)
+    validation.check_number(function, "max_epochs", max_epochs, low=1, integer=True)
+    common = dict(
+        hypermodel=hypermodel or MLPHyperModel(),
+        objective=objective,
+        directory=directory,
+        project_name=project_name,
+        overwrite=overwrite,
+        seed=seed,
+        distribution_strategy=distribution_strategy or default_strategy(),
+        # A trial that fails (a diverged model, a bad combination) is
+        # recorded as failed and the search goes on, up to 3 in a row.
+        max_consecutive_failed_trials=3,
+    )
+    if kind == "hyperband":
+        return keras_tuner.Hyperband(max_epochs=max_epochs, **common)
+    tuner_class = {"random": keras_tuner.RandomSearch, "bayesian": keras_tuner.BayesianOptimization,
+                   "grid": keras_tuner.GridSearch}[kind]
+    return tuner_class(max_trials=max_trials, **common)
+
+
+def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), verbose=0):
+    """Runs `tuner.search` with early stopping and NaN termination in every trial.
+
+    Args:
+        tuner: A tuner from `make_tuner`.
+        x: Training inputs (array).
+        y: Training targets.
+        validation_data: `(x, y)` scored by the objective.
+        epochs: Epochs per trial (hyperband sets its own). Defaults to `5`.
+        patience: Epochs without improvement before a trial stops.
+            Defaults to `2`.
+        callbacks: More Keras callbacks. Defaults to `()`.
+        verbose: Passed to `fit`. Defaults to `0`.
+
+    Returns:
+        The tuner, after the search.
+    """
+    stopping = [
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+    tuner.search(x, y, validation_data=validation_data, epochs=epochs,
+                 callbacks=stopping + list(callbacks), verbose=verbose)
+    return tuner
+
+
+def trial_rows(tuner):
+    """Returns one dict per finished or failed trial, best score first."""
+    rows = []
+    for trial in tuner.oracle.trials.values():
+        rows.append({"trial": trial.trial_id, "status": trial.status, "score": trial.score,
+                     **trial.hyperparameters.values})
+    return sorted(rows, key=lambda row: (row["score"] is None, -(row["score"] or 0)))
+
+
+def write_report(tuner, output_dir):
+    """Writes the search's best hyperparameters, trials table and score plot.
+
+    Files: `best_hyperparameters.json`, `trials.csv` (sorted by score) and
+    `scores.png` under `output_dir`.
+
+    Args:
+        tuner: A tuner after `search`.
+        output_dir: Folder for the files.
+
+    Returns:
+        The best `keras_tuner.HyperParameters`.
+    """
+    os.makedirs(output_dir, exist_ok=True)
+    best = tuner.get_best_hyperparameters(1)[0]
+    training.write_json(os.path.join(output_dir, "best_hyperparameters.json"), best.values)
+    rows = trial_rows(tuner)
+    columns = ["trial", "status", "score", *SPACE]
+    with open(os.path.join(output_dir, "trials.csv"), "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    ordered = sorted(rows, key=lambda row: row["trial"])
+    plot_comparison([row["trial"] for row in ordered], {"score": [row["score"] for row in ordered]},
+                    os.path.join(output_dir, "scores.png"), ylabel=str(tuner.oracle.objective.name),
+                    title="score per trial")
+    return best
+
+
+def best_hyperparameters(path):
+    """Reads `best_hyperparameters.json` back as a dict."""
+    with open(path) as handle:
+        return json.load(handle)
