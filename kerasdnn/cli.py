@@ -5,6 +5,9 @@
     kerasdnn train NAME [--epochs N] [--batch-size N] [--learning-rate LR]
                         [--data-dir DIR] [--output-dir DIR] [--seed N] [--smoke]
     kerasdnn predict IMAGE [IMAGE ...] [--model NAME] [--weights NAME]
+    kerasdnn tune [--dataset D] [--tuner KIND] [--max-trials N] [--epochs N]
+                  [--directory DIR] [--project-name NAME] [--overwrite]
+                  [--chief | --worker N] [--oracle-ip IP] [--oracle-port PORT]
 """
 
 import argparse
@@ -87,6 +90,28 @@ def _predict(args):
     return status
 
 
+def _tune(args):
+    from kerasdnn import tuning
+
+    if args.chief or args.worker is not None:
+        # keras-tuner's own distributed mode: one chief serves the oracle over
+        # gRPC, workers ask it for trials. All share these three variables.
+        os.environ["KERASTUNER_TUNER_ID"] = "chief" if args.chief else f"tuner{args.worker}"
+        os.environ["KERASTUNER_ORACLE_IP"] = args.oracle_ip
+        os.environ["KERASTUNER_ORACLE_PORT"] = str(args.oracle_port)
+    tuner, best = tuning.run_search(
+        args.dataset, kind=args.tuner, max_trials=args.max_trials, epochs=args.epochs,
+        train_samples=reporting.SMOKE_TRAIN_SAMPLES if args.smoke else args.train_samples,
+        directory=args.directory, project_name=args.project_name, overwrite=args.overwrite,
+        data_dir=args.data_dir, seed=args.seed,
+    )
+    print(reporting.format_table(tuning.trial_rows(tuner)[:10], ["trial", "status", "score", "depth", "units_1",
+                                                                 "activation", "optimizer", "learning_rate"]))
+    print(f"best hyperparameters: {best.values}")
+    print(f"report in {os.path.join(tuner.project_dir, 'report')}")
+    return 0
+
+
 def build_parser():
     """Returns the `argparse` parser of the `kerasdnn` command."""
     parser = argparse.ArgumentParser(prog="kerasdnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -117,6 +142,25 @@ def build_parser():
     predict.add_argument("--model", default="mnist_bn", help="zoo model (default: %(default)s)")
     predict.add_argument("--weights", default="mnist", help="shipped weights name or .weights.h5 file (default: %(default)s)")
     predict.set_defaults(handler=_predict)
+
+    tune = commands.add_parser("tune", help="search the MLP space with keras-tuner (resumes by default)")
+    tune.add_argument("--dataset", choices=("mnist", "fashion_mnist"), default="mnist", help="default: %(default)s")
+    tune.add_argument("--tuner", choices=("random", "hyperband", "bayesian", "grid"), default="random", help="default: %(default)s")
+    tune.add_argument("--max-trials", type=reporting.positive_int, default=10, help="default: %(default)s")
+    tune.add_argument("--epochs", type=reporting.positive_int, default=3, help="epochs per trial (default: %(default)s)")
+    tune.add_argument("--train-samples", type=reporting.positive_int, default=20_000, help="images per trial (default: %(default)s)")
+    tune.add_argument("--directory", default="tuner_runs", help="default: %(default)s")
+    tune.add_argument("--project-name", help="default: DATASET_TUNER")
+    tune.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming an earlier search")
+    tune.add_argument("--data-dir", help="folder with prepared tfds datasets")
+    tune.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    tune.add_argument("--smoke", action="store_true", help=f"quick check: {reporting.SMOKE_TRAIN_SAMPLES} images per trial")
+    role = tune.add_mutually_exclusive_group()
+    role.add_argument("--chief", action="store_true", help="serve the search's oracle to workers (runs until stopped)")
+    role.add_argument("--worker", type=int, metavar="N", help="run trials for the chief as worker N (0, 1, ...)")
+    tune.add_argument("--oracle-ip", default="127.0.0.1", help="the chief's address (default: %(default)s)")
+    tune.add_argument("--oracle-port", type=int, default=8000, help="the chief's port (default: %(default)s)")
+    tune.set_defaults(handler=_tune)
     return parser
 
 

@@ -274,7 +274,7 @@ def write_report(tuner, output_dir):
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-    ordered = sorted(rows, key=lambda row: row["trial"])
+    ordered = sorted(rows, key=lambda row: int(row["trial"]))
     plot_comparison([row["trial"] for row in ordered], {"score": [row["score"] for row in ordered]},
                     os.path.join(output_dir, "scores.png"), ylabel=str(tuner.oracle.objective.name),
                     title="score per trial")
@@ -285,3 +285,66 @@ def best_hyperparameters(path):
     """Reads `best_hyperparameters.json` back as a dict."""
     with open(path) as handle:
         return json.load(handle)
+
+
+def run_search(
+    dataset="mnist",
+    *,
+    kind="random",
+    max_trials=10,
+    epochs=3,
+    train_samples=20_000,
+    directory=DEFAULT_DIRECTORY,
+    project_name=None,
+    overwrite=False,
+    data_dir=None,
+    seed=0,
+    verbose=0,
+    **fixed,
+):
+    """Searches the MLP space on an image dataset and writes the report.
+
+    Trials train on the first `train_samples` training images and are scored
+    on the last twelfth of the training split (validation), never on the
+    test split.
+
+    Example:
+
+    >>> tuner, best = kerasdnn.tuning.run_search("fashion_mnist", kind="bayesian", max_trials=20)
+
+    Args:
+        dataset: `"mnist"` or `"fashion_mnist"`. Defaults to `"mnist"`.
+        kind: As in `make_tuner`. Defaults to `"random"`.
+        max_trials: As in `make_tuner`. Defaults to `10`.
+        epochs: Epochs per trial. Defaults to `3`.
+        train_samples: Training images per trial. Defaults to `20_000`.
+        directory: As in `make_tuner`. Defaults to `"tuner_runs"`.
+        project_name: Defaults to `None`: `"{dataset}_{kind}"`.
+        overwrite: As in `make_tuner`: `False` resumes. Defaults to `False`.
+        data_dir: As in `kerasdnn.load_arrays`. Defaults to `None`.
+        seed: Random seed. Defaults to `0`.
+        verbose: Passed to `fit`. Defaults to `0`.
+        **fixed: Hyperparameters to fix, as in `MLPHyperModel`.
+
+    Returns:
+        `(tuner, best_hyperparameters)`; the report is under
+        `directory/project_name/report/`.
+
+    Raises:
+        ValueError: If an argument is out of range or unknown.
+    """
+    from kerasdnn import data
+
+    validation.check_choice("run_search", "dataset", dataset, ("mnist", "fashion_mnist"))
+    validation.check_number("run_search", "train_samples", train_samples, low=1, integer=True)
+    project_name = project_name or f"{dataset}_{kind}"
+    tuner = make_tuner(kind, MLPHyperModel(**fixed), max_trials=max_trials, max_epochs=epochs, directory=directory,
+                       project_name=project_name, overwrite=overwrite, seed=seed)
+    keras.utils.set_random_seed(seed)
+    (x_train, y_train), _ = data.load_arrays(dataset, data_dir=data_dir)
+    held_out = len(x_train) // 12
+    x_val, y_val = x_train[-held_out:], y_train[-held_out:]
+    x_train, y_train = x_train[:-held_out][:train_samples], y_train[:-held_out][:train_samples]
+    search(tuner, x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, verbose=verbose)
+    best = write_report(tuner, os.path.join(directory, project_name, "report"))
+    return tuner, best

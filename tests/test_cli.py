@@ -38,7 +38,8 @@ def test_unknown_name_is_a_clear_error_not_a_traceback(capsys):
 
 
 def test_help_on_every_command(capsys):
-    for argv in (["--help"], ["zoo", "--help"], ["zoo", "list", "--help"], ["zoo", "show", "--help"], ["train", "--help"], ["predict", "--help"]):
+    for argv in (["--help"], ["zoo", "--help"], ["zoo", "list", "--help"], ["zoo", "show", "--help"], ["train", "--help"],
+                 ["predict", "--help"], ["tune", "--help"]):
         with pytest.raises(SystemExit) as exit_info:
             main(argv)
         assert exit_info.value.code == 0
@@ -80,3 +81,17 @@ def test_predict_bad_paths_are_clear_errors(tmp_path, capsys):
     assert f"kerasdnn predict: load_digit(): no such file: {tmp_path / 'missing.png'}" in err
     assert f"kerasdnn predict: load_digit(): cannot read {not_an_image} as an image" in err
     assert "Traceback" not in err
+
+
+def test_tune_smoke_writes_the_report(tmp_path, capsys):
+    status = main(["tune", "--smoke", "--max-trials", "2", "--epochs", "1", "--directory", str(tmp_path)])
+    assert status == 0
+    report = tmp_path / "mnist_random" / "report"
+    assert sorted(p.name for p in report.iterdir()) == ["best_hyperparameters.json", "scores.png", "trials.csv"]
+    assert f"report in {report}" in capsys.readouterr().out
+
+
+def test_tune_rejects_a_bad_tuner(capsys):
+    with pytest.raises(SystemExit):
+        main(["tune", "--tuner", "genetic"])
+    assert "invalid choice: 'genetic'" in capsys.readouterr().err
