@@ -132,4 +132,11 @@ kerasdnn.write_json(os.path.join(args.output_dir, "activations.json"), payload)
 record_result(os.path.join(os.path.dirname(__file__), "results", "activations.json"), payload, smoke=args.smoke, results_dir=args.results_dir)
 
 ## Result
-# (filled in from recipes/results/activations.json after the full run)
+# Seed 0, 2-core CPU (recipes/results/activations.json). At initialization
+# the first layer of the 10-layer sigmoid net gets 5.7e-06 of the last
+# layer's gradient norm, the ReLU net 1.9: the vanishing gradient. Ranking
+# after 5 epochs on 20,000 Fashion-MNIST images (validation accuracy):
+# leaky ReLU 0.8600 > PReLU 0.8594 > maxout 0.8568 > tanh 0.8556 > ReLU 0.8492
+# > ELU 0.8458 > sigmoid 0.7934. It agrees with the deck on sigmoid last,
+# leaky ReLU ≥ ReLU and maxout near the top; here tanh ranks above ReLU and
+# ELU, which the deck's ranking puts the other way round.
