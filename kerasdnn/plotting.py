@@ -14,6 +14,14 @@ def pyplot_module():
     return pyplot
 
 
+def _save(figure, path):
+    """Writes `figure` to `path` as PNG and frees it; returns `path`."""
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot_module().close(figure)
+    return path
+
+
 def plot_history(history, path, *, title=None):
     """Plots loss and each metric per epoch, training beside validation.
 
@@ -45,10 +53,7 @@ def plot_history(history, path, *, title=None):
         axis.legend()
     if title:
         figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None):
@@ -84,10 +89,7 @@ def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None):
         axis.set_title(title)
     axis.grid(axis="y", alpha=0.3)
     axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def plot_curves(curves, path, *, ylabel, xlabel="epoch", title=None, logy=False):
@@ -117,10 +119,7 @@ def plot_curves(curves, path, *, ylabel, xlabel="epoch", title=None, logy=False)
         axis.set_title(title)
     axis.grid(alpha=0.3)
     axis.legend(fontsize="small")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def plot_image_grid(images, titles, path, *, columns=10, title=None):
@@ -146,10 +145,7 @@ def plot_image_grid(images, titles, path, *, columns=10, title=None):
         axis.set_title(caption, fontsize=8)
     if title:
         figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def plot_confusion_matrix(matrix, path, *, labels=None, title=None):
@@ -181,10 +177,7 @@ def plot_confusion_matrix(matrix, path, *, labels=None, title=None):
     axis.set_ylabel("true")
     if title:
         axis.set_title(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def plot_decision_boundaries(classifiers, points, path, *, title=None, resolution=200):
@@ -220,7 +213,4 @@ def plot_decision_boundaries(classifiers, points, path, *, title=None, resolutio
         axis.legend(fontsize="small", loc="center")
     if title:
         figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
-    return path
+    return _save(figure, path)

@@ -185,3 +185,27 @@ def replace_table(text, table):
     head, rest = text.split(TABLE_START, 1)
     _, tail = rest.split(TABLE_END, 1)
     return f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}"
+
+
+def ladder_summary(rows, *, recipe, reproduces, metric):
+    """Builds the reproduction-table summary of a ladder from `zoo.train_ladder` rows.
+
+    Args:
+        rows: The rows `kerasdnn.zoo.train_ladder` returned.
+        recipe: The recipe's name.
+        reproduces: What it reproduces, one line.
+        metric: What the numbers measure.
+
+    Returns:
+        A summary dict: reference and measured values and epochs per rung,
+        joined with " / ", and the total training time.
+    """
+    return {
+        "recipe": recipe,
+        "reproduces": reproduces,
+        "metric": metric,
+        "reference": " / ".join(_number(row["reference"]) for row in rows),
+        "ours": " / ".join(_number(row["ours"]) for row in rows),
+        "epochs": " / ".join(str(row["epochs"]) for row in rows),
+        "train_seconds": sum(row["train_seconds"] for row in rows),
+    }

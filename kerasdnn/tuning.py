@@ -3,8 +3,9 @@
 A thin `HyperModel` maps `hp` values onto `kerasdnn.mlp` and
 `kerasdnn.optimizers.get` arguments; every `hp.*` has an explicit default, so
 the default trial is the headline `mnist_bn` network. `make_tuner` builds a
-random, hyperband, bayesian or grid tuner whose folder defaults to
-`tuner_runs/` and which resumes a stopped search; `search` runs it with
+random, hyperband, bayesian or grid tuner whose first trial is that default
+(random, bayesian, grid), whose folder defaults to `tuner_runs/` and which
+resumes a stopped search; `search` runs it with
 early stopping and writes the best hyperparameters, a table of every trial,
 a plot and the best model retrained.
 
@@ -212,9 +213,33 @@ def make_tuner(
     )
     if kind == "hyperband":
         return keras_tuner.Hyperband(max_epochs=max_epochs, **common)
-    tuner_class = {"random": keras_tuner.RandomSearch, "bayesian": keras_tuner.BayesianOptimization,
-                   "grid": keras_tuner.GridSearch}[kind]
-    return tuner_class(max_trials=max_trials, **common)
+    oracle_class = {
+        "random": keras_tuner.oracles.RandomSearchOracle,
+        "bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
+        "grid": keras_tuner.oracles.GridSearchOracle,
+    }[kind]
+    oracle = _defaults_first(oracle_class)(
+        objective=common.pop("objective"), max_trials=max_trials, seed=common.pop("seed"),
+        max_consecutive_failed_trials=common.pop("max_consecutive_failed_trials"),
+    )
+    return keras_tuner.Tuner(oracle=oracle, **common)
+
+
+def _defaults_first(oracle_class):
+    """Subclasses an oracle so that its first trial is the space's defaults.
+
+    The defaults are the headline network, so a search can end no worse than
+    the untuned net; the rest of the trials follow the oracle's own method.
+    """
+
+    class DefaultsFirst(oracle_class):
+        def populate_space(self, trial_id):
+            if not self.trials:
+                return {"status": keras_tuner.engine.trial.TrialStatus.RUNNING, "values": self.hyperparameters.values}
+            return super().populate_space(trial_id)
+
+    DefaultsFirst.__name__ = f"DefaultsFirst{oracle_class.__name__}"
+    return DefaultsFirst
 
 
 def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), verbose=0):

@@ -21,7 +21,7 @@ import os
 
 import kerasdnn
 from kerasdnn.plotting import plot_comparison
-from kerasdnn.reporting import format_table, record_result, recipe_parser
+from kerasdnn.reporting import format_table, ladder_summary, record_result, recipe_parser
 
 ## Setup
 
@@ -47,15 +47,8 @@ plot_comparison(
     os.path.join(args.output_dir, "ladder.png"),
     ylabel="accuracy (validation; fashion_bn: test)", title="Fashion-MNIST ladder (ToBig's)", ylim=(0.75, 0.95),
 )
-summary = {
-    "recipe": "fashion_ladder",
-    "reproduces": "deck 003 ToBig's Fashion-MNIST ladder (7 rungs + tuned)",
-    "metric": "validation accuracy per rung; last: test",
-    "reference": " / ".join(f"{row['reference']:.4f}" for row in rows),
-    "ours": " / ".join("-" if row["ours"] is None else f"{row['ours']:.4f}" for row in rows),
-    "epochs": " / ".join(str(row["epochs"]) for row in rows),
-    "train_seconds": sum(row["train_seconds"] for row in rows),
-}
+summary = ladder_summary(rows, recipe="fashion_ladder", reproduces="deck 003 ToBig's Fashion-MNIST ladder (7 rungs + tuned)",
+                         metric="validation accuracy per rung; last: test")
 payload = {"summary": summary, "rungs": rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "ladder.json"), payload)
 record_result(os.path.join(os.path.dirname(__file__), "results", "fashion_ladder.json"), payload, smoke=args.smoke, results_dir=args.results_dir)

@@ -20,7 +20,7 @@ import os
 
 import kerasdnn
 from kerasdnn.plotting import plot_comparison
-from kerasdnn.reporting import format_table, record_result, recipe_parser
+from kerasdnn.reporting import format_table, ladder_summary, record_result, recipe_parser
 
 ## Setup
 
@@ -60,15 +60,8 @@ plot_comparison(
     title="MNIST ladder (hunkim lab-10)",
     ylim=(0.85, 1.0),
 )
-summary = {
-    "recipe": "mnist_ladder",
-    "reproduces": "Hanbat §6.4 / hunkim lab-10 MNIST ladder (6 rungs)",
-    "metric": "test accuracy per rung",
-    "reference": " / ".join(f"{row['reference']:.4f}" for row in rows),
-    "ours": " / ".join("-" if row["ours"] is None else f"{row['ours']:.4f}" for row in rows),
-    "epochs": " / ".join(str(row["epochs"]) for row in rows),
-    "train_seconds": sum(row["train_seconds"] for row in rows),
-}
+summary = ladder_summary(rows, recipe="mnist_ladder", reproduces="Hanbat §6.4 / hunkim lab-10 MNIST ladder (6 rungs)",
+                         metric="test accuracy per rung")
 payload = {"summary": summary, "rungs": rows, "settings": vars(args)}
 kerasdnn.write_json(os.path.join(args.output_dir, "ladder.json"), payload)
 record_result(os.path.join(os.path.dirname(__file__), "results", "mnist_ladder.json"), payload, smoke=args.smoke, results_dir=args.results_dir)

@@ -76,7 +76,12 @@ def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     assert json.loads((tmp_path / "report" / "best_hyperparameters.json").read_text()) == best.values
     rows = (tmp_path / "report" / "trials.csv").read_text().splitlines()
     assert len(rows) == 3 and rows[0].startswith("trial,status,score,depth")
-    assert {row["status"] for row in tuning.trial_rows(tuner)} == {"COMPLETED"}
+    rows = tuning.trial_rows(tuner)
+    assert {row["status"] for row in rows} == {"COMPLETED"}
+    # The first trial is the space's defaults, fixed values included.
+    first = next(row for row in rows if int(row["trial"]) == 0)
+    assert first["depth"] == 3 and first["activation"] == "relu" and first["learning_rate"] == 2e-3
+    assert first["units_1"] == 64
 
 
 def _worker(directory, max_trials, *extra, env=None):
