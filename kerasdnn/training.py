@@ -21,6 +21,7 @@ import platform
 import shutil
 import statistics
 import time
+import warnings
 
 import keras
 import numpy as np
@@ -168,9 +169,10 @@ def train(
     Returns:
         The results dict that is also written to `results.json`: `final`,
         `best` and `test` metrics, `epochs_run`, `diverged`,
-        `diverged_at_epoch`, `diverged_at_step`, `seconds_per_epoch`,
-        `train_seconds`, `parameters`, `seed`, `versions`, `settings`,
-        `history`. Non-finite numbers are stored as `None`.
+        `diverged_at_epoch`, `diverged_at_step`, `seconds_per_epoch` (the
+        median), `epoch_seconds`, `train_seconds`, `parameters`, `seed`,
+        `versions`, `settings`, `history`. Non-finite numbers are stored as
+        `None`.
 
     Raises:
         ValueError: If a value is out of range or a name is unknown.
@@ -191,7 +193,7 @@ def train(
     started = time.perf_counter()
     keras.utils.set_random_seed(seed)
     paths = _prepare_output(output_dir)
-    resuming = paths is not None and os.path.isdir(paths["backup"]) and bool(os.listdir(paths["backup"]))
+    resuming = _resumable(paths, _fingerprint(model, resolved_optimizer))
     if not resuming:
         _lsuv_on_first_batch(model, train_dataset)
 
@@ -267,6 +269,38 @@ def _prepare_output(output_dir):
     return {key: os.path.join(output_dir, name) for key, name in names.items()}
 
 
+def _fingerprint(model, optimizer):
+    """What a backup must match to be resumed: variable shapes and optimizer class."""
+    return {"weights": [list(weight.shape) for weight in model.weights], "optimizer": type(optimizer).__name__}
+
+
+def _resumable(paths, fingerprint):
+    """Whether `paths` holds a backup of this very model to resume from.
+
+    A backup left by a different model (the output folder reused after
+    changing the architecture) cannot be loaded into this one: it is set
+    aside with a warning and the run starts afresh. The fingerprint of the
+    run about to start is written beside the backup.
+    """
+    if paths is None:
+        return False
+    marker = os.path.join(paths["backup"], "kerasdnn_fingerprint.json")
+    resumable = os.path.isfile(marker)
+    if resumable:
+        with open(marker) as handle:
+            resumable = json.load(handle) == fingerprint
+        if not resumable:
+            warnings.warn(
+                f"train(): {paths['backup']} holds an unfinished run of a different model; starting afresh",
+                stacklevel=3,
+            )
+    if not resumable:
+        shutil.rmtree(paths["backup"], ignore_errors=True)
+        os.makedirs(paths["backup"])
+        write_json(marker, fingerprint)
+    return resumable
+
+
 def _lsuv_on_first_batch(model, dataset):
     uses_lsuv = any(
         isinstance(getattr(layer, "kernel_initializer", None), initializers.LSUV) for layer in model.layers
@@ -329,6 +363,7 @@ def _results(model, history, test_metrics, monitor, optimizer, *, epochs, batch_
         "best": best,
         "test": None if test_metrics is None else {k: _finite(v) for k, v in test_metrics.items()},
         "seconds_per_epoch": statistics.median(epoch_seconds) if epoch_seconds else None,
+        "epoch_seconds": epoch_seconds,
         "train_seconds": sum(epoch_seconds),
         "wall_seconds": wall_seconds,
         "versions": _versions(),

@@ -93,6 +93,17 @@ def test_killed_run_resumes_and_reaches_the_same_epoch_count(mnist_small, tmp_pa
     assert again["epochs_run"] == 2
 
 
+def test_backup_of_a_different_model_is_not_resumed(mnist_small, tmp_path, seed):
+    (x_train, y_train), _ = mnist_small
+    with pytest.raises(KeyboardInterrupt):
+        kerasdnn.train(kerasdnn.mlp((28, 28, 1), units=(32,)), x_train[:300], y_train[:300], epochs=3,
+                       output_dir=tmp_path, callbacks=[_Interrupt(at_epoch=1)], verbose=0)
+    with pytest.warns(UserWarning, match="holds an unfinished run of a different model; starting afresh"):
+        result = kerasdnn.train(kerasdnn.mlp((28, 28, 1), units=(16, 16)), x_train[:300], y_train[:300],
+                                epochs=3, output_dir=tmp_path, verbose=0)
+    assert result["epochs_run"] == 3 and not (tmp_path / "backup").exists()
+
+
 def test_lsuv_layers_are_rescaled_before_fitting(mnist_small, seed):
     (x_train, y_train), _ = mnist_small
     model = kerasdnn.mlp((28, 28, 1), units=(64, 64), batch_norm=False, activation="tanh", kernel_initializer="lsuv")
