@@ -99,4 +99,12 @@ record_result(os.path.join(os.path.dirname(__file__), "results", f"{name}.json")
               results_dir=args.results_dir)
 
 ## Result
-# (filled in from recipes/results/tune_*.json after the full runs)
+# Seed 0, 2-core CPU, bayesian search, 12 trials (the first is the default).
+# MNIST (recipes/results/tune_mnist.json): the best trial was 4 layers from
+# 1,024 units, leaky ReLU, dropout 0.1, Adam 1.9e-4, batch 64 (validation
+# 0.9782 after 4 epochs, the default 0.9754); trained 20 epochs it reached
+# 0.9854 test accuracy: BELOW the 98.6 % target and the untuned mnist_bn's
+# 0.9864. Four-epoch trials rank configurations by how fast they start, not
+# by where they end. Fashion-MNIST (recipes/results/tune_fashion_mnist.json):
+# the default won its trials and reached 0.9054 test accuracy, above ToBig's
+# best 0.9013.
