@@ -52,7 +52,7 @@ SMOKE_OUTPUTS = {
     "ensemble": (["ensemble.json", "ensemble.png"], ["dropout", "rows"]),
     "losses": (["losses.json", "val_accuracy.png"], ["rows"]),
     "cpu_vs_gpu": (["cpu_vs_gpu.json", "cpu_spe1/results.json"], ["rows", "data_source"]),
-    "tune_mnist": (["tune_mnist.json", "best/results.json", "tuner/tune_mnist/report/trials.csv"],
+    "tune_mnist": (["tune_mnist.json", "best.keras", "finalist1/results.json", "tuner/tune_mnist/report/trials.csv"],
                    ["best_hyperparameters", "trials"]),
 }
 
