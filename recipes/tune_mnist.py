@@ -111,12 +111,12 @@ record_result(os.path.join(os.path.dirname(__file__), "results", f"{name}.json")
               results_dir=args.results_dir)
 
 ## Result
-# Seed 0, 2-core CPU, bayesian search, 12 trials (the first is the default).
-# MNIST (recipes/results/tune_mnist.json): the best trial was 4 layers from
-# 1,024 units, leaky ReLU, dropout 0.1, Adam 1.9e-4, batch 64 (validation
-# 0.9782 after 4 epochs, the default 0.9754); trained 20 epochs it reached
-# 0.9854 test accuracy: BELOW the 98.6 % target and the untuned mnist_bn's
-# 0.9864. Four-epoch trials rank configurations by how fast they start, not
-# by where they end. Fashion-MNIST (recipes/results/tune_fashion_mnist.json):
-# the default won its trials and reached 0.9054 test accuracy, above ToBig's
-# best 0.9013.
+# Seed 0, 2-core CPU, bayesian search, 12 trials of 4 epochs (the first is the
+# default). MNIST (recipes/results/tune_mnist.json): the three best trials
+# trained 20 epochs reached validation 0.9868 / 0.9882 / 0.9874; the second,
+# 1024-256-64 leaky ReLU, dropout 0.1, Adam 1.1e-3, batch 64, was kept and
+# scored 0.9860 test accuracy: the 98.6 % target, though not above the
+# untuned mnist_bn's 0.9864 (4 test images apart). Fashion-MNIST
+# (recipes/results/tune_fashion_mnist.json): the default won (validation
+# 0.9158 against 0.8984 and 0.8994) and reached 0.9054 test accuracy, above
+# ToBig's best 0.9013.
