@@ -23,6 +23,7 @@ from kerasdnn.data import (
     load_arrays,
     load_dataset,
     make_dataset,
+    split_validation,
     synthetic_arrays,
 )
 from kerasdnn.initializers import LSUV, BigRandomNormal, SmallRandomNormal, lsuv_initialize

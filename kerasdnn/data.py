@@ -176,6 +176,23 @@ def load_arrays(
     return (*arrays, fitted) if return_normalization else arrays
 
 
+def split_validation(x, y):
+    """Holds out the last twelfth of a training split for validation.
+
+    For MNIST and Fashion-MNIST that is 55,000 training and 5,000 validation
+    images, the split of hunkim's lab-10 (TensorFlow 1's `mnist.validation`).
+
+    Args:
+        x: Training inputs.
+        y: Training targets, as many as `x`.
+
+    Returns:
+        `((x_train, y_train), (x_validation, y_validation))`.
+    """
+    held_out = len(x) // 12
+    return (x[:-held_out], y[:-held_out]), (x[-held_out:], y[-held_out:])
+
+
 def make_dataset(x, y, *, batch_size=128, shuffle=True, seed=None):
     """Wraps arrays in a batched, prefetched `tf.data.Dataset`.
 

@@ -367,9 +367,8 @@ def run_search(
                        project_name=project_name, overwrite=overwrite, seed=seed)
     keras.utils.set_random_seed(seed)
     (x_train, y_train), _ = data.load_arrays(dataset, data_dir=data_dir)
-    held_out = len(x_train) // 12
-    x_val, y_val = x_train[-held_out:], y_train[-held_out:]
-    x_train, y_train = x_train[:-held_out][:train_samples], y_train[:-held_out][:train_samples]
+    (x_train, y_train), (x_val, y_val) = data.split_validation(x_train, y_train)
+    x_train, y_train = x_train[:train_samples], y_train[:train_samples]
     search(tuner, x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, verbose=verbose)
     best = write_report(tuner, os.path.join(directory, project_name, "report"))
     return tuner, best

@@ -260,9 +260,7 @@ def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, data_
             train_samples=reporting.SMOKE_TRAIN_SAMPLES if smoke else None,
             test_samples=reporting.SMOKE_TEST_SAMPLES if smoke else None,
         )
-        held_out = len(x_train) // 12
-        validation_data = (x_train[-held_out:], y_train[-held_out:])
-        x_train, y_train = x_train[:-held_out], y_train[:-held_out]
+        (x_train, y_train), validation_data = data.split_validation(x_train, y_train)
     rate = learning_rate or settings["learning_rate"]
     if settings.get("schedule") == "cosine":
         steps = epochs * -(-len(x_train) // batch_size)

@@ -8,7 +8,7 @@ Fashion-MNIST comparison of the activations on the same 5-layer net, ranked,
 checked against the deck's ranking "Maxout > ELU, Leaky ReLU >= ReLU > tanh >=
 sigmoid".
 
-    python recipes/activations.py           # full run, a few minutes on 2 CPU cores
+    python recipes/activations.py           # full run, about 2 minutes on 2 CPU cores
     python recipes/activations.py --smoke   # seconds: 512 images, 1 epoch
 
 Expected: the sigmoid net's gradient norms shrink by orders of magnitude

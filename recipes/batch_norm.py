@@ -7,7 +7,7 @@ briefly: the MLP (Dense(32, relu) → BatchNormalization) on MNIST, the CNN (Con
 MNIST and the LSTM (LSTM(32) → BatchNormalization → Dense(1)) on a generated
 sequence-sum task.
 
-    python recipes/batch_norm.py           # full run, a few minutes on 2 CPU cores
+    python recipes/batch_norm.py           # full run, about a minute on 2 CPU cores
     python recipes/batch_norm.py --smoke   # seconds: 512 samples, 1 epoch
 
 Expected (the deck's claims, Ioffe & Szegedy 2015): at the small rate both

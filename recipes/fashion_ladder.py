@@ -9,7 +9,7 @@ tuned `fashion_bn` (784-1024-512-10 BN-MLP, Dropout 0.4, Adam with cosine
 decay, 30 epochs), measured on the test split against ToBig's best (90.13 %)
 and their Kaggle baseline (0.90257).
 
-    python recipes/fashion_ladder.py           # full run, about 20 minutes on 2 CPU cores
+    python recipes/fashion_ladder.py           # full run, about 11 minutes on 2 CPU cores (10 of training)
     python recipes/fashion_ladder.py --smoke   # seconds: 512 images, 1 epoch per rung
 
 Expected: 84.66 / 85.59 / 87.23 / 88.76 / 89.48 / 88.94 / 82.71 %, each rung

@@ -8,7 +8,7 @@ on Fashion-MNIST by default (--dataset cifar10 where tfds can load it), so
 compare the ordering, not the numbers. A run that diverges or stays near
 chance is reported "n.c." (not converged), as in the paper.
 
-    python recipes/init_table.py             # full run, about 10 minutes on 2 CPU cores
+    python recipes/init_table.py             # full run, about 3 minutes on 2 CPU cores
     python recipes/init_table.py --smoke     # seconds: 512 images, 1 epoch
 
 Expected (the paper): LSUV at least as good as the others everywhere; sigmoid

@@ -48,9 +48,7 @@ runs = [
     train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else None,
     test_samples=SMOKE_TEST_SAMPLES if args.smoke else None,
 )
-held_out = len(x_train) // 12
-x_val, y_val = x_train[-held_out:], y_train[-held_out:]
-x_train, y_train = x_train[:-held_out], y_train[:-held_out]
+(x_train, y_train), (x_val, y_val) = kerasdnn.split_validation(x_train, y_train)
 
 ## Train one net per optimizer, from the same initial weights
 

@@ -10,7 +10,7 @@ Trials train 4 epochs on all 55,000 training images and are scored on 5,000
 held-out ones; the three best configurations are then trained for 20 epochs with a cosine
 decay, and the one best on validation is evaluated once on the test split.
 
-    python recipes/tune_mnist.py                           # about 15 minutes on 2 CPU cores
+    python recipes/tune_mnist.py                           # about 10 minutes on 2 CPU cores
     python recipes/tune_mnist.py --dataset fashion_mnist   # the same on Fashion-MNIST
     python recipes/tune_mnist.py --smoke                   # seconds: 2 trials on 512 images
 
@@ -65,9 +65,7 @@ print(format_table(trials, ["trial", "status", "score", "depth", "units_1", "act
     train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else None,
     test_samples=SMOKE_TEST_SAMPLES if args.smoke else None,
 )
-held_out = len(x_train) // 12
-x_val, y_val = x_train[-held_out:], y_train[-held_out:]
-x_train, y_train = x_train[:-held_out], y_train[:-held_out]
+(x_train, y_train), (x_val, y_val) = kerasdnn.split_validation(x_train, y_train)
 finalists = []
 for rank, hyperparameters in enumerate(tuner.get_best_hyperparameters(1 if args.smoke else 3), 1):
     keras.utils.set_random_seed(args.seed)

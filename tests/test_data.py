@@ -113,3 +113,11 @@ def test_failed_download_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(kerasdnn.DatasetNotFoundError, match=r"downloading it failed \(ConnectionError: no network\)"):
         kerasdnn.load_arrays("mnist", data_dir=str(root))
     assert not root.exists()
+
+
+def test_split_validation_holds_out_the_last_twelfth():
+    x, y = np.arange(60_000 * 2).reshape(60_000, 2), np.arange(60_000)
+    (x_train, y_train), (x_val, y_val) = kerasdnn.split_validation(x, y)
+    assert len(x_train) == 55_000 and len(x_val) == 5_000
+    np.testing.assert_array_equal(y_val, np.arange(55_000, 60_000))
+    np.testing.assert_array_equal(x_train[-1], x[54_999])
