@@ -1,5 +1,7 @@
 import keras
+import numpy as np
 import pytest
+import tensorflow as tf
 
 from kerasdnn import optimizers
 
@@ -13,7 +15,7 @@ from kerasdnn import optimizers
         ("adagrad", keras.optimizers.Adagrad, None, None),
         ("rmsprop", keras.optimizers.RMSprop, None, None),
         ("adadelta", keras.optimizers.Adadelta, None, None),
-        ("adam", keras.optimizers.Adam, None, None),
+        ("adam", optimizers.Adam, None, None),
         ("AdamW", keras.optimizers.AdamW, None, None),
     ],
 )
@@ -52,3 +54,49 @@ def test_schedule_is_accepted():
 def test_errors(kwargs, error, message):
     with pytest.raises(error, match=message):
         optimizers.get(**kwargs)
+
+
+def _adam_trajectory(optimizer_class, steps=5, **config):
+    """Variable values after `steps` updates from fixed gradients."""
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(6, 4)).astype("float32")
+    gradients = [rng.normal(size=(6, 4)).astype("float32") for _ in range(steps)]
+    variable = keras.Variable(start)
+    optimizer = optimizer_class(**config)
+    optimizer.build([variable])
+
+    @tf.function
+    def apply(gradient):
+        optimizer.apply([gradient], [variable])
+
+    for gradient in gradients:
+        apply(tf.constant(gradient))
+    return keras.ops.convert_to_numpy(variable)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"learning_rate": 0.01},
+        {"learning_rate": keras.optimizers.schedules.CosineDecay(0.01, decay_steps=4)},
+        {"learning_rate": 0.01, "weight_decay": 0.1, "epsilon": 1e-3, "beta_1": 0.8},
+        {"learning_rate": 0.01, "amsgrad": True},
+    ],
+    ids=["plain", "schedule", "weight-decay", "amsgrad"],
+)
+def test_fused_adam_matches_keras_adam(config):
+    fused = _adam_trajectory(optimizers.Adam, **config)
+    reference = _adam_trajectory(keras.optimizers.Adam, **config)
+    assert not np.allclose(fused, _adam_trajectory(keras.optimizers.Adam, steps=0, **config))
+    np.testing.assert_allclose(fused, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_fused_adam_survives_a_keras_file(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer=optimizers.get("adam", learning_rate=0.02), loss="mse")
+    model.fit(np.ones((8, 3)), np.zeros((8, 2)), epochs=1, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert type(loaded.optimizer) is optimizers.Adam
+    assert float(loaded.optimizer.learning_rate) == pytest.approx(0.02)
+    assert int(loaded.optimizer.iterations) == 1
