@@ -26,6 +26,7 @@ from kerasdnn.data import (
     split_validation,
     synthetic_arrays,
 )
+from kerasdnn.distribute import default_strategy
 from kerasdnn.initializers import LSUV, BigRandomNormal, SmallRandomNormal, lsuv_initialize
 from kerasdnn.models import cnn, lstm, mlp
 from kerasdnn.plotting import plot_history

@@ -225,7 +225,12 @@ def make_dataset(x, y, *, batch_size=128, shuffle=True, seed=None):
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    # The arrays come from no files, so under a multi-worker strategy each
+    # worker takes its share of every batch (as Keras does for arrays) instead
+    # of trying, and failing with a warning, to shard by file.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE).with_options(options)
 
 
 def load_dataset(name, *, batch_size=128, seed=None, **load_arguments):

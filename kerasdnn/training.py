@@ -13,6 +13,7 @@ writes everything about the run under one folder:
         tensorboard/          with tensorboard=True
 """
 
+import contextlib
 import csv
 import json
 import math
@@ -104,7 +105,7 @@ def train(
     metrics=("accuracy",),
     output_dir=None,
     seed=0,
-    steps_per_execution=DEFAULT_STEPS_PER_EXECUTION,
+    steps_per_execution=None,
     jit_compile=None,
     tensorboard=False,
     save_model=True,
@@ -155,7 +156,9 @@ def train(
             is written and a killed run cannot resume.
         seed: Seed for `keras.utils.set_random_seed` (Python, NumPy and the
             backend) and the shuffle. Defaults to `0`.
-        steps_per_execution: Batches per compiled call. Defaults to `32`.
+        steps_per_execution: Batches per compiled call. Defaults to `None`:
+            `32`, or `1` under `MultiWorkerMirroredStrategy`, where Keras
+            3.15 cannot loop over several steps in one call.
         jit_compile: XLA compilation. Defaults to `None`: off on CPU, where
             it was measured 5× slower, `"auto"` on GPU/TPU.
         tensorboard: Whether to write TensorBoard logs. Defaults to `False`.
@@ -181,7 +184,15 @@ def train(
     function = "train"
     validation.check_number(function, "epochs", epochs, low=1, integer=True)
     validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
+    multi_worker = _multi_worker(model)
+    if steps_per_execution is None:
+        steps_per_execution = 1 if multi_worker else DEFAULT_STEPS_PER_EXECUTION
     validation.check_number(function, "steps_per_execution", steps_per_execution, low=1, integer=True)
+    if multi_worker and steps_per_execution != 1:
+        raise ValueError(
+            f"{function}(): steps_per_execution must be 1 under MultiWorkerMirroredStrategy "
+            f"(Keras 3.15 fails in its multi-step loop there); received {steps_per_execution}"
+        )
     validation.check_number(function, "seed", seed, low=0, integer=True)
     resolved_optimizer = optimizers.get(
         optimizer, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, function=function
@@ -197,37 +208,38 @@ def train(
     if not resuming:
         _lsuv_on_first_batch(model, train_dataset)
 
-    model.compile(
-        optimizer=resolved_optimizer,
-        loss=loss,
-        metrics=list(metrics),
-        steps_per_execution=steps_per_execution,
-        jit_compile=default_jit_compile() if jit_compile is None else jit_compile,
-    )
-    monitor = _RunMonitor()
-    run_callbacks = [monitor, keras.callbacks.TerminateOnNaN()]
-    if paths:
-        run_callbacks += [
-            keras.callbacks.CSVLogger(paths["history"], append=resuming),
-            keras.callbacks.BackupAndRestore(paths["backup"]),
-        ]
-        if tensorboard:
-            run_callbacks.append(keras.callbacks.TensorBoard(paths["tensorboard"]))
-    model.fit(
-        train_dataset,
-        validation_data=validation_dataset,
-        epochs=epochs,
-        # The dataset reshuffles itself each epoch; fit's own flag is for arrays.
-        shuffle=False,
-        callbacks=run_callbacks + list(callbacks),
-        verbose=verbose,
-    )
+    with _strategy_scope(model):
+        model.compile(
+            optimizer=resolved_optimizer,
+            loss=loss,
+            metrics=list(metrics),
+            steps_per_execution=steps_per_execution,
+            jit_compile=default_jit_compile() if jit_compile is None else jit_compile,
+        )
+        monitor = _RunMonitor()
+        run_callbacks = [monitor, keras.callbacks.TerminateOnNaN()]
+        if paths:
+            run_callbacks += [
+                keras.callbacks.CSVLogger(paths["history"], append=resuming),
+                keras.callbacks.BackupAndRestore(paths["backup"]),
+            ]
+            if tensorboard:
+                run_callbacks.append(keras.callbacks.TensorBoard(paths["tensorboard"]))
+        model.fit(
+            train_dataset,
+            validation_data=validation_dataset,
+            epochs=epochs,
+            # The dataset reshuffles itself each epoch; fit's own flag is for arrays.
+            shuffle=False,
+            callbacks=run_callbacks + list(callbacks),
+            verbose=verbose,
+        )
 
-    history = _read_history(paths["history"]) if paths else _history_from(model.history)
-    diverged = monitor.diverged_at_step is not None
-    test_metrics = None
-    if test_dataset is not None and not diverged:
-        test_metrics = model.evaluate(test_dataset, verbose=0, return_dict=True)
+        history = _read_history(paths["history"]) if paths else _history_from(model.history)
+        diverged = monitor.diverged_at_step is not None
+        test_metrics = None
+        if test_dataset is not None and not diverged:
+            test_metrics = model.evaluate(test_dataset, verbose=0, return_dict=True)
     results = _results(
         model, history, test_metrics, monitor, resolved_optimizer,
         epochs=epochs, batch_size=batch_size, seed=seed, loss=loss,
@@ -236,6 +248,51 @@ def train(
     if paths:
         _write_outputs(model, results, paths, save_model and not diverged)
     return results
+
+
+def _multi_worker(model):
+    """Whether the model was built under `MultiWorkerMirroredStrategy`."""
+    import tensorflow as tf
+
+    return isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+@contextlib.contextmanager
+def _strategy_scope(model):
+    """Enters the strategy the model was built under, for compile, fit and evaluate.
+
+    Keras 3.15's `fit` does not run under `MultiWorkerMirroredStrategy`
+    (keras-team/keras#20585); two narrow workarounds, undone on exit, make it
+    run: see the comments.
+    """
+    strategy = model.distribute_strategy
+    if not _multi_worker(model):
+        with strategy.scope():
+            yield
+        return
+    from keras.src.backend.tensorflow import trainer as tensorflow_trainer
+
+    keras_reduce = tensorflow_trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        # Keras averages each step's metrics across workers along axis 0,
+        # which scalars do not have; average them as whole values.
+        if reduction in ("auto", "mean"):
+            return keras.tree.map_structure(lambda value: strategy.reduce("MEAN", value, axis=None), values)
+        return keras_reduce(values, strategy, reduction)
+
+    # Keras also reduces the first batch across workers eagerly to build the
+    # model, which fails; with no strategy recorded on the model it builds
+    # while tracing the train step instead, and under this scope fit still
+    # shards the data and all-reduces the gradients.
+    recorded, model._distribute_strategy = model._distribute_strategy, None
+    tensorflow_trainer.reduce_per_replica = reduce_per_replica
+    try:
+        with strategy.scope():
+            yield
+    finally:
+        tensorflow_trainer.reduce_per_replica = keras_reduce
+        model._distribute_strategy = recorded
 
 
 def _as_dataset(function, name, x, y, batch_size, shuffle=False, seed=None):

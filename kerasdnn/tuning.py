@@ -23,7 +23,7 @@ import os
 import keras
 import keras_tuner
 
-from kerasdnn import models, optimizers, training, validation
+from kerasdnn import distribute, models, optimizers, training, validation
 from kerasdnn.plotting import plot_comparison
 
 TUNERS = ("random", "hyperband", "bayesian", "grid")
@@ -130,29 +130,6 @@ class MLPHyperModel(keras_tuner.HyperModel):
         return model.fit(*args, batch_size=self._value(hp, "batch_size"), **kwargs)
 
 
-def default_strategy():
-    """Picks the `tf.distribute` strategy for the devices this machine has.
-
-    A reachable TPU gives `TPUStrategy`, more than one visible GPU gives
-    `MirroredStrategy`, anything else the default (single-device) strategy.
-
-    Returns:
-        A `tf.distribute.Strategy`.
-    """
-    import tensorflow as tf
-
-    try:
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-        return tf.distribute.TPUStrategy(resolver)
-    except (ValueError, RuntimeError, tf.errors.NotFoundError):
-        pass  # no TPU here
-    if len(tf.config.list_logical_devices("GPU")) > 1:
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
-
-
 def make_tuner(
     kind="random",
     hypermodel=None,
@@ -186,7 +163,7 @@ def make_tuner(
         overwrite: Whether to discard an earlier search of the same folder
             instead of resuming it. Defaults to `False`.
         distribution_strategy: A `tf.distribute.Strategy` every trial runs
-            under. Defaults to `None`: `default_strategy()`.
+            under. Defaults to `None`: `kerasdnn.default_strategy()`.
         seed: Random seed of the search. Defaults to `0`.
 
     Returns:
@@ -206,7 +183,7 @@ def make_tuner(
         project_name=project_name,
         overwrite=overwrite,
         seed=seed,
-        distribution_strategy=distribution_strategy or default_strategy(),
+        distribution_strategy=distribution_strategy or distribute.default_strategy(),
         # A trial that fails (a diverged model, a bad combination) is
         # recorded as failed and the search goes on, up to 3 in a row.
         max_consecutive_failed_trials=3,

@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import socket
 
 # Tests (never the package) point tfds at the prepared copy beside the
 # repository when nothing else is configured; CI sets TFDS_DATA_DIR itself.
@@ -16,6 +17,13 @@ import pytest  # noqa: E402
 import kerasdnn  # noqa: E402
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture

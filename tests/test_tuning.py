@@ -1,7 +1,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -10,7 +9,7 @@ import keras
 import keras_tuner
 import pytest
 
-from conftest import REPOSITORY
+from conftest import REPOSITORY, free_port
 from kerasdnn import tuning
 
 WORKER = REPOSITORY / "tests" / "helpers" / "tune_worker.py"
@@ -126,15 +125,9 @@ def test_killed_search_resumes_without_repeating_or_losing_trials(tmp_path):
     assert set(done_before) <= set(done_after) and len(done_after) == 4
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.integration
 def test_chief_and_two_workers_on_loopback(tmp_path):
-    address = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(_free_port())}
+    address = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(free_port())}
     chief = _worker(tmp_path, 4, env={**address, "KERASTUNER_TUNER_ID": "chief"})
     try:
         time.sleep(3)  # let the chief start serving before workers ask for trials
