@@ -1,0 +1,41 @@
+"""The benchmarks themselves are not run here; their smoke mode and their README are."""
+
+import json
+import runpy
+import sys
+
+import pytest
+
+from conftest import REPOSITORY
+
+BENCHMARKS = REPOSITORY / "benchmarks"
+
+
+def _run(name, monkeypatch, *arguments):
+    monkeypatch.setattr(sys, "argv", [f"{name}.py", *arguments])
+    runpy.run_path(str(BENCHMARKS / f"{name}.py"), run_name="__main__")
+
+
+def test_scaling_smoke_writes_both_sweeps_and_the_linear_fit(tmp_path, monkeypatch):
+    output = tmp_path / "scaling.json"
+    _run("scaling", monkeypatch, "--smoke", "--output", str(output))
+    report = json.loads(output.read_text())
+    assert report["smoke"] is True
+    assert [row["batch_size"] for row in report["by_batch_size"]] == [32, 128]
+    assert [row["samples"] for row in report["by_samples"]] == [256, 512]
+    for row in report["by_batch_size"] + report["by_samples"]:
+        assert row["seconds_per_epoch"] > 0
+        assert row["samples_per_second"] == pytest.approx(row["samples"] / row["seconds_per_epoch"])
+    assert report["linear_fit"]["seconds_per_1000_samples"] > 0
+
+
+def test_benchmarks_readme_is_generated_from_the_committed_results(monkeypatch):
+    _run("report", monkeypatch, "--check")  # exits non-zero when README.md is stale
+    readme = (BENCHMARKS / "README.md").read_text()
+    committed = json.loads((BENCHMARKS / "results" / "epoch_time.json").read_text())
+    assert f"{committed['seconds_per_epoch']['kerasdnn']:.2f}" in readme
+    assert "Not measured yet" not in readme
+
+
+def test_committed_scaling_results_are_a_full_run():
+    assert json.loads((BENCHMARKS / "results" / "scaling.json").read_text())["smoke"] is False
