@@ -26,7 +26,12 @@ def test_scaling_smoke_writes_both_sweeps_and_the_linear_fit(tmp_path, monkeypat
     for row in report["by_batch_size"] + report["by_samples"]:
         assert row["seconds_per_epoch"] > 0
         assert row["samples_per_second"] == pytest.approx(row["samples"] / row["seconds_per_epoch"])
-    assert report["linear_fit"]["seconds_per_1000_samples"] > 0
+    # Two sizes: the fitted line passes through both points.
+    fit = report["linear_fit"]
+    for row in report["by_samples"]:
+        predicted = fit["fixed_seconds_per_epoch"] + fit["seconds_per_1000_samples"] * row["samples"] / 1000
+        assert predicted == pytest.approx(row["seconds_per_epoch"], rel=1e-6)
+    assert fit["worst_relative_residual"] == pytest.approx(0, abs=1e-6)
 
 
 def test_benchmarks_readme_is_generated_from_the_committed_results(monkeypatch):
