@@ -13,8 +13,8 @@ class Adam(keras.optimizers.Adam):
     Optimization", with Keras's epsilon placement), but on the TensorFlow
     backend a dense update runs as TensorFlow's `ResourceApplyAdam`: one pass
     over the variable and its two moments instead of the dozen elementwise
-    ops Keras builds, which costs the 2-core CPU benchmark about a tenth of
-    its epoch time (`benchmarks/epoch_time.py`). AMSGrad, sparse gradients
+    ops Keras builds, which shortens the CPU epochs `benchmarks/epoch_time.py`
+    measures. AMSGrad, sparse gradients
     and other backends take Keras's own update. Arguments are Keras's.
     """
 

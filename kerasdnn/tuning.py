@@ -242,10 +242,10 @@ def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), 
         keras.callbacks.TerminateOnNaN(),
     ]
     # keras-tuner (and Keras's clear_session) run gc.collect() before every
-    # trial, which walks every object TensorFlow and Keras made since import:
-    # about 0.2 s twice a trial on the 2-core CPU, a quarter of a short
-    # trial's time (benchmarks/tuner_overhead.py). Freezing what exists now
-    # leaves those walks only the trials' own objects.
+    # trial, which walks every object TensorFlow and Keras made since import,
+    # a large share of a short trial on a 2-core CPU
+    # (benchmarks/tuner_overhead.py). Freezing what exists now leaves those
+    # walks only the trials' own objects.
     gc.freeze()
     try:
         tuner.search(x, y, validation_data=validation_data, epochs=epochs,
