@@ -11,7 +11,7 @@ with `kerasdnn.train`'s defaults, all in one process:
   least squares as a fixed cost per epoch plus a cost per sample (linear
   scaling), with the worst point's relative distance from that line.
 
-    python benchmarks/scaling.py            # about 4 minutes
+    python benchmarks/scaling.py            # about 3 minutes
     python benchmarks/scaling.py --smoke    # a few seconds, tiny sizes
 """
 

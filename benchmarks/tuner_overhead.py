@@ -12,7 +12,7 @@ hand with the same data, epochs and callbacks, in the same process. Reports:
   shrinks as trials grow;
 - the seconds of the search spent outside `fit`, measured by a callback.
 
-    python benchmarks/tuner_overhead.py                                   # about 3 minutes
+    python benchmarks/tuner_overhead.py                                   # about 2 minutes
     python benchmarks/tuner_overhead.py --train-samples 12000 --epochs 2  # short trials
 """
 
