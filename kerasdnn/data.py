@@ -13,6 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 
 from kerasdnn import validation
@@ -217,11 +218,7 @@ def make_dataset(x, y, *, batch_size=128, shuffle=True, seed=None):
 
     function = "make_dataset"
     validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
-    if len(x) != len(y):
-        raise ValueError(
-            f"{function}(): x and y must hold the same number of samples; "
-            f"received {len(x)} and {len(y)}"
-        )
+    _check_same_length(function, x, y)
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -231,6 +228,76 @@ def make_dataset(x, y, *, batch_size=128, shuffle=True, seed=None):
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE).with_options(options)
+
+
+class EpochShuffledArrays(keras.utils.PyDataset):
+    """Batches of in-memory arrays whose order depends only on the seed and the epoch.
+
+    Epoch `e` visits the samples in the order
+    `numpy.random.default_rng([seed, e]).permutation(len(x))`, whatever ran
+    before it. That is what lets a killed run resume exactly: the resumed
+    epoch sees the batches the uninterrupted run would have seen, which a
+    stream that reshuffles on each pass (`tf.data`'s `shuffle`, or `fit`'s
+    own `shuffle=True`) cannot promise. The arrays reach the model as NumPy
+    batches, with no `tf.data` round trip, on every Keras backend.
+
+    `kerasdnn.train` calls `set_epoch` from a callback as each epoch begins;
+    used directly, call it yourself.
+
+    Example:
+
+    >>> batches = kerasdnn.data.EpochShuffledArrays(x_train, y_train, batch_size=128, seed=0)
+    >>> batches.set_epoch(3)
+    >>> x, y = batches[0]
+
+    Args:
+        x: Inputs, a NumPy array.
+        y: Targets, a NumPy array with as many samples as `x`.
+        batch_size: Samples per batch; the last batch may be smaller.
+            Defaults to `128`.
+        seed: Seed of the per-epoch permutation. Defaults to `0`.
+        shuffle: Whether to permute at all. Defaults to `True`.
+
+    Raises:
+        ValueError: If `batch_size` is below 1 or `x` and `y` differ in length.
+    """
+
+    def __init__(self, x, y, *, batch_size=128, seed=0, shuffle=True):
+        super().__init__()
+        function = "EpochShuffledArrays"
+        validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
+        _check_same_length(function, x, y)
+        self.x, self.y = x, y
+        self.batch_size = batch_size
+        self.seed = seed
+        self.shuffle = shuffle
+        self.epoch = None
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch):
+        """Orders the samples as epoch `epoch` visits them."""
+        self.epoch = epoch
+        samples = len(self.x)
+        self._order = np.random.default_rng([self.seed, epoch]).permutation(samples) if self.shuffle else None
+
+    def __len__(self):
+        return -(-len(self.x) // self.batch_size)
+
+    def __getitem__(self, index):
+        window = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        if self._order is None:
+            return self.x[window], self.y[window]
+        # Sorted indices read memory front to back: the batch is the same set.
+        chosen = np.sort(self._order[window])
+        return self.x[chosen], self.y[chosen]
+
+
+def _check_same_length(function, x, y):
+    if len(x) != len(y):
+        raise ValueError(
+            f"{function}(): x and y must hold the same number of samples; "
+            f"received {len(x)} and {len(y)}"
+        )
 
 
 def load_dataset(name, *, batch_size=128, seed=None, **load_arguments):

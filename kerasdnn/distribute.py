@@ -1,7 +1,10 @@
 """The `tf.distribute` strategy for the machine, or the cluster, a run is on."""
 
+import contextlib
 import json
 import os
+
+import keras
 
 
 def default_strategy():
@@ -62,3 +65,72 @@ def _cluster_size():
             "(task type -> list of host:port) and a 'task' ({'type': ..., 'index': ...}); "
             f"received {text!r} ({error})"
         ) from None
+
+
+def is_multi_worker(model):
+    """Whether `model` was built under TensorFlow's `MultiWorkerMirroredStrategy`."""
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+# The Keras releases whose TensorFlow trainer the workaround below was
+# written against and tested with (tests/test_distribute.py).
+_PATCHED_KERAS = ((3, 10), (3, 15))
+
+
+@contextlib.contextmanager
+def fit_scope(model):
+    """Enters what `compile`, `fit` and `evaluate` of `model` must run under.
+
+    On TensorFlow, that is the strategy the model was built under. Under
+    `MultiWorkerMirroredStrategy`, Keras's `fit` fails
+    (keras-team/keras#20585); two narrow workarounds, undone on every exit,
+    make it run, and this is the one place kerasdnn touches private Keras
+    API. Other backends distribute through `keras.distribution`, which needs
+    no scope.
+
+    Raises:
+        RuntimeError: Under `MultiWorkerMirroredStrategy` with a Keras
+            release outside the tested range.
+    """
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    strategy = model.distribute_strategy
+    if not is_multi_worker(model):
+        with strategy.scope():
+            yield
+        return
+    version = tuple(int(part) for part in keras.__version__.split(".")[:2])
+    if not _PATCHED_KERAS[0] <= version <= _PATCHED_KERAS[1]:
+        raise RuntimeError(
+            f"train(): multi-worker training needs a workaround tested with Keras "
+            f"{_PATCHED_KERAS[0][0]}.{_PATCHED_KERAS[0][1]} to {_PATCHED_KERAS[1][0]}.{_PATCHED_KERAS[1][1]}; "
+            f"received Keras {keras.__version__}"
+        )
+    from keras.src.backend.tensorflow import trainer as tensorflow_trainer
+
+    keras_reduce = tensorflow_trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        # Keras averages each step's metrics across workers along axis 0,
+        # which scalars do not have; average them as whole values.
+        if reduction in ("auto", "mean"):
+            return keras.tree.map_structure(lambda value: strategy.reduce("MEAN", value, axis=None), values)
+        return keras_reduce(values, strategy, reduction)
+
+    # Keras also reduces the first batch across workers eagerly to build the
+    # model, which fails; with no strategy recorded on the model it builds
+    # while tracing the train step instead, and under this scope fit still
+    # shards the data and all-reduces the gradients.
+    recorded, model._distribute_strategy = model._distribute_strategy, None
+    tensorflow_trainer.reduce_per_replica = reduce_per_replica
+    try:
+        with strategy.scope():
+            yield
+    finally:
+        tensorflow_trainer.reduce_per_replica = keras_reduce
+        model._distribute_strategy = recorded

@@ -9,11 +9,10 @@ writes everything about the run under one folder:
         history.csv           one row per epoch (appended across resumes)
         learning_curves.png   loss and metrics per epoch
         model.keras           the trained model (unless it diverged)
-        backup/               only while a run is unfinished (BackupAndRestore)
+        backup/               only while a run is unfinished: weights, optimizer and random state
         tensorboard/          with tensorboard=True
 """
 
-import contextlib
 import csv
 import json
 import math
@@ -27,7 +26,7 @@ import warnings
 import keras
 import numpy as np
 
-from kerasdnn import data, initializers, optimizers, validation
+from kerasdnn import data, distribute, initializers, optimizers, validation
 from kerasdnn.plotting import plot_history
 
 # Keras runs this many batches per call into the compiled graph. On the
@@ -37,27 +36,87 @@ DEFAULT_STEPS_PER_EXECUTION = 32
 
 
 def accelerator_available():
-    """Whether TensorFlow sees a GPU or TPU."""
+    """Whether the Keras backend runs on a GPU or TPU."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() != "cpu"
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
     import tensorflow as tf
 
     return bool(tf.config.list_physical_devices("GPU") or tf.config.list_physical_devices("TPU"))
 
 
 def default_jit_compile():
-    """Returns `"auto"` with an accelerator and `False` on CPU.
+    """Returns `False` for TensorFlow on a CPU and Keras's `"auto"` otherwise.
 
-    XLA made a BN-MLP epoch about 5× slower on the 2-core CPU this project is
-    measured on, while it usually helps on GPUs and is required on TPUs.
+    TensorFlow's XLA made a BN-MLP epoch about 5× slower on the 2-core CPU
+    this project is measured on, while it usually helps on GPUs and is
+    required on TPUs. JAX always compiles with XLA, and `"auto"` leaves the
+    PyTorch backend eager, as Keras does.
     """
-    return "auto" if accelerator_available() else False
+    if keras.backend.backend() == "tensorflow" and not accelerator_available():
+        return False
+    return "auto"
+
+
+class NonFiniteBatch(keras.metrics.Metric):
+    """The 1-based batch of the epoch at which the reported loss first became NaN or infinite; 0 before.
+
+    Keras reports the loss as the epoch's running mean, once per
+    `steps_per_execution` batches, so a callback alone places a divergence
+    only to within one execution. This metric follows the same running sum
+    of each batch's loss inside the compiled step and keeps the first batch
+    where it was not finite, so the exact step is known at any
+    `steps_per_execution`. (The sum can overflow a batch or two before a
+    single batch's loss does; the reported loss is what this follows.)
+
+    Args:
+        loss: The compiled loss (a name, function or `keras.losses.Loss`).
+        name: Name of the metric in the logs. Defaults to `"nonfinite_batch"`.
+    """
+
+    def __init__(self, loss, name="nonfinite_batch", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.loss = keras.losses.get(loss)
+        self.batches = self.add_variable(shape=(), initializer="zeros", name="batches")
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        self.first = self.add_variable(shape=(), initializer="zeros", name="first")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Adds the batch's loss to the running sum and notes the batch if the sum is not finite."""
+        ops = keras.ops
+        first = ops.convert_to_tensor(self.first)
+        batch = ops.convert_to_tensor(self.batches) + 1.0
+        samples = ops.cast(ops.shape(y_pred)[0], self.dtype)
+        batch_loss = ops.mean(ops.cast(self.loss(y_true, y_pred), self.dtype))
+        # Keras's loss tracker sums loss × samples in the same way.
+        total = ops.convert_to_tensor(self.total) + batch_loss * samples
+        finite = ops.logical_and(ops.isfinite(total), ops.all(ops.isfinite(y_pred)))
+        self.batches.assign(batch)
+        self.total.assign(total)
+        self.first.assign(ops.where(ops.logical_and(first == 0, ops.logical_not(finite)), batch, first))
+
+    def result(self):
+        """Returns the first non-finite batch, or 0."""
+        return keras.ops.convert_to_tensor(self.first)
+
+    def get_config(self):
+        """Returns the metric's config."""
+        return {**super().get_config(), "loss": keras.losses.serialize(self.loss)}
 
 
 class _RunMonitor(keras.callbacks.Callback):
-    """Times epochs, logs the learning rate, and notes where the loss became non-finite."""
+    """Orders each epoch's batches, times epochs, logs the rate, and notes where the loss diverged."""
 
-    def __init__(self):
+    def __init__(self, train_data, steps_per_epoch):
         super().__init__()
-        self.step = 0
+        self.train_data = train_data
+        self.steps_per_epoch = steps_per_epoch
         self.diverged_at_step = None
         self.diverged_at_epoch = None
 
@@ -65,14 +124,8 @@ class _RunMonitor(keras.callbacks.Callback):
         self._epoch = epoch
         self._epoch_start = time.perf_counter()
         self._last_batch = -1
-
-    def on_train_batch_end(self, batch, logs=None):
-        # With steps_per_execution > 1 this runs once per execution, and
-        # `batch` is the index of the last batch of that execution, so the
-        # step of a divergence is known to within one execution.
-        self.step += batch - self._last_batch
-        self._last_batch = batch
-        self._check(logs)
+        if isinstance(self.train_data, data.EpochShuffledArrays):
+            self.train_data.set_epoch(epoch)
 
     def on_epoch_end(self, epoch, logs=None):
         # Written into the logs so CSVLogger keeps them across resumes; the
@@ -80,12 +133,85 @@ class _RunMonitor(keras.callbacks.Callback):
         logs["epoch_seconds"] = time.perf_counter() - self._epoch_start
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         self._check(logs)
+        for name in list(logs):
+            if name.endswith(NON_FINITE_METRIC):
+                del logs[name]  # bookkeeping, not a result: kept out of the history
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._last_batch = batch
+        self._check(logs)
 
     def _check(self, logs):
-        loss = (logs or {}).get("loss")
-        if self.diverged_at_step is None and loss is not None and not math.isfinite(float(loss)):
-            self.diverged_at_step = self.step
+        logs = logs or {}
+        if self.diverged_at_step is not None:
+            return
+        at_batch = int(logs.get(NON_FINITE_METRIC) or 0)
+        if not at_batch and not math.isfinite(float(logs.get("loss", 0.0))):
+            # A penalty term the metric does not see overflowed: place it at
+            # the last batch of the execution that reported it.
+            at_batch = self._last_batch + 1
+        if at_batch:
             self.diverged_at_epoch = self._epoch + 1
+            self.diverged_at_step = self._epoch * self.steps_per_epoch + at_batch
+
+
+NON_FINITE_METRIC = "nonfinite_batch"
+
+
+class _Backup(keras.callbacks.Callback):
+    """Saves the whole training state after every epoch, so a killed run resumes exactly.
+
+    Unlike `keras.callbacks.BackupAndRestore`, the backup also holds the
+    random state of the model (the dropout layers' seed generators, which
+    `save_weights` leaves out): a resumed run draws the same dropout masks
+    as one that was never stopped. Files, under `directory`:
+    `model.weights.h5` (weights and optimizer state), `random_state.npz` and
+    `epoch.json`, written in that order, so `epoch.json` names a complete
+    backup.
+    """
+
+    def __init__(self, directory):
+        super().__init__()
+        self.directory = directory
+        self.epoch_file = os.path.join(directory, "epoch.json")
+        self.weights_file = os.path.join(directory, "model.weights.h5")
+        self.random_file = os.path.join(directory, "random_state.npz")
+
+    def finished_epochs(self):
+        """Epochs the backup holds; 0 when there is none."""
+        if not os.path.isfile(self.epoch_file):
+            return 0
+        with open(self.epoch_file) as handle:
+            return json.load(handle)["finished_epochs"]
+
+    def on_train_begin(self, logs=None):
+        # The model and its optimizer are built by now, so every variable the
+        # backup holds has somewhere to go.
+        if self.finished_epochs():
+            optimizer = self.model.optimizer
+            if not optimizer.built:  # TensorFlow builds it at the first update
+                optimizer.build(self.model.trainable_variables)
+            self.model.load_weights(self.weights_file)
+            with np.load(self.random_file) as saved:
+                for index, variable in enumerate(_random_state(self.model)):
+                    variable.assign(saved[str(index)])
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not math.isfinite(float((logs or {}).get("loss", 0.0))):
+            return  # a diverged epoch is nothing to resume from
+        partial = f"{self.weights_file}.partial.weights.h5"
+        self.model.save_weights(partial)
+        os.replace(partial, self.weights_file)
+        states = {str(i): keras.ops.convert_to_numpy(v) for i, v in enumerate(_random_state(self.model))}
+        np.savez(f"{self.random_file}.partial.npz", **states)
+        os.replace(f"{self.random_file}.partial.npz", self.random_file)
+        write_json(self.epoch_file, {"finished_epochs": epoch + 1})
+
+
+def _random_state(model):
+    """The model's variables that are neither weights nor optimizer state: seed generators' states."""
+    weights = {id(weight) for weight in model.weights}
+    return [variable for variable in model.variables if id(variable) not in weights]
 
 
 def train(
@@ -117,26 +243,31 @@ def train(
 
     A run whose loss becomes NaN or infinite is stopped by
     `keras.callbacks.TerminateOnNaN` and reported with `"diverged": True`
-    and the epoch and step where it happened; it does not raise. A run
+    and the epoch and step (batch, counted from the start of the run) where
+    it happened, at any `steps_per_execution`; it does not raise. A run
     killed mid-way (Ctrl-C, a lost machine) resumes from its last finished
-    epoch when `train` is called again with the same `output_dir`
-    (`keras.callbacks.BackupAndRestore`); a finished run called again starts
-    afresh. Kernels initialized with `"lsuv"` are rescaled on the first
-    training batch before fitting (Mishkin & Matas 2016).
+    epoch when `train` is called again with the same model and
+    `output_dir`, and ends with the weights and optimizer state the
+    uninterrupted run would have: the backup holds the dropout layers'
+    random state, and each epoch's batch order depends only on `seed` and
+    the epoch. A finished run called again starts afresh. Kernels
+    initialized with `"lsuv"` are rescaled on the first training batch
+    before fitting (Mishkin & Matas 2016). Works on every Keras backend.
 
     Example:
 
     >>> keras.utils.set_random_seed(0)  # before building, for the weights
     >>> model = kerasdnn.mlp((28, 28, 1))
     >>> result = kerasdnn.train(model, x_train, y_train, epochs=15,
-    ...                         validation_data=(x_test, y_test),
+    ...                         validation_data=(x_val, y_val), test_data=(x_test, y_test),
     ...                         output_dir="runs/mnist_bn")
     >>> result["test"]["accuracy"]
 
     Args:
         model: A `keras.Model`, compiled or not (it is compiled here).
         x: Training inputs (NumPy array) or a `tf.data.Dataset` of `(x, y)`
-            batches.
+            batches. Arrays are batched by `kerasdnn.data.EpochShuffledArrays`
+            (no `tf.data` round trip).
         y: Training targets when `x` is an array. Defaults to `None`.
         validation_data: `(x, y)` arrays or a dataset, evaluated each epoch.
             Defaults to `None`.
@@ -155,12 +286,13 @@ def train(
         output_dir: Folder for the run's files. Defaults to `None`: nothing
             is written and a killed run cannot resume.
         seed: Seed for `keras.utils.set_random_seed` (Python, NumPy and the
-            backend) and the shuffle. Defaults to `0`.
+            backend) and the batch order. Defaults to `0`.
         steps_per_execution: Batches per compiled call. Defaults to `None`:
-            `32`, or `1` under `MultiWorkerMirroredStrategy`, where Keras
-            3.15 cannot loop over several steps in one call.
-        jit_compile: XLA compilation. Defaults to `None`: off on CPU, where
-            it was measured 5× slower, `"auto"` on GPU/TPU.
+            `32`, or `1` under TensorFlow's `MultiWorkerMirroredStrategy`,
+            where Keras cannot loop over several steps in one call.
+        jit_compile: XLA compilation. Defaults to `None`: Keras's `"auto"`,
+            except on a CPU with the TensorFlow backend, where XLA was
+            measured 5× slower.
         tensorboard: Whether to write TensorBoard logs. Defaults to `False`.
         save_model: Whether to save `model.keras` after a run that did not
             diverge. Defaults to `True`.
@@ -171,75 +303,67 @@ def train(
 
     Returns:
         The results dict that is also written to `results.json`: `final`,
-        `best` and `test` metrics, `epochs_run`, `diverged`,
-        `diverged_at_epoch`, `diverged_at_step`, `seconds_per_epoch` (the
-        median), `epoch_seconds`, `train_seconds`, `parameters`, `seed`,
-        `versions`, `settings`, `history`. Non-finite numbers are stored as
-        `None`.
+        `best` (the epoch with the highest validation accuracy, or training
+        accuracy without validation data) and `test` metrics, `epochs_run`,
+        `diverged`, `diverged_at_epoch`, `diverged_at_step`,
+        `seconds_per_epoch` (the median), `epoch_seconds`, `train_seconds`,
+        `parameters`, `seed`, `backend`, `versions`, `settings`, `history`.
+        Non-finite numbers are stored as `None`.
 
     Raises:
         ValueError: If a value is out of range or a name is unknown.
         TypeError: If `x` is an array and `y` is missing.
     """
     function = "train"
-    validation.check_number(function, "epochs", epochs, low=1, integer=True)
-    validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
-    multi_worker = _multi_worker(model)
-    if steps_per_execution is None:
-        steps_per_execution = 1 if multi_worker else DEFAULT_STEPS_PER_EXECUTION
-    validation.check_number(function, "steps_per_execution", steps_per_execution, low=1, integer=True)
-    if multi_worker and steps_per_execution != 1:
-        raise ValueError(
-            f"{function}(): steps_per_execution must be 1 under MultiWorkerMirroredStrategy "
-            f"(Keras 3.15 fails in its multi-step loop there); received {steps_per_execution}"
-        )
-    validation.check_number(function, "seed", seed, low=0, integer=True)
+    multi_worker = distribute.is_multi_worker(model)
+    steps_per_execution = _check_arguments(function, epochs, batch_size, steps_per_execution, seed, multi_worker)
     resolved_optimizer = optimizers.get(
         optimizer, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, function=function
     )
-    train_dataset = _as_dataset(function, "x", x, y, batch_size, shuffle=True, seed=seed)
-    validation_dataset = _as_dataset(function, "validation_data", validation_data, None, batch_size)
-    test_dataset = _as_dataset(function, "test_data", test_data, None, batch_size)
+    train_data = _batches(function, "x", x, y, batch_size, seed=seed, shuffle=True, multi_worker=multi_worker)
+    validation_batches = _batches(function, "validation_data", validation_data, None, batch_size, multi_worker=multi_worker)
+    test_batches = _batches(function, "test_data", test_data, None, batch_size, multi_worker=multi_worker)
 
     started = time.perf_counter()
     keras.utils.set_random_seed(seed)
     paths = _prepare_output(output_dir)
-    resuming = _resumable(paths, _fingerprint(model, resolved_optimizer))
-    if not resuming:
-        _lsuv_on_first_batch(model, train_dataset)
+    backup = _Backup(paths["backup"]) if paths else None
+    initial_epoch = _resume_point(paths, backup, _fingerprint(model, resolved_optimizer))
+    if not initial_epoch:
+        _lsuv_on_first_batch(model, train_data)
 
-    with _strategy_scope(model):
-        model.compile(
+    with distribute.fit_scope(model):
+        compile_arguments = dict(
             optimizer=resolved_optimizer,
             loss=loss,
-            metrics=list(metrics),
             steps_per_execution=steps_per_execution,
             jit_compile=default_jit_compile() if jit_compile is None else jit_compile,
         )
-        monitor = _RunMonitor()
+        model.compile(metrics=[*metrics, NonFiniteBatch(loss, name=NON_FINITE_METRIC)], **compile_arguments)
+        monitor = _RunMonitor(train_data, _steps_per_epoch(train_data))
         run_callbacks = [monitor, keras.callbacks.TerminateOnNaN()]
         if paths:
-            run_callbacks += [
-                keras.callbacks.CSVLogger(paths["history"], append=resuming),
-                keras.callbacks.BackupAndRestore(paths["backup"]),
-            ]
+            run_callbacks += [keras.callbacks.CSVLogger(paths["history"], append=bool(initial_epoch)), backup]
             if tensorboard:
                 run_callbacks.append(keras.callbacks.TensorBoard(paths["tensorboard"]))
         model.fit(
-            train_dataset,
-            validation_data=validation_dataset,
+            train_data,
+            validation_data=validation_batches,
             epochs=epochs,
-            # The dataset reshuffles itself each epoch; fit's own flag is for arrays.
+            initial_epoch=initial_epoch,
+            # The batches are ordered by EpochShuffledArrays (or the dataset).
             shuffle=False,
             callbacks=run_callbacks + list(callbacks),
             verbose=verbose,
         )
-
         history = _read_history(paths["history"]) if paths else _history_from(model.history)
+        # Compiled again with the caller's metrics only (the optimizer and its
+        # state are kept), so the saved model.keras opens in plain Keras.
+        model.compile(metrics=list(metrics), **compile_arguments)
         diverged = monitor.diverged_at_step is not None
         test_metrics = None
-        if test_dataset is not None and not diverged:
-            test_metrics = model.evaluate(test_dataset, verbose=0, return_dict=True)
+        if test_batches is not None and not diverged:
+            test_metrics = model.evaluate(test_batches, verbose=0, return_dict=True)
     results = _results(
         model, history, test_metrics, monitor, resolved_optimizer,
         epochs=epochs, batch_size=batch_size, seed=seed, loss=loss,
@@ -250,56 +374,25 @@ def train(
     return results
 
 
-def _multi_worker(model):
-    """Whether the model was built under `MultiWorkerMirroredStrategy`."""
-    import tensorflow as tf
-
-    return isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
-
-
-@contextlib.contextmanager
-def _strategy_scope(model):
-    """Enters the strategy the model was built under, for compile, fit and evaluate.
-
-    Keras 3.15's `fit` does not run under `MultiWorkerMirroredStrategy`
-    (keras-team/keras#20585); two narrow workarounds, undone on exit, make it
-    run: see the comments.
-    """
-    strategy = model.distribute_strategy
-    if not _multi_worker(model):
-        with strategy.scope():
-            yield
-        return
-    from keras.src.backend.tensorflow import trainer as tensorflow_trainer
-
-    keras_reduce = tensorflow_trainer.reduce_per_replica
-
-    def reduce_per_replica(values, strategy, reduction):
-        # Keras averages each step's metrics across workers along axis 0,
-        # which scalars do not have; average them as whole values.
-        if reduction in ("auto", "mean"):
-            return keras.tree.map_structure(lambda value: strategy.reduce("MEAN", value, axis=None), values)
-        return keras_reduce(values, strategy, reduction)
-
-    # Keras also reduces the first batch across workers eagerly to build the
-    # model, which fails; with no strategy recorded on the model it builds
-    # while tracing the train step instead, and under this scope fit still
-    # shards the data and all-reduces the gradients.
-    recorded, model._distribute_strategy = model._distribute_strategy, None
-    tensorflow_trainer.reduce_per_replica = reduce_per_replica
-    try:
-        with strategy.scope():
-            yield
-    finally:
-        tensorflow_trainer.reduce_per_replica = keras_reduce
-        model._distribute_strategy = recorded
+def _check_arguments(function, epochs, batch_size, steps_per_execution, seed, multi_worker):
+    """Checks `train`'s numbers up front; returns the resolved `steps_per_execution`."""
+    validation.check_number(function, "epochs", epochs, low=1, integer=True)
+    validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
+    if steps_per_execution is None:
+        steps_per_execution = 1 if multi_worker else DEFAULT_STEPS_PER_EXECUTION
+    validation.check_number(function, "steps_per_execution", steps_per_execution, low=1, integer=True)
+    if multi_worker and steps_per_execution != 1:
+        raise ValueError(
+            f"{function}(): steps_per_execution must be 1 under MultiWorkerMirroredStrategy "
+            f"(Keras fails in its multi-step loop there); received {steps_per_execution}"
+        )
+    validation.check_number(function, "seed", seed, low=0, integer=True)
+    return steps_per_execution
 
 
-def _as_dataset(function, name, x, y, batch_size, shuffle=False, seed=None):
-    """Turns arrays (or an `(x, y)` pair) into a dataset; datasets pass through."""
-    import tensorflow as tf
-
-    if x is None or isinstance(x, tf.data.Dataset):
+def _batches(function, name, x, y, batch_size, *, seed=0, shuffle=False, multi_worker=False):
+    """Turns arrays (or an `(x, y)` pair) into batches; datasets pass through."""
+    if x is None or _is_tf_dataset(x):
         return x
     if y is None and isinstance(x, tuple) and len(x) == 2:
         x, y = x
@@ -308,7 +401,24 @@ def _as_dataset(function, name, x, y, batch_size, shuffle=False, seed=None):
             f"{function}(): {name} must be a tf.data.Dataset, an (x, y) pair, or "
             f"arrays with y given; received {name} of type {type(x).__name__} without y"
         )
-    return data.make_dataset(np.asarray(x), np.asarray(y), batch_size=batch_size, shuffle=shuffle, seed=seed)
+    x, y = np.asarray(x), np.asarray(y)
+    if multi_worker:
+        # Each worker takes its share of every global batch, which tf.data's
+        # DATA sharding does and a Python dataset cannot.
+        return data.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
+    return data.EpochShuffledArrays(x, y, batch_size=batch_size, seed=seed, shuffle=shuffle)
+
+
+def _is_tf_dataset(value):
+    # Checked by name so that arrays never import TensorFlow.
+    return any(cls.__name__ == "DatasetV2" for cls in type(value).__mro__)
+
+
+def _steps_per_epoch(train_data):
+    if isinstance(train_data, data.EpochShuffledArrays):
+        return len(train_data)
+    cardinality = int(train_data.cardinality())
+    return cardinality if cardinality > 0 else None
 
 
 def _prepare_output(output_dir):
@@ -331,8 +441,8 @@ def _fingerprint(model, optimizer):
     return {"weights": [list(weight.shape) for weight in model.weights], "optimizer": type(optimizer).__name__}
 
 
-def _resumable(paths, fingerprint):
-    """Whether `paths` holds a backup of this very model to resume from.
+def _resume_point(paths, backup, fingerprint):
+    """Returns the epoch to start from: the epochs a backup of this very model holds, else 0.
 
     A backup left by a different model (the output folder reused after
     changing the architecture) cannot be loaded into this one: it is set
@@ -340,7 +450,7 @@ def _resumable(paths, fingerprint):
     run about to start is written beside the backup.
     """
     if paths is None:
-        return False
+        return 0
     marker = os.path.join(paths["backup"], "kerasdnn_fingerprint.json")
     resumable = os.path.isfile(marker)
     if resumable:
@@ -351,19 +461,20 @@ def _resumable(paths, fingerprint):
                 f"train(): {paths['backup']} holds an unfinished run of a different model; starting afresh",
                 stacklevel=3,
             )
-    if not resumable:
-        shutil.rmtree(paths["backup"], ignore_errors=True)
-        os.makedirs(paths["backup"])
-        write_json(marker, fingerprint)
-    return resumable
+    if resumable:
+        return backup.finished_epochs()
+    shutil.rmtree(paths["backup"], ignore_errors=True)
+    os.makedirs(paths["backup"])
+    write_json(marker, fingerprint)
+    return 0
 
 
-def _lsuv_on_first_batch(model, dataset):
+def _lsuv_on_first_batch(model, batches):
     uses_lsuv = any(
         isinstance(getattr(layer, "kernel_initializer", None), initializers.LSUV) for layer in model.layers
     )
     if uses_lsuv:
-        first_inputs, _ = next(iter(dataset))
+        first_inputs, _ = batches[0] if isinstance(batches, data.EpochShuffledArrays) else next(iter(batches))
         initializers.lsuv_initialize(model, first_inputs)
 
 
@@ -384,7 +495,11 @@ def _read_history(path):
 
 
 def _history_from(history_callback):
-    return {key: [float(value) for value in values] for key, values in history_callback.history.items()}
+    return {
+        key: [float(value) for value in values]
+        for key, values in history_callback.history.items()
+        if not key.endswith(NON_FINITE_METRIC)
+    }
 
 
 def _finite(value):
@@ -400,9 +515,10 @@ def _results(model, history, test_metrics, monitor, optimizer, *, epochs, batch_
     final = {key: values[-1] for key, values in history.items() if values}
     monitored = "val_accuracy" if "val_accuracy" in history else "accuracy"
     best = None
-    scores = [(v, i) for i, v in enumerate(history.get(monitored, [])) if v is not None]
+    scores = [(index, value) for index, value in enumerate(history.get(monitored, [])) if value is not None]
     if scores:
-        value, index = max(scores)
+        # The first epoch that reaches the highest score, as numpy.argmax picks.
+        index, value = max(scores, key=lambda pair: (pair[1], -pair[0]))
         best = {"epoch": index + 1, monitored: value}
     return {
         "model": model.name,
@@ -413,6 +529,7 @@ def _results(model, history, test_metrics, monitor, optimizer, *, epochs, batch_
         "optimizer": _describe_optimizer(optimizer),
         "loss": loss if isinstance(loss, str) else type(loss).__name__,
         "seed": seed,
+        "backend": keras.backend.backend(),
         "diverged": monitor.diverged_at_step is not None,
         "diverged_at_epoch": monitor.diverged_at_epoch,
         "diverged_at_step": monitor.diverged_at_step,
@@ -441,17 +558,20 @@ def _describe_optimizer(optimizer):
 
 
 def _versions():
-    import tensorflow as tf
+    """Versions of the packages that shaped the numbers, the backend's framework included."""
+    import importlib.metadata
 
     from kerasdnn import __version__
 
-    return {
-        "kerasdnn": __version__,
-        "keras": keras.__version__,
-        "tensorflow": tf.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-    }
+    versions = {"kerasdnn": __version__, "keras": keras.__version__}
+    backend = keras.backend.backend()
+    for package in ("tensorflow", "jax", "torch"):
+        if package == backend or package == "tensorflow":
+            try:
+                versions[package] = importlib.metadata.version(package)
+            except importlib.metadata.PackageNotFoundError:
+                pass
+    return {**versions, "numpy": np.__version__, "python": platform.python_version()}
 
 
 def write_json(path, payload):
