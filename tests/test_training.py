@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import kerasdnn
+from kerasdnn import training
 
 
 def _load_strict(path):
@@ -21,12 +22,20 @@ def _load_strict(path):
 
 def test_short_fit_learns_well_above_chance_and_writes_its_files(mnist_small, tmp_path, seed):
     (x_train, y_train), (x_test, y_test) = mnist_small
+    # Three different sets, each recognisable by its accuracy: validation is
+    # training data (high), the test set has shuffled labels (chance).
+    x_val, y_val = x_train[:500], y_train[:500]
+    y_test = np.random.default_rng(0).permutation(y_test)
     model = kerasdnn.mlp((28, 28, 1), units=(128, 64), dropout=0.1)
     result = kerasdnn.train(
-        model, x_train, y_train, validation_data=(x_test, y_test), test_data=(x_test, y_test),
+        model, x_train, y_train, validation_data=(x_val, y_val), test_data=(x_test, y_test),
         epochs=3, output_dir=tmp_path, settings={"purpose": "test"}, tensorboard=True, verbose=0,
     )
-    assert result["test"]["accuracy"] > 0.85  # chance is 0.10
+    assert result["test"]["accuracy"] < 0.2 < 0.85 < result["final"]["val_accuracy"]  # chance is 0.10
+    assert result["test"]["accuracy"] == pytest.approx(
+        model.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"])
+    validation_curve = result["history"]["val_accuracy"]
+    assert result["best"] == {"epoch": int(np.argmax(validation_curve)) + 1, "val_accuracy": max(validation_curve)}
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "history.csv", "learning_curves.png", "model.keras", "results.json", "tensorboard"
     ]
@@ -34,28 +43,51 @@ def test_short_fit_learns_well_above_chance_and_writes_its_files(mnist_small, tm
     saved = _load_strict(tmp_path / "results.json")
     assert saved["epochs_run"] == 3 and saved["parameters"] == model.count_params()
     assert saved["settings"] == {"purpose": "test"} and saved["seed"] == 0 and not saved["diverged"]
+    assert saved["backend"] == keras.backend.backend()
     assert set(saved["final"]) == {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
-    assert 1 <= saved["best"]["epoch"] <= 3 and saved["seconds_per_epoch"] > 0
-    assert set(saved["versions"]) == {"kerasdnn", "keras", "tensorflow", "numpy", "python"}
+    assert saved["seconds_per_epoch"] > 0 and len(saved["epoch_seconds"]) == 3
+    assert {"kerasdnn", "keras", "numpy", "python", keras.backend.backend()} <= set(saved["versions"])
     assert (tmp_path / "learning_curves.png").read_bytes()[:4] == b"\x89PNG"
     reloaded = keras.saving.load_model(tmp_path / "model.keras")
     assert reloaded.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"] == pytest.approx(result["test"]["accuracy"])
 
 
-def test_divergence_is_reported_not_raised_and_json_holds_no_nan(tmp_path, seed):
+def test_best_epoch_is_the_first_argmax_of_the_monitored_metric():
+    history = {"loss": [1.0, 0.5, 0.4, 0.3], "accuracy": [0.5, 0.7, 0.7, 0.6]}
+    monitor = training._RunMonitor(None, 1)
+    model = kerasdnn.mlp((2,), units=())
+    results = training._results(model, history, None, monitor, keras.optimizers.SGD(), epochs=4, batch_size=1,
+                                seed=0, loss="mse", settings=None, wall_seconds=0.0)
+    assert results["best"] == {"epoch": 2, "accuracy": 0.7} and results["final"]["accuracy"] == 0.6
+
+
+def _overshooting_regression(tmp_path, learning_rate=10.0, **arguments):
     # Hanbat §1: a learning rate of 10 makes gradient descent overshoot.
+    keras.utils.set_random_seed(1234)
     x = np.random.default_rng(0).uniform(size=(200, 3)).astype("float32")
     y = x @ np.array([1.0, 2.0, 3.0], "float32")
     model = kerasdnn.mlp((3,), units=(), classes=1, classifier_activation=None)
-    result = kerasdnn.train(
-        model, x, y, optimizer="sgd", learning_rate=10.0, loss="mse", metrics=(),
-        epochs=20, batch_size=10, steps_per_execution=1, output_dir=tmp_path, verbose=0,
-    )
-    assert result["diverged"] and result["diverged_at_epoch"] == 1
-    assert 1 <= result["diverged_at_step"] <= 20 and result["epochs_run"] == 1
+    return kerasdnn.train(model, x, y, optimizer="sgd", learning_rate=learning_rate, loss="mse", metrics=(),
+                          epochs=20, batch_size=10, output_dir=tmp_path, verbose=0, **arguments)
+
+
+def test_divergence_is_reported_not_raised_and_json_holds_no_nan(tmp_path):
+    result = _overshooting_regression(tmp_path)
+    assert result["diverged"] and result["diverged_at_epoch"] == 1 and result["epochs_run"] == 1
     saved = _load_strict(tmp_path / "results.json")
     assert saved["final"]["loss"] is None and saved["test"] is None
+    assert "nonfinite_batch" not in saved["final"]
     assert not (tmp_path / "model.keras").exists() and not (tmp_path / "backup").exists()
+
+
+def test_divergence_step_is_the_same_batch_at_any_steps_per_execution(tmp_path):
+    one_by_one = _overshooting_regression(tmp_path / "one", steps_per_execution=1)
+    default = _overshooting_regression(tmp_path / "default")  # 32 batches per call: the epoch's 20 in one
+    assert 2 <= one_by_one["diverged_at_step"] <= 19
+    assert default["diverged_at_step"] == one_by_one["diverged_at_step"]
+    # The second epoch's batches count from the first epoch's 20.
+    later = _overshooting_regression(tmp_path / "later", learning_rate=keras.optimizers.schedules.PiecewiseConstantDecay([20], [0.1, 10.0]))
+    assert later["diverged_at_epoch"] == 2 and later["diverged_at_step"] > 20
 
 
 class _Interrupt(keras.callbacks.Callback):
@@ -70,27 +102,58 @@ class _Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def test_killed_run_resumes_and_reaches_the_same_epoch_count(mnist_small, tmp_path):
-    (x_train, y_train), _ = mnist_small
-    arguments = dict(epochs=4, output_dir=tmp_path, verbose=0, seed=3)
+def _small_task():
+    """600 samples of 20 features; the label depends on three of them."""
+    x = np.random.default_rng(5).normal(size=(600, 20)).astype("float32")
+    return x, (x[:, :3].sum(axis=1) > 0).astype(int)
 
-    def build():
-        keras.utils.set_random_seed(3)
-        return kerasdnn.mlp((28, 28, 1), units=(32,))
+
+def _dropout_net():
+    keras.utils.set_random_seed(3)
+    return kerasdnn.mlp((20,), units=(32, 16), dropout=0.3, classes=2)
+
+
+def test_killed_run_resumes_exactly_where_it_stopped(tmp_path):
+    x, y = _small_task()
+    arguments = dict(epochs=4, batch_size=32, verbose=0, seed=3)
+    uninterrupted = _dropout_net()
+    kerasdnn.train(uninterrupted, x, y, output_dir=tmp_path / "uninterrupted", **arguments)
 
     with pytest.raises(KeyboardInterrupt):
-        kerasdnn.train(build(), x_train[:600], y_train[:600], callbacks=[_Interrupt(at_epoch=2)], **arguments)
-    assert (tmp_path / "backup").is_dir() and not (tmp_path / "results.json").exists()
-
-    result = kerasdnn.train(build(), x_train[:600], y_train[:600], **arguments)
-    assert result["epochs_run"] == 4
-    with open(tmp_path / "history.csv") as handle:
+        kerasdnn.train(_dropout_net(), x, y, output_dir=tmp_path / "killed", callbacks=[_Interrupt(at_epoch=2)], **arguments)
+    assert (tmp_path / "killed" / "backup").is_dir() and not (tmp_path / "killed" / "results.json").exists()
+    trained_epochs = []
+    resumed = _dropout_net()
+    result = kerasdnn.train(
+        resumed, x, y, output_dir=tmp_path / "killed",
+        callbacks=[keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: trained_epochs.append(epoch))],
+        **arguments,
+    )
+    # Only the two missing epochs ran, and the run ends as if never killed:
+    # same weights, same optimizer step count, same dropout masks drawn.
+    assert trained_epochs == [2, 3]
+    assert int(resumed.optimizer.iterations) == int(uninterrupted.optimizer.iterations) == 4 * 19
+    for resumed_weight, weight in zip(resumed.get_weights(), uninterrupted.get_weights()):
+        np.testing.assert_allclose(resumed_weight, weight, rtol=1e-5, atol=1e-6)
+    with open(tmp_path / "killed" / "history.csv") as handle:
         assert [row["epoch"] for row in csv.DictReader(handle)] == ["0", "1", "2", "3"]
-    assert not (tmp_path / "backup").exists()
+    assert result["epochs_run"] == 4 and not (tmp_path / "killed" / "backup").exists()
 
     # A finished run called again starts afresh instead of appending.
-    again = kerasdnn.train(build(), x_train[:600], y_train[:600], **{**arguments, "epochs": 2})
+    again = kerasdnn.train(_dropout_net(), x, y, output_dir=tmp_path / "killed", **{**arguments, "epochs": 2})
     assert again["epochs_run"] == 2
+
+
+def test_each_epoch_orders_batches_by_seed_and_epoch_alone():
+    x, y = np.arange(10).reshape(10, 1), np.arange(10)
+    batches = kerasdnn.data.EpochShuffledArrays(x, y, batch_size=4, seed=1)
+    first = [batches[i][1].tolist() for i in range(len(batches))]
+    batches.set_epoch(1)
+    second = [batches[i][1].tolist() for i in range(len(batches))]
+    batches.set_epoch(0)
+    assert [batches[i][1].tolist() for i in range(len(batches))] == first != second
+    assert len(batches) == 3 and sorted(sum(first, [])) == list(range(10))
+    assert kerasdnn.data.EpochShuffledArrays(x, y, batch_size=4, shuffle=False)[2][1].tolist() == [8, 9]
 
 
 def test_backup_of_a_different_model_is_not_resumed(mnist_small, tmp_path, seed):
@@ -121,6 +184,8 @@ def test_training_without_output_dir_writes_nothing(tmp_path, monkeypatch, seed)
     assert result["epochs_run"] == 2 and math.isfinite(result["final"]["loss"]) and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(kerasdnn.training.accelerator_available(), reason="XLA is left to Keras on a GPU or TPU")
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="only TensorFlow's XLA is turned off on a CPU")
 def test_jit_compile_stays_off_on_cpu(seed):
     model = kerasdnn.mlp((4,), units=(8,), classes=2)
     kerasdnn.train(model, np.zeros((8, 4), "float32"), np.zeros(8, int), epochs=1, verbose=0)

@@ -84,3 +84,129 @@ def test_train_model_smoke_writes_results(tmp_path):
     assert results["epochs_run"] == 1 and results["settings"]["zoo_model"] == "xor_sigmoid"
     assert (tmp_path / "results.json").is_file()
     assert zoo.measured_value(zoo.model_info("xor_sigmoid"), results) == results["test"]["accuracy"]
+
+
+# What each record and docstring promise about the hidden layers, written
+# out here independently of the entries' code: the layer sequence (one
+# block, repeated), the kernel initializer of every weighted layer, whether
+# the hidden layers have a bias, and the regularizers. Parameter counts
+# alone cannot tell a changed dropout rate or initializer.
+HE, GLOROT, TORCH = "HeNormal", "GlorotUniform", "VarianceScaling(0.3333, fan_in, uniform)"
+PROMISED = {
+    # name: (block, repeats, initializers, hidden bias, kernel regularizer, activity regularizer)
+    "cifar10_deck002": ("conv relu pool", 1, {HE, GLOROT}, True, None, None),
+    "fashion_bn": ("dense bn relu dropout0.4", 2, {HE, GLOROT}, False, None, None),
+    "hanbat_bn_cnn": ("conv relu conv relu bn pool", 1, {HE, GLOROT}, True, None, None),
+    "hanbat_bn_lstm": ("lstm bn", 1, {GLOROT}, True, None, None),
+    "hanbat_bn_mlp": ("dense relu bn", 1, {HE, GLOROT}, True, None, None),
+    "hanbat_lr_linear": ("", 0, {GLOROT}, None, None, None),
+    "hanbat_optimizer_net": ("dense relu dropout0.2", 5, {GLOROT}, True, None, None),
+    "hanbat_regularized_net": ("dense relu dropout0.2", 1, {HE, GLOROT}, True, None, {"l1": 0.01, "l2": 0.01}),
+    "keras_mnist_mlp": ("dense relu dropout0.2", 2, {GLOROT}, True, None, None),
+    "lab10_bn": ("dense bn relu dropout0.3", 4, {GLOROT}, False, None, None),
+    "lab10_deep_dropout": ("dense relu dropout0.3", 4, {GLOROT}, True, None, None),
+    "lab10_deep_xavier": ("dense relu", 4, {GLOROT}, True, None, None),
+    "lab10_relu_normal": ("dense relu", 2, {"BigRandomNormal"}, True, None, None),
+    "lab10_relu_xavier": ("dense relu", 2, {GLOROT}, True, None, None),
+    "lab10_softmax": ("", 0, {"RandomNormal"}, None, None, None),
+    "mnist_bn": ("dense bn relu dropout0.2", 3, {HE, GLOROT}, False, None, None),
+    "tobigs_adam": ("dense bn relu", 3, {"HeUniform"}, True, None, None),
+    "tobigs_bn": ("dense bn relu", 3, {"HeUniform"}, True, None, None),
+    "tobigs_dropout": ("dense bn relu dropout0.2", 3, {"HeUniform"}, True, None, None),
+    "tobigs_he": ("dense relu", 3, {"HeUniform"}, True, None, None),
+    "tobigs_l2": ("dense bn relu dropout0.2", 3, {"HeUniform"}, True, {"l2": 0.0005}, None),
+    "tobigs_linear": ("dense", 3, {TORCH}, True, None, None),
+    "tobigs_relu": ("dense relu", 3, {TORCH}, True, None, None),
+    "xor_linear": ("dense", 1, {GLOROT}, True, None, None),
+    "xor_sigmoid": ("dense sigmoid", 1, {GLOROT}, True, None, None),
+}
+
+_KINDS = {"Dense": "dense", "Conv2D": "conv", "LSTM": "lstm", "BatchNormalization": "bn", "MaxPooling2D": "pool"}
+
+
+def _kind(layer):
+    name = type(layer).__name__
+    if name == "Activation":
+        return keras.activations.serialize(layer.activation)
+    if name == "Dropout":
+        return f"dropout{layer.rate}"
+    return _KINDS.get(name, name.lower())
+
+
+def _initializer(initializer):
+    name = type(initializer).__name__
+    if name == "VarianceScaling":
+        config = initializer.get_config()
+        return f"VarianceScaling({config['scale']:.4g}, {config['mode']}, {config['distribution']})"
+    return name
+
+
+def _regularizer(regularizer):
+    if regularizer is None:
+        return None
+    return {key: round(float(value), 6) for key, value in regularizer.get_config().items() if float(value)}
+
+
+def test_every_entry_has_its_promise_written_out():
+    assert sorted(PROMISED) == MODELS
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_entry_layers_carry_the_promised_settings(name):
+    block, repeats, initializers, bias, kernel_regularizer, activity_regularizer = PROMISED[name]
+    model = zoo.create_model(name)
+    hidden = [layer for layer in model.layers
+              if layer.name != "predictions" and type(layer).__name__ not in ("InputLayer", "Flatten")]
+    assert " ".join(_kind(layer) for layer in hidden) == " ".join([block] * repeats)
+    weighted = [layer for layer in model.layers if hasattr(layer, "kernel_initializer") or type(layer).__name__ == "LSTM"]
+    found = {_initializer(getattr(layer, "kernel_initializer", None) or layer.cell.kernel_initializer) for layer in weighted}
+    assert found == initializers
+    weighted_hidden = [layer for layer in weighted if layer.name != "predictions"]
+    assert {layer.use_bias for layer in weighted_hidden} == ({bias} if bias is not None else set())
+    for layer in weighted_hidden:
+        assert _regularizer(getattr(layer, "kernel_regularizer", None)) == kernel_regularizer
+        assert _regularizer(layer.activity_regularizer) == activity_regularizer
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_train_model_uses_the_records_settings(name, monkeypatch, tmp_path):
+    info = zoo.model_info(name)
+    task = info.dataset if info.dataset in kerasdnn.data.SYNTHETIC else "xor"
+    tiny = kerasdnn.synthetic_arrays(task, samples=24)
+    if info.dataset not in kerasdnn.data.SYNTHETIC:
+        rng = np.random.default_rng(0)
+        tiny = tuple((rng.uniform(size=(24, *info.input_shape)).astype("float32"), rng.integers(0, info.classes, 24))
+                     for _ in range(2))
+    calls = []
+    monkeypatch.setattr(kerasdnn.data, "load_arrays", lambda *args, **kwargs: tiny)
+    monkeypatch.setattr(kerasdnn.training, "train", lambda model, *args, **kwargs: calls.append((model, kwargs)) or
+                        {"epochs_run": 0, "test": None, "final": {}})
+    zoo.train_model(name, output_dir=str(tmp_path))
+    model, arguments = calls[0]
+    training = info.training
+    assert model.name == name and model.count_params() == info.parameters
+    assert arguments["epochs"] == training["epochs"] and arguments["batch_size"] == training["batch_size"]
+    assert arguments["loss"] == training["loss"] and tuple(arguments["metrics"]) == tuple(training["metrics"])
+    assert arguments["optimizer"] == training["optimizer"]
+    (x_train, _), (x_test, _) = tiny
+    np.testing.assert_array_equal(arguments["test_data"][0], x_test)
+    if info.dataset in kerasdnn.data.SYNTHETIC:  # generated tasks validate on their test split
+        np.testing.assert_array_equal(arguments["validation_data"][0], x_test)
+    else:  # images: the last twelfth of the training split, never the test split
+        np.testing.assert_array_equal(arguments["validation_data"][0], x_train[-2:])
+    rate = arguments["learning_rate"]
+    if training.get("schedule") == "cosine":
+        steps = training["epochs"] * -(-len(tiny[0][0][:-2]) // training["batch_size"])
+        assert isinstance(rate, keras.optimizers.schedules.CosineDecay)
+        assert float(rate.initial_learning_rate) == training["learning_rate"] and rate.decay_steps == steps
+    else:
+        assert rate == training["learning_rate"]
+
+
+def test_measured_value_reads_the_metric_the_record_names():
+    results = {"test": {"accuracy": 0.11, "loss": 0.22}, "final": {"val_accuracy": 0.33}, "seconds_per_epoch": 44.0}
+    expected = {"test accuracy": 0.11, "accuracy": 0.11, "test mse": 0.22, "validation accuracy": 0.33,
+                "seconds per epoch (CPU)": 44.0}
+    for name in MODELS:
+        info = zoo.model_info(name)
+        assert zoo.measured_value(info, results) == expected[info.metric], name
