@@ -179,6 +179,7 @@ def test_train_model_uses_the_records_settings(name, monkeypatch, tmp_path):
                      for _ in range(2))
     calls = []
     monkeypatch.setattr(kerasdnn.data, "load_arrays", lambda *args, **kwargs: tiny)
+    monkeypatch.setattr(kerasdnn.data, "synthetic_arrays", lambda *args, **kwargs: tiny)
     monkeypatch.setattr(kerasdnn.training, "train", lambda model, *args, **kwargs: calls.append((model, kwargs)) or
                         {"epochs_run": 0, "test": None, "final": {}})
     zoo.train_model(name, output_dir=str(tmp_path))
