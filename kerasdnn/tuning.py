@@ -3,8 +3,8 @@
 A thin `HyperModel` maps `hp` values onto `kerasdnn.mlp` and
 `kerasdnn.optimizers.get` arguments; every `hp.*` has an explicit default, so
 the default trial is the headline `mnist_bn` network. `make_tuner` builds a
-random, hyperband, bayesian or grid tuner whose first trial is that default
-(random, bayesian, grid), whose folder defaults to `tuner_runs/` and which
+random, hyperband, bayesian or grid tuner whose first trial is that default,
+whose folder defaults to `tuner_runs/` and which
 resumes a stopped search; `search` runs it with
 early stopping and writes the best hyperparameters, a table of every trial,
 a plot and the best model retrained.
@@ -189,17 +189,20 @@ def make_tuner(
         # recorded as failed and the search goes on, up to 3 in a row.
         max_consecutive_failed_trials=3,
     )
+    oracle_arguments = {
+        "objective": common.pop("objective"),
+        "seed": common.pop("seed"),
+        "max_consecutive_failed_trials": common.pop("max_consecutive_failed_trials"),
+    }
     if kind == "hyperband":
-        return keras_tuner.Hyperband(max_epochs=max_epochs, **common)
-    oracle_class = {
-        "random": keras_tuner.oracles.RandomSearchOracle,
-        "bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
-        "grid": keras_tuner.oracles.GridSearchOracle,
-    }[kind]
-    oracle = _defaults_first(oracle_class)(
-        objective=common.pop("objective"), max_trials=max_trials, seed=common.pop("seed"),
-        max_consecutive_failed_trials=common.pop("max_consecutive_failed_trials"),
-    )
+        oracle = _HyperbandDefaultsFirst(max_epochs=max_epochs, **oracle_arguments)
+    else:
+        oracle_class = {
+            "random": keras_tuner.oracles.RandomSearchOracle,
+            "bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
+            "grid": keras_tuner.oracles.GridSearchOracle,
+        }[kind]
+        oracle = _defaults_first(oracle_class)(max_trials=max_trials, **oracle_arguments)
     return keras_tuner.Tuner(oracle=oracle, **common)
 
 
@@ -218,6 +221,20 @@ def _defaults_first(oracle_class):
 
     DefaultsFirst.__name__ = f"DefaultsFirst{oracle_class.__name__}"
     return DefaultsFirst
+
+
+class _HyperbandDefaultsFirst(keras_tuner.oracles.HyperbandOracle):
+    """Hyperband whose first candidate is the space's defaults.
+
+    Hyperband's own `populate_space` adds its bracket bookkeeping to the
+    values, so the defaults go in where it draws a new candidate
+    (keras-tuner's `_random_values`).
+    """
+
+    def _random_values(self):
+        if not self.trials:
+            return dict(self.hyperparameters.values)
+        return super()._random_values()
 
 
 def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), verbose=0):

@@ -25,10 +25,13 @@ def test_default_trial_is_the_headline_network():
 
 def test_fixed_values_are_not_searched():
     hypermodel = tuning.MLPHyperModel(depth=1, activation="tanh", units_1=64)
-    for seed in range(3):
-        hp = keras_tuner.HyperParameters()
-        hypermodel.build(hp)
-        assert hp.values["depth"] == 1 and hp.values["activation"] == "tanh" and hp.values["units_1"] == 64
+    space = keras_tuner.HyperParameters()
+    hypermodel.build(space)
+    oracle = keras_tuner.oracles.RandomSearchOracle(max_trials=5, seed=1)
+    oracle.hyperparameters = space
+    for index in range(3):
+        values = oracle.populate_space(str(index))["values"]
+        assert values["depth"] == 1 and values["activation"] == "tanh" and values["units_1"] == 64
     with pytest.raises(ValueError, match=r"^MLPHyperModel\(\): fixed hyperparameter must be one of .*received fixed hyperparameter='dept' \(did you mean 'depth'"):
         tuning.MLPHyperModel(dept=2)
 
@@ -59,10 +62,26 @@ def test_bad_search_arguments_fail_before_any_trial(tmp_path, kwargs, message):
     assert list(tmp_path.iterdir()) == []
 
 
+ORACLES = {
+    "random": keras_tuner.oracles.RandomSearchOracle,
+    "hyperband": keras_tuner.oracles.HyperbandOracle,
+    "bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
+    "grid": keras_tuner.oracles.GridSearchOracle,
+}
+
+
 @pytest.mark.parametrize("kind", tuning.TUNERS)
-def test_every_tuner_kind_is_built(tmp_path, kind):
+def test_every_tuner_kind_builds_its_own_oracle_and_starts_from_the_default(tmp_path, kind):
     tuner = tuning.make_tuner(kind, directory=str(tmp_path), max_trials=2, max_epochs=2)
     assert tuner.project_dir == str(tmp_path / "mlp_search")
+    assert isinstance(tuner.oracle, ORACLES[kind])
+    for other, oracle_class in ORACLES.items():
+        if other != kind and not issubclass(ORACLES[kind], oracle_class):
+            assert not isinstance(tuner.oracle, oracle_class)
+    first = tuner.oracle.create_trial("tuner0")
+    defaults = keras_tuner.HyperParameters()
+    tuning.MLPHyperModel().build(defaults)
+    assert {name: first.hyperparameters.values[name] for name in defaults.values} == defaults.values
 
 
 def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
@@ -77,6 +96,12 @@ def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     assert len(rows) == 3 and rows[0].startswith("trial,status,score,depth")
     rows = tuning.trial_rows(tuner)
     assert {row["status"] for row in rows} == {"COMPLETED"}
+    scores = [row["score"] for row in rows]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == 2
+    assert [line.split(",")[0] for line in (tmp_path / "report" / "trials.csv").read_text().splitlines()[1:]] == [
+        row["trial"] for row in rows]
+    oracle_best = tuner.oracle.get_best_trials(1)[0]
+    assert rows[0]["trial"] == oracle_best.trial_id and best.values == oracle_best.hyperparameters.values
     # The first trial is the space's defaults, fixed values included.
     first = next(row for row in rows if int(row["trial"]) == 0)
     assert first["depth"] == 3 and first["activation"] == "relu" and first["learning_rate"] == 2e-3
@@ -123,6 +148,8 @@ def test_killed_search_resumes_without_repeating_or_losing_trials(tmp_path):
     assert resumed.returncode == 0, output
     done_after = _finished_trials(tmp_path)
     assert set(done_before) <= set(done_after) and len(done_after) == 4
+    # Only the trials not finished before the kill were trained again.
+    assert f"trained={4 - len(done_before)}" in output, output
 
 
 @pytest.mark.integration

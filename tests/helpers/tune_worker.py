@@ -38,8 +38,12 @@ tuner = tuning.make_tuner(
     "random", tuning.MLPHyperModel(depth=1, units_1=32, batch_size=64), max_trials=args.max_trials,
     directory=args.directory, project_name="search", distribution_strategy=strategy,
 )
-callbacks = [keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: time.sleep(1.5))] if args.slow else []
+trained = []  # one entry per trial this process actually trains
+callbacks = [keras.callbacks.LambdaCallback(on_train_begin=lambda logs: trained.append(1))]
+if args.slow:
+    callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: time.sleep(1.5)))
 tuning.search(tuner, x, y, validation_data=(x_val, y_val), epochs=2, callbacks=callbacks)
+print(f"trained={len(trained)}")
 if strategy is not None:
     print(f"replicas={strategy.num_replicas_in_sync}")
 if "KERASTUNER_TUNER_ID" not in os.environ:  # a worker's oracle is a remote client
