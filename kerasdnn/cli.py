@@ -25,6 +25,7 @@ def _zoo_list(args):
             "parameters": f"{info.parameters:,}",
             "metric": info.metric,
             "expected": info.expected,
+            "backend": info.backend,
             "weights": ", ".join(info.weights) or "-",
         }
         for info in map(zoo.model_info, zoo.list_models(args.pattern))
@@ -32,7 +33,7 @@ def _zoo_list(args):
     if not rows:
         print(f"no model matches {args.pattern!r}", file=sys.stderr)
         return 1
-    print(reporting.format_table(rows, ["name", "dataset", "parameters", "metric", "expected", "weights"]))
+    print(reporting.format_table(rows, ["name", "dataset", "parameters", "metric", "expected", "backend", "weights"]))
     return 0
 
 
@@ -46,6 +47,7 @@ def _zoo_show(args):
 
 
 def _train(args):
+    _run_on_the_models_backend(args.name, args.argv)
     results = zoo.train_model(
         args.name,
         epochs=args.epochs,
@@ -59,12 +61,30 @@ def _train(args):
     info = zoo.model_info(args.name)
     measured = zoo.measured_value(info, results)
     print(reporting.format_table(
-        [{"model": args.name, "metric": info.metric, "expected": info.expected, "measured": measured,
-          "epochs": results["epochs_run"], "diverged": results["diverged"]}],
-        ["model", "metric", "expected", "measured", "epochs", "diverged"],
+        [{"model": args.name, "backend": results["backend"], "metric": info.metric, "expected": info.expected,
+          "measured": measured, "epochs": results["epochs_run"], "diverged": results["diverged"]}],
+        ["model", "backend", "metric", "expected", "measured", "epochs", "diverged"],
     ))
     print(f"results in {results['output_dir']}")
     return 0
+
+
+def _run_on_the_models_backend(name, argv):
+    """Starts this command again on the backend the model's record names, unless the user chose one.
+
+    Keras fixes its backend when it is first imported, and reading the record
+    imported it, so the command is run anew (same arguments, same process
+    id) with `KERAS_BACKEND` set. A `KERAS_BACKEND` the user set always wins.
+    """
+    import keras
+
+    backend = zoo.model_info(name).backend
+    if "KERAS_BACKEND" in os.environ or keras.backend.backend() == backend:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execvpe(sys.executable, [sys.executable, "-m", "kerasdnn.cli", *argv],
+               {**os.environ, "KERAS_BACKEND": backend})
 
 
 def _predict(args):
@@ -169,6 +189,7 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.handler(args)
     except (ValueError, TypeError, FileNotFoundError) as error:

@@ -1,4 +1,4 @@
-"""The `tf.distribute` strategy for the machine, or the cluster, a run is on."""
+"""How a run spreads over the devices and machines it is on, per Keras backend."""
 
 import contextlib
 import json
@@ -8,14 +8,14 @@ import keras
 
 
 def default_strategy():
-    """Picks the `tf.distribute` strategy for the devices and cluster at hand.
+    """Picks how to spread training over the devices and machines at hand, for the Keras backend in use.
 
-    In order: a `TF_CONFIG` environment variable naming more than one task
-    gives `MultiWorkerMirroredStrategy` (synchronous data parallelism across
-    machines, gradients all-reduced every step); a reachable TPU gives
-    `TPUStrategy`; more than one visible GPU gives `MirroredStrategy`;
-    anything else the default single-device strategy. Build and train the
-    model under its scope:
+    TensorFlow backend, in order: a `TF_CONFIG` environment variable naming
+    more than one task gives `tf.distribute.MultiWorkerMirroredStrategy`
+    (synchronous data parallelism across machines, gradients all-reduced
+    every step); a reachable TPU gives `TPUStrategy`; more than one visible
+    GPU gives `MirroredStrategy`; anything else the default single-device
+    strategy. Build the model under its scope:
 
     >>> strategy = kerasdnn.default_strategy()
     >>> with strategy.scope():
@@ -26,13 +26,33 @@ def default_strategy():
     anything else in the process, so call this first. `batch_size` is the
     global batch, split across the replicas.
 
+    JAX backend: several processes are joined first when
+    `KERAS_DISTRIBUTION_JOB_ADDRESSES`, `KERAS_DISTRIBUTION_NUM_PROCESSES`
+    and `KERAS_DISTRIBUTION_PROCESS_ID` are set (`keras.distribution.initialize`,
+    which runs `jax.distributed.initialize`); then more than one device
+    gives `keras.distribution.DataParallel` over all of them, which Keras
+    applies to every model once set:
+
+    >>> distribution = kerasdnn.default_strategy()
+    >>> if distribution is not None:
+    ...     keras.distribution.set_distribution(distribution)
+
+    PyTorch backend: `None` (Keras distributes PyTorch models only through
+    PyTorch's own tools).
+
     Returns:
-        A `tf.distribute.Strategy`.
+        A `tf.distribute.Strategy` (TensorFlow), a
+        `keras.distribution.DataParallel` or `None` (JAX), `None` (PyTorch).
 
     Raises:
         ValueError: If `TF_CONFIG` is set but is not a JSON object with a
             `cluster` and a `task`.
     """
+    backend = keras.backend.backend()
+    if backend == "jax":
+        return _jax_distribution()
+    if backend != "tensorflow":
+        return None
     import tensorflow as tf
 
     if _cluster_size() > 1:
@@ -47,6 +67,13 @@ def default_strategy():
     if len(tf.config.list_logical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def _jax_distribution():
+    if os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES"):
+        keras.distribution.initialize()  # reads the KERAS_DISTRIBUTION_* variables
+    devices = keras.distribution.list_devices()
+    return keras.distribution.DataParallel(devices=devices) if len(devices) > 1 else None
 
 
 def _cluster_size():

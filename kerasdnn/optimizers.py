@@ -5,42 +5,6 @@ import keras
 from kerasdnn import validation
 
 
-@keras.saving.register_keras_serializable(package="kerasdnn")
-class Adam(keras.optimizers.Adam):
-    """`keras.optimizers.Adam` that updates each variable with one fused kernel.
-
-    The math is Keras's (Kingma & Ba 2015, "Adam: A Method for Stochastic
-    Optimization", with Keras's epsilon placement), but on the TensorFlow
-    backend a dense update runs as TensorFlow's `ResourceApplyAdam`: one pass
-    over the variable and its two moments instead of the dozen elementwise
-    ops Keras builds, which shortens the CPU epochs `benchmarks/epoch_time.py`
-    measures. AMSGrad, sparse gradients
-    and other backends take Keras's own update. Arguments are Keras's.
-    """
-
-    def update_step(self, gradient, variable, learning_rate):
-        """Applies one Adam update to `variable`."""
-        import tensorflow as tf
-
-        if keras.backend.backend() != "tensorflow" or self.amsgrad or isinstance(gradient, tf.IndexedSlices):
-            return super().update_step(gradient, variable, learning_rate)
-        dtype = variable.dtype
-        local_step = tf.cast(self.iterations + 1, dtype)
-        index = self._get_variable_index(variable)
-        beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
-        tf.raw_ops.ResourceApplyAdam(
-            var=variable.handle,
-            m=self._momentums[index].value.handle,
-            v=self._velocities[index].value.handle,
-            beta1_power=tf.pow(beta_1, local_step),
-            beta2_power=tf.pow(beta_2, local_step),
-            lr=tf.cast(learning_rate, dtype),
-            beta1=beta_1,
-            beta2=beta_2,
-            epsilon=tf.cast(self.epsilon, dtype),
-            grad=tf.cast(gradient, dtype),
-        )
-
 # The decks treat momentum and Nesterov momentum as optimizers of their own;
 # in Keras they are SGD settings. 0.9 is the usual momentum (Sutskever et al.
 # 2013) and the value the Hanbat deck's examples use.
@@ -74,8 +38,7 @@ def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None,
     Args:
         identifier: An optimizer name: `"sgd"`, `"momentum"` (SGD with
             momentum 0.9), `"nesterov"` (SGD with Nesterov momentum 0.9),
-            `"adagrad"`, `"rmsprop"`, `"adadelta"`, `"adam"` (this module's
-            fused `Adam`), or any other
+            `"adagrad"`, `"rmsprop"`, `"adadelta"`, `"adam"`, or any other
             name `keras.optimizers.get` knows (`"adamw"`, `"nadam"`, ...); a
             config dict; or a `keras.optimizers.Optimizer`, which is copied
             when other arguments are given. Defaults to `"adam"`.
@@ -127,6 +90,5 @@ def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None,
     validation.check_choice(function, "optimizer", name, names())
     if name in _SGD_VARIANTS:
         return keras.optimizers.SGD(**_SGD_VARIANTS[name], **overrides)
-    if name == "adam":
-        return Adam(**overrides)
+    # Always Keras's own classes, so that a saved model opens in plain Keras.
     return keras.optimizers.get({"class_name": name, "config": overrides})

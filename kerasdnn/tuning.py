@@ -164,7 +164,9 @@ def make_tuner(
         overwrite: Whether to discard an earlier search of the same folder
             instead of resuming it. Defaults to `False`.
         distribution_strategy: A `tf.distribute.Strategy` every trial runs
-            under. Defaults to `None`: `kerasdnn.default_strategy()`.
+            under (TensorFlow backend). Defaults to `None`:
+            `kerasdnn.default_strategy()`, which on JAX sets a
+            `keras.distribution.DataParallel` when there are several devices.
         seed: Random seed of the search. Defaults to `0`.
 
     Returns:
@@ -184,7 +186,7 @@ def make_tuner(
         project_name=project_name,
         overwrite=overwrite,
         seed=seed,
-        distribution_strategy=distribution_strategy or distribute.default_strategy(),
+        distribution_strategy=distribution_strategy or _tensorflow_strategy(),
         # A trial that fails (a diverged model, a bad combination) is
         # recorded as failed and the search goes on, up to 3 in a row.
         max_consecutive_failed_trials=3,
@@ -204,6 +206,16 @@ def make_tuner(
         }[kind]
         oracle = _defaults_first(oracle_class)(max_trials=max_trials, **oracle_arguments)
     return keras_tuner.Tuner(oracle=oracle, **common)
+
+
+def _tensorflow_strategy():
+    """The default `tf.distribute` strategy on TensorFlow; on JAX the default distribution is set instead."""
+    chosen = distribute.default_strategy()
+    if keras.backend.backend() == "tensorflow":
+        return chosen
+    if chosen is not None:
+        keras.distribution.set_distribution(chosen)
+    return None
 
 
 def _defaults_first(oracle_class):

@@ -59,6 +59,8 @@ class ModelInfo:
             `batch_size`, `loss`, `metrics`, `normalization` (read-only mapping).
         weights: Names of the trained weights shipped with the package.
         notes: Anything a user should know (adaptations, caveats).
+        backend: The Keras backend that trains this network fastest on a
+            CPU, used when the user has not chosen one (see `BACKENDS`).
     """
 
     name: str
@@ -75,6 +77,7 @@ class ModelInfo:
     training: types.MappingProxyType
     weights: tuple = ()
     notes: str = ""
+    backend: str = "jax"
 
     def to_json(self):
         """Returns the record as a JSON-ready dict."""
@@ -87,9 +90,16 @@ class ModelInfo:
 
 _REGISTRY = {}
 
+# Seconds per epoch of plain Keras `fit` at batch 128 on a 2-core CPU, one
+# run (issue #13): BN-MLP on 60,000 MNIST images JAX 0.76, TensorFlow 2.08;
+# LSTM(64) on 20,000 JAX 0.81, TensorFlow 1.33; a two-block CNN on 20,000
+# TensorFlow 3.3, JAX 12.8 (XLA's CPU convolutions are slow). So dense and
+# recurrent nets default to JAX, convolutional ones to TensorFlow.
+BACKENDS = ("jax", "tensorflow", "torch")
+
 
 def register_model(*, reference, dataset, input_shape, classes, parameters, metric="test accuracy",
-                   expected=None, recipe=None, training=None, weights=(), notes=""):
+                   expected=None, recipe=None, training=None, weights=(), notes="", backend="jax"):
     """Registers a builder function as a zoo entry under its own name.
 
     The function's docstring's first line becomes the entry's summary.
@@ -97,7 +107,8 @@ def register_model(*, reference, dataset, input_shape, classes, parameters, metr
     Args:
         reference: A pair `(source, url)`.
         dataset, input_shape, classes, parameters, metric, expected, recipe,
-        weights, notes: The `ModelInfo` fields.
+        weights, notes, backend: The `ModelInfo` fields; `backend` defaults
+            to `"jax"`.
         training: A dict of training settings, merged over
             `{"optimizer": "adam", "learning_rate": None, "epochs": 15,
             "batch_size": 128, "loss": "sparse_categorical_crossentropy",
@@ -107,8 +118,9 @@ def register_model(*, reference, dataset, input_shape, classes, parameters, metr
         A decorator returning the function unchanged.
 
     Raises:
-        ValueError: If the name is registered already.
+        ValueError: If the name is registered already or `backend` is unknown.
     """
+    validation.check_choice("register_model", "backend", backend, BACKENDS)
     settings = {
         "optimizer": "adam", "learning_rate": None, "epochs": 15, "batch_size": 128,
         "loss": "sparse_categorical_crossentropy", "metrics": ("accuracy",), "normalization": "scale",
@@ -124,7 +136,7 @@ def register_model(*, reference, dataset, input_shape, classes, parameters, metr
             name=name, summary=function.__doc__.strip().splitlines()[0], source=source, url=url,
             dataset=dataset, input_shape=tuple(input_shape), classes=classes, parameters=parameters,
             metric=metric, expected=expected, recipe=recipe, training=types.MappingProxyType(settings),
-            weights=tuple(weights), notes=notes,
+            weights=tuple(weights), notes=notes, backend=backend,
         )
         _REGISTRY[name] = (function, info)
         return function
@@ -390,7 +402,7 @@ def hanbat_bn_mlp(**overrides):
                                       "name": "hanbat_bn_mlp", **overrides})
 
 
-@register_model(reference=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=55_786, recipe="recipes/batch_norm.py",
+@register_model(reference=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=55_786, recipe="recipes/batch_norm.py", backend="tensorflow",
                 notes="the deck's fragment Conv2D(32, 3×3, relu) ×2 → BatchNormalization → MaxPooling2D, with a softmax head")
 def hanbat_bn_cnn(**overrides):
     """Conv2D 32 ×2 → BatchNorm → MaxPool → softmax: the deck's BN placement in a CNN."""
@@ -584,7 +596,7 @@ def xor_sigmoid(**overrides):
 
 
 @register_model(reference=CS231N, dataset="cifar10", input_shape=(32, 32, 3), classes=10, parameters=164_682,
-                metric="seconds per epoch (CPU)", expected=47,
+                metric="seconds per epoch (CPU)", expected=47, backend="tensorflow",
                 training={"optimizer": "adam", "learning_rate": 0.01, "epochs": 1, "batch_size": 32},
                 notes="deck 002 times one epoch over 40,000 images: 47 s on CPU, 10 s on GPU")
 def cifar10_deck002(**overrides):

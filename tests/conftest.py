@@ -10,6 +10,9 @@ _SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "tensorf
 if _SHARED_DATA.is_dir():
     os.environ.setdefault("TFDS_DATA_DIR", str(_SHARED_DATA))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The suite runs on the library's default backend, JAX, unless the caller
+# chose another: .ci/run runs the `core` tests again on TensorFlow.
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras  # noqa: E402  (after the environment is set)
 import pytest  # noqa: E402
@@ -17,6 +20,11 @@ import pytest  # noqa: E402
 import kerasdnn  # noqa: E402
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+
+
+def tensorflow_backend_environment():
+    """The environment of a subprocess that must run on TensorFlow (tf.distribute tests)."""
+    return {**os.environ, "KERAS_BACKEND": "tensorflow"}
 
 
 def free_port():

@@ -22,10 +22,12 @@ def test_very_leaky_relu_slope_is_one_third():
     np.testing.assert_allclose(_apply(kerasdnn.activation_layer("very_leaky_relu"), [[-3.0, 2.0]]), [[-1.0, 2.0]], rtol=1e-6)
 
 
+@pytest.mark.core
 def test_maxout_takes_max_over_consecutive_pieces():
     np.testing.assert_array_equal(_apply(kerasdnn.Maxout(pieces=3), [[1, 9, 2, -1, -5, -2]]), [[9, -1]])
 
 
+@pytest.mark.core
 def test_maxout_on_feature_maps_keeps_spatial_axes():
     assert kerasdnn.Maxout(2)(np.zeros((2, 5, 5, 8), "float32")).shape == (2, 5, 5, 4)
 

@@ -30,6 +30,7 @@ def test_lsuv_alone_is_orthonormal(seed):
     np.testing.assert_allclose(kernel.T @ kernel, np.eye(64), atol=1e-4)
 
 
+@pytest.mark.core
 def test_lsuv_gives_unit_output_variance_per_layer(seed):
     model = kerasdnn.mlp((100,), units=(64, 64, 64), batch_norm=False, activation="tanh", kernel_initializer="lsuv")
     x = np.random.default_rng(0).normal(size=(256, 100)).astype("float32") * 5.0

@@ -1,6 +1,8 @@
 """Every recipe's --smoke mode runs end to end, in this process (no new TensorFlow import)."""
 
 import json
+import math
+import re
 import runpy
 import sys
 
@@ -86,6 +88,62 @@ def test_recipe_smoke_writes_its_files(name, smoke_runs):
             assert (output / file).read_bytes()[:4] == b"\x89PNG"
     assert set(keys) <= set(payload) and payload["settings"]["smoke"]
     assert {"recipe", "reproduces", "metric", "reference", "ours", "epochs", "train_seconds"} <= set(payload["summary"])
+    for key in keys:
+        assert payload[key] not in (None, [], {}, ""), f"{name}: {key} is empty"
+    _check_values(name, payload)
+    summary_numbers_come_from_the_details(name, payload)
+
+
+# Keys whose numbers are fractions (accuracies), by name.
+_FRACTIONS = ("accuracy", "final_accuracy", "best_accuracy", "val_accuracy", "ours_accuracy")
+
+
+def _check_values(where, value, key=""):
+    """Every number is finite (None stands for NaN), and accuracies lie in [0, 1]."""
+    if isinstance(value, dict):
+        for child_key, child in value.items():
+            _check_values(f"{where}.{child_key}", child, child_key)
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            _check_values(f"{where}[{index}]", child, key)
+    elif isinstance(value, float):
+        assert math.isfinite(value), where
+        if key in _FRACTIONS:
+            assert 0.0 <= value <= 1.0, f"{where} = {value}"
+        if key in ("train_seconds", "seconds_per_epoch", "epoch_seconds"):
+            assert value >= 0.0, where
+
+
+def _numbers(value):
+    """Every number in a JSON value, recursively."""
+    if isinstance(value, dict):
+        return [number for child in value.values() for number in _numbers(child)]
+    if isinstance(value, list):
+        return [number for child in value for number in _numbers(child)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [float(value)]
+    return []
+
+
+_TOKEN = re.compile(r"(?<![\w.:=/])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def _shown_as(number, token):
+    """Whether `token` is how a table shows `number` (as is, or as a percentage)."""
+    if "e" in token.lower():
+        return any(math.isclose(candidate, float(token), rel_tol=5e-3) for candidate in (number, 100 * number))
+    decimals = len(token.split(".")[1]) if "." in token else 0
+    tolerance = 0.5 * 10 ** -decimals + 1e-9
+    return any(abs(candidate - float(token)) <= tolerance for candidate in (number, 100 * number))
+
+
+def summary_numbers_come_from_the_details(name, payload):
+    """Each number the summary reports as `ours` stands in the file's detailed fields."""
+    details = _numbers({key: value for key, value in payload.items() if key not in ("summary", "settings")})
+    ours = payload["summary"]["ours"]
+    tokens = [repr(ours)] if isinstance(ours, (int, float)) else _TOKEN.findall(str(ours))
+    for token in tokens:
+        assert any(_shown_as(number, token) for number in details), f"{name}: summary shows {token}, no detail holds it"
 
 
 def test_lr_sweep_smoke_still_detects_the_divergence_at_rate_10(smoke_runs):
@@ -154,7 +212,9 @@ def test_readme_reproduction_table_is_generated_from_results():
     assert "| `mnist_bn` |" in readme
 
 
-def test_every_committed_result_comes_from_a_full_run():
-    for path in (RECIPES / "results").glob("*.json"):
-        results = json.loads(path.read_text())
-        assert not results["settings"].get("smoke"), path
+@pytest.mark.parametrize("path", sorted((RECIPES / "results").glob("*.json")), ids=lambda path: path.stem)
+def test_every_committed_result_is_a_full_run_whose_summary_agrees_with_its_details(path):
+    results = json.loads(path.read_text())
+    assert not results["settings"].get("smoke"), path
+    _check_values(path.stem, results)
+    summary_numbers_come_from_the_details(path.stem, results)

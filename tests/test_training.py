@@ -80,6 +80,7 @@ def test_divergence_is_reported_not_raised_and_json_holds_no_nan(tmp_path):
     assert not (tmp_path / "model.keras").exists() and not (tmp_path / "backup").exists()
 
 
+@pytest.mark.core
 def test_divergence_step_is_the_same_batch_at_any_steps_per_execution(tmp_path):
     one_by_one = _overshooting_regression(tmp_path / "one", steps_per_execution=1)
     default = _overshooting_regression(tmp_path / "default")  # 32 batches per call: the epoch's 20 in one
@@ -113,6 +114,7 @@ def _dropout_net():
     return kerasdnn.mlp((20,), units=(32, 16), dropout=0.3, classes=2)
 
 
+@pytest.mark.core
 def test_killed_run_resumes_exactly_where_it_stopped(tmp_path):
     x, y = _small_task()
     arguments = dict(epochs=4, batch_size=32, verbose=0, seed=3)

@@ -84,6 +84,7 @@ def test_every_tuner_kind_builds_its_own_oracle_and_starts_from_the_default(tmp_
     assert {name: first.hyperparameters.values[name] for name in defaults.values} == defaults.values
 
 
+@pytest.mark.core
 def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     (x, y), (x_val, y_val) = mnist_small
     tuner = tuning.make_tuner("random", tuning.MLPHyperModel(units_1=64, units_2=32, units_3=32),

@@ -20,6 +20,7 @@ def test_registry_holds_every_seed_network():
     assert {"mnist_bn", "fashion_bn", "keras_mnist_mlp", "cifar10_deck002"} <= set(MODELS)
 
 
+@pytest.mark.core
 @pytest.mark.parametrize("name", MODELS)
 def test_entry_matches_its_record(name, tmp_path):
     info = zoo.model_info(name)

@@ -11,6 +11,8 @@ import json
 import os
 import sys
 
+os.environ["KERAS_BACKEND"] = "tensorflow"  # MultiWorkerMirroredStrategy is TensorFlow's
+
 import keras
 import numpy as np
 import tensorflow as tf

@@ -17,6 +17,8 @@ parser.add_argument("max_trials", type=int)
 parser.add_argument("--logical-cpus", type=int, default=0)
 parser.add_argument("--slow", action="store_true", help="sleep in every epoch so a test can kill mid-trial")
 args = parser.parse_args()
+if args.logical_cpus:
+    os.environ["KERAS_BACKEND"] = "tensorflow"  # MirroredStrategy is TensorFlow's
 
 import tensorflow as tf  # noqa: E402
 
