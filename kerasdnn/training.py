@@ -339,7 +339,9 @@ def train(
             steps_per_execution=steps_per_execution,
             jit_compile=default_jit_compile() if jit_compile is None else jit_compile,
         )
-        model.compile(metrics=[*metrics, NonFiniteBatch(loss, name=NON_FINITE_METRIC)], **compile_arguments)
+        # One batch per call already reports each batch's loss to the callbacks.
+        step_metric = [NonFiniteBatch(loss, name=NON_FINITE_METRIC)] if steps_per_execution > 1 else []
+        model.compile(metrics=[*metrics, *step_metric], **compile_arguments)
         monitor = _RunMonitor(train_data, _steps_per_epoch(train_data))
         run_callbacks = [monitor, keras.callbacks.TerminateOnNaN()]
         if paths:

@@ -24,7 +24,6 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 import kerasdnn
 from kerasdnn.plotting import plot_comparison, plot_curves
@@ -44,15 +43,36 @@ names = ["step", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "maxou
 # comes from automatic differentiation, so it is what training sees.
 
 z = np.linspace(-4, 4, 401, dtype=np.float32)[:, None]
+
+
+def gradients(loss, values):
+    """The gradients of the scalar `loss(values)` with respect to each of `values`, on the backend in use."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.grad(loss)(values)
+    if backend == "torch":
+        import torch
+
+        leaves = [torch.tensor(np.asarray(value), requires_grad=True) for value in values]
+        loss(leaves).backward()
+        return [leaf.grad for leaf in leaves]
+    import tensorflow as tf
+
+    leaves = [tf.Variable(value) for value in values]
+    with tf.GradientTape() as tape:
+        result = loss(leaves)
+    return tape.gradient(result, leaves)
+
+
 shapes, derivatives = {}, {}
 for name in names:
     layer = kerasdnn.activation_layer(name)
     # Maxout takes the max of pieces: feed (z, z/2) so its kink shows.
-    inputs = tf.constant(np.concatenate([z, z / 2], axis=1) if name == "maxout" else z)
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        outputs = layer(inputs)
-    gradient = tape.gradient(tf.reduce_sum(outputs), inputs)
+    inputs = np.concatenate([z, z / 2], axis=1) if name == "maxout" else z
+    outputs = layer(inputs)  # also builds PReLU's weights before differentiating
+    (gradient,) = gradients(lambda values: keras.ops.sum(layer(values[0])), [inputs])
     shapes[name] = keras.ops.convert_to_numpy(outputs)[:, 0].tolist()
     derivatives[name] = [0.0] * len(z) if gradient is None else keras.ops.convert_to_numpy(gradient)[:, 0].tolist()
 x_label = "z (index over -4 … 4)"
@@ -72,10 +92,18 @@ loss_function = keras.losses.SparseCategoricalCrossentropy()
 
 
 def gradient_norms(model):
-    with tf.GradientTape() as tape:
-        loss = loss_function(y_train[:256], model(x_train[:256], training=True))
-    kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
-    return [float(tf.norm(g)) for g in tape.gradient(loss, kernels)]
+    """Norm of the loss gradient of each layer's kernel on one batch (the model has no dropout)."""
+    trainable = [keras.ops.convert_to_tensor(variable) for variable in model.trainable_variables]
+    frozen = [keras.ops.convert_to_tensor(variable) for variable in model.non_trainable_variables]
+
+    def loss(values):
+        predictions, _ = model.stateless_call(values, frozen, x_train[:256], training=True)
+        return loss_function(y_train[:256], predictions)
+
+    kernels = {id(layer.kernel) for layer in model.layers if hasattr(layer, "kernel")}
+    return [float(np.linalg.norm(keras.ops.convert_to_numpy(gradient)))
+            for variable, gradient in zip(model.trainable_variables, gradients(loss, trainable))
+            if id(variable) in kernels]
 
 
 vanishing, gradient_curves = {}, {}

@@ -65,7 +65,7 @@ def test_two_workers_train_in_lockstep_on_loopback(tmp_path):
         assert summary["test_accuracy"] > 0.5  # ten classes: chance is 0.1
         assert summary["steps_per_execution_4"] == (
             "train(): steps_per_execution must be 1 under MultiWorkerMirroredStrategy "
-            "(Keras 3.15 fails in its multi-step loop there); received 4"
+            "(Keras fails in its multi-step loop there); received 4"
         )
     # Gradients are all-reduced every step, so both workers end with the
     # same trainable weights although each saw only its half of every batch.
