@@ -23,14 +23,18 @@ def test_default_trial_is_the_headline_network():
                          if name not in ("units_4", "batch_size")}
 
 
-def test_fixed_values_are_not_searched():
-    hypermodel = tuning.MLPHyperModel(depth=1, activation="tanh", units_1=64)
+def _random_samples(hypermodel, count):
+    """`count` draws of a random-search oracle over `hypermodel`'s space, each with the space."""
     space = keras_tuner.HyperParameters()
     hypermodel.build(space)
     oracle = keras_tuner.oracles.RandomSearchOracle(max_trials=5, seed=1)
     oracle.hyperparameters = space
-    for index in range(3):
-        values = oracle.populate_space(str(index))["values"]
+    return [(oracle.populate_space(str(index))["values"], space) for index in range(count)]
+
+
+def test_fixed_values_are_not_searched():
+    hypermodel = tuning.MLPHyperModel(depth=1, activation="tanh", units_1=64)
+    for values, _ in _random_samples(hypermodel, 3):
         assert values["depth"] == 1 and values["activation"] == "tanh" and values["units_1"] == 64
     with pytest.raises(ValueError, match=r"^MLPHyperModel\(\): fixed hyperparameter must be one of .*received fixed hyperparameter='dept' \(did you mean 'depth'"):
         tuning.MLPHyperModel(dept=2)
@@ -38,14 +42,9 @@ def test_fixed_values_are_not_searched():
 
 def test_random_samples_build(seed):
     hypermodel = tuning.MLPHyperModel()
-    space = keras_tuner.HyperParameters()
-    hypermodel.build(space)
-    oracle = keras_tuner.oracles.RandomSearchOracle(max_trials=5, seed=1)
-    oracle.hyperparameters = space
-    for index in range(3):
-        hp = oracle.populate_space(str(index))["values"]
+    for values, space in _random_samples(hypermodel, 3):
         sample = space.copy()
-        sample.values.update(hp)
+        sample.values.update(values)
         assert isinstance(hypermodel.build(sample), keras.Model)
 
 
