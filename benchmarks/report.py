@@ -99,11 +99,43 @@ def profile_section(report):
     ])
 
 
+def backends_section(report):
+    names = {"mnist_bn": "MLP `mnist_bn`", "hanbat_bn_cnn": "CNN `hanbat_bn_cnn`", "hanbat_bn_lstm": "LSTM `hanbat_bn_lstm`"}
+    columns = [("kerasdnn_jax", "JAX"), ("kerasdnn_tensorflow", "TensorFlow"), ("kerasdnn_torch", "PyTorch (Keras)"),
+               ("pytorch_eager", "PyTorch eager")]
+    rows = []
+    for net, label in names.items():
+        entry = report["nets"][net]
+        seconds = entry["seconds_per_epoch"]
+        cells = [f"{seconds[key]:.2f}" if key in seconds else "–" for key, _ in columns]
+        ratios = entry["ratios"]
+        versus_torch = ratios["kerasdnn_over_pytorch_eager"]
+        rows.append([f"{label} ({entry['samples']:,} samples)", *cells, entry["default_backend"], entry["fastest_backend"],
+                     f"{ratios['kerasdnn_over_keras_fit']:.2f}",
+                     "–" if versus_torch is None else f"{versus_torch:.2f} ({verdict(versus_torch < 1)})"])
+    mlp = report["nets"]["mnist_bn"]
+    rates = ", ".join(f"{name} {rate:.0f}" for name, rate in report["matmul_gflops"].items())
+    header = ["net", *[label for _, label in columns], "default", "fastest",
+              "kerasdnn / plain `fit` (default backend; target ≤ 1.10)", "kerasdnn / PyTorch eager (target < 1)"]
+    return "\n".join([
+        f"`kerasdnn.train`, seconds per epoch (median of epochs 2–{report['epochs']}, batch {report['batch_size']}, "
+        "Adam 1e-3), one process per backend in one run:",
+        "",
+        table(header, rows),
+        "",
+        f"- MLP roofline: {mlp['roofline_seconds']:.2f} s per epoch at the best 2048² matmul rate measured "
+        f"({rates} GFLOP/s); roofline / kerasdnn on the default backend: "
+        f"**{mlp['ratios']['roofline_over_kerasdnn']:.0%}** (target ≥ 70 %: {verdict(mlp['ratios']['roofline_over_kerasdnn'] >= 0.7)}).",
+        f"- MLP kerasdnn / PyTorch eager: target ≤ 0.5: {verdict((mlp['ratios']['kerasdnn_over_pytorch_eager'] or 9) <= 0.5)}.",
+    ])
+
+
 def missing(command):
     return f"Not measured yet: run `{command}`."
 
 
 epoch_time, scaling, profile = load("epoch_time"), load("scaling"), load("profile_epoch")
+backends = load("backends")
 tuner = [report for report in (load("tuner_overhead"), load("tuner_overhead_short_trials")) if report]
 
 readme = f"""# benchmarks/
@@ -118,6 +150,7 @@ noisy: compare numbers only within one file.
 
 ```bash
 pip install -e ".[bench]"                        # PyTorch 2.13 (CPU) for the comparison
+python benchmarks/backends.py                    # every family on JAX, TensorFlow, PyTorch, and PyTorch eager
 python benchmarks/epoch_time.py                  # kerasdnn vs plain Keras vs PyTorch vs the roofline
 python benchmarks/tuner_overhead.py              # keras-tuner's bookkeeping vs the same trials by hand
 python benchmarks/profile_epoch.py               # where one epoch's time goes, by tf.profiler
@@ -125,17 +158,29 @@ python benchmarks/scaling.py                     # epoch time vs batch size and 
 python benchmarks/report.py                      # this page
 ```
 
-## Seconds per epoch
+## Which backend for which network
+
+{backends_section(backends) if backends else missing("python benchmarks/backends.py")}
+
+Each zoo record names its default backend (`kerasdnn zoo list`); the
+"fastest" column is what this run measured.
+
+## Seconds per epoch on TensorFlow (before the move to JAX)
+
+These figures were measured on the TensorFlow backend with a fused Adam
+update that has since been removed; they stay as a record until the next
+run of `epoch_time.py`.
 
 {epoch_time_section(epoch_time) if epoch_time else missing("python benchmarks/epoch_time.py")}
 
 {profile_section(profile) if profile else missing("python benchmarks/profile_epoch.py")}
 
-What the defaults do about it: `kerasdnn.train` feeds a shuffled, prefetched
-`tf.data` pipeline, runs 32 batches per compiled call (`steps_per_execution`),
-keeps XLA off on CPU (it made this net several times slower there), and
-`kerasdnn.optimizers.get("adam")` updates each variable with TensorFlow's
-fused `ResourceApplyAdam` kernel instead of Keras's dozen elementwise ops.
+What the defaults did then: `kerasdnn.train` fed a shuffled, prefetched
+`tf.data` pipeline (today: NumPy batches, `kerasdnn.data.EpochShuffledArrays`),
+runs 32 batches per compiled call (`steps_per_execution`), keeps TensorFlow's
+XLA off on CPU (it made this net several times slower there), and updated
+each variable with TensorFlow's fused `ResourceApplyAdam` kernel (removed:
+`"adam"` is Keras's own Adam, so saved models open in plain Keras).
 The profile shows where the rest goes: the matrix multiplies take half the
 op time, more than the roofline's, because TensorFlow runs independent ops of
 a step side by side and they share the two cores; the optimizer, the input

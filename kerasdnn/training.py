@@ -35,6 +35,17 @@ from kerasdnn.plotting import plot_history
 DEFAULT_STEPS_PER_EXECUTION = 32
 
 
+def default_steps_per_execution(multi_worker=False):
+    """Batches per compiled call: `DEFAULT_STEPS_PER_EXECUTION`, or 1 where Keras allows only 1.
+
+    Keras's PyTorch backend runs one step per call, and its multi-step loop
+    fails under TensorFlow's `MultiWorkerMirroredStrategy`.
+    """
+    if multi_worker or keras.backend.backend() == "torch":
+        return 1
+    return DEFAULT_STEPS_PER_EXECUTION
+
+
 def accelerator_available():
     """Whether the Keras backend runs on a GPU or TPU."""
     backend = keras.backend.backend()
@@ -163,8 +174,9 @@ class _Backup(keras.callbacks.Callback):
 
     Unlike `keras.callbacks.BackupAndRestore`, the backup also holds the
     random state of the model (the dropout layers' seed generators, which
-    `save_weights` leaves out): a resumed run draws the same dropout masks
-    as one that was never stopped. Files, under `directory`:
+    `save_weights` leaves out, and on PyTorch torch's global generator,
+    which Keras's PyTorch dropout draws from): a resumed run draws the same
+    dropout masks as one that was never stopped. Files, under `directory`:
     `model.weights.h5` (weights and optimizer state), `random_state.npz` and
     `epoch.json`, written in that order, so `epoch.json` names a complete
     backup.
@@ -195,6 +207,10 @@ class _Backup(keras.callbacks.Callback):
             with np.load(self.random_file) as saved:
                 for index, variable in enumerate(_random_state(self.model)):
                     variable.assign(saved[str(index)])
+                if "torch" in saved:
+                    import torch
+
+                    torch.set_rng_state(torch.from_numpy(saved["torch"]))
 
     def on_epoch_end(self, epoch, logs=None):
         if not math.isfinite(float((logs or {}).get("loss", 0.0))):
@@ -203,6 +219,12 @@ class _Backup(keras.callbacks.Callback):
         self.model.save_weights(partial)
         os.replace(partial, self.weights_file)
         states = {str(i): keras.ops.convert_to_numpy(v) for i, v in enumerate(_random_state(self.model))}
+        if keras.backend.backend() == "torch":
+            # Keras's PyTorch dropout draws unseeded masks from torch's global
+            # generator, not from the layer's seed generator.
+            import torch
+
+            states["torch"] = torch.get_rng_state().numpy()
         np.savez(f"{self.random_file}.partial.npz", **states)
         os.replace(f"{self.random_file}.partial.npz", self.random_file)
         write_json(self.epoch_file, {"finished_epochs": epoch + 1})
@@ -288,8 +310,9 @@ def train(
         seed: Seed for `keras.utils.set_random_seed` (Python, NumPy and the
             backend) and the batch order. Defaults to `0`.
         steps_per_execution: Batches per compiled call. Defaults to `None`:
-            `32`, or `1` under TensorFlow's `MultiWorkerMirroredStrategy`,
-            where Keras cannot loop over several steps in one call.
+            `default_steps_per_execution()`, `32`, or `1` on PyTorch and
+            under TensorFlow's `MultiWorkerMirroredStrategy`, where Keras
+            cannot loop over several steps in one call.
         jit_compile: XLA compilation. Defaults to `None`: Keras's `"auto"`,
             except on a CPU with the TensorFlow backend, where XLA was
             measured 5× slower.
@@ -381,12 +404,17 @@ def _check_arguments(function, epochs, batch_size, steps_per_execution, seed, mu
     validation.check_number(function, "epochs", epochs, low=1, integer=True)
     validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
     if steps_per_execution is None:
-        steps_per_execution = 1 if multi_worker else DEFAULT_STEPS_PER_EXECUTION
+        steps_per_execution = default_steps_per_execution(multi_worker)
     validation.check_number(function, "steps_per_execution", steps_per_execution, low=1, integer=True)
     if multi_worker and steps_per_execution != 1:
         raise ValueError(
             f"{function}(): steps_per_execution must be 1 under MultiWorkerMirroredStrategy "
             f"(Keras fails in its multi-step loop there); received {steps_per_execution}"
+        )
+    if keras.backend.backend() == "torch" and steps_per_execution != 1:
+        raise ValueError(
+            f"{function}(): steps_per_execution must be 1 on the PyTorch backend "
+            f"(Keras runs one step per call there); received {steps_per_execution}"
         )
     validation.check_number(function, "seed", seed, low=0, integer=True)
     return steps_per_execution

@@ -122,7 +122,7 @@ class MLPHyperModel(keras_tuner.HyperModel):
             optimizer=optimizers.get(self._value(hp, "optimizer"), learning_rate=self._value(hp, "learning_rate")),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
-            steps_per_execution=training.DEFAULT_STEPS_PER_EXECUTION,
+            steps_per_execution=training.default_steps_per_execution(),
             jit_compile=training.default_jit_compile(),
         )
         return model

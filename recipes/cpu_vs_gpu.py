@@ -64,7 +64,7 @@ if source == "generated":
 devices = [d for d in tf.config.list_logical_devices() if d.device_type in ("CPU", "GPU", "TPU")]
 rows = []
 for device in devices:
-    for steps_per_execution in (1, kerasdnn.training.DEFAULT_STEPS_PER_EXECUTION):
+    for steps_per_execution in sorted({1, kerasdnn.training.default_steps_per_execution()}):
         keras.utils.set_random_seed(args.seed)
         with tf.device(device.name):
             model = kerasdnn.zoo.create_model("cifar10_deck002")

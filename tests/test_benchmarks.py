@@ -44,3 +44,18 @@ def test_benchmarks_readme_is_generated_from_the_committed_results(monkeypatch):
 
 def test_committed_scaling_results_are_a_full_run():
     assert json.loads((BENCHMARKS / "results" / "scaling.json").read_text())["smoke"] is False
+
+
+@pytest.mark.slow
+def test_backends_smoke_times_every_family_on_every_backend(tmp_path, monkeypatch):
+    output = tmp_path / "backends.json"
+    _run("backends", monkeypatch, "--smoke", "--output", str(output))
+    report = json.loads(output.read_text())
+    assert report["smoke"] is True and set(report["nets"]) == {"mnist_bn", "hanbat_bn_cnn", "hanbat_bn_lstm"}
+    for entry in report["nets"].values():
+        seconds = entry["seconds_per_epoch"]
+        assert {"kerasdnn_jax", "kerasdnn_tensorflow", "keras_fit_jax", "keras_fit_tensorflow"} <= set(seconds)
+        assert all(value > 0 for value in seconds.values())
+        assert entry["fastest_backend"] == min(
+            ("jax", "tensorflow", "torch"), key=lambda name: seconds.get(f"kerasdnn_{name}", float("inf")))
+    assert 0 < report["nets"]["mnist_bn"]["ratios"]["roofline_over_kerasdnn"] < 1

@@ -94,7 +94,7 @@ def test_a_model_trained_by_train_opens_in_plain_keras(tmp_path):
         f"model = keras.models.load_model({str(tmp_path / 'model.keras')!r})\n"
         f"outputs = keras.ops.convert_to_numpy(model(np.load({str(tmp_path / 'x.npy')!r}), training=False))\n"
         f"np.testing.assert_allclose(outputs, np.load({str(tmp_path / 'expected.npy')!r}), rtol=1e-5, atol=1e-6)\n"
-        "assert type(model.optimizer) is keras.optimizers.Adam and 'kerasdnn' not in sys.modules\n"
+        "assert isinstance(model.optimizer, keras.optimizers.Adam) and 'kerasdnn' not in sys.modules\n"
     )
     finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr[-2000:]
