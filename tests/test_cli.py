@@ -1,6 +1,9 @@
 """The `kerasdnn` command, called through its entry point `kerasdnn.cli:main`."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -96,3 +99,16 @@ def test_tune_rejects_a_bad_tuner(capsys):
     with pytest.raises(SystemExit):
         main(["tune", "--tuner", "genetic"])
     assert "invalid choice: 'genetic'" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_train_runs_on_the_records_backend_unless_the_user_chose_one(tmp_path):
+    environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
+    for chosen, expected in ((None, "jax"), ("tensorflow", "tensorflow")):
+        output = tmp_path / str(chosen)
+        command = [sys.executable, "-m", "kerasdnn.cli", "train", "hanbat_bn_lstm", "--smoke", "--output-dir", str(output)]
+        extra = {"KERAS_BACKEND": chosen} if chosen else {"KERAS_HOME": str(tmp_path / "keras_home")}
+        finished = subprocess.run(command, env={**environment, **extra}, capture_output=True, text=True, timeout=300)
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        assert json.loads((output / "results.json").read_text())["backend"] == expected
+        assert f"hanbat_bn_lstm  {expected}" in finished.stdout
