@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import REPOSITORY
-from kerasdnn.reporting import replace_table, reproduction_table
+from kerasdnn.reporting import replace_result_comment, replace_table, reproduction_table, result_comments
 
 RECIPES = REPOSITORY / "recipes"
 
@@ -206,10 +206,15 @@ def test_recipe_rejects_bad_arguments(monkeypatch, capsys):
     assert "argument --epochs: must be an integer >= 1; received 0" in capsys.readouterr().err
 
 
-def test_readme_reproduction_table_is_generated_from_results():
+def test_readme_table_and_recipe_results_are_generated_from_the_results_files():
     readme = (REPOSITORY / "README.md").read_text()
     assert replace_table(readme, reproduction_table(RECIPES / "results")) == readme
     assert "| `mnist_bn` |" in readme
+    comments = result_comments(RECIPES / "results")
+    assert set(comments) == {path.stem for path in RECIPES.glob("*.py")} - {"reproduction_table"}
+    for recipe, comment in comments.items():
+        source = (RECIPES / f"{recipe}.py").read_text()
+        assert replace_result_comment(source, comment) == source, f"{recipe}: run python recipes/reproduction_table.py"
 
 
 @pytest.mark.parametrize("path", sorted((RECIPES / "results").glob("*.json")), ids=lambda path: path.stem)
