@@ -27,10 +27,11 @@ Writes benchmarks/results/backends.json (smoke runs: --output elsewhere).
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
+
+from timing import EpochTimer, steady
 
 BACKENDS = ("jax", "tensorflow", "torch")
 NETS = {
@@ -68,27 +69,12 @@ def arrays(net):
     return x, y
 
 
-def steady(seconds):
-    """Median epoch after the first, which pays for tracing."""
-    return statistics.median(seconds[1:])
-
-
 ## One backend (a child process: Keras fixes its backend at import)
 
 def keras_contender():
     import keras
 
     import kerasdnn
-
-    class EpochTimer(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.seconds = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.start)
 
     rows = {}
     for net in NETS:

@@ -19,13 +19,13 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import time
 
 import keras
 import numpy as np
 
 import kerasdnn
+from timing import EpochTimer, steady
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--epochs", type=kerasdnn.reporting.positive_int, default=5)
@@ -35,22 +35,6 @@ args = parser.parse_args()
 batch_size, units = 128, (512, 256, 128)
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("mnist", data_dir=args.data_dir)
-
-
-class EpochTimer(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.start)
-
-
-def steady(seconds):
-    """Median epoch time after the first, which pays for tracing."""
-    return statistics.median(seconds[1:] if len(seconds) > 1 else seconds)
 
 
 ## (a) kerasdnn defaults

@@ -13,6 +13,7 @@ BENCHMARKS = REPOSITORY / "benchmarks"
 
 def _run(name, monkeypatch, *arguments):
     monkeypatch.setattr(sys, "argv", [f"{name}.py", *arguments])
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # as `python benchmarks/NAME.py` has it, for `timing`
     runpy.run_path(str(BENCHMARKS / f"{name}.py"), run_name="__main__")
 
 
