@@ -130,6 +130,7 @@ class _RunMonitor(keras.callbacks.Callback):
         self.steps_per_epoch = steps_per_epoch
         self.diverged_at_step = None
         self.diverged_at_epoch = None
+        self._batches_before = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -144,6 +145,7 @@ class _RunMonitor(keras.callbacks.Callback):
         logs["epoch_seconds"] = time.perf_counter() - self._epoch_start
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         self._check(logs)
+        self._batches_before += self._last_batch + 1
         for name in list(logs):
             if name.endswith(NON_FINITE_METRIC):
                 del logs[name]  # bookkeeping, not a result: kept out of the history
@@ -158,12 +160,14 @@ class _RunMonitor(keras.callbacks.Callback):
             return
         at_batch = int(logs.get(NON_FINITE_METRIC) or 0)
         if not at_batch and not math.isfinite(float(logs.get("loss", 0.0))):
-            # A penalty term the metric does not see overflowed: place it at
-            # the last batch of the execution that reported it.
+            # One batch per call (no metric needed), or a penalty term the
+            # metric does not see overflowed: the last batch reported.
             at_batch = self._last_batch + 1
         if at_batch:
             self.diverged_at_epoch = self._epoch + 1
-            self.diverged_at_step = self._epoch * self.steps_per_epoch + at_batch
+            # A dataset of unknown length: count the batches this process saw.
+            before = self._epoch * self.steps_per_epoch if self.steps_per_epoch else self._batches_before
+            self.diverged_at_step = before + at_batch
 
 
 NON_FINITE_METRIC = "nonfinite_batch"

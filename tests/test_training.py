@@ -206,3 +206,13 @@ def test_train_errors(kwargs, error, message):
     arguments = {"model": kerasdnn.mlp((4,), units=()), "x": np.zeros((4, 4)), "y": np.zeros(4), **kwargs}
     with pytest.raises(error, match=message):
         kerasdnn.train(**arguments)
+
+
+def test_a_tf_data_dataset_is_trained_as_given(seed):
+    import tensorflow as tf
+
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices((x, (x[:, 0] > 0).astype(int))).batch(16)
+    model = kerasdnn.mlp((4,), units=(8,), classes=2)
+    result = kerasdnn.train(model, dataset, epochs=2, test_data=dataset, verbose=0)
+    assert int(model.optimizer.iterations) == 8 and result["epochs_run"] == 2 and 0 <= result["test"]["accuracy"] <= 1
