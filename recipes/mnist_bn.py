@@ -141,8 +141,8 @@ if args.export_weights and not args.smoke and not result["diverged"]:
 #   accuracy: 0.9068; reference 0.9013 (ToBig's best MLP (+Dropout, epoch 13)),
 #   0.90257 (ToBig's Kaggle baseline); 30 epochs, 228 s of training.
 # recipes/results/mnist_bn.json (seed 0, jax backend, 2-core CPU): test
-#   accuracy: 0.9869; reference 0.9826 (hunkim lab-10-6 (4×512 BN, Adam 0.01)),
-#   0.984 (Keras mnist_mlp (512-512, dropout 0.2)); 15 epochs, 63 s of
+#   accuracy: 0.9863; reference 0.9826 (hunkim lab-10-6 (4×512 BN, Adam 0.01)),
+#   0.984 (Keras mnist_mlp (512-512, dropout 0.2)); 15 epochs, 142 s of
 #   training.
 
 ## Discussion
