@@ -419,8 +419,8 @@ def _fit_on_logits(model, loss):
     Keras's TensorFlow backend computes a cross-entropy under a softmax output
     from the logits; the JAX and PyTorch backends clip the probabilities
     instead, so a saturated softmax (lab-10-2's N(0, 1) weights) stops
-    learning there: hunkim's ReLU net reached 0.9455 on TensorFlow and 0.56 on
-    JAX. For the fit, the output layer's softmax is set aside and the loss
+    learning there (hunkim's lab-10-2 ReLU net stalled far below its
+    TensorFlow accuracy on JAX). For the fit, the output layer's softmax is set aside and the loss
     takes logits, which is the same function, computed stably; it is put back
     on every exit, so evaluation and the saved model see probabilities.
 

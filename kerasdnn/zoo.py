@@ -90,11 +90,12 @@ class ModelInfo:
 
 _REGISTRY = {}
 
-# Seconds per epoch of plain Keras `fit` at batch 128 on a 2-core CPU, one
-# run (issue #13): BN-MLP on 60,000 MNIST images JAX 0.76, TensorFlow 2.08;
-# LSTM(64) on 20,000 JAX 0.81, TensorFlow 1.33; a two-block CNN on 20,000
-# TensorFlow 3.3, JAX 12.8 (XLA's CPU convolutions are slow). So dense and
-# recurrent nets default to JAX, convolutional ones to TensorFlow.
+# kerasdnn.train's seconds per epoch at batch 128 on a 2-core CPU, one run
+# (benchmarks/results/backends.json): BN-MLP on 60,000 MNIST images JAX 2.63,
+# TensorFlow 4.81; LSTM on 20,000 sequences JAX 0.60, TensorFlow 1.97;
+# hanbat_bn_cnn on 5,000 images TensorFlow 4.68, JAX 19.65 (XLA's CPU
+# convolutions are slow). So dense and recurrent nets default to JAX,
+# convolutional ones to TensorFlow.
 BACKENDS = ("jax", "tensorflow", "torch")
 
 

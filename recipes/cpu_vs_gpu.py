@@ -21,8 +21,9 @@ times faster when present. Measured: see "Result" at the end.
 
 import os
 
-# TensorFlow trains convolutions fastest on a CPU (a two-block CNN epoch 3.3 s
-# against JAX's 12.8 s: kerasdnn.zoo.BACKENDS); a KERAS_BACKEND you set wins.
+# TensorFlow trains convolutions fastest on a CPU (hanbat_bn_cnn: 4.68 s an
+# epoch against JAX's 19.65 s, benchmarks/results/backends.json); a
+# KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras

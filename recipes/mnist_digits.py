@@ -18,8 +18,9 @@ most confused pairs are look-alikes such as 4/9, 7/2 and 3/5. Measured: see
 
 import os
 
-# JAX trains dense and recurrent nets fastest on a CPU (a BN-MLP epoch 0.76 s
-# against TensorFlow's 2.08 s: kerasdnn.zoo.BACKENDS); a KERAS_BACKEND you set wins.
+# JAX trains dense and recurrent nets fastest on a CPU (a BN-MLP epoch 2.63 s
+# against TensorFlow's 4.81 s: benchmarks/results/backends.json); a
+# KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras
