@@ -244,6 +244,11 @@ class EpochShuffledArrays(keras.utils.PyDataset):
     `kerasdnn.train` calls `set_epoch` from a callback as each epoch begins;
     used directly, call it yourself.
 
+    When several processes train one model (JAX's multi-process data
+    parallelism), each process builds the same batches with `shard=(index,
+    count)` and feeds its `index`-th share of each; the shares together are
+    the batch one process alone would have fed.
+
     Example:
 
     >>> batches = kerasdnn.data.EpochShuffledArrays(x_train, y_train, batch_size=128, seed=0)
@@ -257,20 +262,26 @@ class EpochShuffledArrays(keras.utils.PyDataset):
             Defaults to `128`.
         seed: Seed of the per-epoch permutation. Defaults to `0`.
         shuffle: Whether to permute at all. Defaults to `True`.
+        shard: `(index, count)`: feed only every `count`-th sample of each
+            batch, starting at `index`. Defaults to `None` (whole batches).
 
     Raises:
-        ValueError: If `batch_size` is below 1 or `x` and `y` differ in length.
+        ValueError: If `batch_size` is below 1, `x` and `y` differ in length,
+            or `shard` is not `(index, count)` with `0 <= index < count`.
     """
 
-    def __init__(self, x, y, *, batch_size=128, seed=0, shuffle=True):
+    def __init__(self, x, y, *, batch_size=128, seed=0, shuffle=True, shard=None):
         super().__init__()
         function = "EpochShuffledArrays"
         validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
         _check_same_length(function, x, y)
+        if shard is not None and not (len(shard) == 2 and 0 <= shard[0] < shard[1]):
+            raise ValueError(f"{function}(): shard must be (index, count) with 0 <= index < count; received {shard!r}")
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.seed = seed
         self.shuffle = shuffle
+        self.shard = slice(shard[0], None, shard[1]) if shard else slice(None)
         self.epoch = None
         self.set_epoch(0)
 
@@ -286,9 +297,9 @@ class EpochShuffledArrays(keras.utils.PyDataset):
     def __getitem__(self, index):
         window = slice(index * self.batch_size, (index + 1) * self.batch_size)
         if self._order is None:
-            return self.x[window], self.y[window]
+            return self.x[window][self.shard], self.y[window][self.shard]
         # Sorted indices read memory front to back: the batch is the same set.
-        chosen = np.sort(self._order[window])
+        chosen = np.sort(self._order[window])[self.shard]
         return self.x[chosen], self.y[chosen]
 
 

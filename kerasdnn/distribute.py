@@ -29,9 +29,14 @@ def default_strategy():
     JAX backend: several processes are joined first when
     `KERAS_DISTRIBUTION_JOB_ADDRESSES`, `KERAS_DISTRIBUTION_NUM_PROCESSES`
     and `KERAS_DISTRIBUTION_PROCESS_ID` are set (`keras.distribution.initialize`,
-    which runs `jax.distributed.initialize`); then more than one device
-    gives `keras.distribution.DataParallel` over all of them, which Keras
-    applies to every model once set:
+    which runs `jax.distributed.initialize`; on CPUs the processes exchange
+    gradients through Gloo); then more than one device, in this process or
+    in all of them, gives `keras.distribution.DataParallel` over all of them,
+    which Keras applies to every model once set. Across processes each feeds
+    its own share of every batch: `kerasdnn.train` splits array inputs
+    itself (see `process_shard`), and a `tf.data.Dataset` you pass must be
+    sharded by you (`dataset.shard(count, index)`), as the distribution
+    does not shard datasets:
 
     >>> distribution = kerasdnn.default_strategy()
     >>> if distribution is not None:
@@ -73,7 +78,25 @@ def _jax_distribution():
     if os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES"):
         keras.distribution.initialize()  # reads the KERAS_DISTRIBUTION_* variables
     devices = keras.distribution.list_devices()
-    return keras.distribution.DataParallel(devices=devices) if len(devices) > 1 else None
+    if len(devices) < 2:
+        return None
+    # Inputs arrive already split per process (process_shard), so Keras must
+    # not shard them again.
+    return keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False)
+
+
+def process_shard():
+    """This process's share of each batch when several JAX processes train one model.
+
+    Returns:
+        `(process_index, process_count)` when a Keras distribution spans more
+        than one JAX process, else `None`.
+    """
+    if keras.backend.backend() != "jax" or keras.distribution.distribution() is None:
+        return None
+    import jax
+
+    return (jax.process_index(), jax.process_count()) if jax.process_count() > 1 else None
 
 
 def _cluster_size():

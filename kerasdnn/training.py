@@ -476,7 +476,8 @@ def _batches(function, name, x, y, batch_size, *, seed=0, shuffle=False, multi_w
         # Each worker takes its share of every global batch, which tf.data's
         # DATA sharding does and a Python dataset cannot.
         return data.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
-    return data.EpochShuffledArrays(x, y, batch_size=batch_size, seed=seed, shuffle=shuffle)
+    return data.EpochShuffledArrays(x, y, batch_size=batch_size, seed=seed, shuffle=shuffle,
+                                    shard=distribute.process_shard())
 
 
 def _is_tf_dataset(value):

@@ -82,19 +82,32 @@ def test_one_jax_device_needs_no_distribution():
 
 
 @pytest.mark.integration
-def test_jax_data_parallel_over_two_devices_matches_one_device(tmp_path):
+def test_jax_data_parallel_over_two_devices_and_two_processes_matches_one_device(tmp_path):
     script = REPOSITORY / "tests" / "helpers" / "jax_data_parallel_fit.py"
-    results = {}
-    for devices in (1, 2):
+
+    def start(name, devices=1, **variables):
         environment = {**os.environ, "KERAS_BACKEND": "jax",
-                       "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
-        output = tmp_path / f"devices{devices}.npz"
-        finished = subprocess.run([sys.executable, str(script), str(output)], env=environment,
-                                  capture_output=True, text=True, timeout=300)
-        assert finished.returncode == 0, finished.stderr[-3000:]
-        results[devices] = np.load(output)
-    assert int(results[1]["devices"]) == 1 and int(results[2]["devices"]) == 2
-    assert str(results[2]["distribution"]) == "DataParallel" and str(results[1]["distribution"]) == "None"
-    np.testing.assert_allclose(results[2]["loss"], results[1]["loss"], rtol=1e-4)
-    for index in range(int(results[1]["weights"])):
-        np.testing.assert_allclose(results[2][f"w{index}"], results[1][f"w{index}"], rtol=1e-4, atol=1e-5)
+                       "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", **variables}
+        return subprocess.Popen([sys.executable, str(script), str(tmp_path / f"{name}.npz")], env=environment,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    # Two processes of one device each, joined over 127.0.0.1 (Gloo on CPUs),
+    # each feeding its half of every batch.
+    address = f"127.0.0.1:{free_port()}"
+    runs = {name: start(name, KERAS_DISTRIBUTION_JOB_ADDRESSES=address, KERAS_DISTRIBUTION_NUM_PROCESSES="2",
+                        KERAS_DISTRIBUTION_PROCESS_ID=str(index))
+            for index, name in enumerate(("process0", "process1"))}
+    for name, run in runs.items():
+        output, _ = run.communicate(timeout=300)
+        assert run.returncode == 0, output[-3000:]
+    for name, devices in (("devices1", 1), ("devices2", 2)):
+        run = start(name, devices)
+        output, _ = run.communicate(timeout=300)
+        assert run.returncode == 0, output[-3000:]
+    results = {name: np.load(tmp_path / f"{name}.npz") for name in ("devices1", "devices2", "process0", "process1")}
+    assert [int(results[name]["devices"]) for name in results] == [1, 2, 2, 2]
+    assert [str(results[name]["distribution"]) for name in results] == ["None"] + ["DataParallel"] * 3
+    for name in ("devices2", "process0", "process1"):
+        np.testing.assert_allclose(results[name]["loss"], results["devices1"]["loss"], rtol=1e-4)
+        for index in range(int(results["devices1"]["weights"])):
+            np.testing.assert_allclose(results[name][f"w{index}"], results["devices1"][f"w{index}"], rtol=1e-4, atol=1e-5)

@@ -158,6 +158,19 @@ def test_each_epoch_orders_batches_by_seed_and_epoch_alone():
     assert kerasdnn.data.EpochShuffledArrays(x, y, batch_size=4, shuffle=False)[2][1].tolist() == [8, 9]
 
 
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_process_shards_together_are_the_whole_batch(shuffle):
+    x, y = np.arange(10).reshape(10, 1), np.arange(10)
+    whole = kerasdnn.data.EpochShuffledArrays(x, y, batch_size=4, seed=1, shuffle=shuffle)
+    shards = [kerasdnn.data.EpochShuffledArrays(x, y, batch_size=4, seed=1, shuffle=shuffle, shard=(index, 2))
+              for index in range(2)]
+    for batch in range(len(whole)):
+        parts = [shard[batch][1].tolist() for shard in shards]
+        assert len(parts[0]) == len(parts[1]) and sorted(parts[0] + parts[1]) == sorted(whole[batch][1].tolist())
+    with pytest.raises(ValueError, match=r"shard must be \(index, count\) with 0 <= index < count; received \(2, 2\)"):
+        kerasdnn.data.EpochShuffledArrays(x, y, shard=(2, 2))
+
+
 def test_backup_of_a_different_model_is_not_resumed(mnist_small, tmp_path, seed):
     (x_train, y_train), _ = mnist_small
     with pytest.raises(KeyboardInterrupt):

@@ -2,7 +2,8 @@
 
     XLA_FLAGS=--xla_force_host_platform_device_count=2 KERAS_BACKEND=jax python jax_data_parallel_fit.py OUTPUT.npz
 
-With two virtual CPU devices the default distribution is DataParallel and
+With two virtual CPU devices, or two processes joined through the
+KERAS_DISTRIBUTION_* variables, the default distribution is DataParallel and
 each batch is split across them; the test compares the final weights and
 losses with a one-device run.
 """
