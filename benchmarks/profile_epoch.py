@@ -1,6 +1,6 @@
 """Where an epoch of the headline BN-MLP spends its time, by the TensorFlow profiler.
 
-Trains the net of `epoch_time.py` with `kerasdnn.train`'s defaults for one
+Trains the headline BN-MLP (`mnist_bn`) with `kerasdnn.train`'s defaults for one
 warm-up epoch, records the next with `tf.profiler`, and sums each op's own
 time by what it does (forward and backward matrix multiplies, the optimizer,
 dropout's random numbers, batch normalization, the input pipeline, the rest).

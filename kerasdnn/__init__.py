@@ -11,25 +11,44 @@ Example:
 ...                         test_data=(x_test, y_test), output_dir="runs/mnist")
 """
 
+import os
+import sys
+
 __version__ = "0.1.0"
 
-from kerasdnn import activations, initializers, optimizers, regularizers
-from kerasdnn.activations import Maxout, activation_layer, step
-from kerasdnn.blocks import apply_layers, conv_block, dense_block, default_initializer
-from kerasdnn.data import (
-    DatasetNotFoundError,
-    Normalization,
-    fit_normalization,
-    load_arrays,
-    load_dataset,
-    make_dataset,
-    split_validation,
-    synthetic_arrays,
-)
-from kerasdnn.distribute import default_strategy
-from kerasdnn.initializers import LSUV, BigRandomNormal, SmallRandomNormal, lsuv_initialize
-from kerasdnn.models import cnn, lstm, mlp
-from kerasdnn.plotting import plot_history
-from kerasdnn.training import train, write_json
 
-from kerasdnn import zoo  # noqa: E402  (the zoo builds on everything above)
+def _imported_by_the_command():
+    """Whether this process is the `kerasdnn` command.
+
+    The command imports, per subcommand, only what it needs, so that
+    `kerasdnn --help` and `kerasdnn zoo list` answer without loading Keras.
+    Every other import of kerasdnn loads it whole, at once, so that Keras
+    knows the objects kerasdnn registers (a `.keras` file holding them loads
+    after a plain `import kerasdnn`).
+    """
+    command = os.path.basename(getattr(sys, "argv", [""])[0] or "")
+    return os.path.splitext(command)[0] == "kerasdnn"
+
+
+if not _imported_by_the_command():
+    from kerasdnn import activations, initializers, optimizers, regularizers, reporting
+    from kerasdnn.activations import Maxout, activation_layer, step
+    from kerasdnn.blocks import apply_layers, conv_block, dense_block, default_initializer
+    from kerasdnn.data import (
+        DatasetNotFoundError,
+        Normalization,
+        fit_normalization,
+        load_arrays,
+        load_dataset,
+        make_dataset,
+        split_validation,
+        synthetic_arrays,
+    )
+    from kerasdnn.distribute import default_strategy
+    from kerasdnn.initializers import LSUV, BigRandomNormal, SmallRandomNormal, lsuv_initialize
+    from kerasdnn.models import cnn, lstm, mlp
+    from kerasdnn.plotting import plot_history
+    from kerasdnn.results import write_json
+    from kerasdnn.training import train
+
+    from kerasdnn import zoo  # noqa: E402  (the zoo builds on everything above)

@@ -14,7 +14,9 @@ import argparse
 import os
 import sys
 
-from kerasdnn import reporting, zoo
+# Only what reading the zoo's records needs: a subcommand imports Keras (and
+# the backend) itself, so --help and `zoo list` answer at once.
+from kerasdnn import registry, reporting
 
 
 def _zoo_list(args):
@@ -28,7 +30,7 @@ def _zoo_list(args):
             "backend": info.backend,
             "weights": ", ".join(info.weights) or "-",
         }
-        for info in map(zoo.model_info, zoo.list_models(args.pattern))
+        for info in map(registry.model_info, registry.list_models(args.pattern))
     ]
     if not rows:
         print(f"no model matches {args.pattern!r}", file=sys.stderr)
@@ -38,17 +40,20 @@ def _zoo_list(args):
 
 
 def _zoo_show(args):
-    info = zoo.model_info(args.name)
+    info = registry.model_info(args.name)
     for key, value in info.to_json().items():
         print(f"{key:>12}: {value}")
     print()
-    zoo.create_model(args.name).summary()
+    _use_the_models_backend(args.name, args.argv)
+    registry.create_model(args.name).summary()
     return 0
 
 
 def _train(args):
-    _run_on_the_models_backend(args.name, args.argv)
-    results = zoo.train_model(
+    _use_the_models_backend(args.name, args.argv)
+    from kerasdnn import runs
+
+    results = runs.train_model(
         args.name,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -58,8 +63,8 @@ def _train(args):
         seed=args.seed,
         smoke=args.smoke,
     )
-    info = zoo.model_info(args.name)
-    measured = zoo.measured_value(info, results)
+    info = registry.model_info(args.name)
+    measured = runs.measured_value(info, results)
     print(reporting.format_table(
         [{"model": args.name, "backend": results["backend"], "metric": info.metric, "expected": info.expected,
           "measured": measured, "epochs": results["epochs_run"], "diverged": results["diverged"]}],
@@ -69,17 +74,24 @@ def _train(args):
     return 0
 
 
-def _run_on_the_models_backend(name, argv):
-    """Starts this command again on the backend the model's record names, unless the user chose one.
+def _use_the_models_backend(name, argv):
+    """Runs the rest of this command on the backend the model's record names, unless the user chose one.
 
-    Keras fixes its backend when it is first imported, and reading the record
-    imported it, so the command is run anew (same arguments, same process
-    id) with `KERAS_BACKEND` set. A `KERAS_BACKEND` the user set always wins.
+    A `KERAS_BACKEND` the user set always wins. Keras fixes its backend when
+    it is first imported: the `kerasdnn` command has not imported it yet and
+    sets the variable; where Keras is loaded already on another backend
+    (`python -m kerasdnn.cli`), the command is run anew (same arguments,
+    same process id) with the variable set.
     """
+    backend = registry.model_info(name).backend
+    if "KERAS_BACKEND" in os.environ:
+        return
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = backend
+        return
     import keras
 
-    backend = zoo.model_info(name).backend
-    if "KERAS_BACKEND" in os.environ or keras.backend.backend() == backend:
+    if keras.backend.backend() == backend:
         return
     sys.stdout.flush()
     sys.stderr.flush()
@@ -92,10 +104,11 @@ def _predict(args):
 
     from kerasdnn import images
 
-    info = zoo.model_info(args.model)
+    info = registry.model_info(args.model)
     if info.input_shape != (28, 28, 1) or info.dataset not in ("mnist", "fashion_mnist"):
         raise ValueError(f"predict: --model must be a 28×28 MNIST-style classifier; received --model={args.model}")
-    model = zoo.create_model(args.model, weights=args.weights)
+    _use_the_models_backend(args.model, args.argv)
+    model = registry.create_model(args.model, weights=args.weights)
     status = 0
     for path in args.images:
         try:
@@ -111,7 +124,9 @@ def _predict(args):
 
 
 def _tune(args):
-    from kerasdnn import tuning
+    # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
+    os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
+    from kerasdnn import data, tuning
 
     if args.chief or args.worker is not None:
         # keras-tuner's own distributed mode: one chief serves the oracle over
@@ -121,14 +136,20 @@ def _tune(args):
         os.environ["KERASTUNER_ORACLE_PORT"] = str(args.oracle_port)
     tuner, best = tuning.run_search(
         args.dataset, kind=args.tuner, max_trials=args.max_trials, epochs=args.epochs,
-        train_samples=reporting.SMOKE_TRAIN_SAMPLES if args.smoke else args.train_samples,
+        train_samples=data.SMOKE_TRAIN_SAMPLES if args.smoke else args.train_samples,
         directory=args.directory, project_name=args.project_name, overwrite=args.overwrite,
-        data_dir=args.data_dir, seed=args.seed,
+        data_dir=args.data_dir, seed=args.seed, tensorboard=args.tensorboard, chief_timeout=args.chief_timeout,
     )
+    report = os.path.join(tuner.project_dir, "report")
+    if best is None:
+        print(f"worker {args.worker}: no trials left; the chief writes the report in {report}")
+        return 0
     print(reporting.format_table(tuning.trial_rows(tuner)[:10], ["trial", "status", "score", "depth", "units_1",
                                                                  "activation", "optimizer", "learning_rate"]))
     print(f"best hyperparameters: {best.values}")
-    print(f"report in {os.path.join(tuner.project_dir, 'report')}")
+    print(f"report in {report}")
+    if args.tensorboard:
+        print(f"TensorBoard logs in {args.tensorboard}: tensorboard --logdir {args.tensorboard} (HParams tab)")
     return 0
 
 
@@ -154,7 +175,7 @@ def build_parser():
     train.add_argument("--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)")
     train.add_argument("--output-dir", help="default: runs/NAME")
     train.add_argument("--seed", type=int, default=0, help="default: %(default)s")
-    train.add_argument("--smoke", action="store_true", help=f"quick check: {reporting.SMOKE_TRAIN_SAMPLES} samples, 1 epoch")
+    train.add_argument("--smoke", action="store_true", help="quick check: a few hundred samples, 1 epoch")
     train.set_defaults(handler=_train)
 
     predict = commands.add_parser("predict", help="recognize handwritten digits in image files")
@@ -174,12 +195,17 @@ def build_parser():
     tune.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming an earlier search")
     tune.add_argument("--data-dir", help="folder with prepared tfds datasets")
     tune.add_argument("--seed", type=int, default=0, help="default: %(default)s")
-    tune.add_argument("--smoke", action="store_true", help=f"quick check: {reporting.SMOKE_TRAIN_SAMPLES} images per trial")
+    tune.add_argument("--smoke", action="store_true", help="quick check: a few hundred images per trial")
     role = tune.add_mutually_exclusive_group()
-    role.add_argument("--chief", action="store_true", help="serve the search's oracle to workers (runs until stopped)")
-    role.add_argument("--worker", type=int, metavar="N", help="run trials for the chief as worker N (0, 1, ...)")
+    tune.add_argument("--tensorboard", metavar="DIR", help="write each trial's curves and hyperparameters for TensorBoard")
+    role.add_argument("--chief", action="store_true",
+                      help="serve the search's oracle to workers; exits once every trial has ended")
+    role.add_argument("--worker", type=reporting.non_negative_int, metavar="N",
+                      help="run trials for the chief as worker N (0, 1, ...)")
     tune.add_argument("--oracle-ip", default="127.0.0.1", help="the chief's address (default: %(default)s)")
     tune.add_argument("--oracle-port", type=int, default=8000, help="the chief's port (default: %(default)s)")
+    tune.add_argument("--chief-timeout", type=reporting.positive_float, default=300,
+                      help="seconds a worker waits for its chief (default: %(default)s)")
     tune.set_defaults(handler=_tune)
     return parser
 
@@ -192,7 +218,7 @@ def main(argv=None):
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.handler(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:
+    except (ValueError, TypeError, FileNotFoundError, ConnectionError) as error:
         # Our errors already say what was wrong and what is allowed.
         print(f"kerasdnn {args.command}: {error}", file=sys.stderr)
         return 2

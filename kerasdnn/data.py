@@ -11,6 +11,9 @@ use. Without network, point `data_dir=` (recipes: `--data-dir`) or the
 
 import os
 import shutil
+import socket
+import threading
+import time
 from dataclasses import dataclass
 
 import keras
@@ -18,14 +21,26 @@ import numpy as np
 
 from kerasdnn import validation
 
-# The image datasets the builders and recipes know, with their sample shape.
+# The image datasets the builders and recipes know, with their sample shape
+# and the server tfds downloads their source files from.
 DATASETS = {
-    "mnist": {"input_shape": (28, 28, 1), "classes": 10},
-    "fashion_mnist": {"input_shape": (28, 28, 1), "classes": 10},
-    "cifar10": {"input_shape": (32, 32, 3), "classes": 10},
+    "mnist": {"input_shape": (28, 28, 1), "classes": 10, "source": ("storage.googleapis.com", 443)},
+    "fashion_mnist": {"input_shape": (28, 28, 1), "classes": 10,
+                      "source": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80)},
+    "cifar10": {"input_shape": (32, 32, 3), "classes": 10, "source": ("www.cs.toronto.edu", 443)},
 }
+# tfds first tries its own copy of every prepared dataset on Google Cloud Storage.
+TFDS_MIRROR = ("storage.googleapis.com", 443)
+# Seconds to wait for either server before calling the network unreachable:
+# tfds itself retries a failed download for minutes.
+NETWORK_TIMEOUT = 10
 
 NORMALIZATIONS = ("none", "scale", "min_max", "standardize")
+
+# A smoke run's data (recipes' and commands' --smoke): enough to learn above
+# chance in one epoch, small enough to take seconds.
+SMOKE_TRAIN_SAMPLES = 512
+SMOKE_TEST_SAMPLES = 256
 
 # Small generated tasks of the decks, for networks that need no image set.
 SYNTHETIC = {
@@ -348,7 +363,11 @@ def _prepared_builder(function, name, data_dir, download):
     if builder.is_prepared():
         return builder
     reason = "downloading is off (download=False)"
-    if download:
+    servers = (TFDS_MIRROR, DATASETS[name]["source"])
+    if download and not _reachable(servers, NETWORK_TIMEOUT):
+        names = " or ".join(f"{host}:{port}" for host, port in dict.fromkeys(servers))
+        reason = f"the network is unreachable (no connection to {names} within {NETWORK_TIMEOUT} s)"
+    elif download:
         # Folders tfds creates for the download, deepest first: removed again
         # if it fails, so a failed attempt leaves nothing half-written.
         root = os.path.dirname(os.path.dirname(builder.data_dir))
@@ -376,6 +395,31 @@ def _prepared_builder(function, name, data_dir, download):
         f"TFDS_DATA_DIR environment variable at a folder that holds a "
         f"prepared tfds copy ({name}/{builder.version}/ inside it)."
     )
+
+
+def _reachable(servers, timeout):
+    """Whether any of `servers` (`(host, port)` pairs) accepts a TCP connection within `timeout` seconds.
+
+    The probes run in threads because name resolution takes no timeout of
+    its own and can hang offline.
+    """
+    answered = threading.Event()
+
+    def probe(server):
+        try:
+            socket.create_connection(server, timeout=timeout).close()
+            answered.set()
+        except OSError:
+            pass
+
+    threads = [threading.Thread(target=probe, args=(server,), daemon=True) for server in dict.fromkeys(servers)]
+    for thread in threads:
+        thread.start()
+    # Until one answers, all have failed, or the time is up.
+    deadline = time.monotonic() + timeout
+    while not answered.is_set() and any(thread.is_alive() for thread in threads) and time.monotonic() < deadline:
+        answered.wait(0.05)
+    return answered.is_set()
 
 
 def _read_split(builder, split, samples):

@@ -92,3 +92,30 @@ def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None,
         return keras.optimizers.SGD(**_SGD_VARIANTS[name], **overrides)
     # Always Keras's own classes, so that a saved model opens in plain Keras.
     return keras.optimizers.get({"class_name": name, "config": overrides})
+
+
+def cosine_schedule(learning_rate, *, epochs, samples, batch_size):
+    """Cosine decay from `learning_rate` to 0 over a whole run (Loshchilov & Hutter 2017, "SGDR").
+
+    Example:
+
+    >>> rate = kerasdnn.optimizers.cosine_schedule(2e-3, epochs=15, samples=55_000, batch_size=128)
+
+    Args:
+        learning_rate: The rate of the first step.
+        epochs: Epochs of the run.
+        samples: Training samples per epoch.
+        batch_size: Samples per step; the last, smaller batch is a step too.
+
+    Returns:
+        A `keras.optimizers.schedules.CosineDecay` whose `decay_steps` are
+        the run's steps.
+
+    Raises:
+        ValueError: If `epochs`, `samples` or `batch_size` is below 1.
+    """
+    function = "cosine_schedule"
+    for argument, value in (("epochs", epochs), ("samples", samples), ("batch_size", batch_size)):
+        validation.check_number(function, argument, value, low=1, integer=True)
+    steps_per_epoch = -(-samples // batch_size)
+    return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps_per_epoch)

@@ -29,6 +29,7 @@ import numpy as np
 
 from kerasdnn import data, distribute, initializers, optimizers, validation
 from kerasdnn.plotting import plot_history
+from kerasdnn.results import write_json
 
 # Keras runs this many batches per call into the compiled graph. On the
 # 2-core CPU a BN-MLP epoch at batch 128 took ~10 s with 1 and ~5 s with 32:
@@ -643,42 +644,6 @@ def _versions():
             except importlib.metadata.PackageNotFoundError:
                 pass
     return {**versions, "numpy": np.__version__, "python": platform.python_version()}
-
-
-def write_json(path, payload):
-    """Writes `payload` as indented JSON, atomically, refusing NaN and infinity.
-
-    The file is first written beside its final name and then renamed, so a
-    crash never leaves a half-written results file behind.
-
-    Args:
-        path: Destination file.
-        payload: A JSON-ready object without NaN or infinite floats.
-
-    Returns:
-        The path written.
-
-    Raises:
-        ValueError: If `payload` holds NaN or an infinite float.
-    """
-    temporary = f"{path}.partial"
-    try:
-        with open(temporary, "w") as handle:
-            json.dump(payload, handle, indent=2, allow_nan=False, default=_json_default)
-            handle.write("\n")
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"write_json(): cannot store {type(value).__name__} in JSON")
 
 
 def _write_outputs(model, results, paths, save_model):

@@ -13,22 +13,34 @@ For several machines, keras-tuner's own chief/worker mode applies unchanged:
 start one process with `KERASTUNER_TUNER_ID=chief`, the others with
 `KERASTUNER_TUNER_ID=tuner0`, `tuner1`, ..., all with the same
 `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` (`kerasdnn tune --chief`
-and `--worker` set them).
+and `--worker` set them). The chief serves the oracle, trains nothing, and
+returns once every trial has ended and every worker has been told to stop;
+it alone writes the report. A worker waits for a chief that is not up yet
+(`wait_for_chief`), and a worker killed mid-trial and started again with the
+same id is handed its unfinished trial again (keras-tuner's oracle keeps a
+worker's running trial until that worker asks anew).
 """
 
 import csv
 import gc
 import json
 import os
+import sys
 
 import keras
 import keras_tuner
 
-from kerasdnn import distribute, models, optimizers, training, validation
+from kerasdnn import distribute, models, optimizers, results, training, validation
 from kerasdnn.plotting import plot_comparison
 
 TUNERS = ("random", "hyperband", "bayesian", "grid")
 DEFAULT_DIRECTORY = "tuner_runs"
+# How long a worker waits for its chief before giving up, in seconds.
+CHIEF_TIMEOUT = 300
+
+
+class ChiefNotFoundError(ConnectionError):
+    """Raised when a worker's chief does not answer in time."""
 
 # The search space: name → (kind, values or range, default). The defaults are
 # the headline network: 512-256-128, ReLU, He, batch norm, dropout 0.2, Adam.
@@ -205,7 +217,7 @@ def make_tuner(
             "grid": keras_tuner.oracles.GridSearchOracle,
         }[kind]
         oracle = _defaults_first(oracle_class)(max_trials=max_trials, **oracle_arguments)
-    return keras_tuner.Tuner(oracle=oracle, **common)
+    return _Tuner(oracle=oracle, **common)
 
 
 def _tensorflow_strategy():
@@ -249,8 +261,14 @@ class _HyperbandDefaultsFirst(keras_tuner.oracles.HyperbandOracle):
         return super()._random_values()
 
 
-def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), verbose=0):
+def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), tensorboard=None, verbose=0):
     """Runs `tuner.search` with early stopping and NaN termination in every trial.
+
+    Example:
+
+    >>> kerasdnn.tuning.search(tuner, x, y, validation_data=(x_val, y_val), tensorboard="logs/search")
+
+    then `tensorboard --logdir logs/search` and open the HParams tab.
 
     Args:
         tuner: A tuner from `make_tuner`.
@@ -261,6 +279,9 @@ def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), 
         patience: Epochs without improvement before a trial stops.
             Defaults to `2`.
         callbacks: More Keras callbacks. Defaults to `()`.
+        tensorboard: A folder for TensorBoard logs: each trial's learning
+            curves in `TRIAL_ID/` and its hyperparameters for the HParams
+            dashboard, on every backend. Defaults to `None` (no logs).
         verbose: Passed to `fit`. Defaults to `0`.
 
     Returns:
@@ -270,6 +291,8 @@ def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), 
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
         keras.callbacks.TerminateOnNaN(),
     ]
+    if tensorboard is not None:
+        stopping.append(_HParamsLogger(os.fspath(tensorboard)))
     # keras-tuner (and Keras's clear_session) run gc.collect() before every
     # trial, which walks every object TensorFlow and Keras made since import,
     # a large share of a short trial on a 2-core CPU
@@ -282,6 +305,103 @@ def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), 
     finally:
         gc.unfreeze()
     return tuner
+
+
+class _HParamsLogger(keras.callbacks.Callback):
+    """Marks where a search's TensorBoard logs go; `_Tuner.run_trial` turns it into per-trial loggers."""
+
+    def __init__(self, log_dir):
+        super().__init__()
+        self.log_dir = log_dir
+
+
+class _Tuner(keras_tuner.Tuner):
+    """keras-tuner's `Tuner`, writing TensorBoard HParams logs on every Keras backend.
+
+    keras-tuner adds its HParams logging to a `keras.callbacks.TensorBoard`
+    only on the TensorFlow backend; here each trial gets a `_TrialTensorBoard`
+    whatever the backend.
+    """
+
+    def run_trial(self, trial, *args, **kwargs):
+        callbacks = []
+        for callback in kwargs.pop("callbacks", []):
+            if isinstance(callback, _HParamsLogger):
+                callback = _TrialTensorBoard(os.path.join(callback.log_dir, trial.trial_id),
+                                             dict(trial.hyperparameters.values), trial.trial_id)
+            callbacks.append(callback)
+        return super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
+
+
+class _TrialTensorBoard(keras.callbacks.TensorBoard):
+    """One trial's TensorBoard logs, with its hyperparameters for the HParams dashboard.
+
+    Its class name is not `TensorBoard`, so keras-tuner (TensorFlow backend)
+    neither moves its folder nor adds a second HParams session; and it opens
+    no writer before training starts, so keras-tuner can deep-copy it.
+    """
+
+    def __init__(self, log_dir, hparams, trial_id):
+        super().__init__(log_dir=log_dir)
+        self.hparams = hparams
+        self.trial_id = trial_id
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        import tensorflow as tf
+        from tensorboard.plugins.hparams import api as hparams_api
+
+        writer = tf.summary.create_file_writer(self.log_dir)
+        with writer.as_default():
+            hparams_api.hparams(self.hparams, trial_id=self.trial_id)
+        writer.close()
+
+
+def distributed_role():
+    """This process's part in keras-tuner's distributed search.
+
+    Returns:
+        `"chief"` or `"worker"` when `KERASTUNER_ORACLE_IP` and
+        `KERASTUNER_ORACLE_PORT` are set (by `KERASTUNER_TUNER_ID`), else
+        `None`.
+    """
+    if not {"KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"} <= set(os.environ):
+        return None
+    return "chief" if os.environ.get("KERASTUNER_TUNER_ID", "").startswith("chief") else "worker"
+
+
+def wait_for_chief(timeout=CHIEF_TIMEOUT):
+    """Waits until the chief at `KERASTUNER_ORACLE_IP:KERASTUNER_ORACLE_PORT` accepts connections.
+
+    Says on stderr that it waits when the chief is not up at once. (Without
+    this, keras-tuner's worker would wait silently for an hour.)
+
+    Args:
+        timeout: Seconds to wait at most. Defaults to `CHIEF_TIMEOUT`.
+
+    Raises:
+        ChiefNotFoundError: If the chief does not answer within `timeout`.
+    """
+    import grpc
+
+    address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
+    channel = grpc.insecure_channel(address)
+    ready = grpc.channel_ready_future(channel)
+    try:
+        try:
+            ready.result(timeout=min(1, timeout))
+        except grpc.FutureTimeoutError:
+            print(f"kerasdnn: waiting up to {timeout:g} s for the search's chief at {address}", file=sys.stderr, flush=True)
+            ready.result(timeout=max(0, timeout - 1))
+    except grpc.FutureTimeoutError:
+        raise ChiefNotFoundError(
+            f"no chief answered at {address} within {timeout:g} s: start it first "
+            f"(kerasdnn tune --chief, or KERASTUNER_TUNER_ID=chief) with the same "
+            f"KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT"
+        ) from None
+    finally:
+        ready.cancel()
+        channel.close()
 
 
 def trial_rows(tuner):
@@ -308,7 +428,7 @@ def write_report(tuner, output_dir):
     """
     os.makedirs(output_dir, exist_ok=True)
     best = tuner.get_best_hyperparameters(1)[0]
-    training.write_json(os.path.join(output_dir, "best_hyperparameters.json"), best.values)
+    results.write_json(os.path.join(output_dir, "best_hyperparameters.json"), best.values)
     rows = trial_rows(tuner)
     columns = ["trial", "status", "score", *SPACE]
     with open(os.path.join(output_dir, "trials.csv"), "w", newline="") as handle:
@@ -340,6 +460,8 @@ def run_search(
     overwrite=False,
     data_dir=None,
     seed=0,
+    tensorboard=None,
+    chief_timeout=CHIEF_TIMEOUT,
     verbose=0,
     **fixed,
 ):
@@ -348,6 +470,11 @@ def run_search(
     Trials train on the first `train_samples` training images and are scored
     on the last twelfth of the training split (validation), never on the
     test split.
+
+    In keras-tuner's distributed mode (see `distributed_role`) the chief
+    serves the oracle until the search has ended and then writes the report;
+    a worker first waits for the chief, runs trials until the chief has no
+    more, and writes no report (its oracle is the chief's).
 
     Example:
 
@@ -364,27 +491,43 @@ def run_search(
         overwrite: As in `make_tuner`: `False` resumes. Defaults to `False`.
         data_dir: As in `kerasdnn.load_arrays`. Defaults to `None`.
         seed: Random seed. Defaults to `0`.
+        tensorboard: As in `search`. Defaults to `None`.
+        chief_timeout: Seconds a worker waits for its chief. Defaults to
+            `CHIEF_TIMEOUT`.
         verbose: Passed to `fit`. Defaults to `0`.
         **fixed: Hyperparameters to fix, as in `MLPHyperModel`.
 
     Returns:
         `(tuner, best_hyperparameters)`; the report is under
-        `directory/project_name/report/`.
+        `directory/project_name/report/`. A worker returns
+        `(tuner, None)`.
 
     Raises:
         ValueError: If an argument is out of range or unknown.
+        ChiefNotFoundError: On a worker whose chief does not answer within
+            `chief_timeout`.
     """
     from kerasdnn import data
 
     validation.check_choice("run_search", "dataset", dataset, ("mnist", "fashion_mnist"))
     validation.check_number("run_search", "train_samples", train_samples, low=1, integer=True)
     project_name = project_name or f"{dataset}_{kind}"
+    role = distributed_role()
+    if role == "worker":
+        wait_for_chief(chief_timeout)
     tuner = make_tuner(kind, MLPHyperModel(**fixed), max_trials=max_trials, max_epochs=epochs, directory=directory,
                        project_name=project_name, overwrite=overwrite, seed=seed)
     keras.utils.set_random_seed(seed)
-    (x_train, y_train), _ = data.load_arrays(dataset, data_dir=data_dir)
-    (x_train, y_train), (x_val, y_val) = data.split_validation(x_train, y_train)
-    x_train, y_train = x_train[:train_samples], y_train[:train_samples]
-    search(tuner, x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, verbose=verbose)
+    if role == "chief":
+        # The chief trains nothing: it serves the oracle until the search ends.
+        x_train = y_train = validation_data = None
+    else:
+        (x_train, y_train), _ = data.load_arrays(dataset, data_dir=data_dir)
+        (x_train, y_train), validation_data = data.split_validation(x_train, y_train)
+        x_train, y_train = x_train[:train_samples], y_train[:train_samples]
+    search(tuner, x_train, y_train, validation_data=validation_data, epochs=epochs, tensorboard=tensorboard,
+           verbose=verbose)
+    if role == "worker":
+        return tuner, None  # the chief, which holds every trial, writes the report
     best = write_report(tuner, os.path.join(directory, project_name, "report"))
     return tuner, best

@@ -19,8 +19,8 @@ chance / the mean predictor. Measured: see "Result" at the end.
 import os
 
 # TensorFlow: the CNN dominates this recipe, and TensorFlow trains
-# convolutions fastest on a CPU (hanbat_bn_cnn: 4.68 s an epoch against JAX's
-# 19.65 s, benchmarks/results/backends.json); a KERAS_BACKEND you set wins.
+# convolutions fastest on a CPU (hanbat_bn_cnn: 4.47 s an epoch against JAX's
+# 13.04 s, benchmarks/results/backends.json); a KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
@@ -28,7 +28,9 @@ import numpy as np
 
 import kerasdnn
 from kerasdnn.plotting import plot_curves
-from kerasdnn.reporting import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES, format_table, record_result, recipe_parser
+from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
+from kerasdnn.reporting import format_table, recipe_parser
+from kerasdnn.results import record_result
 
 ## Setup
 

@@ -21,8 +21,8 @@ times faster when present. Measured: see "Result" at the end.
 
 import os
 
-# TensorFlow trains convolutions fastest on a CPU (hanbat_bn_cnn: 4.68 s an
-# epoch against JAX's 19.65 s, benchmarks/results/backends.json); a
+# TensorFlow trains convolutions fastest on a CPU (hanbat_bn_cnn: 4.47 s an
+# epoch against JAX's 13.04 s, benchmarks/results/backends.json); a
 # KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -31,7 +31,9 @@ import numpy as np
 import tensorflow as tf
 
 import kerasdnn
-from kerasdnn.reporting import SMOKE_TRAIN_SAMPLES, format_table, record_result, recipe_parser
+from kerasdnn.data import SMOKE_TRAIN_SAMPLES
+from kerasdnn.reporting import format_table, recipe_parser
+from kerasdnn.results import record_result
 
 ## Setup
 

@@ -18,14 +18,15 @@ within ±0.5 point; two land above their reference by more than that, see
 
 import os
 
-# JAX trains dense and recurrent nets fastest on a CPU (a BN-MLP epoch 2.63 s
-# against TensorFlow's 4.81 s: benchmarks/results/backends.json); a
+# JAX trains dense and recurrent nets fastest on a CPU (a BN-MLP epoch 1.73 s
+# against TensorFlow's 3.28 s: benchmarks/results/backends.json); a
 # KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import kerasdnn
 from kerasdnn.plotting import plot_comparison
-from kerasdnn.reporting import format_table, ladder_summary, record_result, recipe_parser
+from kerasdnn.reporting import format_table, recipe_parser
+from kerasdnn.results import ladder_summary, record_result
 
 ## Setup
 

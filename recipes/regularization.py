@@ -18,8 +18,8 @@ can cost accuracy (over-regularized). Measured: see "Result" at the end.
 
 import os
 
-# JAX trains dense and recurrent nets fastest on a CPU (a BN-MLP epoch 2.63 s
-# against TensorFlow's 4.81 s: benchmarks/results/backends.json); a
+# JAX trains dense and recurrent nets fastest on a CPU (a BN-MLP epoch 1.73 s
+# against TensorFlow's 3.28 s: benchmarks/results/backends.json); a
 # KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -27,7 +27,9 @@ import keras
 
 import kerasdnn
 from kerasdnn.plotting import plot_comparison, plot_curves
-from kerasdnn.reporting import SMOKE_TRAIN_SAMPLES, format_table, record_result, recipe_parser
+from kerasdnn.data import SMOKE_TRAIN_SAMPLES
+from kerasdnn.reporting import format_table, recipe_parser
+from kerasdnn.results import record_result
 
 ## Setup
 

@@ -10,7 +10,7 @@ import argparse
 import pathlib
 import sys
 
-from kerasdnn.reporting import replace_result_comment, replace_table, reproduction_table, result_comments
+from kerasdnn.results import replace_result_comment, replace_table, reproduction_table, result_comments
 
 repository = pathlib.Path(__file__).resolve().parents[1]
 results = repository / "recipes" / "results"

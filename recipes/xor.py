@@ -15,8 +15,8 @@ Expected (deck 003): linear loss 0.6931 and accuracy 0.5; sigmoid loss
 
 import os
 
-# JAX trains dense and recurrent nets fastest on a CPU (a BN-MLP epoch 2.63 s
-# against TensorFlow's 4.81 s: benchmarks/results/backends.json); a
+# JAX trains dense and recurrent nets fastest on a CPU (a BN-MLP epoch 1.73 s
+# against TensorFlow's 3.28 s: benchmarks/results/backends.json); a
 # KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -25,7 +25,8 @@ import tensorflow as tf
 
 import kerasdnn
 from kerasdnn.plotting import plot_curves, plot_decision_boundaries
-from kerasdnn.reporting import format_table, record_result, recipe_parser
+from kerasdnn.reporting import format_table, recipe_parser
+from kerasdnn.results import record_result
 
 ## Setup
 

@@ -38,8 +38,8 @@ def test_scaling_smoke_writes_both_sweeps_and_the_linear_fit(tmp_path, monkeypat
 def test_benchmarks_readme_is_generated_from_the_committed_results(monkeypatch):
     _run("report", monkeypatch, "--check")  # exits non-zero when README.md is stale
     readme = (BENCHMARKS / "README.md").read_text()
-    committed = json.loads((BENCHMARKS / "results" / "epoch_time.json").read_text())
-    assert f"{committed['seconds_per_epoch']['kerasdnn']:.2f}" in readme
+    committed = json.loads((BENCHMARKS / "results" / "backends.json").read_text())
+    assert f"{committed['nets']['mnist_bn']['seconds_per_epoch']['kerasdnn_jax']:.2f}" in readme
     assert "Not measured yet" not in readme
 
 

@@ -101,14 +101,45 @@ def test_tune_rejects_a_bad_tuner(capsys):
     assert "invalid choice: 'genetic'" in capsys.readouterr().err
 
 
+def _as_the_command(code):
+    """Runs `code` in a fresh Python whose sys.argv[0] is the `kerasdnn` script's, as the installed command has it."""
+    bootstrap = "import sys; sys.argv = ['kerasdnn']; " + code
+    return subprocess.run([sys.executable, "-c", bootstrap], capture_output=True, text=True, timeout=120)
+
+
+def test_help_and_zoo_list_load_neither_keras_nor_a_backend():
+    finished = _as_the_command(
+        "from kerasdnn.cli import main\n"
+        "for argv in (['--help'], ['zoo', 'list'], ['train', '--help'], ['tune', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(name for name in ('keras', 'tensorflow', 'jax', 'torch', 'numpy') if name in sys.modules))"
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "mnist_bn" in finished.stdout and finished.stdout.strip().endswith("[]")
+    # A plain `import kerasdnn` loads everything, so that Keras knows kerasdnn's objects.
+    plain = subprocess.run([sys.executable, "-c", "import sys, kerasdnn; print('keras' in sys.modules, kerasdnn.mlp)"],
+                           capture_output=True, text=True, timeout=120)
+    assert plain.stdout.startswith("True <function mlp"), plain.stderr[-2000:]
+
+
 @pytest.mark.integration
-def test_train_runs_on_the_records_backend_unless_the_user_chose_one(tmp_path):
+@pytest.mark.parametrize("chosen, expected, launcher", [
+    (None, "jax", "command"),        # sets KERAS_BACKEND before Keras loads
+    (None, "jax", "module"),         # Keras loaded already: runs itself again on JAX
+    ("tensorflow", "tensorflow", "module"),
+])
+def test_train_runs_on_the_records_backend_unless_the_user_chose_one(tmp_path, chosen, expected, launcher):
     environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
-    for chosen, expected in ((None, "jax"), ("tensorflow", "tensorflow")):
-        output = tmp_path / str(chosen)
-        command = [sys.executable, "-m", "kerasdnn.cli", "train", "hanbat_bn_lstm", "--smoke", "--output-dir", str(output)]
-        extra = {"KERAS_BACKEND": chosen} if chosen else {"KERAS_HOME": str(tmp_path / "keras_home")}
-        finished = subprocess.run(command, env={**environment, **extra}, capture_output=True, text=True, timeout=300)
-        assert finished.returncode == 0, finished.stderr[-2000:]
-        assert json.loads((output / "results.json").read_text())["backend"] == expected
-        assert f"hanbat_bn_lstm  {expected}" in finished.stdout
+    output = tmp_path / str(chosen)
+    arguments = ["train", "hanbat_bn_lstm", "--smoke", "--output-dir", str(output)]
+    command = [sys.executable, "-c", f"import sys; sys.argv = ['kerasdnn', *{arguments!r}]; from kerasdnn.cli import main; sys.exit(main())"]
+    if launcher == "module":
+        command = [sys.executable, "-m", "kerasdnn.cli", *arguments]
+    extra = {"KERAS_BACKEND": chosen} if chosen else {"KERAS_HOME": str(tmp_path / "keras_home")}
+    finished = subprocess.run(command, env={**environment, **extra}, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert json.loads((output / "results.json").read_text())["backend"] == expected
+    assert f"hanbat_bn_lstm  {expected}" in finished.stdout

@@ -1,9 +1,12 @@
 import os
+import re
+import time
 
 import numpy as np
 import pytest
 
 import kerasdnn
+from conftest import free_port
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +113,33 @@ def test_failed_download_leaves_nothing_behind(tmp_path, monkeypatch):
         raise ConnectionError("no network")
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", failing_download)
+    monkeypatch.setattr(kerasdnn.data, "_reachable", lambda servers, timeout: True)  # the network looks up
     with pytest.raises(kerasdnn.DatasetNotFoundError, match=r"downloading it failed \(ConnectionError: no network\)"):
         kerasdnn.load_arrays("mnist", data_dir=str(root))
     assert not root.exists()
+
+
+@pytest.mark.parametrize("server", ["refused", "silent"])
+def test_no_network_fails_fast_without_trying_to_download(tmp_path, monkeypatch, server):
+    import tensorflow_datasets as tfds
+
+    # A port nothing listens on refuses at once; a non-routable address
+    # (TEST-NET-1, RFC 5737) never answers, so only the timeout ends the wait.
+    address = ("127.0.0.1", free_port()) if server == "refused" else ("192.0.2.1", 443)
+    monkeypatch.setattr(kerasdnn.data, "TFDS_MIRROR", address)
+    monkeypatch.setitem(kerasdnn.data.DATASETS, "mnist", {**kerasdnn.data.DATASETS["mnist"], "source": address})
+    monkeypatch.setattr(kerasdnn.data, "NETWORK_TIMEOUT", 2)
+
+    def download(builder, *args, **kwargs):
+        raise AssertionError("download_and_prepare must not run without a network")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", download)
+    start = time.perf_counter()
+    with pytest.raises(kerasdnn.DatasetNotFoundError,
+                       match=rf"and the network is unreachable \(no connection to {re.escape(address[0])}:{address[1]} within 2 s\)"):
+        kerasdnn.load_arrays("mnist", data_dir=str(tmp_path / "data"))
+    assert time.perf_counter() - start < 2 + 3
+    assert not (tmp_path / "data").exists()
 
 
 def test_split_validation_holds_out_the_last_twelfth():

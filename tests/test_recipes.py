@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import REPOSITORY
-from kerasdnn.reporting import replace_result_comment, replace_table, reproduction_table, result_comments
+from kerasdnn.results import replace_result_comment, replace_table, reproduction_table, result_comments
 
 RECIPES = REPOSITORY / "recipes"
 

@@ -1,3 +1,4 @@
+import csv
 import json
 import os
 import signal
@@ -88,7 +89,8 @@ def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     (x, y), (x_val, y_val) = mnist_small
     tuner = tuning.make_tuner("random", tuning.MLPHyperModel(units_1=64, units_2=32, units_3=32),
                               max_trials=2, directory=str(tmp_path), project_name="mnist")
-    tuning.search(tuner, x[:500], y[:500], validation_data=(x_val[:200], y_val[:200]), epochs=2)
+    tuning.search(tuner, x[:500], y[:500], validation_data=(x_val[:200], y_val[:200]), epochs=2,
+                  tensorboard=tmp_path / "logs")
     best = tuning.write_report(tuner, str(tmp_path / "report"))
     assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["best_hyperparameters.json", "scores.png", "trials.csv"]
     assert json.loads((tmp_path / "report" / "best_hyperparameters.json").read_text()) == best.values
@@ -106,6 +108,37 @@ def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     first = next(row for row in rows if int(row["trial"]) == 0)
     assert first["depth"] == 3 and first["activation"] == "relu" and first["learning_rate"] == 2e-3
     assert first["units_1"] == 64
+    # TensorBoard's HParams dashboard finds every trial's hyperparameters,
+    # and its validation curve peaks at the trial's score.
+    logs = _tensorboard_logs(tmp_path / "logs")
+    assert sorted(logs) == sorted(row["trial"] for row in rows)
+    for row in rows:
+        hparams, curves = logs[row["trial"]]
+        assert hparams == {name: row[name] for name in hparams} and {"depth", "learning_rate", "optimizer"} <= set(hparams)
+        assert max(curves["validation/epoch_accuracy"]) == pytest.approx(row["score"], rel=1e-6)
+        assert len(curves["train/epoch_loss"]) == 2
+
+
+def _tensorboard_logs(log_dir):
+    """{trial id: (hyperparameters of its HParams session, {run/tag: [values]})} read from the event files."""
+    import tensorflow as tf
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    logs = {}
+    for trial_dir in log_dir.iterdir():
+        hparams, curves = {}, {}
+        for path in trial_dir.rglob("events.out.tfevents.*"):
+            run = path.parent.relative_to(trial_dir).as_posix()
+            for event in tf.compat.v1.train.summary_iterator(str(path)):
+                for value in event.summary.value:
+                    if value.metadata.plugin_data.plugin_name == "hparams":
+                        session = plugin_data_pb2.HParamsPluginData.FromString(value.metadata.plugin_data.content)
+                        for name, proto in session.session_start_info.hparams.items():
+                            hparams[name] = getattr(proto, proto.WhichOneof("kind"))
+                    elif value.metadata.plugin_data.plugin_name == "scalars":
+                        curves.setdefault(f"{run}/{value.tag}", []).append(float(tf.make_ndarray(value.tensor)))
+        logs[trial_dir.name] = (hparams, curves)
+    return logs
 
 
 def _worker(directory, max_trials, *extra, env=None):
@@ -152,22 +185,71 @@ def test_killed_search_resumes_without_repeating_or_losing_trials(tmp_path):
     assert f"trained={4 - len(done_before)}" in output, output
 
 
-@pytest.mark.integration
-def test_chief_and_two_workers_on_loopback(tmp_path):
-    address = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(free_port())}
-    chief = _worker(tmp_path, 4, env={**address, "KERASTUNER_TUNER_ID": "chief"})
+def test_a_worker_without_its_chief_waits_then_says_what_to_start(monkeypatch, capsys):
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", str(free_port()))
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", "tuner0")
+    assert tuning.distributed_role() == "worker"
+    start = time.perf_counter()
+    with pytest.raises(tuning.ChiefNotFoundError, match=r"no chief answered at 127\.0\.0\.1:\d+ within 2 s: start it first"):
+        tuning.wait_for_chief(timeout=2)
+    assert 1.5 < time.perf_counter() - start < 10
+    assert "waiting up to 2 s for the search's chief at 127.0.0.1:" in capsys.readouterr().err
+
+
+def _read_json(path):
+    """A JSON file another process may be rewriting: None until it reads whole."""
     try:
-        time.sleep(3)  # let the chief start serving before workers ask for trials
-        workers = [_worker(tmp_path, 4, env={**address, "KERASTUNER_TUNER_ID": f"tuner{i}"}) for i in range(2)]
-        outputs = [worker.communicate(timeout=400)[0] for worker in workers]
-        assert [worker.returncode for worker in workers] == [0, 0], outputs
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+@pytest.mark.integration
+def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
+    port = str(free_port())
+    arguments = ["tune", "--max-trials", "4", "--epochs", "2", "--train-samples", "2000", "--directory", str(tmp_path),
+                 "--project-name", "search", "--oracle-port", port]
+    logs = []
+
+    def start(*role):
+        logs.append(tmp_path / f"process{len(logs)}.log")
+        with open(logs[-1], "w") as log:
+            return subprocess.Popen([sys.executable, "-m", "kerasdnn.cli", *arguments, *role], stdout=log,
+                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+    def wait_for(condition, what, seconds=240):
+        deadline = time.time() + seconds
+        while not condition():
+            assert time.time() < deadline, f"timed out waiting for {what}: " + "\n".join(p.read_text()[-2000:] for p in logs)
+            time.sleep(0.1)
+
+    # A worker started before its chief waits for it.
+    first_worker = start("--worker", "0")
+    wait_for(lambda: "waiting up to 300 s for the search's chief" in logs[0].read_text(), "the waiting message")
+    chief, second_worker = start("--chief"), start("--worker", "1")
+    processes = [first_worker, chief, second_worker]
+    try:
+        # Kill worker 0 with SIGKILL once it runs a trial; its trial stays RUNNING.
+        oracle = tmp_path / "search" / "oracle.json"
+        wait_for(lambda: "tuner0" in ((_read_json(oracle) or {}).get("ongoing_trials") or {}), "worker 0's first trial")
+        os.killpg(first_worker.pid, signal.SIGKILL)
+        assert first_worker.wait() == -signal.SIGKILL
+        orphan = _read_json(oracle)["ongoing_trials"]["tuner0"]
+        # Started again with the same id, it finishes that trial and the search.
+        restarted = start("--worker", "0")
+        processes.append(restarted)
+        assert [process.wait(timeout=400) for process in (restarted, second_worker)] == [0, 0]
+        # The chief exits by itself, status 0, once every trial has ended.
+        assert chief.wait(timeout=120) == 0, logs[1].read_text()[-3000:]
     finally:
-        # The chief keeps serving after the workers finish: stop it here.
-        os.killpg(chief.pid, signal.SIGKILL)
-        chief.wait()
-    # The chief's oracle wrote every trial's result: four trials, each once,
-    # each with its score.
-    trials = _finished_trials(tmp_path)
-    assert len(trials) == 4 and len(set(trials)) == 4
-    for trial in (tmp_path / "search").glob("trial_*/trial.json"):
-        assert json.loads(trial.read_text())["score"] is not None
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    for log in (logs[2], logs[3]):
+        assert "no trials left; the chief writes the report in" in log.read_text()
+    with open(tmp_path / "search" / "report" / "trials.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["trial"] for row in rows) == ["0", "1", "2", "3"] and orphan in {row["trial"] for row in rows}
+    assert {row["status"] for row in rows} == {"COMPLETED"} and all(0 <= float(row["score"]) <= 1 for row in rows)
+    assert "best hyperparameters:" in logs[1].read_text()

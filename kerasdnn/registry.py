@@ -1,0 +1,225 @@
+"""The zoo's registry: records of the registered networks, and building them by name.
+
+The entries themselves live in `kerasdnn.entries` (one module per source),
+training them in `kerasdnn.runs`; `kerasdnn.zoo` gathers all three. Reading
+records imports neither Keras nor TensorFlow, so `kerasdnn zoo list` answers
+at once; building a model imports Keras.
+
+Example:
+
+>>> kerasdnn.zoo.list_models("lab10_*")
+['lab10_bn', 'lab10_deep_dropout', 'lab10_deep_xavier', 'lab10_relu_normal', ...]
+>>> model = kerasdnn.zoo.create_model("mnist_bn", weights="mnist")  # trained, ready
+>>> kerasdnn.zoo.model_info("mnist_bn").expected
+0.985
+"""
+
+import dataclasses
+import fnmatch
+import importlib
+import os
+import types
+
+from kerasdnn import validation
+
+WEIGHTS_DIR = os.path.join(os.path.dirname(__file__), "weights")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo:
+    """What the zoo knows about one network.
+
+    Attributes:
+        name: Registry name.
+        summary: One line: what the network is.
+        source: The deck or reference it comes from.
+        url: Where the reference lives.
+        dataset: `"mnist"`, `"fashion_mnist"`, `"cifar10"` or a synthetic
+            task of `kerasdnn.data.SYNTHETIC`.
+        input_shape: Shape of one sample.
+        classes: Units of the output layer.
+        parameters: Parameter count of the built model.
+        metric: What `expected` measures, such as `"test accuracy"`.
+        expected: The value the source reports, or `None` when it reports none.
+        recipe: The recipe that trains it (path from the repository root), or
+            `None` where only `kerasdnn train NAME` does.
+        training: How it is trained: `optimizer`, `learning_rate`, `epochs`,
+            `batch_size`, `loss`, `metrics`, `normalization` (read-only mapping).
+        weights: Names of the trained weights shipped with the package.
+        notes: Anything a user should know (adaptations, caveats).
+        backend: The Keras backend that trains this network fastest on a
+            CPU, used when the user has not chosen one (see `BACKENDS`).
+    """
+
+    name: str
+    summary: str
+    source: str
+    url: str
+    dataset: str
+    input_shape: tuple
+    classes: int
+    parameters: int
+    metric: str
+    expected: object
+    recipe: object
+    training: types.MappingProxyType
+    weights: tuple = ()
+    notes: str = ""
+    backend: str = "jax"
+
+    def to_json(self):
+        """Returns the record as a JSON-ready dict."""
+        record = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        record["training"] = dict(self.training)
+        record["input_shape"] = list(self.input_shape)
+        record["weights"] = list(self.weights)
+        return record
+
+
+_REGISTRY = {}
+
+# kerasdnn.train's seconds per epoch at batch 128 on a 2-core CPU, one run
+# (benchmarks/results/backends.json): BN-MLP on 60,000 MNIST images JAX 1.73,
+# TensorFlow 3.28; LSTM on 20,000 sequences JAX 0.46, TensorFlow 0.61;
+# hanbat_bn_cnn on 5,000 images TensorFlow 4.47, JAX 13.04 (XLA's CPU
+# convolutions are slow). So dense and recurrent nets default to JAX,
+# convolutional ones to TensorFlow, the fastest of the backends kerasdnn
+# installs (Keras on PyTorch, an optional install, ran the CNN in 3.65 s).
+BACKENDS = ("jax", "tensorflow", "torch")
+
+
+def register_model(*, reference, dataset, input_shape, classes, parameters, metric="test accuracy",
+                   expected=None, recipe=None, training=None, weights=(), notes="", backend="jax"):
+    """Registers a builder function as a zoo entry under its own name.
+
+    The function's docstring's first line becomes the entry's summary.
+
+    Args:
+        reference: A pair `(source, url)`.
+        dataset, input_shape, classes, parameters, metric, expected, recipe,
+        weights, notes, backend: The `ModelInfo` fields; `backend` defaults
+            to `"jax"`.
+        training: A dict of training settings, merged over
+            `{"optimizer": "adam", "learning_rate": None, "epochs": 15,
+            "batch_size": 128, "loss": "sparse_categorical_crossentropy",
+            "metrics": ("accuracy",), "normalization": "scale"}`.
+
+    Returns:
+        A decorator returning the function unchanged.
+
+    Raises:
+        ValueError: If the name is registered already or `backend` is unknown.
+    """
+    validation.check_choice("register_model", "backend", backend, BACKENDS)
+    settings = {
+        "optimizer": "adam", "learning_rate": None, "epochs": 15, "batch_size": 128,
+        "loss": "sparse_categorical_crossentropy", "metrics": ("accuracy",), "normalization": "scale",
+        **(training or {}),
+    }
+
+    def decorator(function):
+        name = function.__name__
+        if name in _REGISTRY:
+            raise ValueError(f"register_model(): a model named {name!r} is registered already")
+        source, url = reference
+        info = ModelInfo(
+            name=name, summary=function.__doc__.strip().splitlines()[0], source=source, url=url,
+            dataset=dataset, input_shape=tuple(input_shape), classes=classes, parameters=parameters,
+            metric=metric, expected=expected, recipe=recipe, training=types.MappingProxyType(settings),
+            weights=tuple(weights), notes=notes, backend=backend,
+        )
+        _REGISTRY[name] = (function, info)
+        return function
+
+    return decorator
+
+
+def list_models(pattern=None):
+    """Returns the sorted names of the registered models, optionally filtered.
+
+    Args:
+        pattern: A shell-style pattern such as `"tobigs_*"`. Defaults to
+            `None` (all models).
+
+    Returns:
+        A sorted list of names.
+    """
+    _load_entries()
+    return sorted(name for name in _REGISTRY if pattern is None or fnmatch.fnmatch(name, pattern))
+
+
+def model_info(name):
+    """Returns the `ModelInfo` record of a registered model.
+
+    Raises:
+        ValueError: If `name` is not registered; the message lists close matches.
+    """
+    return _entry("model_info", name)[1]
+
+
+def create_model(name, *, weights=None, **overrides):
+    """Builds a registered model; keyword arguments override the entry's.
+
+    Overrides given as `None` are dropped, so command-line options left unset
+    keep the entry's values.
+
+    Example:
+
+    >>> model = kerasdnn.zoo.create_model("lab10_deep_dropout", dropout=0.5)
+    >>> model = kerasdnn.zoo.create_model("mnist_bn", weights="mnist")
+
+    Args:
+        name: A name from `list_models()`.
+        weights: The name of shipped trained weights (see the entry's
+            `weights`), a path to a `.weights.h5` file, or `None` for a fresh
+            initialization. Defaults to `None`.
+        **overrides: Builder arguments, such as `dropout=0.5`.
+
+    Returns:
+        A new, uncompiled `keras.Model`.
+
+    Raises:
+        ValueError: If `name` or `weights` is unknown, or weights are asked
+            for together with architecture overrides.
+    """
+    function, info = _entry("create_model", name)
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    model = function(**overrides)
+    if weights is not None:
+        if overrides:
+            raise ValueError(
+                f"create_model(): trained weights fit only the registered architecture; "
+                f"received weights={weights!r} with overrides {sorted(overrides)}"
+            )
+        model.load_weights(weights_path(name, weights))
+    return model
+
+
+def weights_path(name, weights):
+    """Returns the file of shipped weights `weights` of model `name`, or `weights` if it is a file.
+
+    Raises:
+        ValueError: If `weights` is neither a shipped name nor an existing file.
+    """
+    info = _entry("weights_path", name)[1]
+    if weights in info.weights:
+        return os.path.join(WEIGHTS_DIR, f"{name}.{weights}.weights.h5")
+    if isinstance(weights, str) and os.path.isfile(weights):
+        return weights
+    shipped = ", ".join(info.weights) or "none"
+    raise ValueError(
+        f"create_model(): weights must be a shipped name of {name!r} ({shipped}) or a "
+        f".weights.h5 file; received weights={weights!r}"
+    )
+
+
+def _load_entries():
+    # Imported on first use: the entry modules register themselves here.
+    importlib.import_module("kerasdnn.entries")
+
+
+def _entry(function, name):
+    _load_entries()
+    if name not in _REGISTRY:
+        raise validation.unknown_name_error(function, "name", name, list_models())
+    return _REGISTRY[name]
