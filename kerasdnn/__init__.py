@@ -31,6 +31,13 @@ def _imported_by_the_command():
 
 
 if not _imported_by_the_command():
+    from kerasdnn import quiet
+
+    # First, without the start-up lines that read as failures on a CPU-only
+    # machine: TensorFlow is imported anyway, by the TensorFlow backend, by
+    # tensorflow-datasets, and by keras.utils.set_random_seed on any backend.
+    quiet.import_tensorflow()
+
     from kerasdnn import activations, initializers, optimizers, regularizers, reporting
     from kerasdnn.activations import Maxout, activation_layer, step
     from kerasdnn.blocks import apply_layers, conv_block, dense_block, default_initializer

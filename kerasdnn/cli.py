@@ -85,10 +85,10 @@ def _use_the_models_backend(name, argv):
     """
     backend = registry.model_info(name).backend
     if "KERAS_BACKEND" in os.environ:
-        return
+        return _load_tensorflow()
     if "keras" not in sys.modules:
         os.environ["KERAS_BACKEND"] = backend
-        return
+        return _load_tensorflow()
     import keras
 
     if keras.backend.backend() == backend:
@@ -97,6 +97,13 @@ def _use_the_models_backend(name, argv):
     sys.stderr.flush()
     os.execvpe(sys.executable, [sys.executable, "-m", "kerasdnn.cli", *argv],
                {**os.environ, "KERAS_BACKEND": backend})
+
+
+def _load_tensorflow():
+    """Imports TensorFlow before Keras does, without its no-GPU start-up lines (`kerasdnn.quiet`)."""
+    from kerasdnn import quiet
+
+    quiet.import_tensorflow()
 
 
 def _predict(args):
@@ -126,6 +133,7 @@ def _predict(args):
 def _tune(args):
     # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
     os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
+    _load_tensorflow()
     from kerasdnn import data, tuning
 
     if args.chief or args.worker is not None:
@@ -212,7 +220,6 @@ def build_parser():
 
 def main(argv=None):
     """Runs the `kerasdnn` command; returns its exit status."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)

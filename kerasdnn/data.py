@@ -9,6 +9,7 @@ use. Without network, point `data_dir=` (recipes: `--data-dir`) or the
 `TFDS_DATA_DIR` environment variable at a folder holding a prepared copy.
 """
 
+import logging
 import os
 import shutil
 import socket
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from kerasdnn import validation
+from kerasdnn import quiet, validation
 
 # The image datasets the builders and recipes know, with their sample shape
 # and the server tfds downloads their source files from.
@@ -33,7 +34,7 @@ DATASETS = {
 TFDS_MIRROR = ("storage.googleapis.com", 443)
 # Seconds to wait for either server before calling the network unreachable:
 # tfds itself retries a failed download for minutes.
-NETWORK_TIMEOUT = 10
+NETWORK_TIMEOUT = 5
 
 NORMALIZATIONS = ("none", "scale", "min_max", "standardize")
 
@@ -229,7 +230,7 @@ def make_dataset(x, y, *, batch_size=128, shuffle=True, seed=None):
     Raises:
         ValueError: If `batch_size` is below 1 or `x` and `y` differ in length.
     """
-    import tensorflow as tf
+    tf = quiet.import_tensorflow()
 
     function = "make_dataset"
     validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
@@ -356,11 +357,21 @@ def load_dataset(name, *, batch_size=128, seed=None, **load_arguments):
 
 def _prepared_builder(function, name, data_dir, download):
     """Returns a tfds builder whose data is on disk, downloading it if allowed."""
+    quiet.import_tensorflow()
     import tensorflow_datasets as tfds
 
     data_dir = data_dir or os.environ.get("TFDS_DATA_DIR") or None
-    builder = tfds.builder(name, data_dir=data_dir)
-    if builder.is_prepared():
+    # tfds warns (through absl's logger) about each folder it finds no copy
+    # in; the error below says it better.
+    absl_logger = logging.getLogger("absl")
+    level = absl_logger.level
+    absl_logger.setLevel(logging.ERROR)
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+        prepared = builder.is_prepared()
+    finally:
+        absl_logger.setLevel(level)
+    if prepared:
         return builder
     reason = "downloading is off (download=False)"
     servers = (TFDS_MIRROR, DATASETS[name]["source"])
@@ -423,6 +434,7 @@ def _reachable(servers, timeout):
 
 
 def _read_split(builder, split, samples):
+    quiet.import_tensorflow()
     import tensorflow_datasets as tfds
 
     split = f"{split}[:{samples}]" if samples else split

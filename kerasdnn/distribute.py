@@ -6,6 +6,8 @@ import os
 
 import keras
 
+from kerasdnn import quiet
+
 
 def default_strategy():
     """Picks how to spread training over the devices and machines at hand, for the Keras backend in use.
@@ -58,7 +60,7 @@ def default_strategy():
         return _jax_distribution()
     if backend != "tensorflow":
         return None
-    import tensorflow as tf
+    tf = quiet.import_tensorflow()
 
     if _cluster_size() > 1:
         return tf.distribute.MultiWorkerMirroredStrategy()
@@ -121,7 +123,7 @@ def is_multi_worker(model):
     """Whether `model` was built under TensorFlow's `MultiWorkerMirroredStrategy`."""
     if keras.backend.backend() != "tensorflow":
         return False
-    import tensorflow as tf
+    tf = quiet.import_tensorflow()
 
     return isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
 

@@ -27,7 +27,7 @@ import warnings
 import keras
 import numpy as np
 
-from kerasdnn import data, distribute, initializers, optimizers, validation
+from kerasdnn import data, distribute, initializers, optimizers, quiet, validation
 from kerasdnn.plotting import plot_history
 from kerasdnn.results import write_json
 
@@ -59,8 +59,7 @@ def accelerator_available():
         import torch
 
         return torch.cuda.is_available()
-    import tensorflow as tf
-
+    tf = quiet.import_tensorflow()
     return bool(tf.config.list_physical_devices("GPU") or tf.config.list_physical_devices("TPU"))
 
 

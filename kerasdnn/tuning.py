@@ -30,7 +30,7 @@ import sys
 import keras
 import keras_tuner
 
-from kerasdnn import distribute, models, optimizers, results, training, validation
+from kerasdnn import distribute, models, optimizers, quiet, results, training, validation
 from kerasdnn.plotting import plot_comparison
 
 TUNERS = ("random", "hyperband", "bayesian", "grid")
@@ -348,10 +348,9 @@ class _TrialTensorBoard(keras.callbacks.TensorBoard):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        import tensorflow as tf
         from tensorboard.plugins.hparams import api as hparams_api
 
-        writer = tf.summary.create_file_writer(self.log_dir)
+        writer = quiet.import_tensorflow().summary.create_file_writer(self.log_dir)
         with writer.as_default():
             hparams_api.hparams(self.hparams, trial_id=self.trial_id)
         writer.close()

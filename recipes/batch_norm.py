@@ -23,12 +23,15 @@ import os
 # 13.04 s, benchmarks/results/backends.json); a KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+# kerasdnn before Keras: it imports TensorFlow without the start-up lines that
+# read as failures on a CPU-only machine (kerasdnn.quiet).
+import kerasdnn  # isort: skip
+
 import keras
 import numpy as np
 
-import kerasdnn
-from kerasdnn.plotting import plot_curves
 from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
+from kerasdnn.plotting import plot_curves
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import record_result
 

@@ -26,11 +26,14 @@ import os
 # KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+# kerasdnn before Keras: it imports TensorFlow without the start-up lines that
+# read as failures on a CPU-only machine (kerasdnn.quiet).
+import kerasdnn  # isort: skip
+
 import keras
 import numpy as np
 import tensorflow as tf
 
-import kerasdnn
 from kerasdnn.data import SMOKE_TRAIN_SAMPLES
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import record_result

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 import kerasdnn
+from conftest import REPOSITORY
 from kerasdnn.cli import main
 
 
@@ -143,3 +144,33 @@ def test_train_runs_on_the_records_backend_unless_the_user_chose_one(tmp_path, c
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert json.loads((output / "results.json").read_text())["backend"] == expected
     assert f"hanbat_bn_lstm  {expected}" in finished.stdout
+
+
+@pytest.mark.integration
+def test_smoke_run_and_command_print_no_tensorflow_start_up_lines(tmp_path):
+    # As a new user runs them: no log settings of their own.
+    environment = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    recipe = subprocess.run([sys.executable, str(REPOSITORY / "recipes" / "mnist_bn.py"), "--smoke", "--output-dir",
+                             str(tmp_path / "recipe")], env=environment, capture_output=True, text=True, timeout=300)
+    assert recipe.returncode == 0, recipe.stderr[-2000:]
+    assert recipe.stderr == ""
+    assert "kerasdnn mnist_bn (570,122 parameters)" in recipe.stdout
+    command = _as_the_command(f"from kerasdnn.cli import main; sys.exit(main(['train', 'hanbat_bn_lstm', '--smoke', "
+                              f"'--output-dir', {str(tmp_path / 'command')!r}]))")
+    assert command.returncode == 0, command.stderr[-2000:]
+    assert command.stderr == ""
+
+
+def test_start_up_filter_passes_everything_but_the_no_gpu_lines(capfd, monkeypatch):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    with kerasdnn.quiet.filtered_stderr():
+        os.write(2, b"I0000 00:00:1.0 1 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n")
+        os.write(2, b"E0000 00:00:1.0 1 cuda_platform.cc:52] failed call to cuInit: UNKNOWN ERROR (303)\n")
+        os.write(2, b"I0000 gpu_device.cc:2019] Created device /job:localhost/device:GPU:0\n")
+        os.write(2, b"a warning of our own\n")
+    assert capfd.readouterr().err == "I0000 gpu_device.cc:2019] Created device /job:localhost/device:GPU:0\na warning of our own\n"
+    # Asking TensorFlow for every line turns the filter off.
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    with kerasdnn.quiet.filtered_stderr():
+        os.write(2, b"failed call to cuInit\n")
+    assert capfd.readouterr().err == "failed call to cuInit\n"

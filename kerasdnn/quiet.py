@@ -1,0 +1,85 @@
+"""TensorFlow without the start-up lines that read as failures on a machine without a GPU.
+
+TensorFlow's C++ start-up writes straight to the process's stderr before its
+own log level applies (`TF_CPP_MIN_LOG_LEVEL=2` does not silence these): that
+no CUDA driver was found, that `cuInit` failed, which CPU instructions the
+build leaves unused. `import_tensorflow` imports TensorFlow and initializes
+its devices with exactly those lines taken out of stderr; every other line
+passes, so on a machine with a GPU, where they do not occur, whatever
+TensorFlow says about its devices is shown. On a machine without a GPU it
+also hides TensorFlow's INFO lines (`TF_CPP_MIN_LOG_LEVEL=1`) unless you set
+the variable yourself; `TF_CPP_MIN_LOG_LEVEL=0` (you asked for every line)
+turns the filter off too.
+
+kerasdnn imports TensorFlow only through here (for tensorflow-datasets,
+`tf.data`, `tf.distribute`, and the TensorFlow backend).
+"""
+
+import contextlib
+import os
+import sys
+import tempfile
+
+# Substrings of the lines taken out; each means "no GPU here", or nothing.
+NOISE = (
+    "All log messages before absl::InitializeLog() is called are written to STDERR",
+    "Could not find cuda drivers on your machine, GPU will not be used",
+    "failed call to cuInit",
+    "This TensorFlow binary is optimized to use available CPU instructions",
+    "To enable the following instructions:",
+    "oneDNN custom operations are on",
+    "Unable to register cuDNN factory",
+    "Unable to register cuFFT factory",
+    "Unable to register cuBLAS factory",
+    "computation placer already registered",
+    "TF-TRT Warning: Could not find TensorRT",
+)
+
+
+def import_tensorflow():
+    """Imports TensorFlow and lists its devices with the no-GPU start-up lines filtered from stderr.
+
+    Returns:
+        The `tensorflow` module.
+    """
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    if not _has_gpu_devices():
+        # TensorFlow's INFO lines on a CPU say nothing a user needs; where a
+        # GPU is, they say which device is used and stay. A value you set wins.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    with filtered_stderr():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # where TensorFlow probes for CUDA (cuInit)
+    return tf
+
+
+def _has_gpu_devices():
+    # NVIDIA's and AMD's device files: present wherever a GPU driver is loaded.
+    return any(os.path.exists(path) for path in ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd"))
+
+
+@contextlib.contextmanager
+def filtered_stderr(noise=NOISE):
+    """Passes what is written to file descriptor 2 inside the block on, less the lines containing any of `noise`.
+
+    Lines are passed on when the block ends (or raises), in their order.
+    """
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode(errors="replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if not any(text in line for text in noise)))
+            sys.stderr.flush()
