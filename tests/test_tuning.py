@@ -152,8 +152,8 @@ def _worker(directory, max_trials, *extra, env=None):
 def _finished_trials(directory):
     completed = []
     for trial in (directory / "search").glob("trial_*/trial.json"):
-        record = json.loads(trial.read_text())
-        if record["status"] == "COMPLETED":
+        record = _read_json(trial) or {}
+        if record.get("status") == "COMPLETED":
             completed.append(record["trial_id"])
     return sorted(completed)
 
@@ -205,51 +205,88 @@ def _read_json(path):
         return None
 
 
-@pytest.mark.integration
-def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
-    port = str(free_port())
-    arguments = ["tune", "--max-trials", "4", "--epochs", "2", "--train-samples", "2000", "--directory", str(tmp_path),
-                 "--project-name", "search", "--oracle-port", port]
-    logs = []
+class _Search:
+    """A `kerasdnn tune` search on 127.0.0.1 run through the command itself: a chief and workers, each logged to a file."""
 
-    def start(*role):
-        logs.append(tmp_path / f"process{len(logs)}.log")
-        with open(logs[-1], "w") as log:
-            return subprocess.Popen([sys.executable, "-m", "kerasdnn.cli", *arguments, *role], stdout=log,
-                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    def __init__(self, directory, max_trials):
+        self.directory = directory
+        self.arguments = ["tune", "--max-trials", str(max_trials), "--epochs", "2", "--train-samples", "2000",
+                          "--directory", str(directory), "--project-name", "search", "--oracle-port", str(free_port())]
+        self.logs, self.processes = [], []
 
-    def wait_for(condition, what, seconds=240):
+    def start(self, *role):
+        self.logs.append(self.directory / f"process{len(self.logs)}.log")
+        with open(self.logs[-1], "w") as log:
+            self.processes.append(subprocess.Popen(
+                [sys.executable, "-m", "kerasdnn.cli", *self.arguments, *role], stdout=log, stderr=subprocess.STDOUT,
+                text=True, start_new_session=True))
+        return self.processes[-1]
+
+    def wait_for(self, condition, what, seconds=240):
         deadline = time.time() + seconds
         while not condition():
-            assert time.time() < deadline, f"timed out waiting for {what}: " + "\n".join(p.read_text()[-2000:] for p in logs)
+            assert time.time() < deadline, f"timed out waiting for {what}: " + "\n".join(
+                log.read_text()[-2000:] for log in self.logs)
             time.sleep(0.1)
 
+    def oracle(self):
+        return _read_json(self.directory / "search" / "oracle.json") or {}
+
+    def report(self):
+        with open(self.directory / "search" / "report" / "trials.csv") as handle:
+            return list(csv.DictReader(handle))
+
+    def stop(self):
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.mark.integration
+def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
+    search = _Search(tmp_path, max_trials=6)
+    start, wait_for, logs = search.start, search.wait_for, search.logs
     # A worker started before its chief waits for it.
     first_worker = start("--worker", "0")
     wait_for(lambda: "waiting up to 300 s for the search's chief" in logs[0].read_text(), "the waiting message")
-    chief, second_worker = start("--chief"), start("--worker", "1")
-    processes = [first_worker, chief, second_worker]
+    chief, second_worker, third_worker = start("--chief"), start("--worker", "1"), start("--worker", "2")
     try:
         # Kill worker 0 with SIGKILL once it runs a trial; its trial stays RUNNING.
-        oracle = tmp_path / "search" / "oracle.json"
-        wait_for(lambda: "tuner0" in ((_read_json(oracle) or {}).get("ongoing_trials") or {}), "worker 0's first trial")
+        wait_for(lambda: "tuner0" in (search.oracle().get("ongoing_trials") or {}), "worker 0's first trial")
         os.killpg(first_worker.pid, signal.SIGKILL)
         assert first_worker.wait() == -signal.SIGKILL
-        orphan = _read_json(oracle)["ongoing_trials"]["tuner0"]
+        orphan = search.oracle()["ongoing_trials"]["tuner0"]
         # Started again with the same id, it finishes that trial and the search.
         restarted = start("--worker", "0")
-        processes.append(restarted)
-        assert [process.wait(timeout=400) for process in (restarted, second_worker)] == [0, 0]
+        assert [process.wait(timeout=400) for process in (restarted, second_worker, third_worker)] == [0, 0, 0]
         # The chief exits by itself, status 0, once every trial has ended.
         assert chief.wait(timeout=120) == 0, logs[1].read_text()[-3000:]
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-    for log in (logs[2], logs[3]):
+        search.stop()
+    for log in logs[2:]:
         assert "no trials left; the chief writes the report in" in log.read_text()
-    with open(tmp_path / "search" / "report" / "trials.csv") as handle:
-        rows = list(csv.DictReader(handle))
-    assert sorted(row["trial"] for row in rows) == ["0", "1", "2", "3"] and orphan in {row["trial"] for row in rows}
+    rows = search.report()
+    assert sorted(row["trial"] for row in rows) == [str(trial) for trial in range(6)] and orphan in {row["trial"] for row in rows}
     assert {row["status"] for row in rows} == {"COMPLETED"} and all(0 <= float(row["score"]) <= 1 for row in rows)
     assert "best hyperparameters:" in logs[1].read_text()
+
+
+@pytest.mark.integration
+def test_cli_chief_killed_and_restarted_resumes_the_search(tmp_path):
+    search = _Search(tmp_path, max_trials=4)
+    chief = search.start("--chief")
+    worker = search.start("--worker", "0")
+    try:
+        search.wait_for(lambda: len(_finished_trials(tmp_path)) >= 1, "a finished trial")
+        os.killpg(chief.pid, signal.SIGKILL)
+        chief.wait()
+        finished = _finished_trials(tmp_path)
+        # The worker waits for the chief (keras-tuner's calls wait until it is back).
+        restarted = search.start("--chief")
+        assert worker.wait(timeout=400) == 0, search.logs[1].read_text()[-3000:]
+        assert restarted.wait(timeout=120) == 0, search.logs[2].read_text()[-3000:]
+    finally:
+        search.stop()
+    rows = search.report()
+    assert set(finished) <= {row["trial"] for row in rows} and len(rows) == 4
+    assert {row["status"] for row in rows} == {"COMPLETED"}
