@@ -41,6 +41,21 @@ def tuner_section(reports):
     return table(["trials", "search (s)", "same trials by hand (s)", "overhead", "s / trial"], rows)
 
 
+def tuner_load_section(report):
+    rows = [[r["workers"], r["completed"], f"{r['seconds']:.1f}", f"{r['trials_per_second']:.2f}"] for r in report["rows"]]
+    saturated = report["saturated_at_workers"]
+    verdict_line = (f"Throughput stopped growing (less than 10 % more) at **{saturated} workers**."
+                    if saturated else "Throughput still grew at the last row.")
+    return "\n".join([
+        f"One chief on 127.0.0.1, workers whose trials do no training ({report['trials_per_worker']} trials each), "
+        f"on a {report['cpu_cores']}-core machine that also runs every worker:",
+        "",
+        table(["workers", "trials completed", "seconds", "trials / s"], rows),
+        "",
+        verdict_line,
+    ])
+
+
 def scaling_section(report):
     batch_rows = [[r["batch_size"], f"{r['seconds_per_epoch']:.2f}", f"{r['samples_per_second']:,.0f}",
                    f"{r['test_accuracy']:.4f}"] for r in report["by_batch_size"]]
@@ -113,7 +128,7 @@ def missing(command):
     return f"Not measured yet: run `{command}`."
 
 
-scaling, profile = load("scaling"), load("profile_epoch")
+scaling, profile, tuner_load = load("scaling"), load("profile_epoch"), load("tuner_load")
 backends = load("backends")
 tuner = [report for report in (load("tuner_overhead"), load("tuner_overhead_short_trials")) if report]
 
@@ -131,6 +146,7 @@ noisy: compare numbers only within one file.
 pip install -e ".[bench]"                        # PyTorch 2.13 (CPU) for the comparison
 python benchmarks/backends.py                    # every family on JAX, TensorFlow, PyTorch, and PyTorch eager
 python benchmarks/tuner_overhead.py              # keras-tuner's bookkeeping vs the same trials by hand
+python benchmarks/tuner_load.py                  # trials per second one chief serves to 4, 8, 16 workers
 python benchmarks/profile_epoch.py               # where one epoch's time goes, by tf.profiler
 python benchmarks/scaling.py                     # epoch time vs batch size and vs data size
 python benchmarks/report.py                      # this page
@@ -181,6 +197,15 @@ noise is as large as the overhead itself. `kerasdnn.tuning.search` freezes
 the garbage collector's view of everything that exists before the search:
 keras-tuner and Keras's `clear_session` each run a full `gc.collect()`
 before every trial, which otherwise walks all of TensorFlow's objects.
+
+## How far one chief carries a distributed search
+
+{tuner_load_section(tuner_load) if tuner_load else missing("python benchmarks/tuner_load.py")}
+
+Each trial costs the chief a few gRPC calls and, for each, a write of the
+trial's and the oracle's JSON files; keras-tuner's server answers them one at
+a time. Real trials take seconds to hours: a chief that sustains R trials
+per second keeps about R × T workers busy when each trial takes T seconds.
 
 ## Scale
 

@@ -71,8 +71,9 @@ model = kerasdnn.zoo.create_model(run_name)
 # Adam with a cosine decay of the learning rate to zero over the run: batch
 # norm tolerates the larger starting rate, the decay settles the weights.
 
-steps_per_epoch = -(-len(x_train) // args.batch_size)
-learning_rate = keras.optimizers.schedules.CosineDecay(args.learning_rate, decay_steps=args.epochs * steps_per_epoch)
+learning_rate = kerasdnn.optimizers.cosine_schedule(args.learning_rate, epochs=args.epochs, samples=len(x_train),
+                                                    batch_size=args.batch_size)
+output_dir = args.output_dir or os.path.join("runs", run_name)
 result = kerasdnn.train(
     model,
     x_train,
@@ -83,7 +84,7 @@ result = kerasdnn.train(
     batch_size=args.batch_size,
     optimizer="adam",
     learning_rate=learning_rate,
-    output_dir=args.output_dir or os.path.join("runs", run_name),
+    output_dir=output_dir,
     seed=args.seed,
     settings={**vars(args), "train_samples": len(x_train), "validation_samples": len(x_val)},
     verbose=2,
@@ -94,7 +95,7 @@ result = kerasdnn.train(
 
 references = {
     "mnist": [
-        {"model": "hunkim lab-10-6 (4×512 BN, Adam 0.01)", "accuracy": 0.9826},
+        {"model": "hunkim lab-10-7 (4×512 BN, Adam 0.01)", "accuracy": 0.9826},
         {"model": "Keras mnist_mlp (512-512, dropout 0.2)", "accuracy": 0.9840},
     ],
     "fashion_mnist": [
@@ -112,7 +113,7 @@ print(format_table([*references, ours], ["model", "accuracy", "epochs", "seconds
 summary = {
     "recipe": run_name,
     "reproduces": {
-        "mnist": "Hanbat §5/§6.4 BN-MLP on MNIST (hunkim lab-10-6)",
+        "mnist": "Hanbat §5/§6.4 BN-MLP on MNIST (hunkim lab-10-7)",
         "fashion_mnist": "ToBig's Fashion-MNIST MLP, tuned past its best",
     }[args.dataset],
     "metric": "test accuracy",
@@ -126,6 +127,7 @@ record_result(
     {"summary": summary, "reference": references, **result},
     smoke=args.smoke,
     results_dir=args.results_dir,
+    figure=os.path.join(output_dir, "learning_curves.png"),
 )
 
 if args.export_weights and not args.smoke and not result["diverged"]:

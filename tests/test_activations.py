@@ -5,6 +5,10 @@ import pytest
 import kerasdnn
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("activations")
+
+
 def _apply(layer, values):
     return keras.ops.convert_to_numpy(layer(np.array(values, dtype="float32")))
 

@@ -8,6 +8,10 @@ import pytest
 
 from conftest import REPOSITORY
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("benchmarks")
+
+
 BENCHMARKS = REPOSITORY / "benchmarks"
 
 
@@ -60,3 +64,20 @@ def test_backends_smoke_times_every_family_on_every_backend(tmp_path, monkeypatc
         assert entry["fastest_backend"] == min(
             ("jax", "tensorflow", "torch"), key=lambda name: seconds.get(f"kerasdnn_{name}", float("inf")))
     assert 0 < report["nets"]["mnist_bn"]["ratios"]["roofline_over_kerasdnn"] < 1
+
+
+@pytest.mark.slow
+def test_tuner_load_smoke_completes_every_trial(tmp_path, monkeypatch):
+    output = tmp_path / "tuner_load.json"
+    _run("tuner_load", monkeypatch, "--smoke", "--output", str(output))
+    report = json.loads(output.read_text())
+    assert report["smoke"] is True and [row["workers"] for row in report["rows"]] == [2]
+    row = report["rows"][0]
+    assert row["completed"] == row["trials"] == 10 and row["trials_per_second"] == pytest.approx(10 / row["seconds"])
+
+
+def test_committed_tuner_load_results_are_a_full_run():
+    report = json.loads((BENCHMARKS / "results" / "tuner_load.json").read_text())
+    assert report["smoke"] is False and [row["workers"] for row in report["rows"]] == [4, 8, 16]
+    assert all(row["completed"] == row["trials"] for row in report["rows"])
+

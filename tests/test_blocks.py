@@ -4,6 +4,10 @@ import pytest
 
 import kerasdnn
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("blocks")
+
+
 ORDERS = {
     "dense_bn_activation_dropout": ["Dense", "BatchNormalization", "Activation", "Dropout"],
     "dense_activation_bn_dropout": ["Dense", "Activation", "BatchNormalization", "Dropout"],

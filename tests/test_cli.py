@@ -14,6 +14,10 @@ from conftest import REPOSITORY
 from kerasdnn.cli import main
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("cli")
+
+
 def test_zoo_list(capsys):
     assert main(["zoo", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()

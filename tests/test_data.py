@@ -9,6 +9,10 @@ import kerasdnn
 from conftest import free_port
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("data")
+
+
 @pytest.fixture(scope="module")
 def raw_mnist():
     return kerasdnn.load_arrays("mnist", normalization="none", train_samples=2000, test_samples=500)

@@ -13,6 +13,10 @@ from conftest import REPOSITORY, free_port
 on_tensorflow = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.distribute needs the TensorFlow backend")
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("distribute")
+
+
 @on_tensorflow
 def test_without_tf_config_or_devices_the_default_strategy_is_used(monkeypatch):
     import tensorflow as tf

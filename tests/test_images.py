@@ -5,6 +5,10 @@ from PIL import Image
 from kerasdnn import images
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("images")
+
+
 def test_dark_ink_on_light_paper_becomes_a_centred_mnist_digit(tmp_path):
     paper = np.full((120, 200), 230, np.uint8)
     paper[20:100, 30:50] = 10  # a thick vertical stroke, off centre

@@ -5,6 +5,10 @@ import pytest
 import kerasdnn
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("initializers")
+
+
 def _kernel(initializer, shape=(1000, 500)):
     return keras.ops.convert_to_numpy(keras.initializers.get(initializer)(shape))
 

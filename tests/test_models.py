@@ -5,6 +5,10 @@ import pytest
 import kerasdnn
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("models")
+
+
 def test_headline_mlp_parameter_count():
     model = kerasdnn.mlp((28, 28, 1))
     # 784·512 + 512·256 + 256·128 kernels (no bias), 4 BN values per unit, 128·10 + 10 output.

@@ -9,6 +9,10 @@ import kerasdnn
 from kerasdnn import optimizers
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("optimizers")
+
+
 @pytest.mark.parametrize(
     "name, cls, momentum, nesterov",
     [

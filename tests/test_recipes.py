@@ -64,21 +64,37 @@ def _committed(name):
     return path.read_bytes() if path.exists() else None
 
 
+class _SmokeRuns:
+    """Each recipe's --smoke run, made on first use: `runs[name]` is `(output folder, summary JSON)`."""
+
+    def __init__(self, tmp_path_factory):
+        self.tmp_path_factory = tmp_path_factory
+        self.runs = {}
+
+    def __getitem__(self, name):
+        if name not in self.runs:
+            output = self.tmp_path_factory.mktemp(name)
+            before = _committed(name)
+            with pytest.MonkeyPatch.context() as monkeypatch:
+                _run_recipe(name, monkeypatch, "--smoke", "--output-dir", str(output))
+            assert _committed(name) == before, f"{name} --smoke touched recipes/results"
+            self.runs[name] = (output, json.loads((output / SMOKE_OUTPUTS[name][0][0]).read_text()))
+        return self.runs[name]
+
+
 @pytest.fixture(scope="module")
 def smoke_runs(tmp_path_factory):
-    """Runs every recipe's --smoke mode once; returns {recipe: (output folder, summary JSON)}."""
-    runs = {}
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for name, (files, _) in SMOKE_OUTPUTS.items():
-            output = tmp_path_factory.mktemp(name)
-            before = _committed(name)
-            _run_recipe(name, monkeypatch, "--smoke", "--output-dir", str(output))
-            assert _committed(name) == before, f"{name} --smoke touched recipes/results"
-            runs[name] = (output, json.loads((output / files[0]).read_text()))
-    return runs
+    """The recipes' smoke runs, each made once per test process by the first test that reads it."""
+    return _SmokeRuns(tmp_path_factory)
 
 
-@pytest.mark.parametrize("name", sorted(SMOKE_OUTPUTS))
+def _recipe_group(name):
+    # Tests that read one recipe's run share a pytest-xdist worker; the
+    # recipes themselves spread over the workers.
+    return pytest.mark.xdist_group(f"recipe_{name}")
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=_recipe_group(name)) for name in sorted(SMOKE_OUTPUTS)])
 def test_recipe_smoke_writes_its_files(name, smoke_runs):
     output, payload = smoke_runs[name]
     files, keys = SMOKE_OUTPUTS[name]
@@ -146,18 +162,21 @@ def summary_numbers_come_from_the_details(name, payload):
         assert any(_shown_as(number, token) for number in details), f"{name}: summary shows {token}, no detail holds it"
 
 
+@_recipe_group("lr_sweep")
 def test_lr_sweep_smoke_still_detects_the_divergence_at_rate_10(smoke_runs):
     linear = {row["learning_rate"]: row for row in smoke_runs["lr_sweep"][1]["linear"]}
     assert linear[10.0]["diverged"] and linear[10.0]["diverged_at_step"] >= 1 and linear[10.0]["final_loss"] is None
     assert not linear[0.1]["diverged"] and linear[0.1]["final_loss"] < linear[0.001]["final_loss"]
 
 
+@_recipe_group("normalization")
 def test_normalization_smoke_shows_nan_raw_and_finite_min_max(smoke_runs):
     rows = {row["experiment"]: row for row in smoke_runs["normalization"][1]["rows"]}
     assert rows["stock rows, none"]["diverged"] and rows["stock rows, none"]["final_loss"] is None
     assert not rows["stock rows, min_max"]["diverged"] and rows["stock rows, min_max"]["final_loss"] < 10
 
 
+@_recipe_group("mnist_ladder")
 def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
     rungs = smoke_runs["mnist_ladder"][1]["rungs"]
     assert [row["model"] for row in rungs] == [
@@ -166,6 +185,7 @@ def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
     assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826]
 
 
+@_recipe_group("perceptron")
 def test_perceptron_learns_and_or_but_not_xor(smoke_runs):
     rows = {row["gate"]: row for row in smoke_runs["perceptron"][1]["rows"]}
     assert rows["AND"]["final_accuracy"] == 1.0 and rows["OR"]["final_accuracy"] == 1.0
@@ -182,12 +202,14 @@ def test_xor_in_full_linear_stays_at_chance_sigmoid_learns(tmp_path, monkeypatch
     assert sigmoid["accuracy"] == 1.0 and sigmoid["loss"] < 0.0136
 
 
+@_recipe_group("ensemble")
 def test_dropout_facts_show_inverted_scaling(smoke_runs):
     facts = smoke_runs["ensemble"][1]["dropout"]
     assert facts["training_values"] == [0.0, 2.0] and facts["inference_values"] == [1.0]
     assert facts["training_mean"] == pytest.approx(1.0, abs=0.05)
 
 
+@_recipe_group("cpu_vs_gpu")
 def test_cpu_vs_gpu_times_the_164682_parameter_net_and_names_its_data(smoke_runs):
     payload = smoke_runs["cpu_vs_gpu"][1]
     assert payload["data_source"] in ("generated", "tfds cifar10")
@@ -195,6 +217,7 @@ def test_cpu_vs_gpu_times_the_164682_parameter_net_and_names_its_data(smoke_runs
     assert all(row["seconds_per_epoch"] > 0 for row in payload["rows"])
 
 
+@_recipe_group("activations")
 def test_activations_show_the_vanishing_gradient(smoke_runs):
     ratio = smoke_runs["activations"][1]["first_to_last_gradient_ratio"]
     assert ratio["sigmoid"] < 0.01 < ratio["relu"]

@@ -10,6 +10,10 @@ import kerasdnn
 from kerasdnn import training
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("training")
+
+
 def _load_strict(path):
     """Loads JSON refusing NaN/Infinity, which the results must never hold."""
 

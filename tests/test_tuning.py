@@ -13,6 +13,10 @@ import pytest
 from conftest import REPOSITORY, free_port
 from kerasdnn import tuning
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("tuning")
+
+
 WORKER = REPOSITORY / "tests" / "helpers" / "tune_worker.py"
 
 
@@ -243,6 +247,7 @@ class _Search:
 
 
 @pytest.mark.integration
+@pytest.mark.xdist_group("cli_workers")  # minutes: a worker of its own
 def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
     search = _Search(tmp_path, max_trials=6)
     start, wait_for, logs = search.start, search.wait_for, search.logs
@@ -272,6 +277,7 @@ def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
 
 
 @pytest.mark.integration
+@pytest.mark.xdist_group("cli_chief")  # minutes: a worker of its own
 def test_cli_chief_killed_and_restarted_resumes_the_search(tmp_path):
     search = _Search(tmp_path, max_trials=4)
     chief = search.start("--chief")

@@ -3,6 +3,10 @@ import pytest
 from kerasdnn import validation
 
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("validation")
+
+
 def test_range_message_names_function_argument_interval_and_value():
     with pytest.raises(ValueError) as error:
         validation.check_number("dense_block", "dropout", 1.5, low=0, high=1, high_inclusive=False)

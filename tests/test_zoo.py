@@ -11,6 +11,10 @@ import kerasdnn
 from conftest import REPOSITORY
 from kerasdnn import zoo
 
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("zoo")
+
+
 MODELS = zoo.list_models()
 
 

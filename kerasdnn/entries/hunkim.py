@@ -49,9 +49,9 @@ def lab10_deep_dropout(**overrides):
 
 @register_model(reference=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=1_201_162,
                 expected=0.9826, recipe="recipes/mnist_ladder.py", training={**_LAB10, "learning_rate": 0.01},
-                notes="lab-10-6: Dense (no bias) → BN → ReLU → Dropout(0.3), Xavier, Adam 0.01")
+                notes="lab-10-7: Dense (no bias) → BN → ReLU → Dropout(0.3), Xavier, Adam 0.01")
 def lab10_bn(**overrides):
-    """4 × 512 Dense → BN → ReLU → Dropout blocks, Xavier, no bias (lab-10-6)."""
+    """4 × 512 Dense → BN → ReLU → Dropout blocks, Xavier, no bias (lab-10-7)."""
     return mlp((28, 28, 1), **{"units": (512,) * 4, "kernel_initializer": "glorot_uniform",
                                       "dropout": 0.3, "name": "lab10_bn", **overrides})
 
