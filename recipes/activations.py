@@ -27,8 +27,9 @@ import keras
 import numpy as np
 
 import kerasdnn
-from kerasdnn.plotting import plot_comparison, plot_curves
+from kerasdnn.autodiff import gradients
 from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
+from kerasdnn.plotting import plot_comparison, plot_curves
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import record_result
 
@@ -46,27 +47,6 @@ names = ["step", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "maxou
 # comes from automatic differentiation, so it is what training sees.
 
 z = np.linspace(-4, 4, 401, dtype=np.float32)[:, None]
-
-
-def gradients(loss, values):
-    """The gradients of the scalar `loss(values)` with respect to each of `values`, on the backend in use."""
-    backend = keras.backend.backend()
-    if backend == "jax":
-        import jax
-
-        return jax.grad(loss)(values)
-    if backend == "torch":
-        import torch
-
-        leaves = [torch.tensor(np.asarray(value), requires_grad=True) for value in values]
-        loss(leaves).backward()
-        return [leaf.grad for leaf in leaves]
-    import tensorflow as tf
-
-    leaves = [tf.Variable(value) for value in values]
-    with tf.GradientTape() as tape:
-        result = loss(leaves)
-    return tape.gradient(result, leaves)
 
 
 shapes, derivatives = {}, {}

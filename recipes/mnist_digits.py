@@ -27,9 +27,9 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.images import load_digit
 from kerasdnn.plotting import plot_comparison, plot_confusion_matrix, plot_image_grid
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import record_result
 

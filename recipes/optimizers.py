@@ -24,8 +24,8 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
-from kerasdnn.plotting import plot_curves
 from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
+from kerasdnn.plotting import plot_curves
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import record_result
 

@@ -65,3 +65,13 @@ def test_unknown_activation_message():
 def test_activation_of_wrong_type():
     with pytest.raises(TypeError, match=r"^dense_block\(\): activation must be a name, a callable or a keras.layers.Layer; received activation=3 of type int$"):
         kerasdnn.dense_block(4, 3)
+
+
+@pytest.mark.core
+def test_autodiff_gradients_match_the_derivative_on_every_backend():
+    x = np.linspace(-3, 3, 7, dtype="float32")[:, None]
+    (gradient,) = kerasdnn.autodiff.gradients(lambda values: keras.ops.sum(keras.ops.tanh(values[0])), [x])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(gradient), 1 - np.tanh(x) ** 2, rtol=1e-4, atol=1e-6)
+    # A loss flat in its input (the step function) has no gradient to follow.
+    (flat,) = kerasdnn.autodiff.gradients(lambda values: keras.ops.sum(kerasdnn.step(values[0])), [x])
+    assert flat is None or not np.any(keras.ops.convert_to_numpy(flat))

@@ -46,6 +46,7 @@ SMOKE_OUTPUTS = {
     "mnist_ladder": (["ladder.json", "ladder.png", "lab10_bn/results.json"], ["rungs"]),
     "perceptron": (["perceptron.json", "decision_boundaries.png"], ["rows"]),
     "xor": (["xor.json", "loss.png", "decision_boundaries.png"], ["rows"]),
+    "backprop": (["backprop.json", "loss.png"], ["finite_differences", "versus_keras", "xor"]),
     "activations": (["activations.json", "functions.png", "derivatives.png", "gradient_norms.png", "ranking.png"],
                     ["rows", "vanishing"]),
     "init_histograms": (["init_histograms.json", "histograms.png"], ["layers"]),
@@ -200,6 +201,15 @@ def test_xor_in_full_linear_stays_at_chance_sigmoid_learns(tmp_path, monkeypatch
     linear, sigmoid = json.loads((tmp_path / "xor.json").read_text())["rows"]
     assert linear["accuracy"] == 0.5 and linear["loss"] == pytest.approx(0.6931, abs=1e-3)
     assert sigmoid["accuracy"] == 1.0 and sigmoid["loss"] < 0.0136
+
+
+@_recipe_group("backprop")
+def test_backprop_by_hand_matches_finite_differences_and_keras_then_learns_xor(smoke_runs):
+    payload = smoke_runs["backprop"][1]
+    assert set(payload["finite_differences"]) == set(payload["versus_keras"]) == {"W1", "b1", "W2", "b2"}
+    assert max(payload["finite_differences"].values()) < 1e-6 and max(payload["versus_keras"].values()) < 1e-4
+    outputs = payload["xor"]["outputs"]
+    assert payload["xor"]["accuracy"] == 1.0 and outputs[0] < 0.5 < min(outputs[1:3]) and outputs[3] < 0.5
 
 
 @_recipe_group("ensemble")

@@ -214,7 +214,7 @@ class _Search:
 
     def __init__(self, directory, max_trials):
         self.directory = directory
-        self.arguments = ["tune", "--max-trials", str(max_trials), "--epochs", "2", "--train-samples", "2000",
+        self.arguments = ["tune", "--max-trials", str(max_trials), "--epochs", "1", "--train-samples", "1000",
                           "--directory", str(directory), "--project-name", "search", "--oracle-port", str(free_port())]
         self.logs, self.processes = [], []
 
@@ -276,8 +276,9 @@ def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
     assert "best hyperparameters:" in logs[1].read_text()
 
 
-@pytest.mark.integration
-@pytest.mark.xdist_group("cli_chief")  # minutes: a worker of its own
+# Over a minute on 2 cores, past the default suite's budget: run with -m slow.
+@pytest.mark.slow
+@pytest.mark.xdist_group("cli_chief")
 def test_cli_chief_killed_and_restarted_resumes_the_search(tmp_path):
     search = _Search(tmp_path, max_trials=4)
     chief = search.start("--chief")
