@@ -22,10 +22,12 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(REPOSITORY / ".jax_cache"
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
-import keras  # noqa: E402  (after the environment is set)
-import pytest  # noqa: E402
+# kerasdnn before Keras: it imports TensorFlow without the start-up lines that
+# read as failures on a CPU-only machine (kerasdnn.quiet).
+import kerasdnn  # noqa: E402  isort: skip  (after the environment is set)
 
-import kerasdnn  # noqa: E402
+import keras  # noqa: E402
+import pytest  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
