@@ -37,7 +37,7 @@ SMOKE_OUTPUTS = {
     "lr_sweep": (["lr_sweep.json", "linear_loss_curves.png", "mnist_lr_range.png"], ["linear", "mnist"]),
     "normalization": (["normalization.json", "stock_loss.png", "table_loss.png"], ["rows"]),
     "regularization": (["regularization.json", "val_loss_curves.png", "gap.png"], ["rows"]),
-    "optimizers": (["optimizers.json", "val_accuracy.png"], ["rows"]),
+    "optimizers": (["optimizers.json", "val_accuracy.png", "deck_val_accuracy.png"], ["rows", "deck_settings"]),
     "batch_norm": (["batch_norm.json", "mlp_val_accuracy.png", "cnn/results.json", "lstm/results.json"], ["rows"]),
     "mnist_digits": (
         ["mnist_digits.json", "samples.png", "confusion_matrix.png", "misclassified.png", "recognized_input.png"],
