@@ -82,6 +82,33 @@ def record_result(path, payload, *, smoke, results_dir=None, figure=None):
     return write_json(path, payload)
 
 
+def finish_recipe(recipe_file, payload, args, *, output_name=None, figure=None):
+    """Ends a recipe: its payload into its output folder and, in a full run, into `recipes/results/` with its figure.
+
+    Example (the last line of most recipes):
+
+    >>> finish_recipe(__file__, payload, args, figure="ladder.png")
+
+    Args:
+        recipe_file: The recipe's `__file__`; its name names the results file.
+        payload: A JSON-ready dict with a `"summary"`.
+        args: The recipe's parsed arguments (`output_dir`, `smoke`,
+            `results_dir`).
+        output_name: The file name in `args.output_dir`. Defaults to `None`:
+            `NAME.json`.
+        figure: The run's main figure, a file name in `args.output_dir`.
+            Defaults to `None`.
+
+    Returns:
+        The results file written, or `None` in a smoke run.
+    """
+    name = os.path.splitext(os.path.basename(recipe_file))[0]
+    write_json(os.path.join(args.output_dir, output_name or f"{name}.json"), payload)
+    return record_result(os.path.join(os.path.dirname(os.path.abspath(recipe_file)), "results", f"{name}.json"), payload,
+                         smoke=args.smoke, results_dir=args.results_dir,
+                         figure=None if figure is None else os.path.join(args.output_dir, figure))
+
+
 def figure_path(results_path):
     """The main figure committed beside a results file: `NAME.png` for `NAME.json`."""
     return os.path.splitext(results_path)[0] + ".png"
