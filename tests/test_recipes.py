@@ -198,6 +198,8 @@ def test_xor_in_full_linear_stays_at_chance_sigmoid_learns(tmp_path, monkeypatch
     before = _committed("xor")
     _run_recipe("xor", monkeypatch, "--output-dir", str(tmp_path), "--results-dir", str(tmp_path / "results"))
     assert (tmp_path / "results" / "xor.json").is_file() and _committed("xor") == before
+    # The main figure goes beside the results file, for the README's table.
+    assert (tmp_path / "results" / "xor.png").read_bytes() == (tmp_path / "decision_boundaries.png").read_bytes()
     linear, sigmoid = json.loads((tmp_path / "xor.json").read_text())["rows"]
     assert linear["accuracy"] == 0.5 and linear["loss"] == pytest.approx(0.6931, abs=1e-3)
     assert sigmoid["accuracy"] == 1.0 and sigmoid["loss"] < 0.0136
