@@ -16,7 +16,7 @@ import sys
 
 # Only what reading the zoo's records needs: a subcommand imports Keras (and
 # the backend) itself, so --help and `zoo list` answer at once.
-from kerasdnn import registry, reporting
+from kerasdnn import quiet, registry, reporting
 
 
 def _zoo_list(args):
@@ -84,25 +84,18 @@ def _use_the_models_backend(name, argv):
     same process id) with the variable set.
     """
     backend = registry.model_info(name).backend
-    if "KERAS_BACKEND" in os.environ:
-        return _load_tensorflow()
-    if "keras" not in sys.modules:
-        os.environ["KERAS_BACKEND"] = backend
-        return _load_tensorflow()
-    import keras
+    if "KERAS_BACKEND" not in os.environ:
+        if "keras" not in sys.modules:
+            os.environ["KERAS_BACKEND"] = backend
+        else:
+            import keras
 
-    if keras.backend.backend() == backend:
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execvpe(sys.executable, [sys.executable, "-m", "kerasdnn.cli", *argv],
-               {**os.environ, "KERAS_BACKEND": backend})
-
-
-def _load_tensorflow():
-    """Imports TensorFlow before Keras does, without its no-GPU start-up lines (`kerasdnn.quiet`)."""
-    from kerasdnn import quiet
-
+            if keras.backend.backend() != backend:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.execvpe(sys.executable, [sys.executable, "-m", "kerasdnn.cli", *argv],
+                           {**os.environ, "KERAS_BACKEND": backend})
+    # Before Keras imports it, without its no-GPU start-up lines.
     quiet.import_tensorflow()
 
 
@@ -133,7 +126,7 @@ def _predict(args):
 def _tune(args):
     # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
     os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
-    _load_tensorflow()
+    quiet.import_tensorflow()
     from kerasdnn import data, tuning
 
     if args.chief or args.worker is not None:

@@ -434,8 +434,7 @@ def _reachable(servers, timeout):
 
 
 def _read_split(builder, split, samples):
-    quiet.import_tensorflow()
-    import tensorflow_datasets as tfds
+    import tensorflow_datasets as tfds  # imported quietly by _prepared_builder, which made `builder`
 
     split = f"{split}[:{samples}]" if samples else split
     images, labels = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, as_supervised=True))
