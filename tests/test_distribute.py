@@ -66,7 +66,7 @@ def test_two_workers_train_in_lockstep_on_loopback(tmp_path):
     for summary in summaries:
         assert summary["multi_worker"] and summary["replicas"] == 2
         assert summary["loss"][-1] < summary["loss"][0]
-        assert summary["test_accuracy"] > 0.5  # ten classes: chance is 0.1
+        assert summary["test_accuracy"] > 0.5  # ten classes: chance is 0.1; 0.82 here
         assert summary["steps_per_execution_4"] == (
             "train(): steps_per_execution must be 1 under MultiWorkerMirroredStrategy "
             "(Keras fails in its multi-step loop there); received 4"

@@ -24,7 +24,7 @@ strategy = kerasdnn.default_strategy()
 (x, y), (x_test, y_test) = kerasdnn.load_arrays("mnist", train_samples=512, test_samples=256)
 with strategy.scope():
     model = kerasdnn.mlp((28, 28, 1), units=(64,), dropout=0.0)
-    result = kerasdnn.train(model, x, y, test_data=(x_test, y_test), epochs=2, batch_size=64, seed=0, verbose=0)
+    result = kerasdnn.train(model, x, y, test_data=(x_test, y_test), epochs=5, batch_size=64, learning_rate=0.005, seed=0, verbose=0)
     try:
         kerasdnn.train(model, x, y, epochs=1, steps_per_execution=4, verbose=0)
         refusal = None
