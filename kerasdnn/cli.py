@@ -16,7 +16,7 @@ import sys
 
 # Only what reading the zoo's records needs: a subcommand imports Keras (and
 # the backend) itself, so --help and `zoo list` answer at once.
-from kerasdnn import quiet, registry, reporting
+from kerasdnn import choices, quiet, registry, reporting
 
 
 def _zoo_list(args):
@@ -26,7 +26,8 @@ def _zoo_list(args):
             "dataset": info.dataset,
             "parameters": f"{info.parameters:,}",
             "metric": info.metric,
-            "expected": info.expected,
+            "reference": info.reference,
+            "target": info.target,
             "backend": info.backend,
             "weights": ", ".join(info.weights) or "-",
         }
@@ -35,7 +36,7 @@ def _zoo_list(args):
     if not rows:
         print(f"no model matches {args.pattern!r}", file=sys.stderr)
         return 1
-    print(reporting.format_table(rows, ["name", "dataset", "parameters", "metric", "expected", "backend", "weights"]))
+    print(reporting.format_table(rows, ["name", "dataset", "parameters", "metric", "reference", "target", "backend", "weights"]))
     return 0
 
 
@@ -66,9 +67,9 @@ def _train(args):
     info = registry.model_info(args.name)
     measured = runs.measured_value(info, results)
     print(reporting.format_table(
-        [{"model": args.name, "backend": results["backend"], "metric": info.metric, "expected": info.expected,
-          "measured": measured, "epochs": results["epochs_run"], "diverged": results["diverged"]}],
-        ["model", "backend", "metric", "expected", "measured", "epochs", "diverged"],
+        [{"model": args.name, "backend": results["backend"], "metric": info.metric, "reference": info.reference,
+          "target": info.target, "measured": measured, "epochs": results["epochs_run"], "diverged": results["diverged"]}],
+        ["model", "backend", "metric", "reference", "target", "measured", "epochs", "diverged"],
     ))
     print(f"results in {results['output_dir']}")
     return 0
@@ -102,10 +103,10 @@ def _use_the_models_backend(name, argv):
 def _predict(args):
     import numpy as np
 
-    from kerasdnn import images
+    from kerasdnn import data, images
 
     info = registry.model_info(args.model)
-    if info.input_shape != (28, 28, 1) or info.dataset not in ("mnist", "fashion_mnist"):
+    if info.input_shape != (28, 28, 1) or info.dataset not in choices.IMAGE_DATASETS:
         raise ValueError(f"predict: --model must be a 28×28 MNIST-style classifier; received --model={args.model}")
     _use_the_models_backend(args.model, args.argv)
     model = registry.create_model(args.model, weights=args.weights)
@@ -117,7 +118,9 @@ def _predict(args):
             print(f"kerasdnn predict: {error}", file=sys.stderr)
             status = 1
             continue
-        probabilities = model.predict(pixels[None] / 255.0, verbose=0)[0]
+        # The record's normalization: "scale" (to [0, 1]) for every MNIST-style entry.
+        normalization = data.fit_normalization(pixels[None], info.training["normalization"])
+        probabilities = model.predict(normalization(pixels[None]), verbose=0)[0]
         digit = int(np.argmax(probabilities))
         print(f"{path}: {digit} (probability {probabilities[digit]:.3f})")
     return status
@@ -175,7 +178,7 @@ def build_parser():
     train.add_argument("--learning-rate", type=reporting.positive_float, help="default: the entry's")
     train.add_argument("--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)")
     train.add_argument("--output-dir", help="default: runs/NAME")
-    train.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    train.add_argument("--seed", type=reporting.non_negative_int, default=0, help="default: %(default)s")
     train.add_argument("--smoke", action="store_true", help="quick check: a few hundred samples, 1 epoch")
     train.set_defaults(handler=_train)
 
@@ -186,16 +189,16 @@ def build_parser():
     predict.set_defaults(handler=_predict)
 
     tune = commands.add_parser("tune", help="search the MLP space with keras-tuner (resumes by default)")
-    tune.add_argument("--dataset", choices=("mnist", "fashion_mnist"), default="mnist", help="default: %(default)s")
-    tune.add_argument("--tuner", choices=("random", "hyperband", "bayesian", "grid"), default="random", help="default: %(default)s")
+    tune.add_argument("--dataset", choices=choices.IMAGE_DATASETS, default="mnist", help="default: %(default)s")
+    tune.add_argument("--tuner", choices=choices.TUNERS, default="random", help="default: %(default)s")
     tune.add_argument("--max-trials", type=reporting.positive_int, default=10, help="default: %(default)s")
     tune.add_argument("--epochs", type=reporting.positive_int, default=3, help="epochs per trial (default: %(default)s)")
     tune.add_argument("--train-samples", type=reporting.positive_int, default=20_000, help="images per trial (default: %(default)s)")
-    tune.add_argument("--directory", default="tuner_runs", help="default: %(default)s")
+    tune.add_argument("--directory", default=choices.DEFAULT_DIRECTORY, help="default: %(default)s")
     tune.add_argument("--project-name", help="default: DATASET_TUNER")
     tune.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming an earlier search")
     tune.add_argument("--data-dir", help="folder with prepared tfds datasets")
-    tune.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    tune.add_argument("--seed", type=reporting.non_negative_int, default=0, help="default: %(default)s")
     tune.add_argument("--smoke", action="store_true", help="quick check: a few hundred images per trial")
     role = tune.add_mutually_exclusive_group()
     tune.add_argument("--tensorboard", metavar="DIR", help="write each trial's curves and hyperparameters for TensorBoard")
@@ -205,7 +208,7 @@ def build_parser():
                       help="run trials for the chief as worker N (0, 1, ...)")
     tune.add_argument("--oracle-ip", default="127.0.0.1", help="the chief's address (default: %(default)s)")
     tune.add_argument("--oracle-port", type=int, default=8000, help="the chief's port (default: %(default)s)")
-    tune.add_argument("--chief-timeout", type=reporting.positive_float, default=300,
+    tune.add_argument("--chief-timeout", type=reporting.positive_float, default=choices.CHIEF_TIMEOUT,
                       help="seconds a worker waits for its chief (default: %(default)s)")
     tune.set_defaults(handler=_tune)
     return parser

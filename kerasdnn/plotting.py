@@ -56,7 +56,7 @@ def plot_history(history, path, *, title=None):
     return _save(figure, path)
 
 
-def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None):
+def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None, errors=None):
     """Draws grouped bars: one group per label, one bar per series.
 
     Used for "reference vs ours" charts: `series={"reference": [...],
@@ -69,18 +69,24 @@ def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None):
         ylabel: Label of the y axis.
         title: Figure title. Defaults to `None`.
         ylim: `(bottom, top)` of the y axis. Defaults to `None` (automatic).
+        errors: A dict mapping some series names to one error-bar half-length
+            per label (a standard deviation over seeds; `None` draws none).
+            Defaults to `None`.
 
     Returns:
         The path written.
     """
+    errors = errors or {}
     pyplot = pyplot_module()
     figure, axis = pyplot.subplots(figsize=(max(6, 1.2 * len(labels)), 4))
     width = 0.8 / len(series)
     for index, (name, values) in enumerate(series.items()):
         positions = [i + (index - (len(series) - 1) / 2) * width for i in range(len(labels))]
-        kept = [(p, v) for p, v in zip(positions, values) if v is not None]
+        spreads = errors.get(name) or [None] * len(values)
+        kept = [(p, v, e or 0.0) for p, v, e in zip(positions, values, spreads) if v is not None]
         if kept:
-            axis.bar([p for p, _ in kept], [v for _, v in kept], width, label=name)
+            axis.bar([p for p, _, _ in kept], [v for _, v, _ in kept], width, label=name,
+                     yerr=[e for _, _, e in kept] if name in errors else None, capsize=3)
     axis.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
     axis.set_ylabel(ylabel)
     if ylim:

@@ -10,8 +10,8 @@ Example:
 >>> kerasdnn.zoo.list_models("lab10_*")
 ['lab10_bn', 'lab10_deep_dropout', 'lab10_deep_xavier', 'lab10_relu_normal', ...]
 >>> model = kerasdnn.zoo.create_model("mnist_bn", weights="mnist")  # trained, ready
->>> kerasdnn.zoo.model_info("mnist_bn").expected
-0.985
+>>> kerasdnn.zoo.model_info("lab10_bn").reference  # what hunkim's lab-10-7 reports
+0.9826
 """
 
 import dataclasses
@@ -39,8 +39,12 @@ class ModelInfo:
         input_shape: Shape of one sample.
         classes: Units of the output layer.
         parameters: Parameter count of the built model.
-        metric: What `expected` measures, such as `"test accuracy"`.
-        expected: The value the source reports, or `None` when it reports none.
+        metric: What `reference` and `target` measure, a key of `METRICS`
+            such as `"test accuracy"`.
+        reference: The value the source reports, or `None` when it reports
+            none.
+        target: The value kerasdnn promises at least (mean over seeds), or
+            `None` where the entry only reproduces its source.
         recipe: The recipe that trains it (path from the repository root), or
             `None` where only `kerasdnn train NAME` does.
         training: How it is trained: `optimizer`, `learning_rate`, `epochs`,
@@ -60,7 +64,8 @@ class ModelInfo:
     classes: int
     parameters: int
     metric: str
-    expected: object
+    reference: object
+    target: object
     recipe: object
     training: types.MappingProxyType
     weights: tuple = ()
@@ -78,6 +83,16 @@ class ModelInfo:
 
 _REGISTRY = {}
 
+# Where each metric a record can name is read from in `kerasdnn.train`'s
+# results: the keys that lead to the number.
+METRICS = {
+    "test accuracy": ("test", "accuracy"),
+    "accuracy": ("test", "accuracy"),
+    "test mse": ("test", "loss"),
+    "validation accuracy": ("final", "val_accuracy"),
+    "seconds per epoch (CPU)": ("seconds_per_epoch",),
+}
+
 # kerasdnn.train's seconds per epoch at batch 128 on a 2-core CPU, one run
 # (benchmarks/results/backends.json): BN-MLP on 60,000 MNIST images JAX 1.73,
 # TensorFlow 3.28; LSTM on 20,000 sequences JAX 0.46, TensorFlow 0.61;
@@ -88,17 +103,17 @@ _REGISTRY = {}
 BACKENDS = ("jax", "tensorflow", "torch")
 
 
-def register_model(*, reference, dataset, input_shape, classes, parameters, metric="test accuracy",
-                   expected=None, recipe=None, training=None, weights=(), notes="", backend="jax"):
+def register_model(*, source, dataset, input_shape, classes, parameters, metric="test accuracy",
+                   reference=None, target=None, recipe=None, training=None, weights=(), notes="", backend="jax"):
     """Registers a builder function as a zoo entry under its own name.
 
     The function's docstring's first line becomes the entry's summary.
 
     Args:
-        reference: A pair `(source, url)`.
-        dataset, input_shape, classes, parameters, metric, expected, recipe,
-        weights, notes, backend: The `ModelInfo` fields; `backend` defaults
-            to `"jax"`.
+        source: A pair `(source, url)`: the deck or reference and its address.
+        dataset, input_shape, classes, parameters, metric, reference, target,
+        recipe, weights, notes, backend: The `ModelInfo` fields; `backend`
+            defaults to `"jax"`.
         training: A dict of training settings, merged over
             `{"optimizer": "adam", "learning_rate": None, "epochs": 15,
             "batch_size": 128, "loss": "sparse_categorical_crossentropy",
@@ -108,9 +123,11 @@ def register_model(*, reference, dataset, input_shape, classes, parameters, metr
         A decorator returning the function unchanged.
 
     Raises:
-        ValueError: If the name is registered already or `backend` is unknown.
+        ValueError: If the name is registered already, or `backend` or
+            `metric` is unknown.
     """
     validation.check_choice("register_model", "backend", backend, BACKENDS)
+    validation.check_choice("register_model", "metric", metric, tuple(METRICS))
     settings = {
         "optimizer": "adam", "learning_rate": None, "epochs": 15, "batch_size": 128,
         "loss": "sparse_categorical_crossentropy", "metrics": ("accuracy",), "normalization": "scale",
@@ -121,11 +138,11 @@ def register_model(*, reference, dataset, input_shape, classes, parameters, metr
         name = function.__name__
         if name in _REGISTRY:
             raise ValueError(f"register_model(): a model named {name!r} is registered already")
-        source, url = reference
+        source_name, url = source
         info = ModelInfo(
-            name=name, summary=function.__doc__.strip().splitlines()[0], source=source, url=url,
+            name=name, summary=function.__doc__.strip().splitlines()[0], source=source_name, url=url,
             dataset=dataset, input_shape=tuple(input_shape), classes=classes, parameters=parameters,
-            metric=metric, expected=expected, recipe=recipe, training=types.MappingProxyType(settings),
+            metric=metric, reference=reference, target=target, recipe=recipe, training=types.MappingProxyType(settings),
             weights=tuple(weights), notes=notes, backend=backend,
         )
         _REGISTRY[name] = (function, info)

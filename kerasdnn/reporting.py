@@ -1,4 +1,4 @@
-"""Command-line arguments and plain-text tables shared by the recipes and the `kerasdnn` command.
+"""Command-line arguments, plain-text tables and recipe endings shared by the recipes and the `kerasdnn` command.
 
 Light on purpose: the command imports it before it knows whether a
 subcommand needs Keras.
@@ -8,12 +8,39 @@ import argparse
 import os
 
 
-def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output_dir):
-    """Returns an `argparse.ArgumentParser` with the options every recipe has.
+class RecipeParser(argparse.ArgumentParser):
+    """An `ArgumentParser` that resolves a recipe's smoke mode once, after parsing.
+
+    In a smoke run (`--smoke`) `epochs` becomes the recipe's smoke epochs,
+    `train_samples` and `test_samples` the smoke sizes of `kerasdnn.data`
+    and `seeds` its first seed; in a full run they keep the recipe's
+    defaults, so the recipe's code reads one value and never tests the mode.
+    """
+
+    def __init__(self, *args, full_run, smoke_run, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._full_run, self._smoke_run = full_run, smoke_run
+
+    def parse_args(self, args=None, namespace=None):
+        """Parses the command line, then applies the run's sizes (`train_samples`, `test_samples`, smoke epochs and seeds)."""
+        parsed = super().parse_args(args, namespace)
+        for key, value in (self._smoke_run if parsed.smoke else self._full_run).items():
+            setattr(parsed, key, value)
+        if parsed.smoke and hasattr(parsed, "seeds"):
+            parsed.seeds = parsed.seeds[:1]
+        return parsed
+
+
+def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output_dir,
+                  train_samples=None, test_samples=None, smoke_epochs=1, seeds=None):
+    """Returns a `RecipeParser` with the options every recipe has.
 
     Options: `--epochs`, `--batch-size`, `--learning-rate` (when the recipe
-    has one rate), `--data-dir`, `--output-dir`, `--seed`, `--results-dir`
-    and `--smoke`.
+    has one rate), `--data-dir`, `--output-dir`, `--seed` (or `--seeds`),
+    `--results-dir` and `--smoke`. The parsed arguments also hold
+    `train_samples` and `test_samples`: the recipe's in a full run, a few
+    hundred in a smoke run, which also trains `smoke_epochs` epochs with
+    one seed.
 
     Args:
         description: The recipe's docstring, shown by `--help`.
@@ -23,14 +50,24 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
         learning_rate: Default learning rate, or `None` for no such option.
             Defaults to `None`.
         output_dir: Default output folder.
+        train_samples: Training samples of the full run. Defaults to
+            `None`: the whole split.
+        test_samples: Test samples of the full run. Defaults to `None`:
+            the whole split.
+        smoke_epochs: Epochs of a smoke run. Defaults to `1`.
+        seeds: Default seeds of a recipe that repeats its runs over seeds
+            and reports mean and standard deviation (then `--seeds`
+            replaces `--seed`). Defaults to `None`: one `--seed`, 0.
 
     Returns:
         The parser; recipes may add their own options before parsing.
     """
-    from kerasdnn.data import SMOKE_TRAIN_SAMPLES
+    from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 
-    parser = argparse.ArgumentParser(
-        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = RecipeParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter,
+        full_run={"train_samples": train_samples, "test_samples": test_samples},
+        smoke_run={"train_samples": SMOKE_TRAIN_SAMPLES, "test_samples": SMOKE_TEST_SAMPLES, "epochs": smoke_epochs},
     )
     epochs_default = epochs or "set by the recipe"
     parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"epochs to train (default: {epochs_default})")
@@ -45,7 +82,14 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
     )
     output_default = output_dir or "runs/ and the run's name"
     parser.add_argument("--output-dir", default=output_dir, help=f"where the run's files go (default: {output_default})")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    if seeds is None:
+        parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: %(default)s)")
+    else:
+        parser.add_argument(
+            "--seeds", type=non_negative_int, nargs="+", default=list(seeds),
+            help="random seeds, one run each; results report their mean and standard deviation "
+                 f"(default: {' '.join(map(str, seeds))}; a smoke run takes the first)",
+        )
     parser.add_argument(
         "--results-dir",
         default=None,
@@ -54,7 +98,7 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
     parser.add_argument(
         "--smoke",
         action="store_true",
-        help=f"quick check: {SMOKE_TRAIN_SAMPLES} training samples, 1 epoch; leaves recipes/results alone",
+        help=f"quick check: {SMOKE_TRAIN_SAMPLES} training samples, {smoke_epochs} epoch(s); leaves recipes/results alone",
     )
     return parser
 
@@ -88,6 +132,38 @@ def positive_float(text):
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number > 0; received {text}")
     return value
+
+
+def finish_ladder(recipe_file, rows, args, *, source, reproduces, metric, title, ylim):
+    """Ends a ladder recipe: prints its table, draws reference vs ours (± std) and writes its results.
+
+    Args:
+        recipe_file: The recipe's `__file__`.
+        rows: The rows `kerasdnn.zoo.train_ladder` returned.
+        args: The recipe's parsed arguments.
+        source: The references' name in the figure's legend.
+        reproduces: What the ladder reproduces, one line.
+        metric: What the numbers measure (also the figure's y label).
+        title: The figure's title.
+        ylim: `(bottom, top)` of the figure's y axis.
+
+    Returns:
+        The results file written, or `None` in a smoke run.
+    """
+    from kerasdnn.plotting import plot_comparison
+    from kerasdnn.results import finish_recipe, ladder_summary
+
+    print(format_table(rows, ["model", "reference", "ours", "std", "difference", "reproduced", "epochs", "train_seconds"]))
+    names = [row["model"] for row in rows]
+    plot_comparison(
+        names, {source: [row["reference"] for row in rows], "kerasdnn": [row["ours"] for row in rows]},
+        os.path.join(args.output_dir, "ladder.png"), ylabel=metric, title=title, ylim=ylim,
+        errors={"kerasdnn": [row["std"] for row in rows]},
+    )
+    name = os.path.splitext(os.path.basename(recipe_file))[0]
+    summary = ladder_summary(rows, recipe=name, reproduces=reproduces, metric=metric)
+    payload = {"summary": summary, "rungs": rows, "settings": vars(args)}
+    return finish_recipe(recipe_file, payload, args, output_name="ladder.json", figure="ladder.png")
 
 
 def format_table(rows, columns):

@@ -8,6 +8,7 @@ import glob
 import json
 import os
 import shutil
+import statistics
 import textwrap
 
 import numpy as np
@@ -109,6 +110,71 @@ def finish_recipe(recipe_file, payload, args, *, output_name=None, figure=None):
                          figure=None if figure is None else os.path.join(args.output_dir, figure))
 
 
+# How far a mean accuracy over seeds may sit from the source's and still
+# reproduce it, when two standard deviations are narrower: half a point on
+# MNIST, a point on Fashion-MNIST (its classes overlap more, and the decks
+# report single runs).
+BANDS = {"mnist": 0.005, "fashion_mnist": 0.01}
+
+
+def band(dataset, metric):
+    """The reproduction band of an accuracy on `dataset`, or `None` (other metrics, other data)."""
+    return BANDS.get(dataset) if "accuracy" in metric else None
+
+
+def seed_statistics(values):
+    """Mean and sample standard deviation of one figure measured once per seed.
+
+    Example:
+
+    >>> seed_statistics([0.9861, 0.9874, 0.9869])
+    {'mean': 0.9868, 'std': 0.00065..., 'values': [0.9861, 0.9874, 0.9869], 'runs': 3}
+
+    Args:
+        values: One number per seed; `None` for a seed that produced none
+            (a diverged run), left out of the statistics.
+
+    Returns:
+        `{"mean", "std", "values", "runs"}`: `std` is `None` with fewer than
+        two numbers, `mean` with none.
+    """
+    numbers = [value for value in values if value is not None]
+    return {
+        "mean": statistics.fmean(numbers) if numbers else None,
+        "std": statistics.stdev(numbers) if len(numbers) > 1 else None,
+        "values": list(values),
+        "runs": len(numbers),
+    }
+
+
+def reproduces(spread, reference, band):
+    """Whether a mean over seeds reproduces a reference: |mean − reference| ≤ max(2·std, band).
+
+    Args:
+        spread: A `seed_statistics` dict.
+        reference: What the source reports, or `None`.
+        band: The smallest tolerated distance (`band()`), or `None`.
+
+    Returns:
+        `True` or `False`, or `None` where there is nothing to judge (no
+        reference, no band or no measurement).
+    """
+    if reference is None or band is None or spread["mean"] is None:
+        return None
+    return abs(spread["mean"] - reference) <= max(2 * (spread["std"] or 0.0), band)
+
+
+def spread_text(mean, std):
+    """Formats a mean and its standard deviation as `"0.9868 ± 0.0007"` (the mean alone without a std)."""
+    return _number(mean) if std is None else f"{_number(mean)} ± {std:.4f}"
+
+
+def target_verdict(spread, target):
+    """One line on whether a mean over seeds reaches a target, as the reproduction table shows it."""
+    reached = spread["mean"] is not None and spread["mean"] >= target
+    return f"target ≥ {target}: {'met' if reached else 'missed'}"
+
+
 def figure_path(results_path):
     """The main figure committed beside a results file: `NAME.png` for `NAME.json`."""
     return os.path.splitext(results_path)[0] + ".png"
@@ -122,7 +188,9 @@ def reproduction_table(results_dir, figures_url="recipes/results"):
     """Builds the README's reproduction table from the recipes' results files.
 
     Each `*.json` file under `results_dir` that has a `"summary"` entry gives
-    one row: `recipe`, `reproduces`, `metric`, `reference`, `ours`,
+    one row: `recipe`, `reproduces`, `metric`, `reference`, `ours` (with
+    `± std` over the summary's `seeds`), the number of seeds, the
+    summary's `verdict` (reproduced or not, a target met or not),
     `epochs`, `train_seconds`, the backend and a link to the run's main
     figure (`NAME.png` beside `NAME.json`) where there is one.
 
@@ -135,16 +203,17 @@ def reproduction_table(results_dir, figures_url="recipes/results"):
         The table as Markdown, rows sorted by recipe name.
     """
     lines = [
-        "| recipe | reproduces | metric | reference | ours | epochs | training time | backend | figure |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| recipe | reproduces | metric | reference | ours (mean ± std) | seeds | verdict | epochs | training time "
+        "| backend | figure |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for stem, results, summary in _summaries(results_dir):
         figure = f"{stem}.png"
         link = f"[{figure}]({figures_url}/{figure})" if os.path.exists(os.path.join(results_dir, figure)) else "-"
         lines.append(
             f"| `{summary['recipe']}` | {summary['reproduces']} | {summary['metric']} | "
-            f"{summary['reference']} | {_number(summary['ours'])} | {summary['epochs']} | "
-            f"{summary['train_seconds']:.0f} s | {_backend(results)} | {link} |"
+            f"{summary['reference']} | {_ours(summary)} | {len(_seeds(results))} | {summary.get('verdict', '-')} | "
+            f"{summary['epochs']} | {summary['train_seconds']:.0f} s | {_backend(results)} | {link} |"
         )
     return "\n".join(lines)
 
@@ -164,12 +233,12 @@ def result_comments(results_dir):
     """
     lines = {}
     for stem, results, summary in _summaries(results_dir):
-        backend = _backend(results)
-        seed = results.get("seed", results.get("settings", {}).get("seed", 0))
+        seeds = _seeds(results)
+        verdict = f" ({summary['verdict']})" if summary.get("verdict") else ""
         lines.setdefault(RECIPE_OF_RESULTS.get(stem, stem), []).append(
-            f"# recipes/results/{stem}.json (seed {seed}, {backend} backend, 2-core CPU): {summary['metric']}: "
-            f"{_number(summary['ours'])}; reference {summary['reference']}; {summary['epochs']} epochs, "
-            f"{summary['train_seconds']:.0f} s of training."
+            f"# recipes/results/{stem}.json ({'seed' if len(seeds) == 1 else 'seeds'} {' '.join(map(str, seeds))}, "
+            f"{_backend(results)} backend, 2-core CPU): {summary['metric']}: {_ours(summary)}{verdict}; "
+            f"reference {summary['reference']}; {summary['epochs']} epochs, {summary['train_seconds']:.0f} s of training."
         )
     header = f"{RESULT_HEADER}\n# Generated by recipes/reproduction_table.py from the results files; do not edit.\n"
     return {recipe: header + "\n".join(_wrap_comment(line) for line in entries) + "\n" for recipe, entries in lines.items()}
@@ -182,6 +251,16 @@ def _summaries(results_dir):
             results = json.load(handle)
         if results.get("summary"):
             yield os.path.splitext(os.path.basename(path))[0], results, results["summary"]
+
+
+def _seeds(results):
+    """The seeds a results file holds: its summary's, else the one seed of a single run."""
+    return results["summary"].get("seeds") or [results.get("seed", results.get("settings", {}).get("seed", 0))]
+
+
+def _ours(summary):
+    ours = summary["ours"]
+    return ours if isinstance(ours, str) else spread_text(ours, summary.get("std"))
 
 
 def _backend(results):
@@ -232,15 +311,22 @@ def ladder_summary(rows, *, recipe, reproduces, metric):
         metric: What the numbers measure.
 
     Returns:
-        A summary dict: reference and measured values and epochs per rung,
-        joined with " / ", and the total training time.
+        A summary dict: reference and measured values (mean ± std) and
+        epochs per rung, joined with " / ", the seeds, a verdict (how many
+        rungs reproduce their reference, and by how much the others miss)
+        and the total training time.
     """
+    judged = [row for row in rows if row["reproduced"] is not None]
+    outside = [f"{row['model']} {100 * row['difference']:+.2f}" for row in judged if not row["reproduced"]]
+    verdict = f"{len(judged) - len(outside)} of {len(judged)} rungs reproduce"
     return {
         "recipe": recipe,
         "reproduces": reproduces,
         "metric": metric,
         "reference": " / ".join(_number(row["reference"]) for row in rows),
-        "ours": " / ".join(_number(row["ours"]) for row in rows),
+        "ours": " / ".join(spread_text(row["ours"], row["std"]) for row in rows),
+        "seeds": rows[0]["seeds"],
+        "verdict": verdict + (f"; outside (points): {', '.join(outside)}" if outside else ""),
         "epochs": " / ".join(str(row["epochs"]) for row in rows),
         "train_seconds": sum(row["train_seconds"] for row in rows),
     }

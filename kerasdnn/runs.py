@@ -5,7 +5,7 @@ import os
 
 import keras
 
-from kerasdnn import data, optimizers, registry, training
+from kerasdnn import data, optimizers, registry, results, training
 
 
 def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, data_dir=None,
@@ -18,7 +18,7 @@ def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, data_
 
     Example:
 
-    >>> results = kerasdnn.zoo.train_model("lab10_relu_xavier", epochs=5)
+    >>> run = kerasdnn.zoo.train_model("lab10_relu_xavier", epochs=5)
 
     Args:
         name: A name from `list_models()`.
@@ -62,7 +62,7 @@ def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, data_
     rate = learning_rate or settings["learning_rate"]
     if settings.get("schedule") == "cosine":
         rate = optimizers.cosine_schedule(rate, epochs=epochs, samples=len(x_train), batch_size=batch_size)
-    results = training.train(
+    run = training.train(
         registry.create_model(name),
         x_train,
         y_train,
@@ -80,61 +80,69 @@ def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, data_
         settings={"zoo_model": name, "dataset": info.dataset, "smoke": smoke, "train_samples": len(x_train)},
         verbose=verbose,
     )
-    return {**results, "output_dir": output_dir}
+    return {**run, "output_dir": output_dir}
 
 
-def train_ladder(names, *, output_dir, **train_arguments):
-    """Trains zoo models one after the other and compares each with its record.
+def train_ladder(names, *, output_dir, seeds=(0,), **train_arguments):
+    """Trains zoo models one after the other, over seeds, and compares each with its record.
 
     Example:
 
-    >>> rows = kerasdnn.zoo.train_ladder(kerasdnn.zoo.list_models("lab10_*"), output_dir="runs/ladder")
+    >>> rows = kerasdnn.zoo.train_ladder(kerasdnn.zoo.list_models("lab10_*"), output_dir="runs/ladder",
+    ...                                  seeds=(0, 1, 2))
 
     Args:
         names: Zoo model names, in ladder order.
-        output_dir: Each model's run goes to `output_dir/NAME`.
-        **train_arguments: Passed to `train_model` (`data_dir`, `seed`,
-            `smoke`, `epochs`, ...).
+        output_dir: Each run goes to `output_dir/NAME/seed_N`.
+        seeds: Random seeds, one run of every model each. Defaults to `(0,)`.
+        **train_arguments: Passed to `train_model` (`data_dir`, `smoke`,
+            `epochs`, ...).
 
     Returns:
-        One dict per model: `model`, `metric`, `reference` (the record's
-        expected value), `ours`, `difference` (ours − reference), `epochs`,
-        `train_seconds` and `diverged`.
+        One dict per model: `model`, `metric`, `reference` (the source's
+        value), `values` (one per seed), `ours` (their mean), `std`,
+        `seeds`, `difference` (mean − reference), `reproduced` (as
+        `results.reproduces` judges it, or `None` without a reference or
+        band), `epochs`, `train_seconds` (all seeds) and `diverged` (on any
+        seed).
     """
     rows = []
     for name in names:
         info = registry.model_info(name)
-        results = train_model(name, output_dir=os.path.join(output_dir, name), **train_arguments)
-        ours = measured_value(info, results)
+        runs = [
+            train_model(name, output_dir=os.path.join(output_dir, name, f"seed_{seed}"), seed=seed, **train_arguments)
+            for seed in seeds
+        ]
+        values = [measured_value(info, run) for run in runs]
+        spread = results.seed_statistics(values)
         rows.append({
             "model": name,
             "metric": info.metric,
-            "reference": info.expected,
-            "ours": ours,
-            "difference": None if ours is None or info.expected is None else ours - info.expected,
-            "epochs": results["epochs_run"],
-            "train_seconds": results["train_seconds"],
-            "diverged": results["diverged"],
+            "reference": info.reference,
+            "values": values,
+            "ours": spread["mean"],
+            "std": spread["std"],
+            "seeds": list(seeds),
+            "difference": None if spread["mean"] is None or info.reference is None else spread["mean"] - info.reference,
+            "reproduced": results.reproduces(spread, info.reference, results.band(info.dataset, info.metric)),
+            "epochs": runs[0]["epochs_run"],
+            "train_seconds": sum(run["train_seconds"] for run in runs),
+            "diverged": any(run["diverged"] for run in runs),
         })
     return rows
 
 
-def measured_value(info, results):
-    """Reads from a run's results the value that `info.expected` predicts.
+def measured_value(info, run):
+    """Reads from a run's results the value that `info.reference` and `info.target` predict.
 
     Args:
         info: A `ModelInfo`.
-        results: The results dict of `kerasdnn.train` for that model.
+        run: The results dict of `kerasdnn.train` for that model.
 
     Returns:
         The measured number, or `None` if the run did not produce it.
     """
-    test = results.get("test") or {}
-    readers = {
-        "test accuracy": lambda: test.get("accuracy"),
-        "accuracy": lambda: test.get("accuracy"),
-        "test mse": lambda: test.get("loss"),
-        "validation accuracy": lambda: results["final"].get("val_accuracy"),
-        "seconds per epoch (CPU)": lambda: results.get("seconds_per_epoch"),
-    }
-    return readers[info.metric]()
+    value = run
+    for key in registry.METRICS[info.metric]:
+        value = (value or {}).get(key)
+    return value

@@ -359,33 +359,20 @@ def train(
     initial_epoch = _resume_point(paths, backup, _fingerprint(model, resolved_optimizer))
     if not initial_epoch:
         _lsuv_on_first_batch(model, train_data)
-
+    run_callbacks = []
+    if paths:
+        run_callbacks += [keras.callbacks.CSVLogger(paths["history"], append=bool(initial_epoch)), backup]
+        if tensorboard:
+            run_callbacks.append(keras.callbacks.TensorBoard(paths["tensorboard"]))
     with distribute.fit_scope(model):
         compile_arguments = dict(
             optimizer=resolved_optimizer,
             steps_per_execution=steps_per_execution,
             jit_compile=default_jit_compile() if jit_compile is None else jit_compile,
         )
-        monitor = _RunMonitor(train_data, _steps_per_epoch(train_data))
-        run_callbacks = [monitor, keras.callbacks.TerminateOnNaN()]
-        if paths:
-            run_callbacks += [keras.callbacks.CSVLogger(paths["history"], append=bool(initial_epoch)), backup]
-            if tensorboard:
-                run_callbacks.append(keras.callbacks.TensorBoard(paths["tensorboard"]))
-        with _fit_on_logits(model, loss) as fit_loss:
-            # One batch per call already reports each batch's loss to the callbacks.
-            step_metric = [NonFiniteBatch(fit_loss, name=NON_FINITE_METRIC)] if steps_per_execution > 1 else []
-            model.compile(loss=fit_loss, metrics=[*metrics, *step_metric], **compile_arguments)
-            model.fit(
-                train_data,
-                validation_data=validation_batches,
-                epochs=epochs,
-                initial_epoch=initial_epoch,
-                # The batches are ordered by EpochShuffledArrays (or the dataset).
-                shuffle=False,
-                callbacks=run_callbacks + list(callbacks),
-                verbose=verbose,
-            )
+        monitor = _fit(model, train_data, validation_batches, loss=loss, metrics=metrics, epochs=epochs,
+                       initial_epoch=initial_epoch, callbacks=run_callbacks + list(callbacks), verbose=verbose,
+                       **compile_arguments)
         history = _read_history(paths["history"]) if paths else _history_from(model.history)
         # Compiled again with the caller's metrics only (the optimizer and its
         # state are kept), so the saved model.keras opens in plain Keras.
@@ -402,6 +389,31 @@ def train(
     if paths:
         _write_outputs(model, results, paths, save_model and not diverged)
     return results
+
+
+def _fit(model, train_data, validation_data, *, loss, metrics, epochs, initial_epoch, callbacks, verbose,
+         **compile_arguments):
+    """Compiles `model` for the fit and fits it, watching for a loss that stops being finite.
+
+    Returns:
+        The `_RunMonitor` that timed the epochs and noted a divergence.
+    """
+    monitor = _RunMonitor(train_data, _steps_per_epoch(train_data))
+    with _fit_on_logits(model, loss) as fit_loss:
+        # One batch per call already reports each batch's loss to the callbacks.
+        step_metric = [NonFiniteBatch(fit_loss, name=NON_FINITE_METRIC)] if compile_arguments["steps_per_execution"] > 1 else []
+        model.compile(loss=fit_loss, metrics=[*metrics, *step_metric], **compile_arguments)
+        model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            # The batches are ordered by EpochShuffledArrays (or the dataset).
+            shuffle=False,
+            callbacks=[monitor, keras.callbacks.TerminateOnNaN(), *callbacks],
+            verbose=verbose,
+        )
+    return monitor
 
 
 # Cross-entropies that Keras's TensorFlow backend computes from the logits

@@ -31,12 +31,8 @@ import keras
 import keras_tuner
 
 from kerasdnn import distribute, models, optimizers, quiet, results, training, validation
+from kerasdnn.choices import CHIEF_TIMEOUT, DEFAULT_DIRECTORY, IMAGE_DATASETS, TUNERS
 from kerasdnn.plotting import plot_comparison
-
-TUNERS = ("random", "hyperband", "bayesian", "grid")
-DEFAULT_DIRECTORY = "tuner_runs"
-# How long a worker waits for its chief before giving up, in seconds.
-CHIEF_TIMEOUT = 300
 
 
 class ChiefNotFoundError(ConnectionError):
@@ -484,7 +480,8 @@ def run_search(
         kind: As in `make_tuner`. Defaults to `"random"`.
         max_trials: As in `make_tuner`. Defaults to `10`.
         epochs: Epochs per trial. Defaults to `3`.
-        train_samples: Training images per trial. Defaults to `20_000`.
+        train_samples: Training images per trial, or `None` for all the
+            training split but its validation images. Defaults to `20_000`.
         directory: As in `make_tuner`. Defaults to `"tuner_runs"`.
         project_name: Defaults to `None`: `"{dataset}_{kind}"`.
         overwrite: As in `make_tuner`: `False` resumes. Defaults to `False`.
@@ -508,8 +505,9 @@ def run_search(
     """
     from kerasdnn import data
 
-    validation.check_choice("run_search", "dataset", dataset, ("mnist", "fashion_mnist"))
-    validation.check_number("run_search", "train_samples", train_samples, low=1, integer=True)
+    validation.check_choice("run_search", "dataset", dataset, IMAGE_DATASETS)
+    if train_samples is not None:
+        validation.check_number("run_search", "train_samples", train_samples, low=1, integer=True)
     project_name = project_name or f"{dataset}_{kind}"
     role = distributed_role()
     if role == "worker":

@@ -28,17 +28,15 @@ import numpy as np
 
 import kerasdnn
 from kerasdnn.autodiff import gradients
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.plotting import plot_comparison, plot_curves
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=5, batch_size=128, learning_rate=1e-3, output_dir="runs/activations")
+parser = recipe_parser(__doc__, epochs=5, batch_size=128, learning_rate=1e-3, output_dir="runs/activations",
+                       train_samples=20_000, test_samples=5_000)
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 1
 os.makedirs(args.output_dir, exist_ok=True)
 names = ["step", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "maxout"]
 
@@ -68,8 +66,8 @@ plot_curves(derivatives, os.path.join(args.output_dir, "derivatives.png"), ylabe
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     "fashion_mnist", data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else 20_000,
-    test_samples=SMOKE_TEST_SAMPLES if args.smoke else 5_000,
+    train_samples=args.train_samples,
+    test_samples=args.test_samples,
 )
 loss_function = keras.losses.SparseCategoricalCrossentropy()
 

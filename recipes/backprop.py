@@ -39,11 +39,10 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=20_000, batch_size=4, learning_rate=2.0, output_dir="runs/backprop")
+parser = recipe_parser(__doc__, epochs=20_000, batch_size=4, learning_rate=2.0, output_dir="runs/backprop",
+                       smoke_epochs=2_000)
 parser.add_argument("--hidden", type=kerasdnn.reporting.positive_int, default=4, help="hidden units (default: %(default)s)")
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 2_000
 os.makedirs(args.output_dir, exist_ok=True)
 (x, y), _ = kerasdnn.synthetic_arrays("xor")
 x, y = x.astype(np.float64), y.reshape(-1, 1).astype(np.float64)

@@ -30,25 +30,23 @@ import kerasdnn  # isort: skip
 import keras
 import numpy as np
 
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.plotting import plot_curves
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=3, batch_size=128, output_dir="runs/batch_norm")
+parser = recipe_parser(__doc__, epochs=3, batch_size=128, output_dir="runs/batch_norm",
+                       train_samples=10_000, test_samples=5_000)
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 1
 learning_rates = {"small": 0.01, "large": 1.0}
 
 ## Prepare the data
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     "mnist", data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else 10_000,
-    test_samples=SMOKE_TEST_SAMPLES if args.smoke else 5_000,
+    train_samples=args.train_samples,
+    test_samples=args.test_samples,
 )
 
 ## Part 1: the deep net with and without BN, small and large learning rate
@@ -82,8 +80,9 @@ for name, label in (("hanbat_bn_mlp", "BN MLP"), ("hanbat_bn_cnn", "BN CNN")):
     rows.append({"model": label, "setting": "adam", "diverged": result["diverged"],
                  "metric": "val accuracy", "value": result["final"].get("val_accuracy")})
 
+# 2,000 sequences in a full run (a smoke run's few hundred).
 (x_sequences, y_sums), (x_sequences_test, y_sums_test) = kerasdnn.synthetic_arrays(
-    "sequence_sum", samples=SMOKE_TRAIN_SAMPLES if args.smoke else 2_000, seed=args.seed
+    "sequence_sum", samples=min(args.train_samples, 2_000), seed=args.seed
 )
 keras.utils.set_random_seed(args.seed)
 result = kerasdnn.train(

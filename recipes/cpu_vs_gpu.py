@@ -34,17 +34,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasdnn.data import SMOKE_TRAIN_SAMPLES
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=1, batch_size=32, learning_rate=0.01, output_dir="runs/cpu_vs_gpu")
+parser = recipe_parser(__doc__, epochs=1, batch_size=32, learning_rate=0.01, output_dir="runs/cpu_vs_gpu",
+                       train_samples=40_000)
 parser.add_argument("--data-source", choices=("auto", "tfds", "generated"), default="auto",
                     help="auto: tfds's CIFAR-10 if a prepared copy is found, else generated arrays (default: %(default)s)")
 args = parser.parse_args()
-samples = SMOKE_TRAIN_SAMPLES if args.smoke else 40_000
 
 ## Prepare the data
 
@@ -52,7 +51,7 @@ source = "generated"
 if args.data_source != "generated":
     try:
         (x_train, y_train), _ = kerasdnn.load_arrays(
-            "cifar10", data_dir=args.data_dir, train_samples=samples, test_samples=1,
+            "cifar10", data_dir=args.data_dir, train_samples=args.train_samples, test_samples=1,
             download=args.data_source == "tfds",
         )
         source = "tfds cifar10"
@@ -62,8 +61,8 @@ if args.data_source != "generated":
         print(f"no CIFAR-10 copy, timing on generated arrays instead ({error})")
 if source == "generated":
     generator = np.random.default_rng(args.seed)
-    x_train = generator.uniform(size=(samples, 32, 32, 3)).astype(np.float32)
-    y_train = generator.integers(0, 10, size=samples)
+    x_train = generator.uniform(size=(args.train_samples, 32, 32, 3)).astype(np.float32)
+    y_train = generator.integers(0, 10, size=args.train_samples)
 
 ## Time one epoch per device and per steps_per_execution
 
@@ -88,7 +87,7 @@ for device in devices:
 ## Evaluate
 
 deck = [{"device": "deck 002 CPU", "seconds_per_epoch": 47.0}, {"device": "deck 002 GPU", "seconds_per_epoch": 10.0}]
-print(f"data: {source}, {samples:,} images, batch {args.batch_size}")
+print(f"data: {source}, {args.train_samples:,} images, batch {args.batch_size}")
 print(format_table(deck + rows, ["device", "steps_per_execution", "seconds_per_epoch", "parameters"]))
 timings = "; ".join(f"{row['device']} ×{row['steps_per_execution']}: {row['seconds_per_epoch']:.1f} s" for row in rows)
 summary = {
@@ -100,7 +99,7 @@ summary = {
     "epochs": args.epochs,
     "train_seconds": sum(row["seconds_per_epoch"] for row in rows),
 }
-payload = {"summary": summary, "data_source": source, "samples": samples, "rows": rows, "deck": deck, "settings": vars(args)}
+payload = {"summary": summary, "data_source": source, "samples": args.train_samples, "rows": rows, "deck": deck, "settings": vars(args)}
 finish_recipe(__file__, payload, args)
 
 ## Result

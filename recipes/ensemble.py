@@ -25,7 +25,6 @@ import keras
 import numpy as np
 
 import kerasdnn
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.plotting import plot_comparison
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
@@ -36,7 +35,7 @@ parser = recipe_parser(__doc__, epochs=3, batch_size=128, learning_rate=1e-3, ou
 parser.add_argument("--members", type=int, default=5, help="models in the ensemble (default: %(default)s)")
 args = parser.parse_args()
 if args.smoke:
-    args.epochs, args.members = 1, 2
+    args.members = 2
 os.makedirs(args.output_dir, exist_ok=True)
 
 ## 1. Dropout at training and at inference time
@@ -59,8 +58,8 @@ print(format_table([dropout_facts], list(dropout_facts)))
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     "mnist", data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else None,
-    test_samples=SMOKE_TEST_SAMPLES if args.smoke else None,
+    train_samples=args.train_samples,
+    test_samples=args.test_samples,
 )
 rows, probabilities, train_seconds = [], [], 0.0
 for member in range(args.members):

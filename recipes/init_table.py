@@ -26,17 +26,15 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=3, batch_size=128, learning_rate=0.01, output_dir="runs/init_table")
+parser = recipe_parser(__doc__, epochs=3, batch_size=128, learning_rate=0.01, output_dir="runs/init_table",
+                       train_samples=20_000, test_samples=5_000)
 parser.add_argument("--dataset", choices=("fashion_mnist", "cifar10"), default="fashion_mnist", help="(default: %(default)s)")
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 1
 initializers = {"LSUV": "lsuv", "OrthoNorm": "orthogonal", "Xavier": "glorot_uniform", "MSRA": "he_normal"}
 activations = ["maxout", "relu", "very_leaky_relu", "tanh", "sigmoid"]
 # The paper's CIFAR-10 accuracies (%), same rows and columns; None: not run.
@@ -52,8 +50,8 @@ paper = {
 info = kerasdnn.data.DATASETS[args.dataset]
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     args.dataset, normalization="standardize", data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else 20_000,
-    test_samples=SMOKE_TEST_SAMPLES if args.smoke else 5_000,
+    train_samples=args.train_samples,
+    test_samples=args.test_samples,
 )
 # --smoke only checks the code: a 3-layer net keeps it quick.
 depth = 3 if args.smoke else 15

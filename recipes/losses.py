@@ -29,7 +29,6 @@ import keras
 import numpy as np
 
 import kerasdnn
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.plotting import plot_curves
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
@@ -38,16 +37,14 @@ from kerasdnn.results import finish_recipe
 
 parser = recipe_parser(__doc__, epochs=5, batch_size=128, learning_rate=0.1, output_dir="runs/losses")
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 1
 losses = {"mae": "mean_absolute_error", "mse": "mean_squared_error", "cross-entropy": "categorical_crossentropy"}
 
 ## Prepare the data: one-hot targets, which all three losses can compare with
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     "mnist", data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else None,
-    test_samples=SMOKE_TEST_SAMPLES if args.smoke else None,
+    train_samples=args.train_samples,
+    test_samples=args.test_samples,
 )
 one_hot_train, one_hot_test = np.eye(10, dtype=np.float32)[y_train], np.eye(10, dtype=np.float32)[y_test]
 

@@ -24,14 +24,14 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.plotting import plot_comparison, plot_curves
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=20, batch_size=32, output_dir="runs/lr_sweep")
+parser = recipe_parser(__doc__, epochs=20, batch_size=32, output_dir="runs/lr_sweep",
+                       train_samples=10_000, test_samples=5_000)
 args = parser.parse_args()
 linear_rates = [10.0, 1.0, 0.1, 0.01, 0.001]
 mnist_rates = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
@@ -73,8 +73,8 @@ plot_curves(curves, os.path.join(args.output_dir, "linear_loss_curves.png"), yla
 
 (x_mnist, y_mnist), (x_val, y_val) = kerasdnn.load_arrays(
     "mnist", data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else 10_000,
-    test_samples=SMOKE_TEST_SAMPLES if args.smoke else 5_000,
+    train_samples=args.train_samples,
+    test_samples=args.test_samples,
 )
 mnist_rows = []
 for rate in mnist_rates:

@@ -27,7 +27,6 @@ import keras
 import numpy as np
 
 import kerasdnn
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.images import load_digit
 from kerasdnn.plotting import plot_comparison, plot_confusion_matrix, plot_image_grid
 from kerasdnn.reporting import format_table, recipe_parser
@@ -39,8 +38,6 @@ parser = recipe_parser(__doc__, epochs=5, batch_size=128, learning_rate=2e-3, ou
 parser.add_argument("--image", help="a digit image to recognize in 6.3.3 (default: a test-set image)")
 parser.add_argument("--index", type=int, default=0, help="test-set image to recognize when no --image is given (default: 0)")
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 1
 os.makedirs(args.output_dir, exist_ok=True)
 keras.utils.set_random_seed(args.seed)
 
@@ -48,8 +45,8 @@ keras.utils.set_random_seed(args.seed)
 
 (x_raw, y_train), (x_test_raw, y_test) = kerasdnn.load_arrays(
     "mnist", normalization="none", data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else None,
-    test_samples=SMOKE_TEST_SAMPLES if args.smoke else None,
+    train_samples=args.train_samples,
+    test_samples=args.test_samples,
 )
 class_counts = {"train": np.bincount(y_train, minlength=10).tolist(), "test": np.bincount(y_test, minlength=10).tolist()}
 pixels = {

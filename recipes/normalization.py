@@ -33,10 +33,8 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=101, batch_size=8, output_dir="runs/normalization")
+parser = recipe_parser(__doc__, epochs=101, batch_size=8, output_dir="runs/normalization", smoke_epochs=21)
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 21
 
 ## Prepare the data
 # hunkim lab-07-2: open, high, volume, low → close.

@@ -30,7 +30,6 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.plotting import plot_curves
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
@@ -39,8 +38,6 @@ from kerasdnn.results import finish_recipe
 
 parser = recipe_parser(__doc__, epochs=5, batch_size=128, output_dir="runs/optimizers")
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 1
 # (label, optimizer name, clipping)
 runs = [
     ("sgd", "sgd", {}),
@@ -69,8 +66,8 @@ deck_runs = [
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     "mnist", data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else None,
-    test_samples=SMOKE_TEST_SAMPLES if args.smoke else None,
+    train_samples=args.train_samples,
+    test_samples=args.test_samples,
 )
 (x_train, y_train), (x_val, y_val) = kerasdnn.split_validation(x_train, y_train)
 

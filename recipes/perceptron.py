@@ -32,10 +32,9 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=100, batch_size=1, learning_rate=0.1, output_dir="runs/perceptron")
+parser = recipe_parser(__doc__, epochs=100, batch_size=1, learning_rate=0.1, output_dir="runs/perceptron",
+                       smoke_epochs=20)
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 20
 os.makedirs(args.output_dir, exist_ok=True)
 inputs = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
 gates = {"AND": np.array([0, 0, 0, 1]), "OR": np.array([0, 1, 1, 1]), "XOR": np.array([0, 1, 1, 0])}

@@ -26,17 +26,15 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
-from kerasdnn.data import SMOKE_TRAIN_SAMPLES
 from kerasdnn.plotting import plot_comparison, plot_curves
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=60, batch_size=64, learning_rate=1e-3, output_dir="runs/regularization")
+parser = recipe_parser(__doc__, epochs=60, batch_size=64, learning_rate=1e-3, output_dir="runs/regularization",
+                       train_samples=1_000)
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 1
 # λ = 0.001 is the deck's usual strength and 0.01 its strong one; the last
 # setting is the deck's layer, the zoo's hanbat_regularized_net.
 settings = {
@@ -54,7 +52,7 @@ settings = {
 
 (x_train, y_train), (x_val, y_val) = kerasdnn.load_arrays(
     "mnist", data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else 1_000, test_samples=5_000,
+    train_samples=args.train_samples, test_samples=5_000,
 )
 
 ## Train one net per setting

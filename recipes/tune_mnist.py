@@ -32,14 +32,13 @@ import keras
 
 import kerasdnn
 from kerasdnn import tuning
-from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import record_result
 
 ## Setup
 
 parser = recipe_parser(__doc__, epochs=20, batch_size=None, output_dir=None)
-parser.add_argument("--dataset", choices=("mnist", "fashion_mnist"), default="mnist", help="(default: %(default)s)")
+parser.add_argument("--dataset", choices=kerasdnn.choices.IMAGE_DATASETS, default="mnist", help="(default: %(default)s)")
 parser.add_argument("--tuner", choices=tuning.TUNERS, default="bayesian", help="(default: %(default)s)")
 parser.add_argument("--max-trials", type=int, default=12, help="(default: %(default)s)")
 parser.add_argument("--overwrite", action="store_true", help="discard an earlier search instead of resuming it")
@@ -47,7 +46,7 @@ args = parser.parse_args()
 name = f"tune_{args.dataset}"
 output_dir = args.output_dir or os.path.join("runs", name)
 if args.smoke:
-    args.epochs, args.max_trials = 1, 2
+    args.max_trials = 2
 
 ## Search
 # Trials are short; what matters is their ranking, not their accuracy.
@@ -55,7 +54,7 @@ if args.smoke:
 search_epochs = 1 if args.smoke else 4
 tuner, best = tuning.run_search(
     args.dataset, kind=args.tuner, max_trials=args.max_trials, epochs=search_epochs,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else 55_000,
+    train_samples=args.train_samples,
     batch_norm=True, optimizer="adam", kernel_initializer="he_normal", l1=0.0, l2=0.0,
     directory=os.path.join(output_dir, "tuner") if args.smoke else tuning.DEFAULT_DIRECTORY,
     project_name=name, overwrite=args.overwrite or args.smoke, data_dir=args.data_dir, seed=args.seed,
@@ -71,8 +70,7 @@ print(format_table(trials, ["trial", "status", "score", "depth", "units_1", "act
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     args.dataset, data_dir=args.data_dir,
-    train_samples=SMOKE_TRAIN_SAMPLES if args.smoke else None,
-    test_samples=SMOKE_TEST_SAMPLES if args.smoke else None,
+    train_samples=args.train_samples, test_samples=args.test_samples,
 )
 (x_train, y_train), (x_val, y_val) = kerasdnn.split_validation(x_train, y_train)
 finalists = []

@@ -30,10 +30,8 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=100, batch_size=4, learning_rate=1.0, output_dir="runs/xor")
+parser = recipe_parser(__doc__, epochs=100, batch_size=4, learning_rate=1.0, output_dir="runs/xor", smoke_epochs=10)
 args = parser.parse_args()
-if args.smoke:
-    args.epochs = 10
 (x, y), _ = kerasdnn.synthetic_arrays("xor")
 # Every batch is all four points: plain (full-batch) gradient descent, 100
 # steps per epoch so that Keras's per-epoch bookkeeping stays small.

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.xdist_group("cli")
 def test_zoo_list(capsys):
     assert main(["zoo", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["name", "dataset", "parameters", "metric", "expected", "backend", "weights"]
+    assert lines[0].split() == ["name", "dataset", "parameters", "metric", "reference", "target", "backend", "weights"]
     assert len(lines) == 2 + len(kerasdnn.zoo.list_models())
     assert any(line.startswith("mnist_bn ") and "570,122" in line and " jax " in line for line in lines)
     assert any(line.startswith("hanbat_bn_cnn ") and " tensorflow " in line for line in lines)

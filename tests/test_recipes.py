@@ -23,8 +23,11 @@ def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_
     committed = RECIPES / "results" / "mnist_bn.json"
     before = committed.read_bytes() if committed.exists() else None
     _run_recipe("mnist_bn", monkeypatch, "--smoke", "--output-dir", str(tmp_path))
-    assert {p.name for p in tmp_path.iterdir()} == {"history.csv", "learning_curves.png", "model.keras", "results.json"}
-    results = json.loads((tmp_path / "results.json").read_text())
+    # A smoke run trains the first seed only.
+    assert {p.name for p in tmp_path.iterdir()} == {"seed_0"}
+    run = tmp_path / "seed_0"
+    assert {p.name for p in run.iterdir()} == {"history.csv", "learning_curves.png", "model.keras", "results.json"}
+    results = json.loads((run / "results.json").read_text())
     assert results["epochs_run"] == 1 and results["parameters"] == 570_122
     assert results["settings"]["smoke"] and results["settings"]["train_samples"] == 470
     assert results["test"]["accuracy"] > 0.2  # one epoch on 470 images; chance is 0.1
@@ -43,7 +46,7 @@ SMOKE_OUTPUTS = {
         ["mnist_digits.json", "samples.png", "confusion_matrix.png", "misclassified.png", "recognized_input.png"],
         ["class_counts", "pixels", "confused_pairs", "recognized"],
     ),
-    "mnist_ladder": (["ladder.json", "ladder.png", "lab10_bn/results.json"], ["rungs"]),
+    "mnist_ladder": (["ladder.json", "ladder.png", "lab10_bn/seed_0/results.json"], ["rungs"]),
     "perceptron": (["perceptron.json", "decision_boundaries.png"], ["rows"]),
     "xor": (["xor.json", "loss.png", "decision_boundaries.png"], ["rows"]),
     "backprop": (["backprop.json", "loss.png"], ["finite_differences", "versus_keras", "xor"]),
@@ -51,7 +54,7 @@ SMOKE_OUTPUTS = {
                     ["rows", "vanishing"]),
     "init_histograms": (["init_histograms.json", "histograms.png"], ["layers"]),
     "init_table": (["init_table.json", "LSUV_maxout/results.json"], ["rows", "table", "paper"]),
-    "fashion_ladder": (["ladder.json", "ladder.png", "tobigs_l2/results.json", "fashion_bn/results.json"], ["rungs"]),
+    "fashion_ladder": (["ladder.json", "ladder.png", "tobigs_l2/seed_0/results.json", "fashion_bn/seed_0/results.json"], ["rungs"]),
     "ensemble": (["ensemble.json", "ensemble.png"], ["dropout", "rows"]),
     "losses": (["losses.json", "val_accuracy.png"], ["rows"]),
     "cpu_vs_gpu": (["cpu_vs_gpu.json", "cpu_spe1/results.json"], ["rows", "data_source"]),

@@ -8,8 +8,8 @@ _XOR = {"optimizer": "sgd", "learning_rate": 1.0, "epochs": 2000, "batch_size": 
         "loss": "binary_crossentropy", "metrics": ("accuracy",), "normalization": "none"}
 
 
-@register_model(reference=DNN_DECK, dataset="xor", input_shape=(2,), classes=1, parameters=41,
-                metric="accuracy", expected=0.5, training=_XOR,
+@register_model(source=DNN_DECK, dataset="xor", input_shape=(2,), classes=1, parameters=41,
+                metric="accuracy", reference=0.5, training=_XOR,
                 notes="no hidden nonlinearity: the loss sticks at ln 2 = 0.6931")
 def xor_linear(**overrides):
     """2-10-1 net without a hidden activation: cannot learn XOR."""
@@ -17,16 +17,16 @@ def xor_linear(**overrides):
                                "classifier_activation": "sigmoid", "name": "xor_linear", **overrides})
 
 
-@register_model(reference=DNN_DECK, dataset="xor", input_shape=(2,), classes=1, parameters=41,
-                metric="accuracy", expected=1.0, training=_XOR, notes="deck 003 reaches loss 0.0136")
+@register_model(source=DNN_DECK, dataset="xor", input_shape=(2,), classes=1, parameters=41,
+                metric="accuracy", reference=1.0, training=_XOR, notes="deck 003 reaches loss 0.0136")
 def xor_sigmoid(**overrides):
     """2-10-1 net with a sigmoid hidden layer: learns XOR."""
     return mlp((2,), **{"units": (10,), "activation": "sigmoid", "batch_norm": False, "classes": 1,
                                "classifier_activation": "sigmoid", "name": "xor_sigmoid", **overrides})
 
 
-@register_model(reference=CS231N, dataset="cifar10", input_shape=(32, 32, 3), classes=10, parameters=164_682,
-                metric="seconds per epoch (CPU)", expected=47, backend="tensorflow",
+@register_model(source=CS231N, dataset="cifar10", input_shape=(32, 32, 3), classes=10, parameters=164_682,
+                metric="seconds per epoch (CPU)", reference=47, backend="tensorflow",
                 training={"optimizer": "adam", "learning_rate": 0.01, "epochs": 1, "batch_size": 32},
                 notes="deck 002 times one epoch over 40,000 images: 47 s on CPU, 10 s on GPU")
 def cifar10_deck002(**overrides):

@@ -4,7 +4,7 @@ from kerasdnn.entries.sources import HANBAT, cnn, lstm, mlp
 from kerasdnn.registry import register_model
 
 
-@register_model(reference=HANBAT, dataset="linear_regression", input_shape=(3,), classes=1, parameters=4,
+@register_model(source=HANBAT, dataset="linear_regression", input_shape=(3,), classes=1, parameters=4,
                 metric="test mse", recipe="recipes/lr_sweep.py",
                 training={"optimizer": "sgd", "learning_rate": 0.01, "epochs": 20, "batch_size": 32,
                           "loss": "mse", "metrics": (), "normalization": "none"},
@@ -15,7 +15,7 @@ def hanbat_lr_linear(**overrides):
                                "name": "hanbat_lr_linear", **overrides})
 
 
-@register_model(reference=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=466_698, recipe="recipes/optimizers.py",
+@register_model(source=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=466_698, recipe="recipes/optimizers.py",
                 training={"optimizer": "adam", "learning_rate": 1e-3},
                 notes="five Dense(256, relu, glorot_uniform) each followed by Dropout(0.2)")
 def hanbat_optimizer_net(**overrides):
@@ -25,7 +25,7 @@ def hanbat_optimizer_net(**overrides):
                                       "name": "hanbat_optimizer_net", **overrides})
 
 
-@register_model(reference=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=203_530, recipe="recipes/regularization.py",
+@register_model(source=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=203_530, recipe="recipes/regularization.py",
                 notes="activity_regularizer=l1_l2(0.01, 0.01) on the hidden Dense output, then Dropout(0.2)")
 def hanbat_regularized_net(**overrides):
     """Dense(256, ReLU, activity l1_l2(0.01, 0.01)) → Dropout(0.2) → softmax."""
@@ -34,7 +34,7 @@ def hanbat_regularized_net(**overrides):
                                       "name": "hanbat_regularized_net", **overrides})
 
 
-@register_model(reference=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=25_578, recipe="recipes/batch_norm.py",
+@register_model(source=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=25_578, recipe="recipes/batch_norm.py",
                 notes="the deck's fragment Dense(32, relu) → BatchNormalization → Dense, given a softmax head for MNIST")
 def hanbat_bn_mlp(**overrides):
     """Dense(32, ReLU) → BatchNorm → softmax: the deck's BN placement in an MLP."""
@@ -42,7 +42,7 @@ def hanbat_bn_mlp(**overrides):
                                       "name": "hanbat_bn_mlp", **overrides})
 
 
-@register_model(reference=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=55_786, recipe="recipes/batch_norm.py", backend="tensorflow",
+@register_model(source=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=55_786, recipe="recipes/batch_norm.py", backend="tensorflow",
                 notes="the deck's fragment Conv2D(32, 3×3, relu) ×2 → BatchNormalization → MaxPooling2D, with a softmax head")
 def hanbat_bn_cnn(**overrides):
     """Conv2D 32 ×2 → BatchNorm → MaxPool → softmax: the deck's BN placement in a CNN."""
@@ -50,7 +50,7 @@ def hanbat_bn_cnn(**overrides):
                                       "name": "hanbat_bn_cnn", **overrides})
 
 
-@register_model(reference=HANBAT, dataset="sequence_sum", input_shape=(20, 1), classes=1, parameters=4_513, recipe="recipes/batch_norm.py",
+@register_model(source=HANBAT, dataset="sequence_sum", input_shape=(20, 1), classes=1, parameters=4_513, recipe="recipes/batch_norm.py",
                 metric="test mse", training={"loss": "mse", "metrics": (), "normalization": "none", "epochs": 20, "batch_size": 32},
                 notes="the deck's LSTM(32) → BatchNormalization → Dense(1), on a generated sequence-sum task")
 def hanbat_bn_lstm(**overrides):

@@ -15,46 +15,46 @@ def _tobigs_mlp(**settings):
                                       "kernel_initializer": TORCH_LINEAR_INIT, **settings})
 
 
-@register_model(reference=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=567_434,
-                metric="validation accuracy", expected=0.8466, recipe="recipes/fashion_ladder.py", training=_TOBIGS_SGD,
+@register_model(source=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=567_434,
+                metric="validation accuracy", reference=0.8466, recipe="recipes/fashion_ladder.py", training=_TOBIGS_SGD,
                 notes="linear layers only: a linear model however deep")
 def tobigs_linear(**overrides):
     """784-512-256-128-10 without activations (ToBig's rung 1)."""
     return _tobigs_mlp(**{"name": "tobigs_linear", "activation": None, **overrides})
 
 
-@register_model(reference=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=567_434,
-                metric="validation accuracy", expected=0.8559, recipe="recipes/fashion_ladder.py", training=_TOBIGS_SGD)
+@register_model(source=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=567_434,
+                metric="validation accuracy", reference=0.8559, recipe="recipes/fashion_ladder.py", training=_TOBIGS_SGD)
 def tobigs_relu(**overrides):
     """784-512-256-128-10 with ReLU, PyTorch's default init (ToBig's rung 2)."""
     return _tobigs_mlp(**{"name": "tobigs_relu", **overrides})
 
 
-@register_model(reference=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=567_434,
-                metric="validation accuracy", expected=0.8723, recipe="recipes/fashion_ladder.py", training=_TOBIGS_SGD, notes="kaiming (He) uniform init")
+@register_model(source=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=567_434,
+                metric="validation accuracy", reference=0.8723, recipe="recipes/fashion_ladder.py", training=_TOBIGS_SGD, notes="kaiming (He) uniform init")
 def tobigs_he(**overrides):
     """784-512-256-128-10 ReLU with He uniform init (ToBig's rung 3)."""
     return _tobigs_mlp(**{"name": "tobigs_he", "kernel_initializer": "he_uniform", **overrides})
 
 
-@register_model(reference=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
-                metric="validation accuracy", expected=0.8876, recipe="recipes/fashion_ladder.py", training=_TOBIGS_SGD,
+@register_model(source=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
+                metric="validation accuracy", reference=0.8876, recipe="recipes/fashion_ladder.py", training=_TOBIGS_SGD,
                 notes="BatchNorm between Linear and activation; the Linear layers keep their bias as in PyTorch")
 def tobigs_bn(**overrides):
     """784-512-256-128-10, Linear → BN → ReLU, He init (ToBig's rung 4)."""
     return _tobigs_mlp(**{"name": "tobigs_bn", "kernel_initializer": "he_uniform", "batch_norm": True, "use_bias": True, **overrides})
 
 
-@register_model(reference=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
-                metric="validation accuracy", expected=0.8948, recipe="recipes/fashion_ladder.py", training=_TOBIGS_ADAM,
+@register_model(source=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
+                metric="validation accuracy", reference=0.8948, recipe="recipes/fashion_ladder.py", training=_TOBIGS_ADAM,
                 notes="rung 4's network trained with Adam(0.01) instead of SGD")
 def tobigs_adam(**overrides):
     """ToBig's rung 5: the BN net trained with Adam(0.01)."""
     return _tobigs_mlp(**{"name": "tobigs_adam", "kernel_initializer": "he_uniform", "batch_norm": True, "use_bias": True, **overrides})
 
 
-@register_model(reference=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
-                metric="validation accuracy", expected=0.8894, recipe="recipes/fashion_ladder.py", training=_TOBIGS_ADAM,
+@register_model(source=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
+                metric="validation accuracy", reference=0.8894, recipe="recipes/fashion_ladder.py", training=_TOBIGS_ADAM,
                 notes="best 0.9013 at epoch 13")
 def tobigs_dropout(**overrides):
     """ToBig's rung 6: + Dropout(0.2) after each block, Adam(0.01)."""
@@ -62,8 +62,8 @@ def tobigs_dropout(**overrides):
                                             "dropout": 0.2, **overrides})
 
 
-@register_model(reference=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
-                metric="validation accuracy", expected=0.8271, recipe="recipes/fashion_ladder.py", training=_TOBIGS_ADAM,
+@register_model(source=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
+                metric="validation accuracy", reference=0.8271, recipe="recipes/fashion_ladder.py", training=_TOBIGS_ADAM,
                 notes="PyTorch Adam weight_decay=0.001 adds 0.001·w to each gradient: the same as a Keras L2 penalty of 0.0005")
 def tobigs_l2(**overrides):
     """ToBig's rung 7: + L2 weight decay 0.001, too strong a regularization."""
