@@ -27,7 +27,55 @@ def names():
     return sorted(keras_optimizers | set(DECK_OPTIMIZERS))
 
 
-def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None, function="get"):
+class _CoupledWeightDecay:
+    """Adds `coupled_weight_decay · θ` to the gradient of every parameter before the update.
+
+    PyTorch's `weight_decay` in `SGD`, `Adagrad`, `RMSprop`, `Adadelta` and
+    `Adam`: an L2 penalty of `coupled_weight_decay / 2` on every trainable
+    weight, biases and BatchNorm's γ and β included, seen by the optimizer's
+    moment estimates (unlike AdamW's decoupled decay, Loshchilov & Hutter
+    2019, and unlike a Keras `kernel_regularizer`, which spares biases and
+    BatchNorm). The reported loss does not include the penalty.
+    """
+
+    def __init__(self, *args, coupled_weight_decay=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.coupled_weight_decay = coupled_weight_decay
+
+    def apply(self, grads, trainable_variables=None):
+        """Decays the gradients, then applies them as the base optimizer does."""
+        # Keras's JAX trainer applies the gradients of the variables the
+        # optimizer was built with, without naming them again.
+        variables = self._trainable_variables if trainable_variables is None else trainable_variables
+        decay = self.coupled_weight_decay
+        grads = [
+            gradient if gradient is None else gradient + decay * keras.ops.cast(variable, gradient.dtype)
+            for gradient, variable in zip(grads, variables)
+        ]
+        return super().apply(grads, trainable_variables)
+
+    def get_config(self):
+        """Returns the base optimizer's config with `coupled_weight_decay`."""
+        return {**super().get_config(), "coupled_weight_decay": self.coupled_weight_decay}
+
+
+def _coupled(base):
+    # Registered, so a saved model trained with one loads after `import kerasdnn`.
+    name = f"Coupled{base.__name__}"
+    cls = type(name, (_CoupledWeightDecay, base), {"__doc__": f"`keras.optimizers.{base.__name__}` with PyTorch's coupled weight decay."})
+    return keras.saving.register_keras_serializable(package="kerasdnn", name=name)(cls)
+
+
+# The deck optimizers' classes, each with PyTorch's weight_decay.
+COUPLED = {
+    base: _coupled(base)
+    for base in (keras.optimizers.SGD, keras.optimizers.Adagrad, keras.optimizers.RMSprop,
+                 keras.optimizers.Adadelta, keras.optimizers.Adam)
+}
+
+
+def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None, coupled_weight_decay=None,
+        function="get"):
     """Builds an optimizer from a name, with an optional learning rate and clipping.
 
     Example:
@@ -48,6 +96,10 @@ def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None,
         clipnorm: Clip each gradient to this L2 norm. Defaults to `None`.
         clipvalue: Clip each gradient element to `[-clipvalue, clipvalue]`.
             Keras applies one kind of clipping at a time. Defaults to `None`.
+        coupled_weight_decay: PyTorch's `weight_decay`: adds this times each
+            parameter to its gradient (biases and BatchNorm's too) before
+            the update, for one of the decks' optimizers. Defaults to `None`
+            (none; AdamW's decoupled decay is `"adamw"`).
         function: Name of the calling public function, for error messages.
             Defaults to `"get"`.
 
@@ -56,8 +108,9 @@ def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None,
         an optimizer and nothing is overridden).
 
     Raises:
-        ValueError: If the name is unknown, a value is out of range, or both
-            `clipnorm` and `clipvalue` are given.
+        ValueError: If the name is unknown, a value is out of range, both
+            `clipnorm` and `clipvalue` are given, or `coupled_weight_decay`
+            is given for an optimizer other than the decks'.
         TypeError: If `identifier` is neither a name, a dict nor an optimizer.
     """
     if clipnorm is not None and clipvalue is not None:
@@ -74,7 +127,23 @@ def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None,
         if value is not None:
             validation.check_number(function, name, value, low=0, low_inclusive=False)
             overrides[name] = value
+    optimizer = _resolve(identifier, overrides, function)
+    if coupled_weight_decay is None:
+        return optimizer
+    validation.check_number(function, "coupled_weight_decay", coupled_weight_decay, low=0)
+    base = next((cls for cls in type(optimizer).__mro__ if cls in COUPLED), None)
+    # By name: a backend's own copy of a class (Keras's PyTorch SGD) is that
+    # optimizer, a subclass of another name (AdamW of Adam) is not.
+    if base is None or type(optimizer).__name__ not in (base.__name__, COUPLED[base].__name__):
+        raise ValueError(
+            f"{function}(): coupled_weight_decay applies to {', '.join(DECK_OPTIMIZERS)} (as PyTorch's "
+            f"weight_decay; AdamW decays decoupled); received optimizer {type(optimizer).__name__}"
+        )
+    return COUPLED[base].from_config({**optimizer.get_config(), "coupled_weight_decay": coupled_weight_decay})
 
+
+def _resolve(identifier, overrides, function):
+    """Builds the optimizer `identifier` names, with `overrides` in its config."""
     if isinstance(identifier, keras.optimizers.Optimizer):
         if not overrides:
             return identifier

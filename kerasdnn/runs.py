@@ -8,7 +8,7 @@ import keras
 from kerasdnn import data, optimizers, registry, results, training
 
 
-def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, data_dir=None,
+def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, optimizer=None, data_dir=None,
                 output_dir=None, seed=0, smoke=False, verbose=2):
     """Trains a zoo model on its dataset with its recorded settings.
 
@@ -25,6 +25,8 @@ def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, data_
         epochs: Defaults to `None`: the entry's.
         batch_size: Defaults to `None`: the entry's.
         learning_rate: Initial learning rate. Defaults to `None`: the entry's.
+        optimizer: An optimizer as `kerasdnn.optimizers.get` takes it.
+            Defaults to `None`: the entry's.
         data_dir: As in `kerasdnn.load_arrays`. Defaults to `None`.
         output_dir: Folder for the run's files. Defaults to `None`:
             `runs/NAME`.
@@ -71,7 +73,7 @@ def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, data_
         epochs=epochs,
         batch_size=batch_size,
         # A config dict is copied: Keras may consume it while deserializing.
-        optimizer=copy.deepcopy(settings["optimizer"]),
+        optimizer=copy.deepcopy(settings["optimizer"]) if optimizer is None else optimizer,
         learning_rate=rate,
         loss=settings["loss"],
         metrics=settings["metrics"],

@@ -26,12 +26,13 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
-from kerasdnn.reporting import format_table, recipe_parser
+from kerasdnn.reporting import format_table, positive_float, recipe_parser
 from kerasdnn.results import record_result, seed_statistics, target_verdict
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=None, batch_size=None, learning_rate=None, output_dir=None, seeds=(0, 1, 2))
+parser = recipe_parser(__doc__, epochs=None, batch_size=None, output_dir=None, seeds=(0, 1, 2))
+parser.add_argument("--learning-rate", type=positive_float, help="initial learning rate (default: the zoo record's)")
 parser.add_argument("--dataset", choices=kerasdnn.choices.IMAGE_DATASETS, default="mnist", help="(default: %(default)s)")
 parser.add_argument(
     "--export-weights",

@@ -102,3 +102,41 @@ def test_a_model_trained_by_train_opens_in_plain_keras(tmp_path):
     )
     finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr[-2000:]
+
+
+def _zero_gradient_loss(y_true, y_pred):
+    return 0.0 * keras.ops.sum(y_pred)
+
+
+@pytest.mark.core
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_coupled_weight_decay_reaches_every_parameter_through_fit(name, tmp_path):
+    # A loss with zero gradient leaves only the decay: one SGD step of rate
+    # 0.1 and decay 0.5 scales every parameter, bias and BatchNorm's γ and β
+    # included, by 1 − 0.1·0.5; Adam normalizes the decayed gradient, so each
+    # parameter moves against its sign by the rate.
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, bias_initializer="ones"),
+                              keras.layers.BatchNormalization(beta_initializer="ones")])
+    before = [np.array(weight) for weight in model.trainable_weights]
+    optimizer = optimizers.get(name, learning_rate=0.1, coupled_weight_decay=0.5)
+    assert type(optimizer).__name__ == f"Coupled{type(optimizers.get(name)).__name__}"
+    model.compile(optimizer=optimizer, loss=_zero_gradient_loss)
+    model.fit(np.ones((4, 3)), np.zeros((4, 2)), batch_size=4, epochs=1, verbose=0)
+    for old, new in zip(before, model.trainable_weights):
+        expected = 0.95 * old if name == "sgd" else old - 0.1 * np.sign(old)
+        # (Adam's ε, against a decayed gradient of ~0.03, moves the step by ~1e-5.)
+        np.testing.assert_allclose(np.array(new), expected, rtol=1e-4, atol=1e-4)
+    # Registered, so the saved model opens after `import kerasdnn`.
+    model.save(tmp_path / "coupled.keras")
+    restored = keras.saving.load_model(tmp_path / "coupled.keras", custom_objects={"_zero_gradient_loss": _zero_gradient_loss})
+    assert restored.optimizer.get_config()["coupled_weight_decay"] == 0.5
+
+
+def test_coupled_weight_decay_names_the_optimizers_it_applies_to():
+    with pytest.raises(ValueError, match=r"^get\(\): coupled_weight_decay applies to sgd, momentum, nesterov, adagrad, "
+                                         r"rmsprop, adadelta, adam \(as PyTorch's weight_decay; AdamW decays decoupled\); "
+                                         r"received optimizer AdamW$"):
+        optimizers.get("adamw", coupled_weight_decay=1e-3)
+    with pytest.raises(ValueError, match=r"coupled_weight_decay must be >= 0; received coupled_weight_decay=-1"):
+        optimizers.get("adam", coupled_weight_decay=-1)
