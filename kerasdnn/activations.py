@@ -9,10 +9,13 @@ layers; the ones with their own parameters or conventions become layers:
 `"step"` (the perceptron's threshold unit).
 """
 
+from typing import Any
+
 import keras
 from keras import ops
 
 from kerasdnn import validation
+from kerasdnn.hints import ActivationLike
 
 _PACKAGE = "kerasdnn"
 
@@ -29,7 +32,7 @@ RELU_FAMILY = ("relu", "leaky_relu", "very_leaky_relu", "prelu", "elu", "relu6",
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-def step(x):
+def step(x: Any) -> Any:
     """Heaviside step: 1 where `x > 0`, else 0, as in Rosenblatt's perceptron.
 
     Its derivative is zero almost everywhere, so gradient descent cannot train
@@ -67,7 +70,7 @@ class Maxout(keras.layers.Layer):
         https://arxiv.org/abs/1302.4389
     """
 
-    def __init__(self, pieces=2, **kwargs):
+    def __init__(self, pieces: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         validation.check_number("Maxout", "pieces", pieces, low=1, integer=True)
         self.pieces = pieces
@@ -81,18 +84,18 @@ class Maxout(keras.layers.Layer):
             )
         return features // self.pieces
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple) -> None:
         self._units(input_shape)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         units = self._units(inputs.shape)
         grouped = ops.reshape(inputs, (-1, *inputs.shape[1:-1], units, self.pieces))
         return ops.max(grouped, axis=-1)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], self._units(input_shape))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "pieces": self.pieces}
 
 
@@ -106,12 +109,12 @@ def _layer_activations():
     }
 
 
-def names():
+def names() -> list[str]:
     """Returns every activation name the builders accept."""
     return sorted(set(validation.keras_names(keras.activations)) | set(_layer_activations()))
 
 
-def activation_layer(activation, *, function="activation_layer"):
+def activation_layer(activation: ActivationLike, *, function: str = "activation_layer") -> keras.layers.Layer | None:
     """Returns a fresh layer applying `activation`, or `None` for the identity.
 
     Example:
@@ -149,13 +152,10 @@ def activation_layer(activation, *, function="activation_layer"):
         return keras.layers.Activation(activation)
     if callable(activation):
         return keras.layers.Activation(activation)
-    validation.check_type(
-        function, "activation", activation, (str, keras.layers.Layer),
-        "a name, a callable or a keras.layers.Layer",
-    )
+    raise validation.type_error(function, "activation", activation, "a name, a callable or a keras.layers.Layer")
 
 
-def is_relu_family(activation):
+def is_relu_family(activation: ActivationLike) -> bool:
     """Whether `activation` is a rectifier, so He initialization suits it."""
     if isinstance(activation, keras.layers.Layer):
         return isinstance(

@@ -1,9 +1,12 @@
 """Gradients by the Keras backend's own automatic differentiation, the same call on JAX, TensorFlow and PyTorch."""
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import keras
 
 
-def gradients(loss, values):
+def gradients(loss: Callable[[list[Any]], Any], values: Sequence[Any]) -> list[Any]:
     """Returns the gradients of the scalar `loss(values)` with respect to each of `values`.
 
     Keras 3 has no backend-neutral gradient call, so this picks the backend's

@@ -6,9 +6,12 @@ a functional tensor with `apply_layers(x, dense_block(256))`; either way the
 model stays flat, so every layer shows in `summary()` and can be probed.
 """
 
+from collections.abc import Sequence
+
 import keras
 
 from kerasdnn import activations, initializers, regularizers, validation
+from kerasdnn.hints import ActivationLike, InitializerLike, RegularizerLike
 
 # Where batch normalization and dropout sit relative to the activation.
 # Ioffe & Szegedy (2015) normalize the pre-activation (the default); the
@@ -20,7 +23,7 @@ ORDERS = (
 )
 
 
-def default_initializer(activation):
+def default_initializer(activation: ActivationLike) -> str:
     """Returns `"he_normal"` for rectifiers, `"glorot_uniform"` otherwise.
 
     He initialization keeps the variance of ReLU activations constant from
@@ -50,18 +53,18 @@ def _maxout_pieces(activation):
 
 
 def dense_block(
-    units,
-    activation="relu",
+    units: int,
+    activation: ActivationLike = "relu",
     *,
-    kernel_initializer=None,
-    kernel_regularizer=None,
-    activity_regularizer=None,
-    batch_norm=True,
-    dropout=0.0,
-    use_bias=None,
-    order="dense_bn_activation_dropout",
-    name=None,
-):
+    kernel_initializer: InitializerLike = None,
+    kernel_regularizer: RegularizerLike = None,
+    activity_regularizer: RegularizerLike = None,
+    batch_norm: bool = True,
+    dropout: float = 0.0,
+    use_bias: bool | None = None,
+    order: str = "dense_bn_activation_dropout",
+    name: str | None = None,
+) -> list[keras.layers.Layer]:
     """Returns the layers of one fully connected block, in the order asked for.
 
     The default is `Dense(use_bias=False) → BatchNormalization → activation →
@@ -138,19 +141,19 @@ def dense_block(
 
 
 def conv_block(
-    filters,
-    kernel_size=3,
-    activation="relu",
+    filters: int,
+    kernel_size: int = 3,
+    activation: ActivationLike = "relu",
     *,
-    convs=2,
-    padding="same",
-    kernel_initializer=None,
-    kernel_regularizer=None,
-    batch_norm=True,
-    pool_size=2,
-    dropout=0.0,
-    name=None,
-):
+    convs: int = 2,
+    padding: str = "same",
+    kernel_initializer: InitializerLike = None,
+    kernel_regularizer: RegularizerLike = None,
+    batch_norm: bool = True,
+    pool_size: int | None = 2,
+    dropout: float = 0.0,
+    name: str | None = None,
+) -> list[keras.layers.Layer]:
     """Returns the layers of one convolutional block: convs → BN → max pooling.
 
     As in the Hanbat deck's CNN example (`Conv2D, Conv2D → BatchNormalization
@@ -213,7 +216,7 @@ def conv_block(
     return layers
 
 
-def apply_layers(x, layers):
+def apply_layers(x: keras.KerasTensor, layers: Sequence[keras.layers.Layer]) -> keras.KerasTensor:
     """Calls `layers` one after the other on the functional tensor `x`.
 
     Args:

@@ -13,6 +13,7 @@
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 
 # Only what reading the zoo's records needs: a subcommand imports Keras (and
 # the backend) itself, so --help and `zoo list` answer at once.
@@ -157,7 +158,7 @@ def _tune(args):
     return 0
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """Returns the `argparse` parser of the `kerasdnn` command."""
     parser = argparse.ArgumentParser(prog="kerasdnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -214,7 +215,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Runs the `kerasdnn` command; returns its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)

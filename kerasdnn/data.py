@@ -15,12 +15,15 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import keras
 import numpy as np
 
 from kerasdnn import quiet, validation
+from kerasdnn.hints import ArrayLike, ArrayPair
 
 # The image datasets the builders and recipes know, with their sample shape
 # and the server tfds downloads their source files from.
@@ -69,14 +72,14 @@ class Normalization:
     """
 
     method: str
-    shift: object
-    scale: object
+    shift: float | np.ndarray
+    scale: float | np.ndarray
 
-    def __call__(self, x):
+    def __call__(self, x: ArrayLike) -> np.ndarray:
         """Returns `x` normalized, as float32."""
         return ((np.asarray(x, dtype=np.float32) - self.shift) / self.scale).astype(np.float32)
 
-    def to_json(self):
+    def to_json(self) -> dict:
         """Returns a JSON-ready dict (arrays as lists)."""
         return {
             "method": self.method,
@@ -85,7 +88,7 @@ class Normalization:
         }
 
 
-def fit_normalization(x, method="standardize", *, axis=None):
+def fit_normalization(x: ArrayLike, method: str = "standardize", *, axis: int | None = None) -> Normalization:
     """Computes normalization statistics on training data.
 
     Statistics come from the training split only: computing them on test
@@ -133,15 +136,15 @@ def fit_normalization(x, method="standardize", *, axis=None):
 
 
 def load_arrays(
-    name,
+    name: str,
     *,
-    normalization="scale",
-    data_dir=None,
-    train_samples=None,
-    test_samples=None,
-    download=True,
-    return_normalization=False,
-):
+    normalization: str = "scale",
+    data_dir: str | None = None,
+    train_samples: int | None = None,
+    test_samples: int | None = None,
+    download: bool = True,
+    return_normalization: bool = False,
+) -> tuple[Any, ...]:
     """Loads a dataset through tensorflow-datasets as normalized NumPy arrays.
 
     Example:
@@ -193,7 +196,7 @@ def load_arrays(
     return (*arrays, fitted) if return_normalization else arrays
 
 
-def split_validation(x, y):
+def split_validation(x: np.ndarray, y: np.ndarray) -> tuple[ArrayPair, ArrayPair]:
     """Holds out the last twelfth of a training split for validation.
 
     For MNIST and Fashion-MNIST that is 55,000 training and 5,000 validation
@@ -210,7 +213,8 @@ def split_validation(x, y):
     return (x[:-held_out], y[:-held_out]), (x[-held_out:], y[-held_out:])
 
 
-def make_dataset(x, y, *, batch_size=128, shuffle=True, seed=None):
+def make_dataset(x: ArrayLike, y: ArrayLike, *, batch_size: int = 128, shuffle: bool = True,
+                 seed: int | None = None) -> Any:
     """Wraps arrays in a batched, prefetched `tf.data.Dataset`.
 
     The arrays are already in memory, so the pipeline has nothing to
@@ -286,31 +290,31 @@ class EpochShuffledArrays(keras.utils.PyDataset):
             or `shard` is not `(index, count)` with `0 <= index < count`.
     """
 
-    def __init__(self, x, y, *, batch_size=128, seed=0, shuffle=True, shard=None):
+    def __init__(self, x: ArrayLike, y: ArrayLike, *, batch_size: int = 128, seed: int = 0, shuffle: bool = True,
+                 shard: tuple[int, int] | None = None) -> None:
         super().__init__()
         function = "EpochShuffledArrays"
         validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
         _check_same_length(function, x, y)
         if shard is not None and not (len(shard) == 2 and 0 <= shard[0] < shard[1]):
             raise ValueError(f"{function}(): shard must be (index, count) with 0 <= index < count; received {shard!r}")
-        self.x, self.y = x, y
+        self.x, self.y = np.asarray(x), np.asarray(y)
         self.batch_size = batch_size
         self.seed = seed
         self.shuffle = shuffle
         self.shard = slice(shard[0], None, shard[1]) if shard else slice(None)
-        self.epoch = None
         self.set_epoch(0)
 
-    def set_epoch(self, epoch):
+    def set_epoch(self, epoch: int) -> None:
         """Orders the samples as epoch `epoch` visits them."""
         self.epoch = epoch
         samples = len(self.x)
         self._order = np.random.default_rng([self.seed, epoch]).permutation(samples) if self.shuffle else None
 
-    def __len__(self):
+    def __len__(self) -> int:
         return -(-len(self.x) // self.batch_size)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> ArrayPair:
         window = slice(index * self.batch_size, (index + 1) * self.batch_size)
         if self._order is None:
             return self.x[window][self.shard], self.y[window][self.shard]
@@ -327,7 +331,7 @@ def _check_same_length(function, x, y):
         )
 
 
-def load_dataset(name, *, batch_size=128, seed=None, **load_arguments):
+def load_dataset(name: str, *, batch_size: int = 128, seed: int | None = None, **load_arguments: Any) -> tuple[Any, Any]:
     """Loads a dataset as `tf.data` pipelines: shuffled training and ordered test.
 
     Example:
@@ -441,7 +445,7 @@ def _read_split(builder, split, samples):
     return images, labels.astype(np.int64)
 
 
-def synthetic_arrays(name, *, samples=1000, seed=0):
+def synthetic_arrays(name: str, *, samples: int = 1000, seed: int = 0) -> tuple[ArrayPair, ArrayPair]:
     """Generates one of the decks' small tasks as `((x_train, y_train), (x_test, y_test))`.
 
     - `"xor"`: the four points of XOR, the same four for training and test

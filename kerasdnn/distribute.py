@@ -1,6 +1,8 @@
 """How a run spreads over the devices and machines it is on, per Keras backend."""
 
 import contextlib
+from collections.abc import Iterator
+from typing import Any
 import json
 import os
 
@@ -9,7 +11,7 @@ import keras
 from kerasdnn import quiet
 
 
-def default_strategy():
+def default_strategy() -> Any:
     """Picks how to spread training over the devices and machines at hand, for the Keras backend in use.
 
     TensorFlow backend, in order: a `TF_CONFIG` environment variable naming
@@ -87,7 +89,7 @@ def _jax_distribution():
     return keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False)
 
 
-def process_shard():
+def process_shard() -> tuple[int, int] | None:
     """This process's share of each batch when several JAX processes train one model.
 
     Returns:
@@ -119,7 +121,7 @@ def _cluster_size():
         ) from None
 
 
-def is_multi_worker(model):
+def is_multi_worker(model: keras.Model) -> bool:
     """Whether `model` was built under TensorFlow's `MultiWorkerMirroredStrategy`."""
     if keras.backend.backend() != "tensorflow":
         return False
@@ -134,7 +136,7 @@ _PATCHED_KERAS = ((3, 10), (3, 15))
 
 
 @contextlib.contextmanager
-def fit_scope(model):
+def fit_scope(model: keras.Model) -> Iterator[None]:
     """Enters what `compile`, `fit` and `evaluate` of `model` must run under.
 
     On TensorFlow, that is the strategy the model was built under. Under

@@ -7,7 +7,7 @@ class ImageError(ValueError):
     """Raised when an image file is missing or cannot be decoded."""
 
 
-def load_digit(path):
+def load_digit(path: str) -> np.ndarray:
     """Reads an image of one digit and prepares it the way MNIST digits were made.
 
     MNIST digits are white on black, fitted into a 20×20 box that keeps their
@@ -44,15 +44,15 @@ def load_digit(path):
     if np.median(_border(gray)) > 127:
         gray = 255.0 - gray
     gray = np.clip(gray - np.median(_border(gray)), 0, 255)
-    rows, columns = np.nonzero(gray > 0.2 * gray.max()) if gray.max() > 0 else ((), ())
-    if len(rows) == 0:
+    if gray.max() <= 0:
         raise ImageError(f"load_digit(): {path} is blank: no digit found")
+    rows, columns = np.nonzero(gray > 0.2 * gray.max())
     ink = gray[rows.min(): rows.max() + 1, columns.min(): columns.max() + 1]
 
     height, width = ink.shape
     scale = 20.0 / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    box = np.asarray(Image.fromarray(ink).resize(size, Image.LANCZOS), dtype=np.float32)
+    box = np.asarray(Image.fromarray(ink).resize(size, Image.Resampling.LANCZOS), dtype=np.float32)
     box = np.clip(box * (255.0 / max(box.max(), 1e-6)), 0, 255)
 
     field = np.zeros((28, 28), np.float32)

@@ -6,13 +6,16 @@ has no name for, registers them so that `keras.initializers.get("lsuv")` and
 `.keras` files resolve them, and implements the data-dependent half of LSUV.
 """
 
+from collections.abc import Sequence
+
 import keras
 import numpy as np
 
 from kerasdnn import validation
+from kerasdnn.hints import InitializerLike
 
 _PACKAGE = "kerasdnn"
-_ALIASES = []
+_ALIASES: list[str] = []
 
 
 def _register(name):
@@ -33,12 +36,12 @@ def _register(name):
 class _FixedRandomNormal(keras.initializers.RandomNormal):
     """A zero-mean normal initializer whose standard deviation is its identity."""
 
-    stddev_value = None
+    stddev_value = 1.0
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | keras.random.SeedGenerator | None = None) -> None:
         super().__init__(mean=0.0, stddev=self.stddev_value, seed=seed)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         # Only the seed: mean and stddev are fixed by the class.
         return {"seed": super().get_config()["seed"]}
 
@@ -100,14 +103,21 @@ class LSUV(keras.initializers.Orthogonal):
         https://arxiv.org/abs/1511.06422
     """
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | keras.random.SeedGenerator | None = None) -> None:
         super().__init__(gain=1.0, seed=seed)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"seed": super().get_config()["seed"]}
 
 
-def lsuv_initialize(model, x, *, tolerance=0.1, max_iterations=10, layers=None):
+def lsuv_initialize(
+    model: keras.Model,
+    x: np.ndarray,
+    *,
+    tolerance: float = 0.1,
+    max_iterations: int = 10,
+    layers: Sequence[keras.layers.Layer] | None = None,
+) -> dict[str, float]:
     """Rescales kernels so that each layer's output has unit variance on `x`.
 
     Layers are visited in the model's order; each one's kernel is divided by
@@ -177,7 +187,7 @@ def lsuv_initialize(model, x, *, tolerance=0.1, max_iterations=10, layers=None):
     return variances
 
 
-def get(identifier, *, function="get"):
+def get(identifier: InitializerLike, *, function: str = "get") -> keras.initializers.Initializer | None:
     """Resolves an initializer as `keras.initializers.get` does, with clear errors.
 
     Args:
@@ -205,6 +215,6 @@ def get(identifier, *, function="get"):
         ) from None
 
 
-def names():
+def names() -> list[str]:
     """Returns the initializer names that Keras and kerasdnn resolve by string."""
     return sorted(set(validation.keras_names(keras.initializers)) | set(_ALIASES))

@@ -5,27 +5,30 @@ functional model is itself a layer, it can be called on a tensor inside a
 user's own functional model.
 """
 
+from collections.abc import Sequence
+
 import keras
 
 from kerasdnn import blocks, initializers, regularizers, validation
+from kerasdnn.hints import ActivationLike, InitializerLike, RegularizerLike, Shape
 
 
 def mlp(
-    input_shape,
-    units=(512, 256, 128),
-    classes=10,
+    input_shape: Shape,
+    units: Sequence[int] = (512, 256, 128),
+    classes: int = 10,
     *,
-    activation="relu",
-    kernel_initializer=None,
-    kernel_regularizer=None,
-    activity_regularizer=None,
-    batch_norm=True,
-    dropout=0.0,
-    use_bias=None,
-    order="dense_bn_activation_dropout",
-    classifier_activation="softmax",
-    name="mlp",
-):
+    activation: ActivationLike = "relu",
+    kernel_initializer: InitializerLike = None,
+    kernel_regularizer: RegularizerLike = None,
+    activity_regularizer: RegularizerLike = None,
+    batch_norm: bool = True,
+    dropout: float = 0.0,
+    use_bias: bool | None = None,
+    order: str = "dense_bn_activation_dropout",
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "mlp",
+) -> keras.Model:
     """Builds a multilayer perceptron: `dense_block`s then a Dense classifier.
 
     Inputs of more than one axis (images) are flattened first. The defaults
@@ -88,23 +91,23 @@ def mlp(
 
 
 def cnn(
-    input_shape,
-    filters=(32, 64),
-    classes=10,
+    input_shape: Shape,
+    filters: Sequence[int] = (32, 64),
+    classes: int = 10,
     *,
-    kernel_size=3,
-    convs=2,
-    padding="same",
-    activation="relu",
-    kernel_initializer=None,
-    kernel_regularizer=None,
-    batch_norm=True,
-    pool_size=2,
-    dropout=0.0,
-    units=(128,),
-    classifier_activation="softmax",
-    name="cnn",
-):
+    kernel_size: int = 3,
+    convs: int = 2,
+    padding: str = "same",
+    activation: ActivationLike = "relu",
+    kernel_initializer: InitializerLike = None,
+    kernel_regularizer: RegularizerLike = None,
+    batch_norm: bool = True,
+    pool_size: int = 2,
+    dropout: float = 0.0,
+    units: Sequence[int] = (128,),
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "cnn",
+) -> keras.Model:
     """Builds a convolutional network: `conv_block`s, then Dense blocks, then a classifier.
 
     Each convolutional block is `convs` × (Conv2D → activation) → batch norm →
@@ -180,15 +183,15 @@ def cnn(
 
 
 def lstm(
-    input_shape,
-    units=32,
-    classes=1,
+    input_shape: Shape,
+    units: int | Sequence[int] = 32,
+    classes: int = 1,
     *,
-    batch_norm=True,
-    dropout=0.0,
-    classifier_activation=None,
-    name="lstm",
-):
+    batch_norm: bool = True,
+    dropout: float = 0.0,
+    classifier_activation: ActivationLike = None,
+    name: str = "lstm",
+) -> keras.Model:
     """Builds a recurrent network: LSTM layers → batch norm → Dense.
 
     The Hanbat deck's example is `LSTM(32) → BatchNormalization → Dense(1)`,
@@ -225,8 +228,9 @@ def lstm(
             f"{function}(): input_shape must be (timesteps, features); "
             f"received input_shape={input_shape!r}"
         )
-    sizes = (units,) if isinstance(units, int) and not isinstance(units, bool) else units
-    sizes = validation.check_sizes(function, "units", sizes, allow_empty=False)
+    sizes = validation.check_sizes(
+        function, "units", (units,) if isinstance(units, int) and not isinstance(units, bool) else units, allow_empty=False
+    )
     validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
     x = inputs
     for index, size in enumerate(sizes):

@@ -1,8 +1,11 @@
 """Optimizers by the names the decks use, with gradient clipping."""
 
+from typing import Any
+
 import keras
 
 from kerasdnn import validation
+from kerasdnn.hints import LearningRate, OptimizerLike
 
 
 # The decks treat momentum and Nesterov momentum as optimizers of their own;
@@ -17,7 +20,7 @@ _SGD_VARIANTS = {
 DECK_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam")
 
 
-def names():
+def names() -> list[str]:
     """Returns every optimizer name `get` accepts."""
     keras_optimizers = {
         name.lower()
@@ -27,7 +30,7 @@ def names():
     return sorted(keras_optimizers | set(DECK_OPTIMIZERS))
 
 
-class _CoupledWeightDecay:
+class _CoupledWeightDecay(keras.optimizers.Optimizer):
     """Adds `coupled_weight_decay · θ` to the gradient of every parameter before the update.
 
     PyTorch's `weight_decay` in `SGD`, `Adagrad`, `RMSprop`, `Adadelta` and
@@ -38,11 +41,11 @@ class _CoupledWeightDecay:
     BatchNorm). The reported loss does not include the penalty.
     """
 
-    def __init__(self, *args, coupled_weight_decay=0.0, **kwargs):
+    def __init__(self, *args: Any, coupled_weight_decay: float = 0.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.coupled_weight_decay = coupled_weight_decay
 
-    def apply(self, grads, trainable_variables=None):
+    def apply(self, grads: list[Any], trainable_variables: list[Any] | None = None) -> Any:
         """Decays the gradients, then applies them as the base optimizer does."""
         # Keras's JAX trainer applies the gradients of the variables the
         # optimizer was built with, without naming them again.
@@ -54,7 +57,7 @@ class _CoupledWeightDecay:
         ]
         return super().apply(grads, trainable_variables)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         """Returns the base optimizer's config with `coupled_weight_decay`."""
         return {**super().get_config(), "coupled_weight_decay": self.coupled_weight_decay}
 
@@ -74,8 +77,9 @@ COUPLED = {
 }
 
 
-def get(identifier="adam", *, learning_rate=None, clipnorm=None, clipvalue=None, coupled_weight_decay=None,
-        function="get"):
+def get(identifier: OptimizerLike = "adam", *, learning_rate: LearningRate | None = None,
+        clipnorm: float | None = None, clipvalue: float | None = None, coupled_weight_decay: float | None = None,
+        function: str = "get") -> keras.optimizers.Optimizer:
     """Builds an optimizer from a name, with an optional learning rate and clipping.
 
     Example:
@@ -163,7 +167,8 @@ def _resolve(identifier, overrides, function):
     return keras.optimizers.get({"class_name": name, "config": overrides})
 
 
-def cosine_schedule(learning_rate, *, epochs, samples, batch_size):
+def cosine_schedule(learning_rate: float, *, epochs: int, samples: int,
+                    batch_size: int) -> keras.optimizers.schedules.CosineDecay:
     """Cosine decay from `learning_rate` to 0 over a whole run (Loshchilov & Hutter 2017, "SGDR").
 
     Example:

@@ -1,9 +1,11 @@
 """Plots written as PNG files by the training helper and the recipes."""
 
 import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 
-def pyplot_module():
+def pyplot_module() -> Any:
     """Returns `matplotlib.pyplot` set to draw into files only (the Agg backend)."""
     import matplotlib
 
@@ -22,7 +24,7 @@ def _save(figure, path):
     return path
 
 
-def plot_history(history, path, *, title=None):
+def plot_history(history: Mapping[str, Sequence[float | None]], path: str, *, title: str | None = None) -> str:
     """Plots loss and each metric per epoch, training beside validation.
 
     Args:
@@ -56,7 +58,9 @@ def plot_history(history, path, *, title=None):
     return _save(figure, path)
 
 
-def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None, errors=None):
+def plot_comparison(labels: Sequence[str], series: Mapping[str, Sequence[float | None]], path: str, *, ylabel: str,
+                    title: str | None = None, ylim: tuple[float, float] | None = None,
+                    errors: Mapping[str, Sequence[float | None]] | None = None) -> str:
     """Draws grouped bars: one group per label, one bar per series.
 
     Used for "reference vs ours" charts: `series={"reference": [...],
@@ -98,7 +102,8 @@ def plot_comparison(labels, series, path, *, ylabel, title=None, ylim=None, erro
     return _save(figure, path)
 
 
-def plot_curves(curves, path, *, ylabel, xlabel="epoch", title=None, logy=False):
+def plot_curves(curves: Mapping[str, Sequence[float | None]], path: str, *, ylabel: str, xlabel: str = "epoch",
+                title: str | None = None, logy: bool = False) -> str:
     """Plots several per-epoch series on one axis, one line each.
 
     Args:
@@ -128,7 +133,8 @@ def plot_curves(curves, path, *, ylabel, xlabel="epoch", title=None, logy=False)
     return _save(figure, path)
 
 
-def plot_image_grid(images, titles, path, *, columns=10, title=None):
+def plot_image_grid(images: Sequence[Any], titles: Sequence[str], path: str, *, columns: int = 10,
+                    title: str | None = None) -> str:
     """Draws grayscale images in a grid, each with a short title.
 
     Args:
@@ -154,7 +160,8 @@ def plot_image_grid(images, titles, path, *, columns=10, title=None):
     return _save(figure, path)
 
 
-def plot_confusion_matrix(matrix, path, *, labels=None, title=None):
+def plot_confusion_matrix(matrix: Any, path: str, *, labels: Sequence[str] | None = None,
+                          title: str | None = None) -> str:
     """Draws a confusion matrix (rows: true class, columns: predicted) with counts.
 
     Args:
@@ -186,7 +193,8 @@ def plot_confusion_matrix(matrix, path, *, labels=None, title=None):
     return _save(figure, path)
 
 
-def plot_decision_boundaries(classifiers, points, path, *, title=None, resolution=200):
+def plot_decision_boundaries(classifiers: Mapping[str, Any], points: Any, path: str, *, title: str | None = None,
+                             resolution: int = 200) -> str:
     """Shades what each classifier predicts over the square around `points`.
 
     Args:

@@ -19,6 +19,8 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 # Substrings of the lines taken out; each means "no GPU here", or nothing.
 NOISE = (
@@ -36,7 +38,7 @@ NOISE = (
 )
 
 
-def import_tensorflow():
+def import_tensorflow() -> Any:
     """Imports TensorFlow and lists its devices with the no-GPU start-up lines filtered from stderr.
 
     Returns:
@@ -61,7 +63,7 @@ def _has_gpu_devices():
 
 
 @contextlib.contextmanager
-def filtered_stderr(noise=NOISE):
+def filtered_stderr(noise: Sequence[str] = NOISE) -> Iterator[None]:
     """Passes what is written to file descriptor 2 inside the block on, less the lines containing any of `noise`.
 
     Lines are passed on when the block ends (or raises), in their order.

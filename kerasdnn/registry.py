@@ -19,6 +19,8 @@ import fnmatch
 import importlib
 import os
 import types
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from kerasdnn import validation
 
@@ -64,15 +66,15 @@ class ModelInfo:
     classes: int
     parameters: int
     metric: str
-    reference: object
-    target: object
-    recipe: object
+    reference: float | None
+    target: float | None
+    recipe: str | None
     training: types.MappingProxyType
     weights: tuple = ()
     notes: str = ""
     backend: str = "jax"
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         """Returns the record as a JSON-ready dict."""
         record = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         record["training"] = dict(self.training)
@@ -81,7 +83,7 @@ class ModelInfo:
         return record
 
 
-_REGISTRY = {}
+_REGISTRY: dict[str, tuple[Callable[..., Any], "ModelInfo"]] = {}
 
 # Where each metric a record can name is read from in `kerasdnn.train`'s
 # results: the keys that lead to the number.
@@ -103,8 +105,10 @@ METRICS = {
 BACKENDS = ("jax", "tensorflow", "torch")
 
 
-def register_model(*, source, dataset, input_shape, classes, parameters, metric="test accuracy",
-                   reference=None, target=None, recipe=None, training=None, weights=(), notes="", backend="jax"):
+def register_model(*, source: tuple[str, str], dataset: str, input_shape: Sequence[int], classes: int, parameters: int,
+                   metric: str = "test accuracy", reference: float | None = None, target: float | None = None,
+                   recipe: str | None = None, training: Mapping[str, Any] | None = None, weights: Sequence[str] = (),
+                   notes: str = "", backend: str = "jax") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Registers a builder function as a zoo entry under its own name.
 
     The function's docstring's first line becomes the entry's summary.
@@ -134,13 +138,13 @@ def register_model(*, source, dataset, input_shape, classes, parameters, metric=
         **(training or {}),
     }
 
-    def decorator(function):
+    def decorator(function: Callable[..., Any]) -> Callable[..., Any]:
         name = function.__name__
         if name in _REGISTRY:
             raise ValueError(f"register_model(): a model named {name!r} is registered already")
         source_name, url = source
         info = ModelInfo(
-            name=name, summary=function.__doc__.strip().splitlines()[0], source=source_name, url=url,
+            name=name, summary=(function.__doc__ or "").strip().splitlines()[0], source=source_name, url=url,
             dataset=dataset, input_shape=tuple(input_shape), classes=classes, parameters=parameters,
             metric=metric, reference=reference, target=target, recipe=recipe, training=types.MappingProxyType(settings),
             weights=tuple(weights), notes=notes, backend=backend,
@@ -151,7 +155,7 @@ def register_model(*, source, dataset, input_shape, classes, parameters, metric=
     return decorator
 
 
-def list_models(pattern=None):
+def list_models(pattern: str | None = None) -> list[str]:
     """Returns the sorted names of the registered models, optionally filtered.
 
     Args:
@@ -165,7 +169,7 @@ def list_models(pattern=None):
     return sorted(name for name in _REGISTRY if pattern is None or fnmatch.fnmatch(name, pattern))
 
 
-def model_info(name):
+def model_info(name: str) -> ModelInfo:
     """Returns the `ModelInfo` record of a registered model.
 
     Raises:
@@ -174,7 +178,7 @@ def model_info(name):
     return _entry("model_info", name)[1]
 
 
-def create_model(name, *, weights=None, **overrides):
+def create_model(name: str, *, weights: str | None = None, **overrides: Any) -> Any:
     """Builds a registered model; keyword arguments override the entry's.
 
     Overrides given as `None` are dropped, so command-line options left unset
@@ -212,7 +216,7 @@ def create_model(name, *, weights=None, **overrides):
     return model
 
 
-def weights_path(name, weights):
+def weights_path(name: str, weights: str) -> str:
     """Returns the file of shipped weights `weights` of model `name`, or `weights` if it is a file.
 
     Raises:

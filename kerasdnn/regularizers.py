@@ -5,9 +5,11 @@ import numbers
 import keras
 
 from kerasdnn import validation
+from kerasdnn.hints import RegularizerLike
 
 
-def get(identifier, *, function="get", name="kernel_regularizer"):
+def get(identifier: RegularizerLike, *, function: str = "get",
+        name: str = "kernel_regularizer") -> keras.regularizers.Regularizer | None:
     """Resolves a regularizer from a Keras identifier or from l1/l2 strengths.
 
     Example:

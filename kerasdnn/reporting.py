@@ -6,6 +6,8 @@ subcommand needs Keras.
 
 import argparse
 import os
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 
 class RecipeParser(argparse.ArgumentParser):
@@ -17,11 +19,11 @@ class RecipeParser(argparse.ArgumentParser):
     defaults, so the recipe's code reads one value and never tests the mode.
     """
 
-    def __init__(self, *args, full_run, smoke_run, **kwargs):
+    def __init__(self, *args: Any, full_run: dict[str, Any], smoke_run: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._full_run, self._smoke_run = full_run, smoke_run
 
-    def parse_args(self, args=None, namespace=None):
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
         """Parses the command line, then applies the run's sizes (`train_samples`, `test_samples`, smoke epochs and seeds)."""
         parsed = super().parse_args(args, namespace)
         for key, value in (self._smoke_run if parsed.smoke else self._full_run).items():
@@ -31,8 +33,10 @@ class RecipeParser(argparse.ArgumentParser):
         return parsed
 
 
-def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output_dir,
-                  train_samples=None, test_samples=None, smoke_epochs=1, seeds=None):
+def recipe_parser(description: str | None, *, epochs: int | None, batch_size: int | None,
+                  learning_rate: float | None = None, output_dir: str | None, train_samples: int | None = None,
+                  test_samples: int | None = None, smoke_epochs: int = 1,
+                  seeds: Sequence[int] | None = None) -> RecipeParser:
     """Returns a `RecipeParser` with the options every recipe has.
 
     Options: `--epochs`, `--batch-size`, `--learning-rate` (when the recipe
@@ -103,12 +107,12 @@ def recipe_parser(description, *, epochs, batch_size, learning_rate=None, output
     return parser
 
 
-def positive_int(text):
+def positive_int(text: str) -> int:
     """Parses a command-line integer >= 1 (an `argparse` type)."""
     return _int_at_least(text, 1)
 
 
-def non_negative_int(text):
+def non_negative_int(text: str) -> int:
     """Parses a command-line integer >= 0 (an `argparse` type)."""
     return _int_at_least(text, 0)
 
@@ -123,7 +127,7 @@ def _int_at_least(text, low):
     return value
 
 
-def positive_float(text):
+def positive_float(text: str) -> float:
     """Parses a finite command-line number > 0 (an `argparse` type)."""
     try:
         value = float(text)
@@ -134,7 +138,8 @@ def positive_float(text):
     return value
 
 
-def finish_ladder(recipe_file, rows, args, *, source, reproduces, metric, title, ylim):
+def finish_ladder(recipe_file: str, rows: Sequence[Mapping[str, Any]], args: argparse.Namespace, *, source: str,
+                  reproduces: str, metric: str, title: str, ylim: tuple[float, float]) -> str | None:
     """Ends a ladder recipe: prints its table, draws reference vs ours (± std) and writes its results.
 
     Args:
@@ -166,7 +171,7 @@ def finish_ladder(recipe_file, rows, args, *, source, reproduces, metric, title,
     return finish_recipe(recipe_file, payload, args, output_name="ladder.json", figure="ladder.png")
 
 
-def format_table(rows, columns):
+def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """Formats dicts as a plain-text table with aligned columns.
 
     Args:

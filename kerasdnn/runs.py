@@ -2,14 +2,19 @@
 
 import copy
 import os
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import keras
 
 from kerasdnn import data, optimizers, registry, results, training
+from kerasdnn.hints import OptimizerLike
 
 
-def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, optimizer=None, data_dir=None,
-                output_dir=None, seed=0, smoke=False, verbose=2):
+def train_model(name: str, *, epochs: int | None = None, batch_size: int | None = None,
+                learning_rate: float | None = None, optimizer: OptimizerLike | None = None, data_dir: str | None = None,
+                output_dir: str | None = None, seed: int = 0, smoke: bool = False,
+                verbose: int | str = 2) -> dict[str, Any]:
     """Trains a zoo model on its dataset with its recorded settings.
 
     Image datasets keep the last twelfth of the training split for validation
@@ -85,7 +90,8 @@ def train_model(name, *, epochs=None, batch_size=None, learning_rate=None, optim
     return {**run, "output_dir": output_dir}
 
 
-def train_ladder(names, *, output_dir, seeds=(0,), **train_arguments):
+def train_ladder(names: Sequence[str], *, output_dir: str, seeds: Sequence[int] = (0,),
+                 **train_arguments: Any) -> list[dict[str, Any]]:
     """Trains zoo models one after the other, over seeds, and compares each with its record.
 
     Example:
@@ -134,7 +140,7 @@ def train_ladder(names, *, output_dir, seeds=(0,), **train_arguments):
     return rows
 
 
-def measured_value(info, run):
+def measured_value(info: registry.ModelInfo, run: Mapping[str, Any]) -> Any:
     """Reads from a run's results the value that `info.reference` and `info.target` predict.
 
     Args:
@@ -144,7 +150,7 @@ def measured_value(info, run):
     Returns:
         The measured number, or `None` if the run did not produce it.
     """
-    value = run
+    value: Any = run
     for key in registry.METRICS[info.metric]:
         value = (value or {}).get(key)
     return value

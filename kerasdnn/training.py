@@ -23,11 +23,14 @@ import shutil
 import statistics
 import time
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
 
 from kerasdnn import data, distribute, initializers, optimizers, quiet, validation
+from kerasdnn.hints import LearningRate, OptimizerLike
 from kerasdnn.plotting import plot_history
 from kerasdnn.results import write_json
 
@@ -37,7 +40,7 @@ from kerasdnn.results import write_json
 DEFAULT_STEPS_PER_EXECUTION = 32
 
 
-def default_steps_per_execution(multi_worker=False):
+def default_steps_per_execution(multi_worker: bool = False) -> int:
     """Batches per compiled call: `DEFAULT_STEPS_PER_EXECUTION`, or 1 where Keras allows only 1.
 
     Keras's PyTorch backend runs one step per call, and its multi-step loop
@@ -48,7 +51,7 @@ def default_steps_per_execution(multi_worker=False):
     return DEFAULT_STEPS_PER_EXECUTION
 
 
-def accelerator_available():
+def accelerator_available() -> bool:
     """Whether the Keras backend runs on a GPU or TPU."""
     backend = keras.backend.backend()
     if backend == "jax":
@@ -63,7 +66,7 @@ def accelerator_available():
     return bool(tf.config.list_physical_devices("GPU") or tf.config.list_physical_devices("TPU"))
 
 
-def default_jit_compile():
+def default_jit_compile() -> bool | str:
     """Returns `False` for TensorFlow on a CPU and Keras's `"auto"` otherwise.
 
     TensorFlow's XLA made a BN-MLP epoch about 5× slower on the 2-core CPU
@@ -92,14 +95,14 @@ class NonFiniteBatch(keras.metrics.Metric):
         name: Name of the metric in the logs. Defaults to `"nonfinite_batch"`.
     """
 
-    def __init__(self, loss, name="nonfinite_batch", **kwargs):
+    def __init__(self, loss: Any, name: str = "nonfinite_batch", **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.loss = keras.losses.get(loss)
         self.batches = self.add_variable(shape=(), initializer="zeros", name="batches")
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
         self.first = self.add_variable(shape=(), initializer="zeros", name="first")
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Adds the batch's loss to the running sum and notes the batch if the sum is not finite."""
         ops = keras.ops
         first = ops.convert_to_tensor(self.first)
@@ -113,11 +116,11 @@ class NonFiniteBatch(keras.metrics.Metric):
         self.total.assign(total)
         self.first.assign(ops.where(ops.logical_and(first == 0, ops.logical_not(finite)), batch, first))
 
-    def result(self):
+    def result(self) -> Any:
         """Returns the first non-finite batch, or 0."""
         return keras.ops.convert_to_tensor(self.first)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         """Returns the metric's config."""
         return {**super().get_config(), "loss": keras.losses.serialize(self.loss)}
 
@@ -242,30 +245,30 @@ def _random_state(model):
 
 
 def train(
-    model,
-    x,
-    y=None,
+    model: keras.Model,
+    x: Any,
+    y: Any = None,
     *,
-    validation_data=None,
-    test_data=None,
-    epochs=10,
-    batch_size=128,
-    optimizer="adam",
-    learning_rate=None,
-    clipnorm=None,
-    clipvalue=None,
-    loss="sparse_categorical_crossentropy",
-    metrics=("accuracy",),
-    output_dir=None,
-    seed=0,
-    steps_per_execution=None,
-    jit_compile=None,
-    tensorboard=False,
-    save_model=True,
-    callbacks=(),
-    settings=None,
-    verbose="auto",
-):
+    validation_data: Any = None,
+    test_data: Any = None,
+    epochs: int = 10,
+    batch_size: int = 128,
+    optimizer: OptimizerLike = "adam",
+    learning_rate: LearningRate | None = None,
+    clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    loss: Any = "sparse_categorical_crossentropy",
+    metrics: Sequence[Any] = ("accuracy",),
+    output_dir: str | None = None,
+    seed: int = 0,
+    steps_per_execution: int | None = None,
+    jit_compile: bool | str | None = None,
+    tensorboard: bool = False,
+    save_model: bool = True,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    settings: dict[str, Any] | None = None,
+    verbose: int | str = "auto",
+) -> dict[str, Any]:
     """Compiles and fits `model`, evaluates it, and records the run under `output_dir`.
 
     A run whose loss becomes NaN or infinite is stopped by

@@ -26,6 +26,8 @@ import gc
 import json
 import os
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import keras_tuner
@@ -96,7 +98,8 @@ class MLPHyperModel(keras_tuner.HyperModel):
         ValueError: If a fixed name is not in the space.
     """
 
-    def __init__(self, input_shape=(28, 28, 1), classes=10, *, name="mlp_search", **fixed):
+    def __init__(self, input_shape: Sequence[int] = (28, 28, 1), classes: int = 10, *, name: str = "mlp_search",
+                 **fixed: Any) -> None:
         super().__init__(name=name, tunable=True)
         for key in fixed:
             validation.check_choice("MLPHyperModel", "fixed hyperparameter", key, tuple(SPACE))
@@ -107,7 +110,7 @@ class MLPHyperModel(keras_tuner.HyperModel):
     def _value(self, hp, name):
         return _declare(hp, name, self.fixed.get(name))
 
-    def build(self, hp):
+    def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         depth = self._value(hp, "depth")
         units = []
         for index in range(1, depth + 1):
@@ -135,23 +138,23 @@ class MLPHyperModel(keras_tuner.HyperModel):
         )
         return model
 
-    def fit(self, hp, model, *args, **kwargs):
+    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args: Any, **kwargs: Any) -> Any:
         return model.fit(*args, batch_size=self._value(hp, "batch_size"), **kwargs)
 
 
 def make_tuner(
-    kind="random",
-    hypermodel=None,
+    kind: str = "random",
+    hypermodel: keras_tuner.HyperModel | None = None,
     *,
-    objective="val_accuracy",
-    max_trials=10,
-    max_epochs=10,
-    directory=DEFAULT_DIRECTORY,
-    project_name="mlp_search",
-    overwrite=False,
-    distribution_strategy=None,
-    seed=0,
-):
+    objective: str = "val_accuracy",
+    max_trials: int = 10,
+    max_epochs: int = 10,
+    directory: str = DEFAULT_DIRECTORY,
+    project_name: str = "mlp_search",
+    overwrite: bool = False,
+    distribution_strategy: Any = None,
+    seed: int = 0,
+) -> keras_tuner.Tuner:
     """Builds a keras-tuner tuner by name, resuming its project by default.
 
     Example:
@@ -257,7 +260,9 @@ class _HyperbandDefaultsFirst(keras_tuner.oracles.HyperbandOracle):
         return super()._random_values()
 
 
-def search(tuner, x, y, *, validation_data, epochs=5, patience=2, callbacks=(), tensorboard=None, verbose=0):
+def search(tuner: keras_tuner.Tuner, x: Any, y: Any, *, validation_data: Any, epochs: int = 5, patience: int = 2,
+           callbacks: Sequence[keras.callbacks.Callback] = (), tensorboard: str | None = None,
+           verbose: int | str = 0) -> None:
     """Runs `tuner.search` with early stopping and NaN termination in every trial.
 
     Example:
@@ -352,7 +357,7 @@ class _TrialTensorBoard(keras.callbacks.TensorBoard):
         writer.close()
 
 
-def distributed_role():
+def distributed_role() -> str | None:
     """This process's part in keras-tuner's distributed search.
 
     Returns:
@@ -365,7 +370,7 @@ def distributed_role():
     return "chief" if os.environ.get("KERASTUNER_TUNER_ID", "").startswith("chief") else "worker"
 
 
-def wait_for_chief(timeout=CHIEF_TIMEOUT):
+def wait_for_chief(timeout: float = CHIEF_TIMEOUT) -> None:
     """Waits until the chief at `KERASTUNER_ORACLE_IP:KERASTUNER_ORACLE_PORT` accepts connections.
 
     Says on stderr that it waits when the chief is not up at once. (Without
@@ -399,7 +404,7 @@ def wait_for_chief(timeout=CHIEF_TIMEOUT):
         channel.close()
 
 
-def trial_rows(tuner):
+def trial_rows(tuner: keras_tuner.Tuner) -> list[dict[str, Any]]:
     """Returns one dict per finished or failed trial, best score first."""
     rows = []
     for trial in tuner.oracle.trials.values():
@@ -408,7 +413,7 @@ def trial_rows(tuner):
     return sorted(rows, key=lambda row: (row["score"] is None, -(row["score"] or 0)))
 
 
-def write_report(tuner, output_dir):
+def write_report(tuner: keras_tuner.Tuner, output_dir: str) -> keras_tuner.HyperParameters:
     """Writes the search's best hyperparameters, trials table and score plot.
 
     Files: `best_hyperparameters.json`, `trials.csv` (sorted by score) and
@@ -437,29 +442,29 @@ def write_report(tuner, output_dir):
     return best
 
 
-def best_hyperparameters(path):
+def best_hyperparameters(path: str) -> dict[str, Any]:
     """Reads `best_hyperparameters.json` back as a dict."""
     with open(path) as handle:
         return json.load(handle)
 
 
 def run_search(
-    dataset="mnist",
+    dataset: str = "mnist",
     *,
-    kind="random",
-    max_trials=10,
-    epochs=3,
-    train_samples=20_000,
-    directory=DEFAULT_DIRECTORY,
-    project_name=None,
-    overwrite=False,
-    data_dir=None,
-    seed=0,
-    tensorboard=None,
-    chief_timeout=CHIEF_TIMEOUT,
-    verbose=0,
-    **fixed,
-):
+    kind: str = "random",
+    max_trials: int = 10,
+    epochs: int = 3,
+    train_samples: int | None = 20_000,
+    directory: str = DEFAULT_DIRECTORY,
+    project_name: str | None = None,
+    overwrite: bool = False,
+    data_dir: str | None = None,
+    seed: int = 0,
+    tensorboard: str | None = None,
+    chief_timeout: float = CHIEF_TIMEOUT,
+    verbose: int | str = 0,
+    **fixed: Any,
+) -> tuple[keras_tuner.Tuner, keras_tuner.HyperParameters | None]:
     """Searches the MLP space on an image dataset and writes the report.
 
     Trials train on the first `train_samples` training images and are scored

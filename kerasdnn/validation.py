@@ -8,6 +8,8 @@ argument, what is allowed and the value received, in the form Keras uses:
 
 import difflib
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 
 def _fail(function, message, error=ValueError):
@@ -15,16 +17,16 @@ def _fail(function, message, error=ValueError):
 
 
 def check_number(
-    function,
-    name,
-    value,
+    function: str,
+    name: str,
+    value: Any,
     *,
-    low=None,
-    high=None,
-    low_inclusive=True,
-    high_inclusive=True,
-    integer=False,
-):
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    integer: bool = False,
+) -> Any:
     """Checks that `value` is a real number (or an integer) inside an interval.
 
     Args:
@@ -73,7 +75,7 @@ def _interval(low, high, low_inclusive, high_inclusive):
     return f"in {left}{low}, {high}{right}"
 
 
-def check_choice(function, name, value, choices):
+def check_choice(function: str, name: str, value: Any, choices: Sequence[Any]) -> Any:
     """Checks that `value` is one of `choices`, suggesting close matches if not.
 
     Args:
@@ -93,7 +95,7 @@ def check_choice(function, name, value, choices):
     raise unknown_name_error(function, name, value, choices)
 
 
-def unknown_name_error(function, name, value, choices):
+def unknown_name_error(function: str, name: str, value: Any, choices: Sequence[Any]) -> ValueError:
     """Builds the `ValueError` for a name that is not one of `choices`.
 
     The message lists the close matches first (Python's `difflib`), then every
@@ -116,7 +118,7 @@ def unknown_name_error(function, name, value, choices):
     return ValueError(f"{function}(): {message}")
 
 
-def check_type(function, name, value, types, description):
+def check_type(function: str, name: str, value: Any, types: tuple[type, ...], description: str) -> Any:
     """Checks that `value` is an instance of `types`.
 
     Args:
@@ -134,16 +136,16 @@ def check_type(function, name, value, types, description):
         TypeError: If `value` is not an instance of `types`.
     """
     if not isinstance(value, types):
-        _fail(
-            function,
-            f"{name} must be {description}; received {name}={value!r} "
-            f"of type {type(value).__name__}",
-            TypeError,
-        )
+        raise type_error(function, name, value, description)
     return value
 
 
-def check_sizes(function, name, value, *, allow_empty=True):
+def type_error(function: str, name: str, value: Any, description: str) -> TypeError:
+    """Builds the `TypeError` for a value that is none of the types `description` names."""
+    return TypeError(f"{function}(): {name} must be {description}; received {name}={value!r} of type {type(value).__name__}")
+
+
+def check_sizes(function: str, name: str, value: Any, *, allow_empty: bool = True) -> tuple[int, ...]:
     """Checks a sequence of layer sizes (units or filters): positive integers.
 
     Args:
@@ -171,7 +173,7 @@ def check_sizes(function, name, value, *, allow_empty=True):
     return tuple(value)
 
 
-def keras_names(module):
+def keras_names(module: Any) -> list[str]:
     """Returns the snake_case identifiers a `keras.*` module exports.
 
     Used to list the valid names when an unknown one is received, without

@@ -1,7 +1,14 @@
 """kerasdnn's own best MLPs, trained past every reference: `mnist_bn` and `fashion_bn`."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from kerasdnn.entries.sources import HANBAT, TOBIGS, mlp
 from kerasdnn.registry import register_model
+
+if TYPE_CHECKING:  # annotations only: reading the records imports no Keras
+    import keras
 
 
 # AdamW's decoupled weight decay (Loshchilov & Hutter 2019) on top of the
@@ -14,7 +21,7 @@ _ADAMW = {"class_name": "AdamW", "config": {"weight_decay": 0.05}}
                 training={"optimizer": _ADAMW, "learning_rate": 2e-3, "schedule": "cosine"},
                 notes="kerasdnn's headline: the Hanbat deck's BN-MLP (lab-10-7's 0.9826) trained past it and past "
                       "Keras's mnist_mlp (0.9840); target: a mean of at least 0.987 over seeds 0, 1, 2")
-def mnist_bn(**overrides):
+def mnist_bn(**overrides: Any) -> keras.Model:
     """784-512-256-128-10, Dense → BN → ReLU → Dropout(0.2) blocks: the headline MNIST net."""
     return mlp((28, 28, 1), **{"units": (512, 256, 128), "dropout": 0.2, "name": "mnist_bn", **overrides})
 
@@ -24,6 +31,6 @@ def mnist_bn(**overrides):
                 training={"optimizer": _ADAMW, "learning_rate": 2e-3, "schedule": "cosine", "epochs": 40},
                 notes="recipes/mnist_bn.py --dataset fashion_mnist; reference: ToBig's best MLP (0.9013, "
                       "validation; their Kaggle baseline 0.90257); target: a mean of at least 0.910 over seeds 0, 1, 2")
-def fashion_bn(**overrides):
+def fashion_bn(**overrides: Any) -> keras.Model:
     """784-1024-512-10 BN-MLP with Dropout(0.4): the zoo's best Fashion-MNIST MLP."""
     return mlp((28, 28, 1), **{"units": (1024, 512), "dropout": 0.4, "name": "fashion_bn", **overrides})

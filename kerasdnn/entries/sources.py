@@ -4,6 +4,13 @@ Records are read without Keras (`kerasdnn zoo list`); a builder call imports
 `kerasdnn.models`, and with it Keras, the first time a model is built.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: reading the records imports no Keras
+    import keras
+
 HANBAT = ("Hanbat National University, Application & Tips (1), deck 004", "https://github.com/hunkim/DeepLearningZeroToAll")
 HUNKIM = ("hunkim/DeepLearningZeroToAll lab-10", "https://github.com/hunkim/DeepLearningZeroToAll")
 TOBIGS = ("ToBig's, Neural Network 심화, deck 003", "https://www.kaggle.com/datasets/zalando-research/fashionmnist")
@@ -16,21 +23,21 @@ KERAS = ("Keras example mnist_mlp", "https://github.com/keras-team/keras/blob/2.
 TORCH_LINEAR_INIT = {"class_name": "VarianceScaling", "config": {"scale": 1 / 3, "mode": "fan_in", "distribution": "uniform"}}
 
 
-def mlp(*args, **kwargs):
+def mlp(*args: Any, **kwargs: Any) -> keras.Model:
     """`kerasdnn.mlp`, imported when first called."""
     from kerasdnn import models
 
     return models.mlp(*args, **kwargs)
 
 
-def cnn(*args, **kwargs):
+def cnn(*args: Any, **kwargs: Any) -> keras.Model:
     """`kerasdnn.cnn`, imported when first called."""
     from kerasdnn import models
 
     return models.cnn(*args, **kwargs)
 
 
-def lstm(*args, **kwargs):
+def lstm(*args: Any, **kwargs: Any) -> keras.Model:
     """`kerasdnn.lstm`, imported when first called."""
     from kerasdnn import models
 
