@@ -57,6 +57,8 @@ SMOKE_OUTPUTS = {
     "fashion_ladder": (["ladder.json", "ladder.png", "tobigs_l2/seed_0/results.json"], ["rungs"]),
     "ladder_gaps": (["ladder_gaps.json", "ladder_gaps.png", "softmax_lab/seed_0/results.json",
                      "l2_coupled/seed_0/results.json"], ["rows"]),
+    "optimizer_paths": (["optimizer_paths.json", "gd_vs_sgd.png", "paths.png", "step_lengths.png"],
+                        ["descent", "paths", "adagrad"]),
     "ensemble": (["ensemble.json", "ensemble.png"], ["dropout", "rows"]),
     "losses": (["losses.json", "val_accuracy.png"], ["rows"]),
     "cpu_vs_gpu": (["cpu_vs_gpu.json", "cpu_spe1/results.json"], ["rows", "data_source"]),
@@ -217,6 +219,17 @@ def test_backprop_by_hand_matches_finite_differences_and_keras_then_learns_xor(s
     assert max(payload["finite_differences"].values()) < 1e-6 and max(payload["versus_keras"].values()) < 1e-4
     outputs = payload["xor"]["outputs"]
     assert payload["xor"]["accuracy"] == 1.0 and outputs[0] < 0.5 < min(outputs[1:3]) and outputs[3] < 0.5
+
+
+@_recipe_group("optimizer_paths")
+def test_optimizer_paths_show_gd_crawling_sgd_oscillating_and_adagrad_shrinking(smoke_runs):
+    payload = smoke_runs["optimizer_paths"][1]
+    slow = {row["method"]: row for row in payload["descent"] if row["learning_rate"] == 0.01}
+    assert slow["GD"]["updates"] < slow["SGD"]["updates"] and slow["GD"]["final_loss"] > 10 * slow["SGD"]["final_loss"]
+    paths = {row["optimizer"]: row for row in payload["paths"]}
+    assert paths["sgd"]["y_crossings"] > paths["momentum"]["y_crossings"]
+    adagrad = {row["optimizer"]: row for row in payload["adagrad"]}["adagrad"]
+    assert adagrad["step_10"] < 0.5 * adagrad["step_1"]
 
 
 @_recipe_group("ensemble")
