@@ -59,6 +59,7 @@ SMOKE_OUTPUTS = {
                      "l2_coupled/seed_0/results.json"], ["rows"]),
     "optimizer_paths": (["optimizer_paths.json", "gd_vs_sgd.png", "paths.png", "step_lengths.png"],
                         ["descent", "paths", "adagrad"]),
+    "sparsity": (["sparsity.json", "magnitudes.png"], ["rows", "matched"]),
     "ensemble": (["ensemble.json", "ensemble.png"], ["dropout", "rows"]),
     "losses": (["losses.json", "val_accuracy.png"], ["rows"]),
     "cpu_vs_gpu": (["cpu_vs_gpu.json", "cpu_spe1/results.json"], ["rows", "data_source"]),
@@ -230,6 +231,13 @@ def test_optimizer_paths_show_gd_crawling_sgd_oscillating_and_adagrad_shrinking(
     assert paths["sgd"]["y_crossings"] > paths["momentum"]["y_crossings"]
     adagrad = {row["optimizer"]: row for row in payload["adagrad"]}["adagrad"]
     assert adagrad["step_10"] < 0.5 * adagrad["step_1"]
+
+
+@_recipe_group("sparsity")
+def test_sparsity_l1_zeroes_more_weights_than_l2_at_the_same_strength(smoke_runs):
+    rows = {(row["penalty"], row["strength"]): row for row in smoke_runs["sparsity"][1]["rows"]}
+    assert rows[("l1", 1e-3)]["zero_share"] > rows[("l2", 1e-3)]["zero_share"] > 0
+    assert rows[("l1", 1e-3)]["zero_share"] > rows[("none", None)]["zero_share"]
 
 
 @_recipe_group("ensemble")
