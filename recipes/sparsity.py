@@ -118,8 +118,9 @@ finish_recipe(__file__, payload, args, figure="magnitudes.png")
 
 ## Discussion
 # At matched accuracy (within a point of the unpenalized net) L1 and Elastic
-# Net leave about twice L2's share of first-layer weights below 10⁻³, and
-# their mean magnitude is a third of L2's. L2's share is not near zero
+# Net leave about twice L2's share of first-layer weights below 10⁻³ (0.59
+# against 0.31), with a smaller mean magnitude (0.0097 against 0.0135,
+# recipes/results/sparsity.json). L2's share is not near zero
 # either: the weights of MNIST's always-black border pixels get no gradient
 # from the data, so any penalty decays them towards zero; L2 only shrinks
 # them in proportion, L1 pulls them to zero at a constant rate.
