@@ -1,6 +1,7 @@
 """Plots written as PNG files by the training helper and the recipes."""
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +18,8 @@ def pyplot_module() -> Any:
 
 
 def _save(figure, path):
-    """Writes `figure` to `path` as PNG and frees it; returns `path`."""
+    """Writes `figure` to `path` as PNG (making its folder) and frees it; returns `path`."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     pyplot_module().close(figure)

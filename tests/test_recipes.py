@@ -60,6 +60,7 @@ SMOKE_OUTPUTS = {
     "optimizer_paths": (["optimizer_paths.json", "gd_vs_sgd.png", "paths.png", "step_lengths.png"],
                         ["descent", "paths", "adagrad"]),
     "sparsity": (["sparsity.json", "magnitudes.png"], ["rows", "matched"]),
+    "relu": (["relu.json", "training_error.png"], ["race", "dead_units"]),
     "ensemble": (["ensemble.json", "ensemble.png"], ["dropout", "rows"]),
     "losses": (["losses.json", "val_accuracy.png"], ["rows"]),
     "cpu_vs_gpu": (["cpu_vs_gpu.json", "cpu_spe1/results.json"], ["rows", "data_source"]),
@@ -189,9 +190,10 @@ def test_normalization_smoke_shows_nan_raw_and_finite_min_max(smoke_runs):
 def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
     rungs = smoke_runs["mnist_ladder"][1]["rungs"]
     assert [row["model"] for row in rungs] == [
-        "lab10_softmax", "lab10_relu_normal", "lab10_relu_xavier", "lab10_deep_xavier", "lab10_deep_dropout", "lab10_bn"
+        "lab10_softmax", "lab10_relu_normal", "lab10_relu_xavier", "lab10_deep_xavier", "lab10_deep_dropout", "lab10_bn",
+        "lab10_6_plain", "lab10_6_bn",
     ]
-    assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826]
+    assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826, 0.9574, 0.9766]
 
 
 @_recipe_group("perceptron")
@@ -238,6 +240,16 @@ def test_sparsity_l1_zeroes_more_weights_than_l2_at_the_same_strength(smoke_runs
     rows = {(row["penalty"], row["strength"]): row for row in smoke_runs["sparsity"][1]["rows"]}
     assert rows[("l1", 1e-3)]["zero_share"] > rows[("l2", 1e-3)]["zero_share"] > 0
     assert rows[("l1", 1e-3)]["zero_share"] > rows[("none", None)]["zero_share"]
+
+
+@_recipe_group("relu")
+def test_relu_counts_dead_units_per_rate_and_activation(smoke_runs):
+    rows = smoke_runs["relu"][1]["dead_units"]
+    assert {(row["activation"], row["learning_rate"]) for row in rows} == {
+        (activation, rate) for activation in ("relu", "leaky_relu_0.1") for rate in (0.01, 0.1, 0.3, 1.0)
+    }
+    assert all(row["dead_share"] is None if row["diverged"] else 0 <= row["dead_share"] <= 1 for row in rows)
+    assert [row["activation"] for row in smoke_runs["relu"][1]["race"]] == ["relu", "tanh", "sigmoid"]
 
 
 @_recipe_group("ensemble")

@@ -63,6 +63,28 @@ def lab10_bn(**overrides: Any) -> keras.Model:
                                       "dropout": 0.3, "name": "lab10_bn", **overrides})
 
 
+# lab-10-6, the notebook the Hanbat deck links from §5: two nets trained side
+# by side, validation accuracy (5,000 images) after epoch 10.
+_LAB10_6 = {"learning_rate": 0.01, "epochs": 10, "batch_size": 32}
+
+
+@register_model(source=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=26_506,
+                metric="validation accuracy", reference=0.9574, recipe="recipes/mnist_ladder.py", training=_LAB10_6,
+                notes="lab-10-6 without BN: tf.layers.dense (Glorot uniform, bias) → ReLU, Adam 0.01, batch 32")
+def lab10_6_plain(**overrides: Any) -> keras.Model:
+    """784-32-32-10 ReLU without batch norm (lab-10-6's "no batchnorm" net)."""
+    return _lab10_mlp(**{"name": "lab10_6_plain", "units": (32, 32), "kernel_initializer": "glorot_uniform", **overrides})
+
+
+@register_model(source=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=26_762,
+                metric="validation accuracy", reference=0.9766, recipe="recipes/mnist_ladder.py", training=_LAB10_6,
+                notes="lab-10-6 with BN: Dense (keeps its bias) → BN → ReLU, Adam 0.01, batch 32")
+def lab10_6_bn(**overrides: Any) -> keras.Model:
+    """784-32-32-10 Dense → BN → ReLU (lab-10-6's "batchnorm" net)."""
+    return mlp((28, 28, 1), **{"units": (32, 32), "kernel_initializer": "glorot_uniform", "use_bias": True,
+                               "name": "lab10_6_bn", **overrides})
+
+
 @register_model(source=KERAS, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=669_706,
                 reference=0.9840, training={"optimizer": "rmsprop", "learning_rate": 1e-3, "epochs": 20},
                 notes="outside reference: RMSprop, batch 128, 20 epochs")
