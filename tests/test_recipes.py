@@ -52,7 +52,7 @@ SMOKE_OUTPUTS = {
     "backprop": (["backprop.json", "loss.png"], ["finite_differences", "versus_keras", "xor"]),
     "activations": (["activations.json", "functions.png", "derivatives.png", "gradient_norms.png", "ranking.png"],
                     ["rows", "vanishing"]),
-    "init_histograms": (["init_histograms.json", "histograms.png"], ["layers"]),
+    "init_histograms": (["init_histograms.json", "histograms.png"], ["layers", "trained"]),
     "init_table": (["init_table.json", "LSUV_maxout/results.json"], ["rows", "table", "paper"]),
     "fashion_ladder": (["ladder.json", "ladder.png", "tobigs_l2/seed_0/results.json"], ["rungs"]),
     "ladder_gaps": (["ladder_gaps.json", "ladder_gaps.png", "softmax_lab/seed_0/results.json",
@@ -250,6 +250,14 @@ def test_relu_counts_dead_units_per_rate_and_activation(smoke_runs):
     }
     assert all(row["dead_share"] is None if row["diverged"] else 0 <= row["dead_share"] <= 1 for row in rows)
     assert [row["activation"] for row in smoke_runs["relu"][1]["race"]] == ["relu", "tanh", "sigmoid"]
+
+
+@_recipe_group("init_histograms")
+def test_constant_init_keeps_one_distinct_unit_per_layer_through_training(smoke_runs):
+    trained = {row["init"]: row["distinct_units"] for row in smoke_runs["init_histograms"][1]["trained"]}
+    assert trained["zeros"] == trained["ones"] == [1, 1] and trained["glorot_uniform"] == [64, 64]
+    last = {row["config"]: row for row in smoke_runs["init_histograms"][1]["layers"] if row["layer"] == 5}
+    assert last["tanh, 0.01·randn"]["std"] < 0.01 < 0.9 < abs(last["tanh, 1.0·randn"]["std"])
 
 
 @_recipe_group("ensemble")
