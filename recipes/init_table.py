@@ -1,7 +1,8 @@
 """Initialization × activation on a deep plain net: the LSUV paper's table.
 
 Reproduces: SPEC.md deck 000, the table of Mishkin & Matas, "All you need is
-a good init" (ICLR 2016): init ∈ {LSUV, orthonormal, Xavier, MSRA (He)} ×
+a good init" (ICLR 2016): init ∈ {LSUV, orthonormal, orthonormal scaled by
+MSRA's gain √2, Xavier, MSRA (He)} ×
 activation ∈ {maxout, ReLU, very leaky ReLU, tanh, sigmoid}. The paper trains
 FitNet-17 on CIFAR-10; here a 16-layer plain MLP (15 × 128, no batch norm)
 on Fashion-MNIST by default (--dataset cifar10 where tfds can load it), so
@@ -35,12 +36,20 @@ parser = recipe_parser(__doc__, epochs=3, batch_size=128, learning_rate=0.01, ou
                        train_samples=20_000, test_samples=5_000)
 parser.add_argument("--dataset", choices=("fashion_mnist", "cifar10"), default="fashion_mnist", help="(default: %(default)s)")
 args = parser.parse_args()
-initializers = {"LSUV": "lsuv", "OrthoNorm": "orthogonal", "Xavier": "glorot_uniform", "MSRA": "he_normal"}
+initializers = {
+    "LSUV": "lsuv",
+    "OrthoNorm": "orthogonal",
+    # Orthonormal weights times √2, the gain He et al. derive for ReLU.
+    "OrthoNorm-MSRA": {"class_name": "Orthogonal", "config": {"gain": 2 ** 0.5}},
+    "Xavier": "glorot_uniform",
+    "MSRA": "he_normal",
+}
 activations = ["maxout", "relu", "very_leaky_relu", "tanh", "sigmoid"]
-# The paper's CIFAR-10 accuracies (%), same rows and columns; None: not run.
+# The paper's CIFAR-10 accuracies (%), same rows and columns; "–": not run.
 paper = {
     "LSUV": [93.94, 92.11, 92.97, 89.28, "n.c."],
     "OrthoNorm": [93.78, 91.74, 92.40, 89.48, "n.c."],
+    "OrthoNorm-MSRA": ["–", 91.93, 93.09, "–", "n.c."],
     "Xavier": [91.75, 90.63, 92.27, 89.82, "n.c."],
     "MSRA": ["n.c.", 90.91, 92.43, 89.54, "n.c."],
 }

@@ -130,3 +130,12 @@ finish_recipe(__file__, payload, args, figure="training_error.png")
 #   0.4102; -; reference ReLU about 6× faster (Krizhevsky 2012); dead ReLUs
 #   grow with the rate; leaky ones none; 15 (race); 1 (dead units) epochs, 387
 #   s of training.
+
+## Discussion
+# ReLU reached 5 % training error in 13 epochs on average (12 to 14 over the
+# seeds); tanh and sigmoid did not within the 15-epoch budget at this rate, so
+# the speed-up is more than 15/13 here but not measured to the deck's "6×"
+# (Krizhevsky et al. trained a CNN on CIFAR-10 to 25 % error). One epoch at
+# learning rate 1 left 41 % of the ReLU units dead for all 1,000 probe images,
+# against 3 % at 0.01; the Leaky ReLU net at the same rate diverged instead,
+# while at 0.3 it had no dead units and ReLU 1.7 %.
