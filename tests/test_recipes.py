@@ -39,7 +39,7 @@ def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_
 SMOKE_OUTPUTS = {
     "lr_sweep": (["lr_sweep.json", "linear_loss_curves.png", "mnist_lr_range.png"], ["linear", "mnist"]),
     "normalization": (["normalization.json", "stock_loss.png", "table_loss.png"], ["rows"]),
-    "regularization": (["regularization.json", "val_loss_curves.png", "gap.png"], ["rows"]),
+    "regularization": (["regularization.json", "val_loss_curves.png", "gap.png"], ["rows", "cures"]),
     "optimizers": (["optimizers.json", "val_accuracy.png", "deck_val_accuracy.png"], ["rows", "deck_settings"]),
     "batch_norm": (["batch_norm.json", "mlp_val_accuracy.png", "cnn/results.json", "lstm/results.json"], ["rows"]),
     "mnist_digits": (
