@@ -136,10 +136,19 @@ if args.export_weights and not args.smoke and not chosen["diverged"]:
 #   (Keras example mnist_mlp)); 15 epochs, 150 s of training.
 
 ## Discussion
-# Written for the run at commit e690dae (TensorFlow backend, before backends
-# were recorded); the numbers of the current run are in the Result above.
-# Seed 0, 2-core CPU. MNIST (recipes/results/mnist_bn.json): test accuracy
-# 0.9864 after 15 epochs (best validation accuracy 0.9882 at epoch 13), 47 s of
-# training, median 2.5 s per epoch: above both references. Fashion-MNIST
-# (recipes/results/fashion_bn.json): test accuracy 0.9087 after 30 epochs,
-# 183 s of training: above ToBig's best (0.9013) and the Kaggle baseline.
+# Seeds 0, 1, 2 (recipes/results/mnist_bn.json, fashion_bn.json), JAX, 2-core
+# CPU. MNIST: 0.9881 / 0.9866 / 0.9861 test accuracy, mean 0.9869 ± 0.0010:
+# past both references by about half a point, and 0.0001 short of the 0.987
+# target. A seed-0 search of variants, each run once before this one (Adam
+# without weight decay 0.9863, batch 256 0.9849, label smoothing 0.1 0.9865,
+# a 1024-512-256 net with Dropout 0.3 0.9866), found AdamW's decoupled decay
+# 0.05 best (0.9881 on seed 0), and decay 0.1 averaged 0.9864 over the three
+# seeds; gaining another tenth of a point within 15 epochs needs more than
+# these settings. Training took 50 s per seed (2.7 s per epoch after a first
+# epoch of about 10 s, most of it JAX compiling the step for the full and the
+# last, smaller batch): the 30 s target is not met on this CPU (AVX2, no
+# AVX-512), where the epoch's matrix products alone take about two seconds.
+# Fashion-MNIST: 0.9093 / 0.9090 / 0.9059, mean 0.9081 ± 0.0019 in 40 epochs,
+# past ToBig's best (0.9013) and their Kaggle baseline, short of the 0.910
+# target; the best validation epochs (35 to 40) came late, so the cosine
+# schedule's end, not overfitting, limits it.
