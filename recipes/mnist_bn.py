@@ -139,12 +139,11 @@ if args.export_weights and not args.smoke and not chosen["diverged"]:
 # Seeds 0, 1, 2 (recipes/results/mnist_bn.json, fashion_bn.json), JAX, 2-core
 # CPU. MNIST: 0.9881 / 0.9866 / 0.9861 test accuracy, mean 0.9869 ± 0.0010:
 # past both references by about half a point, and 0.0001 short of the 0.987
-# target. A seed-0 search of variants, each run once before this one (Adam
-# without weight decay 0.9863, batch 256 0.9849, label smoothing 0.1 0.9865,
-# a 1024-512-256 net with Dropout 0.3 0.9866), found AdamW's decoupled decay
-# 0.05 best (0.9881 on seed 0), and decay 0.1 averaged 0.9864 over the three
-# seeds; gaining another tenth of a point within 15 epochs needs more than
-# these settings. Training took 50 s per seed (2.7 s per epoch after a first
+# target. Before this run, single trials (not kept as results files) of
+# Adam without weight decay, batch 256, label smoothing 0.1 and a
+# 1024-512-256 net with Dropout 0.3 did no better on seed 0 than AdamW with
+# decoupled decay 0.05, and decay 0.1 did no better over the three seeds;
+# another tenth of a point within 15 epochs needs more than these settings. Training took 50 s per seed (2.7 s per epoch after a first
 # epoch of about 10 s, most of it JAX compiling the step for the full and the
 # last, smaller batch): the 30 s target is not met on this CPU (AVX2, no
 # AVX-512), where the epoch's matrix products alone take about two seconds.
