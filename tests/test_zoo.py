@@ -20,7 +20,7 @@ MODELS = zoo.list_models()
 
 
 def test_registry_holds_every_seed_network():
-    for prefix, count in (("hanbat_", 6), ("lab10_", 6), ("tobigs_", 7), ("xor_", 2)):
+    for prefix, count in (("hanbat_", 6), ("lab10_", 8), ("tobigs_", 7), ("xor_", 2)):
         assert len(zoo.list_models(f"{prefix}*")) == count, prefix
     assert {"mnist_bn", "fashion_bn", "keras_mnist_mlp", "cifar10_deck002"} <= set(MODELS)
 
@@ -111,6 +111,8 @@ PROMISED = {
     "hanbat_optimizer_net": ("dense relu dropout0.2", 5, {GLOROT}, True, None, None),
     "hanbat_regularized_net": ("dense relu dropout0.2", 1, {HE, GLOROT}, True, None, {"l1": 0.01, "l2": 0.01}),
     "keras_mnist_mlp": ("dense relu dropout0.2", 2, {GLOROT}, True, None, None),
+    "lab10_6_bn": ("dense bn relu", 2, {GLOROT}, True, None, None),
+    "lab10_6_plain": ("dense relu", 2, {GLOROT}, True, None, None),
     "lab10_bn": ("dense bn relu dropout0.3", 4, {GLOROT}, False, None, None),
     "lab10_deep_dropout": ("dense relu dropout0.3", 4, {GLOROT}, True, None, None),
     "lab10_deep_xavier": ("dense relu", 4, {GLOROT}, True, None, None),
