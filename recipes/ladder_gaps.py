@@ -47,7 +47,7 @@ parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128, 
                     help="batch sizes of the SGD rungs' sweep (default: %(default)s)")
 args = parser.parse_args()
 if args.smoke:
-    args.batch_sizes = args.batch_sizes[:2]
+    args.batch_sizes = args.batch_sizes[:1]
 rows = []
 
 

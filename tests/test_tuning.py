@@ -209,6 +209,12 @@ def _read_json(path):
         return None
 
 
+# The installed `kerasdnn` command picks the search's backend before Keras
+# loads; `python -m kerasdnn.cli` (no install) has to start itself again.
+_SCRIPT = os.path.join(os.path.dirname(sys.executable), "kerasdnn")
+KERASDNN_COMMAND = [_SCRIPT] if os.path.isfile(_SCRIPT) else [sys.executable, "-m", "kerasdnn.cli"]
+
+
 class _Search:
     """A `kerasdnn tune` search on 127.0.0.1 run through the command itself: a chief and workers, each logged to a file."""
 
@@ -222,7 +228,7 @@ class _Search:
         self.logs.append(self.directory / f"process{len(self.logs)}.log")
         with open(self.logs[-1], "w") as log:
             self.processes.append(subprocess.Popen(
-                [sys.executable, "-m", "kerasdnn.cli", *self.arguments, *role], stdout=log, stderr=subprocess.STDOUT,
+                [*KERASDNN_COMMAND, *self.arguments, *role], stdout=log, stderr=subprocess.STDOUT,
                 text=True, start_new_session=True))
         return self.processes[-1]
 
@@ -249,12 +255,12 @@ class _Search:
 @pytest.mark.integration
 @pytest.mark.xdist_group("cli_workers")  # minutes: a worker of its own
 def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
-    search = _Search(tmp_path, max_trials=6)
+    search = _Search(tmp_path, max_trials=4)
     start, wait_for, logs = search.start, search.wait_for, search.logs
     # A worker started before its chief waits for it.
     first_worker = start("--worker", "0")
     wait_for(lambda: "waiting up to 300 s for the search's chief" in logs[0].read_text(), "the waiting message")
-    chief, second_worker, third_worker = start("--chief"), start("--worker", "1"), start("--worker", "2")
+    chief, second_worker = start("--chief"), start("--worker", "1")
     try:
         # Kill worker 0 with SIGKILL once it runs a trial; its trial stays RUNNING.
         wait_for(lambda: "tuner0" in (search.oracle().get("ongoing_trials") or {}), "worker 0's first trial")
@@ -263,7 +269,7 @@ def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
         orphan = search.oracle()["ongoing_trials"]["tuner0"]
         # Started again with the same id, it finishes that trial and the search.
         restarted = start("--worker", "0")
-        assert [process.wait(timeout=400) for process in (restarted, second_worker, third_worker)] == [0, 0, 0]
+        assert [process.wait(timeout=400) for process in (restarted, second_worker)] == [0, 0]
         # The chief exits by itself, status 0, once every trial has ended.
         assert chief.wait(timeout=120) == 0, logs[1].read_text()[-3000:]
     finally:
@@ -271,7 +277,7 @@ def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
     for log in logs[2:]:
         assert "no trials left; the chief writes the report in" in log.read_text()
     rows = search.report()
-    assert sorted(row["trial"] for row in rows) == [str(trial) for trial in range(6)] and orphan in {row["trial"] for row in rows}
+    assert sorted(row["trial"] for row in rows) == [str(trial) for trial in range(4)] and orphan in {row["trial"] for row in rows}
     assert {row["status"] for row in rows} == {"COMPLETED"} and all(0 <= float(row["score"]) <= 1 for row in rows)
     assert "best hyperparameters:" in logs[1].read_text()
 
