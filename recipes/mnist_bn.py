@@ -108,7 +108,7 @@ record_result(
     os.path.join(os.path.dirname(__file__), "results", f"{run_name}.json"),
     {"summary": summary, "reference": references, "test_accuracy": accuracy, "train_seconds": seconds,
      "shipped": {"seed": chosen["seed"], "test_accuracy": chosen["test"]["accuracy"]},
-     "runs": [{key: value for key, value in run.items() if key != "history"} for run in runs]},
+     "runs": [{key: value for key, value in run.items() if key != "history"} for run in runs], "settings": vars(args)},
     smoke=args.smoke,
     results_dir=args.results_dir,
     figure=os.path.join(chosen["output_dir"], "learning_curves.png"),

@@ -139,7 +139,7 @@ for name in ("adagrad", "rmsprop"):
     path = walk(kerasdnn.optimizers.get(name, learning_rate=0.1), args.long_steps)
     step_lengths[name] = np.linalg.norm(np.diff(path, axis=0), axis=1).tolist()
     adagrad_rows.append({"optimizer": name, **{f"step_{step}": step_lengths[name][step - 1] for step in marks},
-                         "final_loss": ravine(path[-1])})
+                         "last_step": step_lengths[name][-1], "final_loss": ravine(path[-1])})
 print(format_table(adagrad_rows, ["optimizer", *[f"step_{step}" for step in marks], "final_loss"]))
 plot_curves(step_lengths, os.path.join(args.output_dir, "step_lengths.png"), ylabel="step length |Δθ|",
             xlabel="step", logy=True, title="Adagrad's steps shrink as its squared gradients pile up (lr 0.1)")
