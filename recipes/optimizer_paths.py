@@ -172,5 +172,5 @@ finish_recipe(__file__, payload, args, figure="paths.png")
 #   / adadelta / adam); η=0.01 mse GD / SGD; Adagrad step 1 → last: 0.00171 /
 #   0.1 / 0.0292 / 0.000123 / 2.15e-06 / 6.17 / 0.0338; 13.7 / 0.000101; 0.135
 #   → 0.000328; reference momentum damps SGD's oscillation; GD crawls at
-#   η=0.01; Adagrad's steps shrink; 20 epochs; 40 and 3000 steps epochs, 23 s
+#   η=0.01; Adagrad's steps shrink; 20 epochs; 40 and 3000 steps epochs, 127 s
 #   of training.

@@ -104,8 +104,8 @@ def halve(images):
     return images.reshape(len(images), 14, 2, 14, 2, 1).mean(axis=(2, 4))
 
 
-cures = [fit_and_measure(f"{size}_images", x_all[:size], y_all[:size], x_val)[0] for size in args.sizes]
-cures.append(fit_and_measure("196_features", halve(x_train), y_train, halve(x_val))[0])
+cures = [fit_and_measure(f"images_{size}", x_all[:size], y_all[:size], x_val)[0] for size in args.sizes]
+cures.append(fit_and_measure("features_196", halve(x_train), y_train, halve(x_val))[0])
 
 ## Evaluate
 
