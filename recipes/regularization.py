@@ -136,9 +136,9 @@ finish_recipe(__file__, payload, args, figure="gap.png")
 #   · kernel_l2_0.01 0.087/0.01 · kernel_l2_1 0.020/0.00 · kernel_l1_l2
 #   0.032/0.00 · dropout_0.2 0.093/0.06 · dropout_0.5 0.093/0.05 ·
 #   activity_l1_l2 0.198/0.02 · activity_l1_l2+dropout_0.2 0.191/0.01 ·
-#   1000_images 0.098/0.07 · 5000_images 0.055/0.06 · 55000_images 0.019/0.05 ·
-#   196_features 0.091/0.03; reference regularization narrows the gap; 60
-#   epochs, 408 s of training.
+#   images_1000 0.098/0.07 · images_5000 0.055/0.06 · images_55000 0.019/0.05 ·
+#   features_196 0.091/0.03; reference regularization narrows the gap; 60
+#   epochs, 1240 s of training.
 
 ## Discussion
 # Seed 0, 60 epochs (recipes/results/regularization.json), gap = training −
