@@ -107,37 +107,49 @@ def train_ladder(names: Sequence[str], *, output_dir: str, seeds: Sequence[int] 
             `epochs`, ...).
 
     Returns:
-        One dict per model: `model`, `metric`, `reference` (the source's
-        value), `values` (one per seed), `ours` (their mean), `std`,
-        `seeds`, `difference` (mean − reference), `reproduced` (as
-        `results.reproduces` judges it, or `None` without a reference or
-        band), `epochs`, `train_seconds` (all seeds) and `diverged` (on any
-        seed).
+        One dict per model: `model`, the keys of `compare_with_record`
+        (`reference`, `values` per seed, `ours` their mean, `std`,
+        `reproduced`, ...) and `seeds`.
     """
     rows = []
     for name in names:
-        info = registry.model_info(name)
         runs = [
             train_model(name, output_dir=os.path.join(output_dir, name, f"seed_{seed}"), seed=seed, **train_arguments)
             for seed in seeds
         ]
-        values = [measured_value(info, run) for run in runs]
-        spread = results.seed_statistics(values)
-        rows.append({
-            "model": name,
-            "metric": info.metric,
-            "reference": info.reference,
-            "values": values,
-            "ours": spread["mean"],
-            "std": spread["std"],
-            "seeds": list(seeds),
-            "difference": None if spread["mean"] is None or info.reference is None else spread["mean"] - info.reference,
-            "reproduced": results.reproduces(spread, info.reference, results.band(info.dataset, info.metric)),
-            "epochs": runs[0]["epochs_run"],
-            "train_seconds": sum(run["train_seconds"] for run in runs),
-            "diverged": any(run["diverged"] for run in runs),
-        })
+        rows.append({"model": name, **compare_with_record(registry.model_info(name), runs), "seeds": list(seeds)})
     return rows
+
+
+def compare_with_record(info: registry.ModelInfo, runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Compares runs of one network, one per seed, with the value its record's source reports.
+
+    Args:
+        info: The record whose `metric` and `reference` the runs are read
+            and judged by.
+        runs: Results dicts of `kerasdnn.train`, one per seed.
+
+    Returns:
+        `metric`, `reference`, `values` (one per run), `ours` (their mean),
+        `std`, `difference` (mean − reference), `reproduced` (as
+        `results.reproduces` judges it, or `None` without a reference or
+        band), `epochs` (of the first run), `train_seconds` (all runs) and
+        `diverged` (any run).
+    """
+    values = [measured_value(info, run) for run in runs]
+    spread = results.seed_statistics(values)
+    return {
+        "metric": info.metric,
+        "reference": info.reference,
+        "values": values,
+        "ours": spread["mean"],
+        "std": spread["std"],
+        "difference": None if spread["mean"] is None or info.reference is None else spread["mean"] - info.reference,
+        "reproduced": results.reproduces(spread, info.reference, results.band(info.dataset, info.metric)),
+        "epochs": runs[0]["epochs_run"],
+        "train_seconds": sum(run["train_seconds"] for run in runs),
+        "diverged": any(run["diverged"] for run in runs),
+    }
 
 
 def measured_value(info: registry.ModelInfo, run: Mapping[str, Any]) -> Any:

@@ -23,9 +23,9 @@ from kerasdnn.registry import (
     register_model,
     weights_path,
 )
-from kerasdnn.runs import measured_value, train_ladder, train_model
+from kerasdnn.runs import compare_with_record, measured_value, train_ladder, train_model
 
 __all__ = [
-    "BACKENDS", "TORCH_LINEAR_INIT", "WEIGHTS_DIR", "ModelInfo", "create_model", "list_models", "measured_value",
+    "BACKENDS", "TORCH_LINEAR_INIT", "WEIGHTS_DIR", "ModelInfo", "compare_with_record", "create_model", "list_models", "measured_value",
     "model_info", "register_model", "train_ladder", "train_model", "weights_path",
 ]

@@ -38,7 +38,7 @@ import keras
 import kerasdnn
 from kerasdnn.plotting import plot_comparison
 from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import band, finish_recipe, reproduces, seed_statistics, spread_text
+from kerasdnn.results import finish_recipe, spread_text
 
 ## Setup
 
@@ -53,14 +53,10 @@ rows = []
 
 def add_row(experiment, name, setting, runs):
     """Adds one setting's runs over the seeds, judged against the rung's reference."""
-    info = kerasdnn.zoo.model_info(name)
-    spread = seed_statistics([kerasdnn.zoo.measured_value(info, run) for run in runs])
-    rows.append({
-        "experiment": experiment, "rung": name, "setting": setting, "metric": info.metric,
-        "reference": info.reference, "ours": spread["mean"], "std": spread["std"], "values": spread["values"],
-        "reproduced": reproduces(spread, info.reference, band(info.dataset, info.metric)),
-        "train_seconds": sum(run["train_seconds"] for run in runs),
-    })
+    compared = kerasdnn.zoo.compare_with_record(kerasdnn.zoo.model_info(name), runs)
+    rows.append({"experiment": experiment, "rung": name, "setting": setting,
+                 **{key: compared[key] for key in ("metric", "reference", "ours", "std", "values", "reproduced",
+                                                   "train_seconds")}})
 
 
 def seed_runs(name, folder, seeds=args.seeds, **train_arguments):

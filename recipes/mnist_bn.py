@@ -144,9 +144,9 @@ if args.export_weights and not args.smoke and not chosen["diverged"]:
 # 1024-512-256 net with Dropout 0.3 did no better on seed 0 than AdamW with
 # decoupled decay 0.05, and decay 0.1 did no better over the three seeds;
 # another tenth of a point within 15 epochs needs more than these settings. Training took 50 s per seed (2.7 s per epoch after a first
-# epoch of about 10 s, most of it JAX compiling the step for the full and the
-# last, smaller batch): the 30 s target is not met on this CPU (AVX2, no
-# AVX-512), where the epoch's matrix products alone take about two seconds.
+# epoch of about 10 s, most of it JAX compiling the training step, once for
+# the full batches and again for the last, smaller one): the 30 s target is
+# not met on this CPU (AVX2, no AVX-512).
 # Fashion-MNIST: 0.9093 / 0.9090 / 0.9059, mean 0.9081 ± 0.0019 in 40 epochs,
 # past ToBig's best (0.9013) and their Kaggle baseline, short of the 0.910
 # target; the best validation epochs (35 to 40) came late, so the cosine

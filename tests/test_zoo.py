@@ -220,6 +220,16 @@ def test_a_metric_the_results_cannot_answer_is_refused_at_registration():
                                          classes=10, parameters=0, metric="top-5 accuracy")
 
 
+def test_compare_with_record_judges_the_mean_over_seeds_against_the_reference():
+    def run(accuracy, seconds):
+        return {"test": {"accuracy": accuracy}, "epochs_run": 50, "train_seconds": seconds, "diverged": False}
+
+    compared = zoo.compare_with_record(zoo.model_info("lab10_softmax"), [run(0.9270, 10.0), run(0.9290, 12.0)])
+    assert compared["values"] == [0.9270, 0.9290] and compared["ours"] == pytest.approx(0.928)
+    assert compared["difference"] == pytest.approx(0.928 - 0.9194) and compared["reproduced"] is False
+    assert compared["train_seconds"] == 22.0 and compared["epochs"] == 50 and not compared["diverged"]
+
+
 def test_measured_value_reads_the_metric_the_record_names():
     results = {"test": {"accuracy": 0.11, "loss": 0.22}, "final": {"val_accuracy": 0.33}, "seconds_per_epoch": 44.0}
     expected = {"test accuracy": 0.11, "accuracy": 0.11, "test mse": 0.22, "validation accuracy": 0.33,
