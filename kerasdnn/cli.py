@@ -150,7 +150,8 @@ def _tune(args):
         print(f"worker {args.worker}: no trials left; the chief writes the report in {report}")
         return 0
     print(reporting.format_table(tuning.trial_rows(tuner)[:10], ["trial", "status", "score", "depth", "units_1",
-                                                                 "activation", "optimizer", "learning_rate"]))
+                                                                 "activation", "dropout", "optimizer",
+                                                                 "learning_rate", "batch_size"]))
     print(f"best hyperparameters: {best.values}")
     print(f"report in {report}")
     if args.tensorboard:

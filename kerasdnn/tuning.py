@@ -2,12 +2,13 @@
 
 A thin `HyperModel` maps `hp` values onto `kerasdnn.mlp` and
 `kerasdnn.optimizers.get` arguments; every `hp.*` has an explicit default, so
-the default trial is the headline `mnist_bn` network. `make_tuner` builds a
-random, hyperband, bayesian or grid tuner whose first trial is that default,
-whose folder defaults to `tuner_runs/` and which
-resumes a stopped search; `search` runs it with
-early stopping and writes the best hyperparameters, a table of every trial,
-a plot and the best model retrained.
+the default trial is the headline `mnist_bn` network trained as its zoo
+record trains it (AdamW, cosine decay; `HEADLINES` holds Fashion-MNIST's).
+`make_tuner` builds a random, hyperband, bayesian or grid tuner whose first
+trial is that default, whose folder defaults to `tuner_runs/` and which
+resumes a stopped search; `search` runs it with early stopping, and
+`write_report` writes the best hyperparameters, a table of every trial and
+a plot.
 
 For several machines, keras-tuner's own chief/worker mode applies unchanged:
 start one process with `KERASTUNER_TUNER_ID=chief`, the others with
@@ -26,7 +27,7 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import keras
@@ -41,30 +42,44 @@ class ChiefNotFoundError(ConnectionError):
     """Raised when a worker's chief does not answer in time."""
 
 # The search space: name → (kind, values or range, default). The defaults are
-# the headline network: 512-256-128, ReLU, He, batch norm, dropout 0.2, Adam.
+# the headline network as the zoo's `mnist_bn` trains it: 512-256-128, ReLU,
+# He, batch norm, dropout 0.2, AdamW with decoupled weight decay 0.05 at
+# 2e-3, cosine-decayed to zero over the run, batch 128.
 SPACE = {
     "depth": ("int", (1, 4), 3),
-    "units_1": ("choice", (128, 256, 512, 1024), 512),
-    "units_2": ("choice", (64, 128, 256, 512), 256),
-    "units_3": ("choice", (64, 128, 256), 128),
-    "units_4": ("choice", (64, 128, 256), 128),
+    "units_1": ("choice", (128, 256, 512, 1024, 2048), 512),
+    "units_2": ("choice", (64, 128, 256, 512, 1024, 2048), 256),
+    "units_3": ("choice", (64, 128, 256, 512), 128),
+    "units_4": ("choice", (64, 128, 256, 512), 128),
     "activation": ("choice", ("relu", "leaky_relu", "elu", "tanh"), "relu"),
     "kernel_initializer": ("choice", ("he_normal", "glorot_uniform", "orthogonal"), "he_normal"),
     "batch_norm": ("boolean", None, True),
     "dropout": ("float", (0.0, 0.5, 0.1), 0.2),
     "l1": ("choice", (0.0, 1e-5, 1e-4), 0.0),
     "l2": ("choice", (0.0, 1e-5, 1e-4, 1e-3), 0.0),
-    "optimizer": ("choice", ("adam", "rmsprop", "nesterov", "sgd"), "adam"),
+    "optimizer": ("choice", ("adamw", "adam", "rmsprop", "nesterov", "sgd"), "adamw"),
+    # AdamW's decoupled decay (Loshchilov & Hutter 2019); only AdamW trials have it.
+    "weight_decay": ("choice", (0.01, 0.02, 0.05, 0.1, 0.2), 0.05),
     "learning_rate": ("log", (1e-4, 1e-1), 2e-3),
+    "schedule": ("choice", ("cosine", "constant"), "cosine"),
     "batch_size": ("choice", (64, 128, 256), 128),
 }
 
+# Each dataset's headline net, as `SPACE` values where they differ from the
+# defaults: a search on that dataset starts from it (`run_search`).
+# tests/test_tuning.py checks these against the zoo records.
+HEADLINES = {
+    "mnist": ("mnist_bn", {}),
+    "fashion_mnist": ("fashion_bn", {"depth": 2, "units_1": 1024, "units_2": 512, "dropout": 0.4}),
+}
 
-def _declare(hp, name, values=None):
-    """Declares hyperparameter `name` on `hp` with its default; returns its value."""
-    kind, bounds, default = SPACE[name]
-    if values is not None:
-        return hp.Fixed(name, values)
+
+def _declare(hp, name, fixed=None, default=None):
+    """Declares hyperparameter `name` on `hp`, fixed or with its default; returns its value."""
+    kind, bounds, space_default = SPACE[name]
+    if fixed is not None:
+        return hp.Fixed(name, fixed)
+    default = space_default if default is None else default
     if kind == "int":
         return hp.Int(name, *bounds, default=default)
     if kind == "choice":
@@ -77,8 +92,40 @@ def _declare(hp, name, values=None):
     return hp.Float(name, *bounds, sampling="log", default=default)
 
 
+def trial_optimizer(values: Mapping[str, Any], *, epochs: int | None = None,
+                    samples: int | None = None) -> keras.optimizers.Optimizer:
+    """Builds the optimizer that a trial's hyperparameter values name.
+
+    Example:
+
+    >>> best = tuner.get_best_hyperparameters(1)[0].values
+    >>> optimizer = kerasdnn.tuning.trial_optimizer(best, epochs=15, samples=55_000)
+
+    Args:
+        values: Hyperparameter values (`HyperParameters.values`):
+            `optimizer`, `learning_rate`, and where present `weight_decay`
+            (AdamW), `schedule` and `batch_size`.
+        epochs: Epochs of the run, for the cosine schedule. Defaults to
+            `None`: a constant learning rate.
+        samples: Training samples per epoch, for the cosine schedule.
+            Defaults to `None`: a constant learning rate.
+
+    Returns:
+        A new `keras.optimizers.Optimizer`; with `schedule="cosine"`, and
+        `epochs` and `samples` given, its learning rate decays from
+        `learning_rate` to zero over the run (`optimizers.cosine_schedule`).
+    """
+    name = values["optimizer"]
+    identifier = {"class_name": "AdamW", "config": {"weight_decay": values["weight_decay"]}} if name == "adamw" else name
+    rate = values["learning_rate"]
+    if values.get("schedule") == "cosine" and epochs is not None and samples is not None:
+        rate = optimizers.cosine_schedule(rate, epochs=epochs, samples=samples,
+                                          batch_size=values.get("batch_size", SPACE["batch_size"][2]))
+    return optimizers.get(identifier, learning_rate=rate, function="trial_optimizer")
+
+
 class MLPHyperModel(keras_tuner.HyperModel):
-    """Search space of `kerasdnn.mlp` models with their optimizer and batch size.
+    """Search space of `kerasdnn.mlp` models with their optimizer, schedule and batch size.
 
     Example:
 
@@ -89,26 +136,32 @@ class MLPHyperModel(keras_tuner.HyperModel):
         input_shape: Shape of one sample. Defaults to `(28, 28, 1)`.
         classes: Output units. Defaults to `10`.
         name: Name of the hypermodel. Defaults to `"mlp_search"`.
+        defaults: Values that replace `SPACE`'s defaults and are still
+            searched, such as `HEADLINES["fashion_mnist"][1]`. Defaults to
+            `None`: `SPACE`'s, the headline `mnist_bn`.
         **fixed: Values to fix instead of searching, by hyperparameter name
             (`depth`, `units_1` … `units_4`, `activation`,
             `kernel_initializer`, `batch_norm`, `dropout`, `l1`, `l2`,
-            `optimizer`, `learning_rate`, `batch_size`).
+            `optimizer`, `weight_decay`, `learning_rate`, `schedule`,
+            `batch_size`).
 
     Raises:
-        ValueError: If a fixed name is not in the space.
+        ValueError: If a fixed or default name is not in the space.
     """
 
     def __init__(self, input_shape: Sequence[int] = (28, 28, 1), classes: int = 10, *, name: str = "mlp_search",
-                 **fixed: Any) -> None:
+                 defaults: Mapping[str, Any] | None = None, **fixed: Any) -> None:
         super().__init__(name=name, tunable=True)
-        for key in fixed:
-            validation.check_choice("MLPHyperModel", "fixed hyperparameter", key, tuple(SPACE))
+        for argument, names in (("fixed hyperparameter", fixed), ("default", defaults or {})):
+            for key in names:
+                validation.check_choice("MLPHyperModel", argument, key, tuple(SPACE))
         self.input_shape = tuple(input_shape)
         self.classes = classes
+        self.defaults = dict(defaults or {})
         self.fixed = fixed
 
     def _value(self, hp, name):
-        return _declare(hp, name, self.fixed.get(name))
+        return _declare(hp, name, self.fixed.get(name), self.defaults.get(name))
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         depth = self._value(hp, "depth")
@@ -129,17 +182,39 @@ class MLPHyperModel(keras_tuner.HyperModel):
             kernel_regularizer=(l1, l2) if l1 or l2 else None,
             name="mlp_trial",
         )
-        model.compile(
-            optimizer=optimizers.get(self._value(hp, "optimizer"), learning_rate=self._value(hp, "learning_rate")),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-            steps_per_execution=training.default_steps_per_execution(),
-            jit_compile=training.default_jit_compile(),
-        )
+        self._value(hp, "optimizer")
+        with hp.conditional_scope("optimizer", ["adamw"]):
+            self._value(hp, "weight_decay")
+        self._value(hp, "learning_rate")
+        # A constant rate until `fit` knows the run's length.
+        _compile(model, trial_optimizer(hp.values))
         return model
 
-    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args: Any, **kwargs: Any) -> Any:
-        return model.fit(*args, batch_size=self._value(hp, "batch_size"), **kwargs)
+    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x: Any, *args: Any, epochs: int = 1,
+            **kwargs: Any) -> Any:
+        values = {**hp.values, "batch_size": self._value(hp, "batch_size"), "schedule": self._value(hp, "schedule")}
+        if values["schedule"] == "cosine":
+            # A tf.data.Dataset's len() counts batches: only an array's
+            # first dimension counts the samples.
+            if not hasattr(x, "shape"):
+                raise ValueError(
+                    f"MLPHyperModel.fit(): schedule 'cosine' needs x as an array, whose length sets the decay "
+                    f"steps; received x of type {type(x).__name__} (fix schedule='constant' to search on it)"
+                )
+            # The rate decays to zero over this trial's epochs, as it would
+            # over a full run: short trials then rank finished runs.
+            _compile(model, trial_optimizer(values, epochs=epochs, samples=x.shape[0]))
+        return model.fit(x, *args, batch_size=values["batch_size"], epochs=epochs, **kwargs)
+
+
+def _compile(model, optimizer):
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=training.default_steps_per_execution(),
+        jit_compile=training.default_jit_compile(),
+    )
 
 
 def make_tuner(
@@ -467,9 +542,10 @@ def run_search(
 ) -> tuple[keras_tuner.Tuner, keras_tuner.HyperParameters | None]:
     """Searches the MLP space on an image dataset and writes the report.
 
-    Trials train on the first `train_samples` training images and are scored
-    on the last twelfth of the training split (validation), never on the
-    test split.
+    The first trial is the dataset's headline net (`HEADLINES`). Trials
+    train on the first `train_samples` training images and are scored on the
+    last twelfth of the training split (validation), never on the test
+    split.
 
     In keras-tuner's distributed mode (see `distributed_role`) the chief
     serves the oracle until the search has ended and then writes the report;
@@ -517,7 +593,7 @@ def run_search(
     role = distributed_role()
     if role == "worker":
         wait_for_chief(chief_timeout)
-    tuner = make_tuner(kind, MLPHyperModel(**fixed), max_trials=max_trials, max_epochs=epochs, directory=directory,
+    tuner = make_tuner(kind, MLPHyperModel(defaults=HEADLINES[dataset][1], **fixed), max_trials=max_trials, max_epochs=epochs, directory=directory,
                        project_name=project_name, overwrite=overwrite, seed=seed)
     keras.utils.set_random_seed(seed)
     if role == "chief":

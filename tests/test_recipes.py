@@ -65,7 +65,7 @@ SMOKE_OUTPUTS = {
     "losses": (["losses.json", "val_accuracy.png"], ["rows"]),
     "cpu_vs_gpu": (["cpu_vs_gpu.json", "cpu_spe1/results.json"], ["rows", "data_source"]),
     "tune_mnist": (["tune_mnist.json", "best.keras", "finalist1/results.json", "tuner/tune_mnist/report/trials.csv"],
-                   ["best_hyperparameters", "trials"]),
+                   ["best_hyperparameters", "trials", "test_accuracy", "untuned", "finalists", "runs"]),
 }
 
 
@@ -194,6 +194,23 @@ def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
         "lab10_6_plain", "lab10_6_bn",
     ]
     assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826, 0.9574, 0.9766]
+
+
+@_recipe_group("tune_mnist")
+def test_tune_mnist_starts_from_the_headline_and_judges_the_choice_against_its_record(smoke_runs):
+    payload = smoke_runs["tune_mnist"][1]
+    first = next(row for row in payload["trials"] if int(row["trial"]) == 0)
+    assert {key: first[key] for key in ("depth", "units_1", "units_2", "units_3", "dropout", "optimizer",
+                                        "weight_decay", "learning_rate", "batch_size", "schedule")} == {
+        "depth": 3, "units_1": 512, "units_2": 256, "units_3": 128, "dropout": 0.2, "optimizer": "adamw",
+        "weight_decay": 0.05, "learning_rate": 0.002, "batch_size": 128, "schedule": "cosine"}
+    committed = json.loads((RECIPES / "results" / "mnist_bn.json").read_text())["test_accuracy"]
+    assert payload["untuned"] == committed
+    tuned = payload["test_accuracy"]
+    assert tuned["values"] == [run["test"]["accuracy"] for run in payload["runs"]] and tuned["runs"] == 1
+    margin = tuned["mean"] - committed["mean"]
+    assert payload["summary"]["verdict"] == (f"tuned − untuned {margin:+.4f} ≤ larger std {committed['std']:.4f}: "
+                                             "does not pay")
 
 
 @_recipe_group("perceptron")

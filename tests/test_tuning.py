@@ -11,7 +11,7 @@ import keras_tuner
 import pytest
 
 from conftest import REPOSITORY, free_port
-from kerasdnn import tuning
+from kerasdnn import tuning, zoo
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("tuning")
@@ -20,12 +20,62 @@ pytestmark = pytest.mark.xdist_group("tuning")
 WORKER = REPOSITORY / "tests" / "helpers" / "tune_worker.py"
 
 
-def test_default_trial_is_the_headline_network():
+@pytest.mark.parametrize("dataset", sorted(tuning.HEADLINES))
+def test_default_trial_is_the_datasets_headline_network_trained_as_its_record_says(dataset, mnist_small):
+    record, defaults = tuning.HEADLINES[dataset]
+    info = zoo.model_info(record)
     hp = keras_tuner.HyperParameters()
-    model = tuning.MLPHyperModel().build(hp)
-    assert model.count_params() == 570_122
-    assert hp.values == {name: default for name, (_, _, default) in tuning.SPACE.items()
-                         if name not in ("units_4", "batch_size")}
+    hypermodel = tuning.MLPHyperModel(defaults=defaults)
+    model = hypermodel.build(hp)
+    assert model.count_params() == info.parameters
+    assert [type(layer).__name__ for layer in model.layers] == [type(layer).__name__
+                                                               for layer in zoo.create_model(record).layers]
+    # batch_size and schedule are declared by fit, units_4 by deeper trials.
+    space_defaults = {name: default for name, (_, _, default) in tuning.SPACE.items()}
+    assert hp.values == {name: value for name, value in {**space_defaults, **defaults}.items()
+                         if name not in ("batch_size", "schedule") and (name != "units_4" or hp.values["depth"] == 4)
+                         and (name != "units_3" or hp.values["depth"] >= 3)}
+    # The record's training: AdamW's decay, rate, cosine schedule, batch size.
+    training = info.training
+    assert {"optimizer": "adamw", "weight_decay": training["optimizer"]["config"]["weight_decay"],
+            "learning_rate": training["learning_rate"], "schedule": training["schedule"],
+            "batch_size": training["batch_size"]} == {
+        name: space_defaults[name] for name in ("optimizer", "weight_decay", "learning_rate", "schedule", "batch_size")}
+    assert training["optimizer"]["class_name"] == "AdamW"
+    (x, y), _ = mnist_small
+    history = hypermodel.fit(hp, model, x[:256], y[:256], epochs=2, verbose=0)
+    assert hp.values["batch_size"] == 128 and hp.values["schedule"] == "cosine"
+    # Cosine decay to zero over the trial: 2 epochs of 2 steps (256 images at 128).
+    schedule = model.optimizer.get_config()["learning_rate"]
+    assert schedule["class_name"] == "CosineDecay" and schedule["config"]["decay_steps"] == 4
+    assert len(history.history["loss"]) == 2
+
+
+def test_trial_optimizer_follows_the_values():
+    adamw = tuning.trial_optimizer({"optimizer": "adamw", "weight_decay": 0.1, "learning_rate": 0.01})
+    assert type(adamw).__name__ == "AdamW" and adamw.weight_decay == 0.1
+    assert float(adamw.learning_rate) == pytest.approx(0.01)
+    decayed = tuning.trial_optimizer({"optimizer": "nesterov", "learning_rate": 0.1, "schedule": "cosine",
+                                      "batch_size": 100, "weight_decay": 0.1}, epochs=3, samples=1000)
+    assert decayed.nesterov and not decayed.weight_decay
+    schedule = decayed.get_config()["learning_rate"]["config"]
+    assert schedule["decay_steps"] == 30 and schedule["initial_learning_rate"] == 0.1
+    constant = tuning.trial_optimizer({"optimizer": "sgd", "learning_rate": 0.1, "schedule": "constant"},
+                                      epochs=3, samples=1000)
+    assert float(constant.learning_rate) == pytest.approx(0.1)
+
+
+def test_cosine_trials_need_arrays(mnist_small):
+    (x, y), _ = mnist_small
+    hp = keras_tuner.HyperParameters()
+    hypermodel = tuning.MLPHyperModel(depth=1, units_1=16)
+    model = hypermodel.build(hp)
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((x[:64], y[:64])).batch(32)
+    with pytest.raises(ValueError, match=r"^MLPHyperModel.fit\(\): schedule 'cosine' needs x as an array, whose "
+                                         r"length sets the decay steps; received x of type _BatchDataset"):
+        hypermodel.fit(hp, model, dataset, epochs=1)
 
 
 def _random_samples(hypermodel, count):
