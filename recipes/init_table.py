@@ -62,8 +62,10 @@ info = kerasdnn.data.DATASETS[args.dataset]
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
-# --smoke only checks the code: a 3-layer net keeps it quick.
+# --smoke only checks the code: a 3-layer net and two activations of every
+# initializer keep it quick (each net compiles anew).
 depth = 3 if args.smoke else 15
+trained = activations[:2] if args.smoke else activations
 # Below this the run has learned next to nothing: twice chance.
 not_converged_below = 2 / info["classes"]
 
@@ -71,7 +73,7 @@ not_converged_below = 2 / info["classes"]
 
 rows, train_seconds = [], 0.0
 for init_label, initializer in initializers.items():
-    for activation in activations:
+    for activation in trained:
         keras.utils.set_random_seed(args.seed)
         model = kerasdnn.mlp(info["input_shape"], units=(128,) * depth, classes=info["classes"], activation=activation,
                              kernel_initializer=initializer, batch_norm=False, name=f"{init_label}_{activation}")
@@ -90,17 +92,17 @@ for init_label, initializer in initializers.items():
 table = []
 for init_label in initializers:
     cells = {row["activation"]: row for row in rows if row["init"] == init_label}
-    ours = {a: f"{100 * cells[a]['val_accuracy']:.2f}" if cells[a]["converged"] else "n.c." for a in activations}
+    ours = {a: f"{100 * cells[a]['val_accuracy']:.2f}" if cells[a]["converged"] else "n.c." for a in trained}
     theirs = dict(zip(activations, paper[init_label]))
-    table.append({"init": init_label, **{a: f"{ours[a]} ({theirs[a]})" for a in activations}})
+    table.append({"init": init_label, **{a: f"{ours[a]} ({theirs[a]})" for a in trained}})
 print(f"validation accuracy %, ours on {args.dataset} (paper, CIFAR-10 FitNet-17):")
-print(format_table(table, ["init", *activations]))
+print(format_table(table, ["init", *trained]))
 summary = {
     "recipe": "init_table",
     "reproduces": "deck 000 / Mishkin & Matas 2016 init × activation table",
     "metric": f"val accuracy % on {args.dataset}, LSUV row",
     "reference": " / ".join(str(v) for v in paper["LSUV"]) + " (CIFAR-10)",
-    "ours": " / ".join(table[0][a].split(" (")[0] for a in activations),
+    "ours": " / ".join(table[0][a].split(" (")[0] for a in trained),
     "epochs": args.epochs,
     "train_seconds": train_seconds,
 }
