@@ -104,7 +104,8 @@ def trial_optimizer(values: Mapping[str, Any], *, epochs: int | None = None,
     Args:
         values: Hyperparameter values (`HyperParameters.values`):
             `optimizer`, `learning_rate`, and where present `weight_decay`
-            (AdamW), `schedule` and `batch_size`.
+            (AdamW), `schedule` and `batch_size` (`SPACE`'s defaults where
+            absent).
         epochs: Epochs of the run, for the cosine schedule. Defaults to
             `None`: a constant learning rate.
         samples: Training samples per epoch, for the cosine schedule.
@@ -114,9 +115,14 @@ def trial_optimizer(values: Mapping[str, Any], *, epochs: int | None = None,
         A new `keras.optimizers.Optimizer`; with `schedule="cosine"`, and
         `epochs` and `samples` given, its learning rate decays from
         `learning_rate` to zero over the run (`optimizers.cosine_schedule`).
+
+    Raises:
+        ValueError: If the optimizer name is unknown or a value is out of
+            range (as `kerasdnn.optimizers.get` says).
     """
     name = values["optimizer"]
-    identifier = {"class_name": "AdamW", "config": {"weight_decay": values["weight_decay"]}} if name == "adamw" else name
+    decay = values.get("weight_decay", SPACE["weight_decay"][2])
+    identifier = {"class_name": "AdamW", "config": {"weight_decay": decay}} if name == "adamw" else name
     rate = values["learning_rate"]
     if values.get("schedule") == "cosine" and epochs is not None and samples is not None:
         rate = optimizers.cosine_schedule(rate, epochs=epochs, samples=samples,

@@ -60,6 +60,7 @@ def test_trial_optimizer_follows_the_values():
     assert decayed.nesterov and not decayed.weight_decay
     schedule = decayed.get_config()["learning_rate"]["config"]
     assert schedule["decay_steps"] == 30 and schedule["initial_learning_rate"] == 0.1
+    assert tuning.trial_optimizer({"optimizer": "adamw", "learning_rate": 0.01}).weight_decay == 0.05
     constant = tuning.trial_optimizer({"optimizer": "sgd", "learning_rate": 0.1, "schedule": "constant"},
                                       epochs=3, samples=1000)
     assert float(constant.learning_rate) == pytest.approx(0.1)
