@@ -99,9 +99,10 @@ finalists = [
      "run": train_in_full(hyperparameters, args.seeds[0], f"finalist{rank}")}
     for rank, hyperparameters in enumerate(tuner.get_best_hyperparameters(args.finalists), 1)
 ]
-print(format_table([{"rank": f["rank"], "val_accuracy": f["run"]["best"]["val_accuracy"],
-                     "train_seconds": f["run"]["train_seconds"]} for f in finalists],
-                   ["rank", "val_accuracy", "train_seconds"]))
+finalist_rows = [{"rank": f["rank"], "hyperparameters": f["hyperparameters"].values,
+                  "val_accuracy": f["run"]["best"]["val_accuracy"], "train_seconds": f["run"]["train_seconds"]}
+                 for f in finalists]
+print(format_table(finalist_rows, ["rank", "val_accuracy", "train_seconds"]))
 chosen = max(finalists, key=lambda finalist: finalist["run"]["best"]["val_accuracy"])
 
 ## Evaluate: the chosen configuration over the seeds, against the untuned net's seeds
@@ -132,14 +133,12 @@ summary = {
     "seeds": list(args.seeds),
     "verdict": improvement_verdict(tuned, untuned),
     "epochs": f"{len(trials)} trials × {args.trial_epochs} + {len(finalists) + len(runs) - 1} × {epochs}",
-    "train_seconds": sum(f["run"]["train_seconds"] for f in finalists) + sum(run["train_seconds"] for run in runs[1:]),
+    "train_seconds": sum(row["train_seconds"] for row in finalist_rows) + sum(run["train_seconds"] for run in runs[1:]),
 }
 payload = {
     "summary": summary, "best_hyperparameters": chosen["hyperparameters"].values, "trials": trials,
     "test_accuracy": tuned, "untuned": untuned,
-    "finalists": [{"rank": f["rank"], "hyperparameters": f["hyperparameters"].values,
-                   "val_accuracy": f["run"]["best"]["val_accuracy"], "train_seconds": f["run"]["train_seconds"]}
-                  for f in finalists],
+    "finalists": finalist_rows,
     "runs": [{key: value for key, value in run.items() if key != "history"} for run in runs],
     "settings": vars(args),
 }
