@@ -185,8 +185,8 @@ def improvement_verdict(tuned: Mapping[str, Any], untuned: Mapping[str, Any]) ->
 
     Example:
 
-    >>> improvement_verdict({"mean": 0.9890, "std": 0.0004}, {"mean": 0.9869, "std": 0.0010})
-    'tuned − untuned +0.0021 > larger std 0.0010: pays'
+    >>> improvement_verdict({"mean": 0.9874, "std": 0.0008}, {"mean": 0.9869, "std": 0.0010})
+    'tuned − untuned +0.0005 ≤ larger std 0.0010: does not pay'
 
     Args:
         tuned: A `seed_statistics` dict of the tuned configuration.

@@ -43,7 +43,7 @@ class ChiefNotFoundError(ConnectionError):
 
 # The search space: name → (kind, values or range, default). The defaults are
 # the headline network as the zoo's `mnist_bn` trains it: 512-256-128, ReLU,
-# He, batch norm, dropout 0.2, AdamW with decoupled weight decay 0.05 at
+# He (Glorot at the output), batch norm, dropout 0.2, AdamW with decoupled weight decay 0.05 at
 # 2e-3, cosine-decayed to zero over the run, batch 128.
 SPACE = {
     "depth": ("int", (1, 4), 3),
@@ -52,7 +52,9 @@ SPACE = {
     "units_3": ("choice", (64, 128, 256, 512), 128),
     "units_4": ("choice", (64, 128, 256, 512), 128),
     "activation": ("choice", ("relu", "leaky_relu", "elu", "tanh"), "relu"),
-    "kernel_initializer": ("choice", ("he_normal", "glorot_uniform", "orthogonal"), "he_normal"),
+    # "auto": `mlp`'s own choice, as the zoo records build it: He for the ReLU
+    # family and Glorot otherwise in hidden blocks, Glorot at the output.
+    "kernel_initializer": ("choice", ("auto", "he_normal", "glorot_uniform", "orthogonal"), "auto"),
     "batch_norm": ("boolean", None, True),
     "dropout": ("float", (0.0, 0.5, 0.1), 0.2),
     "l1": ("choice", (0.0, 1e-5, 1e-4), 0.0),
@@ -177,12 +179,13 @@ class MLPHyperModel(keras_tuner.HyperModel):
             with hp.conditional_scope("depth", [d for d in range(index, 5)]):
                 units.append(self._value(hp, f"units_{index}"))
         l1, l2 = self._value(hp, "l1"), self._value(hp, "l2")
+        initializer = self._value(hp, "kernel_initializer")
         model = models.mlp(
             self.input_shape,
             units=tuple(units),
             classes=self.classes,
             activation=self._value(hp, "activation"),
-            kernel_initializer=self._value(hp, "kernel_initializer"),
+            kernel_initializer=None if initializer == "auto" else initializer,
             batch_norm=self._value(hp, "batch_norm"),
             dropout=self._value(hp, "dropout"),
             kernel_regularizer=(l1, l2) if l1 or l2 else None,
