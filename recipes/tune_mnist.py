@@ -16,8 +16,8 @@ net's epochs (15 on MNIST, 40 on Fashion-MNIST) with the first seed; the one
 best on validation is trained with the other seeds too and only then meets
 the test split.
 
-    python recipes/tune_mnist.py                           # about 35 minutes on 2 CPU cores
-    python recipes/tune_mnist.py --dataset fashion_mnist   # the same on Fashion-MNIST, about 50 minutes
+    python recipes/tune_mnist.py                           # about 25 minutes on 2 CPU cores
+    python recipes/tune_mnist.py --dataset fashion_mnist   # the same on Fashion-MNIST, about 25 minutes
     python recipes/tune_mnist.py --smoke                   # seconds: 2 trials on 512 images, one seed
 
 Rerunning resumes the search in tuner_runs/ (add --overwrite to start over).
