@@ -38,7 +38,7 @@ if not _imported_by_the_command():
     # tensorflow-datasets, and by keras.utils.set_random_seed on any backend.
     quiet.import_tensorflow()
 
-    from kerasdnn import activations, autodiff, choices, initializers, optimizers, regularizers, reporting
+    from kerasdnn import activations, autodiff, callbacks, choices, initializers, optimizers, regularizers, reporting, run_state
     from kerasdnn.activations import Maxout, activation_layer, step
     from kerasdnn.blocks import apply_layers, conv_block, dense_block, default_initializer
     from kerasdnn.data import (

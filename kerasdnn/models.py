@@ -258,10 +258,20 @@ def _input(function, input_shape):
 
 def _classifier(function, x, classes, activation, kernel_initializer, kernel_regularizer):
     validation.check_number(function, "classes", classes, low=1, integer=True)
+    if classes == 1 and keras.activations.get(activation) is keras.activations.softmax:
+        raise ValueError(
+            f"{function}(): classes=1 with classifier_activation='softmax' always outputs 1.0; use "
+            f"classifier_activation='sigmoid' for one unit, or classes >= 2; received classes=1"
+        )
+    # Under a mixed-precision policy the output stays float32, as Keras's
+    # mixed-precision guide keeps the final softmax: bfloat16 or float16
+    # probabilities round small classes to 0 and the loss loses precision.
+    mixed = keras.config.dtype_policy().compute_dtype != "float32"
     return keras.layers.Dense(
         classes,
         activation=activation,
         kernel_initializer=initializers.get(kernel_initializer or "glorot_uniform", function=function),
         kernel_regularizer=regularizers.get(kernel_regularizer, function=function),
+        dtype="float32" if mixed else None,
         name="predictions",
     )(x)

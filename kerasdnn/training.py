@@ -6,30 +6,32 @@ writes everything about the run under one folder:
 
     output_dir/
         results.json          final/best/test metrics, timing, versions, settings
-        history.csv           one row per epoch (appended across resumes)
+        history.csv           one row per epoch, rewritten from the committed state
         learning_curves.png   loss and metrics per epoch
         model.keras           the trained model (unless it diverged)
-        backup/               only while a run is unfinished: weights, optimizer and random state
+        backup/               only while a run is unfinished: its state, committed once per epoch
+                              (kerasdnn.run_state)
         tensorboard/          with tensorboard=True
+
+Every file is written beside its final name and renamed into place, so a
+kill at any moment leaves each file whole, old or new.
 """
 
 import contextlib
-import csv
-import json
 import math
 import os
 import platform
-import shutil
 import statistics
+import tempfile
 import time
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import keras
 import numpy as np
 
-from kerasdnn import data, distribute, initializers, optimizers, quiet, validation
+from kerasdnn import callbacks as run_callbacks
+from kerasdnn import data, distribute, initializers, optimizers, quiet, run_state, validation
 from kerasdnn.hints import LearningRate, OptimizerLike
 from kerasdnn.plotting import plot_history
 from kerasdnn.results import write_json
@@ -79,171 +81,6 @@ def default_jit_compile() -> bool | str:
     return "auto"
 
 
-class NonFiniteBatch(keras.metrics.Metric):
-    """The 1-based batch of the epoch at which the reported loss first became NaN or infinite; 0 before.
-
-    Keras reports the loss as the epoch's running mean, once per
-    `steps_per_execution` batches, so a callback alone places a divergence
-    only to within one execution. This metric follows the same running sum
-    of each batch's loss inside the compiled step and keeps the first batch
-    where it was not finite, so the exact step is known at any
-    `steps_per_execution`. (The sum can overflow a batch or two before a
-    single batch's loss does; the reported loss is what this follows.)
-
-    Args:
-        loss: The compiled loss (a name, function or `keras.losses.Loss`).
-        name: Name of the metric in the logs. Defaults to `"nonfinite_batch"`.
-    """
-
-    def __init__(self, loss: Any, name: str = "nonfinite_batch", **kwargs: Any) -> None:
-        super().__init__(name=name, **kwargs)
-        self.loss = keras.losses.get(loss)
-        self.batches = self.add_variable(shape=(), initializer="zeros", name="batches")
-        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
-        self.first = self.add_variable(shape=(), initializer="zeros", name="first")
-
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Adds the batch's loss to the running sum and notes the batch if the sum is not finite."""
-        ops = keras.ops
-        first = ops.convert_to_tensor(self.first)
-        batch = ops.convert_to_tensor(self.batches) + 1.0
-        samples = ops.cast(ops.shape(y_pred)[0], self.dtype)
-        batch_loss = ops.mean(ops.cast(self.loss(y_true, y_pred), self.dtype))
-        # Keras's loss tracker sums loss × samples in the same way.
-        total = ops.convert_to_tensor(self.total) + batch_loss * samples
-        finite = ops.logical_and(ops.isfinite(total), ops.all(ops.isfinite(y_pred)))
-        self.batches.assign(batch)
-        self.total.assign(total)
-        self.first.assign(ops.where(ops.logical_and(first == 0, ops.logical_not(finite)), batch, first))
-
-    def result(self) -> Any:
-        """Returns the first non-finite batch, or 0."""
-        return keras.ops.convert_to_tensor(self.first)
-
-    def get_config(self) -> dict:
-        """Returns the metric's config."""
-        return {**super().get_config(), "loss": keras.losses.serialize(self.loss)}
-
-
-class _RunMonitor(keras.callbacks.Callback):
-    """Orders each epoch's batches, times epochs, logs the rate, and notes where the loss diverged."""
-
-    def __init__(self, train_data, steps_per_epoch):
-        super().__init__()
-        self.train_data = train_data
-        self.steps_per_epoch = steps_per_epoch
-        self.diverged_at_step = None
-        self.diverged_at_epoch = None
-        self._batches_before = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-        self._epoch_start = time.perf_counter()
-        self._last_batch = -1
-        if isinstance(self.train_data, data.EpochShuffledArrays):
-            self.train_data.set_epoch(epoch)
-
-    def on_epoch_end(self, epoch, logs=None):
-        # Written into the logs so CSVLogger keeps them across resumes; the
-        # rate is the schedule's value at the end of the epoch.
-        logs["epoch_seconds"] = time.perf_counter() - self._epoch_start
-        logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        self._check(logs)
-        self._batches_before += self._last_batch + 1
-        for name in list(logs):
-            if name.endswith(NON_FINITE_METRIC):
-                del logs[name]  # bookkeeping, not a result: kept out of the history
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._last_batch = batch
-        self._check(logs)
-
-    def _check(self, logs):
-        logs = logs or {}
-        if self.diverged_at_step is not None:
-            return
-        at_batch = int(logs.get(NON_FINITE_METRIC) or 0)
-        if not at_batch and not math.isfinite(float(logs.get("loss", 0.0))):
-            # One batch per call (no metric needed), or a penalty term the
-            # metric does not see overflowed: the last batch reported.
-            at_batch = self._last_batch + 1
-        if at_batch:
-            self.diverged_at_epoch = self._epoch + 1
-            # A dataset of unknown length: count the batches this process saw.
-            before = self._epoch * self.steps_per_epoch if self.steps_per_epoch else self._batches_before
-            self.diverged_at_step = before + at_batch
-
-
-NON_FINITE_METRIC = "nonfinite_batch"
-
-
-class _Backup(keras.callbacks.Callback):
-    """Saves the whole training state after every epoch, so a killed run resumes exactly.
-
-    Unlike `keras.callbacks.BackupAndRestore`, the backup also holds the
-    random state of the model (the dropout layers' seed generators, which
-    `save_weights` leaves out, and on PyTorch torch's global generator,
-    which Keras's PyTorch dropout draws from): a resumed run draws the same
-    dropout masks as one that was never stopped. Files, under `directory`:
-    `model.weights.h5` (weights and optimizer state), `random_state.npz` and
-    `epoch.json`, written in that order, so `epoch.json` names a complete
-    backup.
-    """
-
-    def __init__(self, directory):
-        super().__init__()
-        self.directory = directory
-        self.epoch_file = os.path.join(directory, "epoch.json")
-        self.weights_file = os.path.join(directory, "model.weights.h5")
-        self.random_file = os.path.join(directory, "random_state.npz")
-
-    def finished_epochs(self):
-        """Epochs the backup holds; 0 when there is none."""
-        if not os.path.isfile(self.epoch_file):
-            return 0
-        with open(self.epoch_file) as handle:
-            return json.load(handle)["finished_epochs"]
-
-    def on_train_begin(self, logs=None):
-        # The model and its optimizer are built by now, so every variable the
-        # backup holds has somewhere to go.
-        if self.finished_epochs():
-            optimizer = self.model.optimizer
-            if not optimizer.built:  # TensorFlow builds it at the first update
-                optimizer.build(self.model.trainable_variables)
-            self.model.load_weights(self.weights_file)
-            with np.load(self.random_file) as saved:
-                for index, variable in enumerate(_random_state(self.model)):
-                    variable.assign(saved[str(index)])
-                if "torch" in saved:
-                    import torch
-
-                    torch.set_rng_state(torch.from_numpy(saved["torch"]))
-
-    def on_epoch_end(self, epoch, logs=None):
-        if not math.isfinite(float((logs or {}).get("loss", 0.0))):
-            return  # a diverged epoch is nothing to resume from
-        partial = f"{self.weights_file}.partial.weights.h5"
-        self.model.save_weights(partial)
-        os.replace(partial, self.weights_file)
-        states = {str(i): keras.ops.convert_to_numpy(v) for i, v in enumerate(_random_state(self.model))}
-        if keras.backend.backend() == "torch":
-            # Keras's PyTorch dropout draws unseeded masks from torch's global
-            # generator, not from the layer's seed generator.
-            import torch
-
-            states["torch"] = torch.get_rng_state().numpy()
-        np.savez(f"{self.random_file}.partial.npz", **states)
-        os.replace(f"{self.random_file}.partial.npz", self.random_file)
-        write_json(self.epoch_file, {"finished_epochs": epoch + 1})
-
-
-def _random_state(model):
-    """The model's variables that are neither weights nor optimizer state: seed generators' states."""
-    weights = {id(weight) for weight in model.weights}
-    return [variable for variable in model.variables if id(variable) not in weights]
-
-
 def train(
     model: keras.Model,
     x: Any,
@@ -267,6 +104,7 @@ def train(
     save_model: bool = True,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     settings: dict[str, Any] | None = None,
+    overwrite: bool = False,
     verbose: int | str = "auto",
 ) -> dict[str, Any]:
     """Compiles and fits `model`, evaluates it, and records the run under `output_dir`.
@@ -277,10 +115,24 @@ def train(
     it happened, at any `steps_per_execution`; it does not raise. A run
     killed mid-way (Ctrl-C, a lost machine) resumes from its last finished
     epoch when `train` is called again with the same model and
-    `output_dir`, and ends with the weights and optimizer state the
-    uninterrupted run would have: the backup holds the dropout layers'
+    `output_dir`, and ends with the weights, optimizer state and history
+    the uninterrupted run would have: the state is committed atomically
+    after each epoch (`kerasdnn.run_state`), it holds the dropout layers'
     random state, and each epoch's batch order depends only on `seed` and
-    the epoch. A finished run called again starts afresh. Kernels
+    the epoch. A backup is resumed only by the same run: the model's
+    configuration, the optimizer's (its rate and schedule included), the
+    loss, seed, batch size, epochs and the data's shapes and checksum must
+    all match, or `train` refuses and names what differs (`overwrite=True`
+    discards the backup). A finished run called again starts afresh.
+
+    The model the caller passes is the model every callback sees and the
+    one that is saved. A softmax classifier trained with a cross-entropy
+    named by string (and argmax metrics such as `"accuracy"`) is fitted
+    through a twin that shares its layers and outputs the logits, with the
+    loss taking logits: the same function computed stably, as Keras's
+    TensorFlow backend does by itself. The JAX and PyTorch backends
+    otherwise clip the probabilities, and a saturated softmax (lab-10-2's
+    N(0, 1) weights) stops learning. Kernels
     initialized with `"lsuv"` are rescaled on the first training batch
     before fitting (Mishkin & Matas 2016). Works on every Keras backend.
 
@@ -330,6 +182,8 @@ def train(
         callbacks: More Keras callbacks. Defaults to `()`.
         settings: A JSON-ready dict stored as `"settings"` in the results
             (the recipe's configuration). Defaults to `None`.
+        overwrite: Whether to discard a backup of a different run in
+            `output_dir` instead of refusing. Defaults to `False`.
         verbose: Passed to `fit`. Defaults to `"auto"`.
 
     Returns:
@@ -342,8 +196,14 @@ def train(
         Non-finite numbers are stored as `None`.
 
     Raises:
-        ValueError: If a value is out of range or a name is unknown.
-        TypeError: If `x` is an array and `y` is missing.
+        ValueError: If a value is out of range, a name is unknown, the
+            arrays do not fit the model (shape, length, labels outside
+            `[0, classes)`), `output_dir` cannot be written, or it holds a
+            backup of a different run.
+        TypeError: If `x` is an array and `y` is missing, or an array does
+            not hold numbers.
+        kerasdnn.run_state.DamagedRunError: If the backup's files cannot be
+            read (the message names the file and what to do).
     """
     function = "train"
     multi_worker = distribute.is_multi_worker(model)
@@ -351,107 +211,167 @@ def train(
     resolved_optimizer = optimizers.get(
         optimizer, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, function=function
     )
-    train_data = _batches(function, "x", x, y, batch_size, seed=seed, shuffle=True, multi_worker=multi_worker)
-    validation_batches = _batches(function, "validation_data", validation_data, None, batch_size, multi_worker=multi_worker)
-    test_batches = _batches(function, "test_data", test_data, None, batch_size, multi_worker=multi_worker)
+    validation.check_type(function, "overwrite", overwrite, bool, "True or False")
+    train_data = _batches(function, "x", x, y, batch_size, model, loss, seed=seed, shuffle=True,
+                          multi_worker=multi_worker)
+    validation_batches = _batches(function, "validation_data", validation_data, None, batch_size, model, loss,
+                                  multi_worker=multi_worker)
+    test_batches = _batches(function, "test_data", test_data, None, batch_size, model, loss, multi_worker=multi_worker)
 
     started = time.perf_counter()
     keras.utils.set_random_seed(seed)
-    paths = _prepare_output(output_dir)
-    backup = _Backup(paths["backup"]) if paths else None
-    initial_epoch = _resume_point(paths, backup, _fingerprint(model, resolved_optimizer))
+    paths = _prepare_output(function, output_dir)
+    state = run_state.RunState(paths["backup"], paths["history"]) if paths else None
+    run_fingerprint = run_state.fingerprint(
+        model, resolved_optimizer, loss=_describe_loss(loss), seed=seed, batch_size=batch_size, epochs=epochs,
+        data=run_state.data_fingerprint([x, y]), validation_data=run_state.data_fingerprint(validation_data),
+    )
+    initial_epoch = _resume_point(function, paths, state, run_fingerprint, epochs, overwrite)
     if not initial_epoch:
         _lsuv_on_first_batch(model, train_data)
-    run_callbacks = []
-    if paths:
-        run_callbacks += [keras.callbacks.CSVLogger(paths["history"], append=bool(initial_epoch)), backup]
-        if tensorboard:
-            run_callbacks.append(keras.callbacks.TensorBoard(paths["tensorboard"]))
     with distribute.fit_scope(model):
         compile_arguments = dict(
             optimizer=resolved_optimizer,
             steps_per_execution=steps_per_execution,
             jit_compile=default_jit_compile() if jit_compile is None else jit_compile,
         )
-        monitor = _fit(model, train_data, validation_batches, loss=loss, metrics=metrics, epochs=epochs,
-                       initial_epoch=initial_epoch, callbacks=run_callbacks + list(callbacks), verbose=verbose,
-                       **compile_arguments)
-        history = _read_history(paths["history"]) if paths else _history_from(model.history)
-        # Compiled again with the caller's metrics only (the optimizer and its
-        # state are kept), so the saved model.keras opens in plain Keras.
-        model.compile(loss=loss, metrics=list(metrics), **compile_arguments)
+        monitor, recorder = _fit(
+            model, train_data, validation_batches, loss=loss, metrics=metrics, epochs=epochs,
+            initial_epoch=initial_epoch, state=state, verbose=verbose,
+            callbacks=[*callbacks, *([keras.callbacks.TensorBoard(paths["tensorboard"])] if paths and tensorboard else [])],
+            **compile_arguments,
+        )
         diverged = monitor.diverged_at_step is not None
         test_metrics = None
         if test_batches is not None and not diverged:
             test_metrics = model.evaluate(test_batches, verbose=0, return_dict=True)
     results = _results(
-        model, history, test_metrics, monitor, resolved_optimizer,
+        model, recorder.history, test_metrics, monitor, resolved_optimizer,
         epochs=epochs, batch_size=batch_size, seed=seed, loss=loss,
         settings=settings, wall_seconds=time.perf_counter() - started,
     )
     if paths:
-        _write_outputs(model, results, paths, save_model and not diverged)
+        _write_outputs(model, results, recorder.history, paths, state, save_model and not diverged)
     return results
 
 
-def _fit(model, train_data, validation_data, *, loss, metrics, epochs, initial_epoch, callbacks, verbose,
+def _fit(model, train_data, validation_data, *, loss, metrics, epochs, initial_epoch, state, callbacks, verbose,
          **compile_arguments):
-    """Compiles `model` for the fit and fits it, watching for a loss that stops being finite.
+    """Compiles `model` and the twin Keras fits, and fits, watching for a loss that stops being finite.
 
     Returns:
-        The `_RunMonitor` that timed the epochs and noted a divergence.
+        The `RunMonitor` that timed the epochs and noted a divergence, and
+        the `RunRecorder` that holds the history.
     """
-    monitor = _RunMonitor(train_data, _steps_per_epoch(train_data))
-    with _fit_on_logits(model, loss) as fit_loss:
-        # One batch per call already reports each batch's loss to the callbacks.
-        step_metric = [NonFiniteBatch(fit_loss, name=NON_FINITE_METRIC)] if compile_arguments["steps_per_execution"] > 1 else []
-        model.compile(loss=fit_loss, metrics=[*metrics, *step_metric], **compile_arguments)
-        model.fit(
+    monitor = run_callbacks.RunMonitor(train_data, _steps_per_epoch(train_data))
+    recorder = run_callbacks.RunRecorder(model, state, resume=bool(initial_epoch))
+    fit_model, fit_loss = _fit_twin(model, loss, metrics)
+    # One batch per call already reports each batch's loss to the callbacks.
+    step_metric = [run_callbacks.NonFiniteBatch(fit_loss, name=run_callbacks.NON_FINITE_METRIC)]
+    if compile_arguments["steps_per_execution"] == 1:
+        step_metric = []
+    # The caller's model keeps the caller's loss and metrics (what
+    # callbacks, model.keras and evaluate see); both share one optimizer.
+    model.compile(loss=loss, metrics=list(metrics), **compile_arguments)
+    if fit_model is not model:
+        fit_model.compile(loss=fit_loss, metrics=[*metrics, *step_metric], **compile_arguments)
+    else:
+        model.compile(loss=loss, metrics=[*metrics, *step_metric], **compile_arguments)
+    with _sharing_state(model, fit_model):
+        fit_model.fit(
             train_data,
             validation_data=validation_data,
             epochs=epochs,
             initial_epoch=initial_epoch,
             # The batches are ordered by EpochShuffledArrays (or the dataset).
             shuffle=False,
-            callbacks=[monitor, keras.callbacks.TerminateOnNaN(), *callbacks],
+            callbacks=[monitor, keras.callbacks.TerminateOnNaN(), recorder,
+                       *(run_callbacks.ForModel(callback, model, fit_model) if fit_model is not model else callback
+                         for callback in callbacks)],
             verbose=verbose,
         )
-    return monitor
+    if fit_model is model and step_metric:
+        # Compiled again with the caller's metrics only (the optimizer and its
+        # state are kept), so the saved model.keras holds no bookkeeping.
+        model.compile(loss=loss, metrics=list(metrics), **compile_arguments)
+    return monitor, recorder
 
 
-# Cross-entropies that Keras's TensorFlow backend computes from the logits
-# under a softmax output, and the same losses taking logits.
+# Cross-entropies that can be computed from the logits under a softmax
+# output, the same losses taking logits, and the metrics that logits leave
+# unchanged (they read the largest outputs only).
 _LOGIT_LOSSES = {
     "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
     "categorical_crossentropy": keras.losses.CategoricalCrossentropy,
 }
+_ARGMAX_METRICS = {
+    "accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
+    "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
+}
+
+
+class _Logits(keras.layers.Layer):
+    """The pre-activation output of a `Dense` layer, computed with that layer's own variables."""
+
+    def __init__(self, dense, **kwargs):
+        super().__init__(dtype=dense.dtype_policy, name=f"{dense.name}_logits", **kwargs)
+        self.dense = dense
+
+    def call(self, inputs):
+        outputs = keras.ops.matmul(inputs, self.dense.kernel)
+        return keras.ops.add(outputs, self.dense.bias) if self.dense.use_bias else outputs
+
+
+def _fit_twin(model, loss, metrics):
+    """Returns the model Keras fits and its loss.
+
+    For a functional or Sequential softmax classifier with a cross-entropy
+    named by string and argmax metrics only: a twin that shares every layer
+    and variable with `model` and outputs its logits, with the loss taking
+    logits. For another functional model, a twin with the same outputs (so
+    that the bookkeeping metric stays off the caller's model). A subclassed
+    model is fitted itself.
+    """
+    try:
+        inputs, outputs = model.inputs, model.outputs
+    except (AttributeError, ValueError):
+        return model, loss
+    if not inputs or not outputs or len(outputs) != 1:
+        return model, loss
+    output = model.layers[-1]
+    logits_trick = (
+        isinstance(output, keras.layers.Dense)
+        and output.activation is keras.activations.softmax
+        and output.activity_regularizer is None
+        and isinstance(loss, str) and loss in _LOGIT_LOSSES
+        and all(isinstance(metric, str) and metric in _ARGMAX_METRICS for metric in metrics)
+    )
+    if logits_trick:
+        try:
+            logits = _Logits(output)(output.input)
+        except (AttributeError, ValueError):  # a layer called more than once has no single input
+            logits_trick = False
+    if logits_trick:
+        return keras.Model(inputs, logits, name=f"{model.name}_logits"), _LOGIT_LOSSES[loss](from_logits=True)
+    return keras.Model(inputs, outputs, name=f"{model.name}_fit"), loss
 
 
 @contextlib.contextmanager
-def _fit_on_logits(model, loss):
-    """Fits a softmax classifier on its logits, as Keras's TensorFlow backend does, on every backend.
+def _sharing_state(model, fit_model):
+    """On JAX, lets the caller's model fetch the twin's training state when a callback reads it mid-epoch.
 
-    Keras's TensorFlow backend computes a cross-entropy under a softmax output
-    from the logits; the JAX and PyTorch backends clip the probabilities
-    instead, so a saturated softmax (lab-10-2's N(0, 1) weights) stops
-    learning there (hunkim's lab-10-2 ReLU net stalled far below its
-    TensorFlow accuracy on JAX). For the fit, the output layer's softmax is set aside and the loss
-    takes logits, which is the same function, computed stably; it is put back
-    on every exit, so evaluation and the saved model see probabilities.
-
-    Yields:
-        The loss to compile the fit with.
+    Keras's JAX trainer keeps the state of a fit outside the variables until
+    the epoch ends, and a callback's `self.model` syncs it back from the
+    model being fitted; the caller's model syncs from the twin instead.
     """
-    output = model.layers[-1] if model.layers else None
-    softmax = getattr(output, "activation", None) is keras.activations.softmax
-    if not (softmax and isinstance(loss, str) and loss in _LOGIT_LOSSES):
-        yield loss
+    if fit_model is model or keras.backend.backend() != "jax":
+        yield
         return
-    output.activation = keras.activations.linear
+    object.__setattr__(model, "jax_state_sync", fit_model.jax_state_sync)
     try:
-        yield _LOGIT_LOSSES[loss](from_logits=True)
+        yield
     finally:
-        output.activation = keras.activations.softmax
+        object.__delattr__(model, "jax_state_sync")
 
 
 def _check_arguments(function, epochs, batch_size, steps_per_execution, seed, multi_worker):
@@ -475,24 +395,53 @@ def _check_arguments(function, epochs, batch_size, steps_per_execution, seed, mu
     return steps_per_execution
 
 
-def _batches(function, name, x, y, batch_size, *, seed=0, shuffle=False, multi_worker=False):
-    """Turns arrays (or an `(x, y)` pair) into batches; datasets pass through."""
+def _batches(function, name, x, y, batch_size, model, loss, *, seed=0, shuffle=False, multi_worker=False):
+    """Checks arrays (or an `(x, y)` pair) against the model and turns them into batches; datasets pass through."""
     if x is None or _is_tf_dataset(x):
         return x
-    if y is None and isinstance(x, tuple) and len(x) == 2:
+    if y is None and isinstance(x, (tuple, list)) and len(x) == 2:
         x, y = x
+    elif name != "x":
+        raise TypeError(
+            f"{function}(): {name} must be an (x, y) pair of arrays or a tf.data.Dataset; "
+            f"received {name} of type {type(x).__name__}"
+        )
     if y is None:
         raise TypeError(
             f"{function}(): {name} must be a tf.data.Dataset, an (x, y) pair, or "
             f"arrays with y given; received {name} of type {type(x).__name__} without y"
         )
     x, y = np.asarray(x), np.asarray(y)
+    validation.check_samples(function, name, x, y, input_shape=_shape(model, "input_shape"),
+                             classes=(_shape(model, "output_shape") or (None,))[-1], labels=_label_kind(loss))
     if multi_worker:
         # Each worker takes its share of every global batch, which tf.data's
         # DATA sharding does and a Python dataset cannot.
         return data.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
     return data.EpochShuffledArrays(x, y, batch_size=batch_size, seed=seed, shuffle=shuffle,
                                     shard=distribute.process_shard())
+
+
+def _shape(model, attribute):
+    """The model's single input or output shape, or `None` (several, or a subclassed model not built yet)."""
+    try:
+        shape = getattr(model, attribute)
+    except (AttributeError, ValueError):
+        return None
+    return tuple(shape) if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape) else None
+
+
+def _label_kind(loss):
+    """`"sparse"` (class indices) or `"one_hot"` for Keras's cross-entropies, else `None`."""
+    name = loss if isinstance(loss, str) else type(loss).__name__
+    return {
+        "sparse_categorical_crossentropy": "sparse", "SparseCategoricalCrossentropy": "sparse",
+        "categorical_crossentropy": "one_hot", "CategoricalCrossentropy": "one_hot",
+    }.get(name)
+
+
+def _describe_loss(loss):
+    return loss if isinstance(loss, str) else keras.losses.serialize(loss)
 
 
 def _is_tf_dataset(value):
@@ -507,51 +456,77 @@ def _steps_per_epoch(train_data):
     return cardinality if cardinality > 0 else None
 
 
-def _prepare_output(output_dir):
+_OUTPUT_NAMES = {
+    "results": "results.json",
+    "history": "history.csv",
+    "curves": "learning_curves.png",
+    "model": "model.keras",
+    "backup": "backup",
+    "tensorboard": "tensorboard",
+}
+
+
+def _prepare_output(function, output_dir):
+    """Creates `output_dir` and checks that it can be written; returns the run's file paths."""
     if output_dir is None:
         return None
-    os.makedirs(output_dir, exist_ok=True)
-    names = {
-        "results": "results.json",
-        "history": "history.csv",
-        "curves": "learning_curves.png",
-        "model": "model.keras",
-        "backup": "backup",
-        "tensorboard": "tensorboard",
-    }
-    return {key: os.path.join(output_dir, name) for key, name in names.items()}
+    output_dir = os.fspath(output_dir)
+    allowed = "a folder that can be created and written"
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise ValueError(f"{function}(): output_dir must be {allowed}; received output_dir={output_dir!r}, a file")
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+        # A file created and removed: the one check that sees permissions, a
+        # read-only file system and a full disk alike.
+        with tempfile.TemporaryFile(dir=output_dir):
+            pass
+    except OSError as error:
+        raise ValueError(
+            f"{function}(): output_dir must be {allowed}; received output_dir={output_dir!r} "
+            f"({error.strerror or error})"
+        ) from None
+    return {key: os.path.join(output_dir, name) for key, name in _OUTPUT_NAMES.items()}
 
 
-def _fingerprint(model, optimizer):
-    """What a backup must match to be resumed: variable shapes and optimizer class."""
-    return {"weights": [list(weight.shape) for weight in model.weights], "optimizer": type(optimizer).__name__}
+def _resume_point(function, paths, state, run_fingerprint, epochs, overwrite):
+    """Returns the epoch to start from: the epochs a backup of this very run holds, else 0.
 
+    A fresh start removes the outputs of an earlier run in the folder, so
+    that a kill mid-way never leaves an old `results.json` beside a new
+    history.
 
-def _resume_point(paths, backup, fingerprint):
-    """Returns the epoch to start from: the epochs a backup of this very model holds, else 0.
-
-    A backup left by a different model (the output folder reused after
-    changing the architecture) cannot be loaded into this one: it is set
-    aside with a warning and the run starts afresh. The fingerprint of the
-    run about to start is written beside the backup.
+    Raises:
+        ValueError: If the backup belongs to a different run, or holds more
+            epochs than requested, and `overwrite` is `False`.
+        kerasdnn.run_state.DamagedRunError: If the backup cannot be read.
     """
     if paths is None:
         return 0
-    marker = os.path.join(paths["backup"], "kerasdnn_fingerprint.json")
-    resumable = os.path.isfile(marker)
-    if resumable:
-        with open(marker) as handle:
-            resumable = json.load(handle) == fingerprint
-        if not resumable:
-            warnings.warn(
-                f"train(): {paths['backup']} holds an unfinished run of a different model; starting afresh",
-                stacklevel=3,
+    state.clean()
+    committed = state.committed_epoch()
+    if committed and not overwrite:
+        saved = state.saved_fingerprint()
+        if saved is None:
+            raise run_state.damaged(os.path.join(paths["backup"], run_state.FINGERPRINT), "missing", state.remedy)
+        changed = run_state.differences(saved, run_fingerprint)
+        remedy = "pass overwrite=True (--overwrite) to discard it and start afresh, or choose another output_dir"
+        if changed:
+            shown = "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
+            raise ValueError(
+                f"{function}(): {paths['backup']} holds {committed} epochs of a different run ({shown}); {remedy}"
             )
-    if resumable:
-        return backup.finished_epochs()
-    shutil.rmtree(paths["backup"], ignore_errors=True)
-    os.makedirs(paths["backup"])
-    write_json(marker, fingerprint)
+        if committed > epochs:
+            raise ValueError(
+                f"{function}(): {paths['backup']} holds {committed} finished epochs, more than the "
+                f"epochs={epochs} requested; {remedy}"
+            )
+        state.verify()
+        return committed
+    state.start(run_fingerprint)
+    for key in ("results", "model", "curves", "history"):
+        if os.path.exists(paths[key]):
+            run_state.before_file_operation("remove", paths[key])
+            os.remove(paths[key])
     return 0
 
 
@@ -562,30 +537,6 @@ def _lsuv_on_first_batch(model, batches):
     if uses_lsuv:
         first_inputs, _ = batches[0] if isinstance(batches, data.EpochShuffledArrays) else next(iter(batches))
         initializers.lsuv_initialize(model, first_inputs)
-
-
-def _read_history(path):
-    """Reads CSVLogger's file into `{column: [values per epoch]}`."""
-    history = {}
-    with open(path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            for key, value in row.items():
-                if key != "epoch":
-                    # CSVLogger writes "NA" for a value missing from an epoch.
-                    history.setdefault(key, []).append(None if value in ("", "NA") else float(value))
-    # Without validation data CSVLogger still adds empty "val_" columns.
-    return {
-        key: values for key, values in history.items()
-        if not (key.startswith("val_") and all(value is None for value in values))
-    }
-
-
-def _history_from(history_callback):
-    return {
-        key: [float(value) for value in values]
-        for key, values in history_callback.history.items()
-        if not key.endswith(NON_FINITE_METRIC)
-    }
 
 
 def _finite(value):
@@ -660,13 +611,18 @@ def _versions():
     return {**versions, "numpy": np.__version__, "python": platform.python_version()}
 
 
-def _write_outputs(model, results, paths, save_model):
+def _write_outputs(model, results, history, paths, state, save_model):
+    """Writes the run's files, each aside and then renamed, and only then removes the backup."""
     results["files"] = {"history": "history.csv", "curves": "learning_curves.png"}
-    plot_history(results["history"], paths["curves"], title=model.name)
+    # The whole history, a diverged last epoch (never committed) included.
+    state.write_history_csv(history)
+    with run_state.replacing(paths["curves"]) as temporary:
+        plot_history(results["history"], temporary, title=model.name)
     if save_model:
-        model.save(paths["model"])
+        with run_state.replacing(paths["model"]) as temporary:
+            model.save(temporary)
         results["files"]["model"] = "model.keras"
     elif os.path.exists(paths["model"]):
         os.remove(paths["model"])
     write_json(paths["results"], results)
-    shutil.rmtree(paths["backup"], ignore_errors=True)
+    state.discard()

@@ -192,3 +192,65 @@ def keras_names(module: Any) -> list[str]:
         and not name.startswith("_")
         and name not in ("get", "serialize", "deserialize", "legacy", "schedules")
     )
+
+
+def check_samples(
+    function: str,
+    name: str,
+    x: Any,
+    y: Any,
+    *,
+    input_shape: tuple[int | None, ...] | None = None,
+    classes: int | None = None,
+    labels: str | None = None,
+) -> None:
+    """Checks inputs and targets against the model before any training.
+
+    Args:
+        function: Name of the public function doing the check, for the message.
+        name: The argument holding the data: `"x"` (with `y`) or a pair such
+            as `"validation_data"`.
+        x: Inputs, a NumPy array.
+        y: Targets, a NumPy array.
+        input_shape: The model's input shape, batch axis first (`None` for
+            an unknown size), or `None` not to check it. Defaults to `None`.
+        classes: Outputs of the model, or `None`. Defaults to `None`.
+        labels: `"sparse"` (class indices in `[0, classes)`), `"one_hot"`
+            (`classes` columns) or `None`. Defaults to `None`.
+
+    Raises:
+        TypeError: If an array does not hold numbers.
+        ValueError: If the arrays are empty, differ in length, do not fit
+            `input_shape`, or hold labels the model's outputs cannot take.
+    """
+    x_name, y_name = ("x", "y") if name == "x" else (f"{name}[0]", f"{name}[1]")
+    for label, array in ((x_name, x), (y_name, y)):
+        if array.dtype.kind not in "biuf":
+            _fail(function, f"{label} must hold numbers; received {label} of dtype {array.dtype}", TypeError)
+        if array.ndim == 0:
+            _fail(function, f"{label} must be an array of samples; received a scalar")
+    if len(x) == 0:
+        _fail(function, f"{x_name} must hold at least one sample; received {x_name} of shape {x.shape}")
+    if len(x) != len(y):
+        _fail(function, f"{x_name} and {y_name} must hold as many samples; received {len(x)} and {len(y)}")
+    if input_shape is not None:
+        expected = tuple(input_shape[1:])
+        fits = len(x.shape) - 1 == len(expected) and all(e is None or e == d for e, d in zip(expected, x.shape[1:]))
+        if not fits:
+            wanted = "(samples, " + ", ".join("?" if e is None else str(e) for e in expected) + ")"
+            _fail(function, f"{x_name} must have shape {wanted} for this model; received {x_name} of shape {x.shape}")
+    if not classes or labels is None:
+        return
+    if labels == "one_hot":
+        if y.ndim != 2 or y.shape[1] != classes:
+            _fail(function, f"{y_name} must be one-hot, of shape (samples, {classes}) for the model's {classes} "
+                            f"outputs; received {y_name} of shape {y.shape}")
+        return
+    if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
+        _fail(function, f"{y_name} must hold one class index per sample, of shape (samples,); "
+                        f"received {y_name} of shape {y.shape}")
+    low, high = y.min(), y.max()
+    whole = y.dtype.kind in "biu" or bool((y == y.astype("int64")).all())
+    if not whole or low < 0 or high >= classes:
+        _fail(function, f"{y_name} must hold class indices 0 to {classes - 1} for the model's {classes} outputs; "
+                        f"received {'values' if not whole else 'labels'} from {low!r} to {high!r}")

@@ -58,7 +58,7 @@ def test_short_fit_learns_well_above_chance_and_writes_its_files(mnist_small, tm
 
 def test_best_epoch_is_the_first_argmax_of_the_monitored_metric():
     history = {"loss": [1.0, 0.5, 0.4, 0.3], "accuracy": [0.5, 0.7, 0.7, 0.6]}
-    monitor = training._RunMonitor(None, 1)
+    monitor = kerasdnn.callbacks.RunMonitor(None, 1)
     model = kerasdnn.mlp((2,), units=())
     results = training._results(model, history, None, monitor, keras.optimizers.SGD(), epochs=4, batch_size=1,
                                 seed=0, loss="mse", settings=None, wall_seconds=0.0)
@@ -175,14 +175,17 @@ def test_process_shards_together_are_the_whole_batch(shuffle):
         kerasdnn.data.EpochShuffledArrays(x, y, shard=(2, 2))
 
 
-def test_backup_of_a_different_model_is_not_resumed(mnist_small, tmp_path, seed):
+def test_backup_of_a_different_model_is_refused_unless_overwritten(mnist_small, tmp_path, seed):
     (x_train, y_train), _ = mnist_small
     with pytest.raises(KeyboardInterrupt):
         kerasdnn.train(kerasdnn.mlp((28, 28, 1), units=(32,)), x_train[:300], y_train[:300], epochs=3,
                        output_dir=tmp_path, callbacks=[_Interrupt(at_epoch=1)], verbose=0)
-    with pytest.warns(UserWarning, match="holds an unfinished run of a different model; starting afresh"):
-        result = kerasdnn.train(kerasdnn.mlp((28, 28, 1), units=(16, 16)), x_train[:300], y_train[:300],
-                                epochs=3, output_dir=tmp_path, verbose=0)
+    with pytest.raises(ValueError, match=r"^train\(\): .*backup holds 1 epochs of a different run \(model\.config\.layers"
+                       r".*; pass overwrite=True \(--overwrite\) to discard it and start afresh"):
+        kerasdnn.train(kerasdnn.mlp((28, 28, 1), units=(16, 16)), x_train[:300], y_train[:300],
+                       epochs=3, output_dir=tmp_path, verbose=0)
+    result = kerasdnn.train(kerasdnn.mlp((28, 28, 1), units=(16, 16)), x_train[:300], y_train[:300],
+                            epochs=3, output_dir=tmp_path, verbose=0, overwrite=True)
     assert result["epochs_run"] == 3 and not (tmp_path / "backup").exists()
 
 
