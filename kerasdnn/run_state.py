@@ -155,7 +155,12 @@ def differences(old: Any, new: Any, path: str = "") -> list[str]:
         for index, (a, b) in enumerate(zip(old, new)):
             found += differences(a, b, f"{path}[{index}]")
         return found
-    return [] if old == new else [f"{path}: {old!r} in the backup, {new!r} now"]
+    return [] if old == new else [f"{path}: {_shown(old)} in the backup, {_shown(new)} now"]
+
+
+def _shown(value):
+    # Rates are float32 in the optimizer's config: 0.001, not 0.0010000000474974513.
+    return f"{value:.7g}" if isinstance(value, float) else repr(value)
 
 
 def random_variables(model: keras.Model) -> list[Any]:

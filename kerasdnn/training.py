@@ -362,12 +362,18 @@ def _sharing_state(model, fit_model):
 
     Keras's JAX trainer keeps the state of a fit outside the variables until
     the epoch ends, and a callback's `self.model` syncs it back from the
-    model being fitted; the caller's model syncs from the twin instead.
+    model being fitted; the caller's model syncs the twin's state, then its
+    own (a `predict` that a callback runs keeps its state there).
     """
     if fit_model is model or keras.backend.backend() != "jax":
         yield
         return
-    object.__setattr__(model, "jax_state_sync", fit_model.jax_state_sync)
+
+    def sync():
+        fit_model.jax_state_sync()
+        type(model).jax_state_sync(model)
+
+    object.__setattr__(model, "jax_state_sync", sync)
     try:
         yield
     finally:
@@ -473,7 +479,7 @@ def _prepare_output(function, output_dir):
     output_dir = os.fspath(output_dir)
     allowed = "a folder that can be created and written"
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-        raise ValueError(f"{function}(): output_dir must be {allowed}; received output_dir={output_dir!r}, a file")
+        raise ValueError(f"{function}(): output_dir must be {allowed}; received output_dir={output_dir!r} (a file)")
     try:
         os.makedirs(output_dir, exist_ok=True)
         # A file created and removed: the one check that sees permissions, a

@@ -249,7 +249,7 @@ def check_samples(
     if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
         _fail(function, f"{y_name} must hold one class index per sample, of shape (samples,); "
                         f"received {y_name} of shape {y.shape}")
-    low, high = y.min(), y.max()
+    low, high = y.min().item(), y.max().item()
     whole = y.dtype.kind in "biu" or bool((y == y.astype("int64")).all())
     if not whole or low < 0 or high >= classes:
         _fail(function, f"{y_name} must hold class indices 0 to {classes - 1} for the model's {classes} outputs; "
