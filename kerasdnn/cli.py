@@ -3,7 +3,7 @@
     kerasdnn zoo list [PATTERN]
     kerasdnn zoo show NAME
     kerasdnn train NAME [--epochs N] [--batch-size N] [--learning-rate LR]
-                        [--data-dir DIR] [--output-dir DIR] [--seed N] [--smoke]
+                        [--data-dir DIR] [--output-dir DIR] [--seed N] [--smoke] [--overwrite]
     kerasdnn predict IMAGE [IMAGE ...] [--model NAME] [--weights NAME]
     kerasdnn tune [--dataset D] [--tuner KIND] [--max-trials N] [--epochs N]
                   [--directory DIR] [--project-name NAME] [--overwrite]
@@ -64,6 +64,7 @@ def _train(args):
         output_dir=args.output_dir,
         seed=args.seed,
         smoke=args.smoke,
+        overwrite=args.overwrite,
     )
     info = registry.model_info(args.name)
     measured = runs.measured_value(info, results)
@@ -182,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output-dir", help="default: runs/NAME")
     train.add_argument("--seed", type=reporting.non_negative_int, default=0, help="default: %(default)s")
     train.add_argument("--smoke", action="store_true", help="quick check: a few hundred samples, 1 epoch")
+    train.add_argument("--overwrite", action="store_true",
+                       help="discard an unfinished run of other settings in the output folder instead of refusing")
     train.set_defaults(handler=_train)
 
     predict = commands.add_parser("predict", help="recognize handwritten digits in image files")
@@ -227,6 +230,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Our errors already say what was wrong and what is allowed.
         print(f"kerasdnn {args.command}: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"kerasdnn {args.command}: {_interrupted(args)}", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports a job stopped by Ctrl-C
+
+
+def _interrupted(args):
+    """The one line Ctrl-C prints: where the run stands."""
+    if args.command != "train":
+        return "interrupted; run the same command again to resume"
+    from kerasdnn.run_state import RunState
+
+    backup = os.path.join(args.output_dir or os.path.join("runs", args.name), "backup")
+    return f"interrupted after epoch {RunState(backup, '').committed_epoch()}; run again to resume"
 
 
 if __name__ == "__main__":

@@ -52,6 +52,8 @@ class ModelInfo:
         training: How it is trained: `optimizer`, `learning_rate`, `epochs`,
             `batch_size`, `loss`, `metrics`, `normalization` (read-only mapping).
         weights: Names of the trained weights shipped with the package.
+        weights_sha256: The SHA-256 of each shipped weights file, checked
+            every time it is loaded (read-only mapping).
         notes: Anything a user should know (adaptations, caveats).
         backend: The Keras backend that trains this network fastest on a
             CPU, used when the user has not chosen one (see `BACKENDS`).
@@ -73,6 +75,7 @@ class ModelInfo:
     weights: tuple = ()
     notes: str = ""
     backend: str = "jax"
+    weights_sha256: types.MappingProxyType = dataclasses.field(default_factory=lambda: types.MappingProxyType({}))
 
     def to_json(self) -> dict[str, Any]:
         """Returns the record as a JSON-ready dict."""
@@ -80,6 +83,7 @@ class ModelInfo:
         record["training"] = dict(self.training)
         record["input_shape"] = list(self.input_shape)
         record["weights"] = list(self.weights)
+        record["weights_sha256"] = dict(self.weights_sha256)
         return record
 
 
@@ -107,7 +111,8 @@ BACKENDS = ("jax", "tensorflow", "torch")
 
 def register_model(*, source: tuple[str, str], dataset: str, input_shape: Sequence[int], classes: int, parameters: int,
                    metric: str = "test accuracy", reference: float | None = None, target: float | None = None,
-                   recipe: str | None = None, training: Mapping[str, Any] | None = None, weights: Sequence[str] = (),
+                   recipe: str | None = None, training: Mapping[str, Any] | None = None,
+                   weights: Mapping[str, str] | Sequence[str] = (),
                    notes: str = "", backend: str = "jax") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Registers a builder function as a zoo entry under its own name.
 
@@ -116,8 +121,9 @@ def register_model(*, source: tuple[str, str], dataset: str, input_shape: Sequen
     Args:
         source: A pair `(source, url)`: the deck or reference and its address.
         dataset, input_shape, classes, parameters, metric, reference, target,
-        recipe, weights, notes, backend: The `ModelInfo` fields; `backend`
+        recipe, notes, backend: The `ModelInfo` fields; `backend`
             defaults to `"jax"`.
+        weights: The shipped weights: `{name: SHA-256 of the file}`.
         training: A dict of training settings, merged over
             `{"optimizer": "adam", "learning_rate": None, "epochs": 15,
             "batch_size": 128, "loss": "sparse_categorical_crossentropy",
@@ -148,6 +154,7 @@ def register_model(*, source: tuple[str, str], dataset: str, input_shape: Sequen
             dataset=dataset, input_shape=tuple(input_shape), classes=classes, parameters=parameters,
             metric=metric, reference=reference, target=target, recipe=recipe, training=types.MappingProxyType(settings),
             weights=tuple(weights), notes=notes, backend=backend,
+            weights_sha256=types.MappingProxyType(dict(weights) if isinstance(weights, Mapping) else {}),
         )
         _REGISTRY[name] = (function, info)
         return function
@@ -200,8 +207,10 @@ def create_model(name: str, *, weights: str | None = None, **overrides: Any) -> 
         A new, uncompiled `keras.Model`.
 
     Raises:
-        ValueError: If `name` or `weights` is unknown, or weights are asked
-            for together with architecture overrides.
+        ValueError: If `name` or `weights` is unknown, weights are asked
+            for together with architecture overrides, a shipped file's
+            checksum differs from its record's, or a weights file does not
+            load into the model (the message names the file and the remedy).
     """
     function, info = _entry("create_model", name)
     overrides = {key: value for key, value in overrides.items() if value is not None}
@@ -212,7 +221,24 @@ def create_model(name: str, *, weights: str | None = None, **overrides: Any) -> 
                 f"create_model(): trained weights fit only the registered architecture; "
                 f"received weights={weights!r} with overrides {sorted(overrides)}"
             )
-        model.load_weights(weights_path(name, weights))
+        path = weights_path(name, weights)
+        expected = info.weights_sha256.get(weights)
+        if expected is not None:
+            from kerasdnn.run_state import file_sha256
+
+            if file_sha256(path) != expected:
+                raise ValueError(
+                    f"create_model(): {path} is damaged (its SHA-256 differs from the record's {expected[:12]}…); "
+                    f"reinstall kerasdnn (pip install --force-reinstall kerasdnn), or train and export them "
+                    f"again with {info.recipe}"
+                )
+        try:
+            model.load_weights(path)
+        except Exception as error:  # h5py and Keras raise many kinds for a bad file
+            raise ValueError(
+                f"create_model(): {path} does not load into {name!r} ({str(error).splitlines()[0]}); export the "
+                f"weights again from a trained {name!r} model with model.save_weights(...)"
+            ) from None
     return model
 
 

@@ -13,7 +13,7 @@ from kerasdnn.hints import OptimizerLike
 
 def train_model(name: str, *, epochs: int | None = None, batch_size: int | None = None,
                 learning_rate: float | None = None, optimizer: OptimizerLike | None = None, data_dir: str | None = None,
-                output_dir: str | None = None, seed: int = 0, smoke: bool = False,
+                output_dir: str | None = None, seed: int = 0, smoke: bool = False, overwrite: bool = False,
                 verbose: int | str = 2) -> dict[str, Any]:
     """Trains a zoo model on its dataset with its recorded settings.
 
@@ -37,6 +37,8 @@ def train_model(name: str, *, epochs: int | None = None, batch_size: int | None 
             `runs/NAME`.
         seed: Random seed. Defaults to `0`.
         smoke: Train on a few hundred samples for one epoch. Defaults to `False`.
+        overwrite: Discard a backup of a different run in `output_dir`, as
+            in `kerasdnn.train`. Defaults to `False`.
         verbose: Passed to `fit`. Defaults to `2`.
 
     Returns:
@@ -85,6 +87,7 @@ def train_model(name: str, *, epochs: int | None = None, batch_size: int | None 
         output_dir=output_dir,
         seed=seed,
         settings={"zoo_model": name, "dataset": info.dataset, "smoke": smoke, "train_samples": len(x_train)},
+        overwrite=overwrite,
         verbose=verbose,
     )
     return {**run, "output_dir": output_dir}

@@ -178,3 +178,43 @@ def test_start_up_filter_passes_everything_but_the_no_gpu_lines(capfd, monkeypat
     with kerasdnn.quiet.filtered_stderr():
         os.write(2, b"failed call to cuInit\n")
     assert capfd.readouterr().err == "failed call to cuInit\n"
+
+
+@pytest.mark.integration
+def test_ctrl_c_stops_training_with_one_line_and_the_rerun_resumes(tmp_path):
+    import signal
+    import time
+
+    output = tmp_path / "xor"
+    command = [sys.executable, "-m", "kerasdnn.cli", "train", "xor_sigmoid", "--output-dir", str(output)]
+    process = subprocess.Popen([*command, "--epochs", "300"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "KERAS_BACKEND": "jax"})
+    deadline = time.monotonic() + 120
+    while not list((output / "backup").glob("epoch-*")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    last = stderr.strip().splitlines()[-1]
+    epoch = int(last.split("interrupted after epoch ")[1].split(";")[0])
+    assert last == f"kerasdnn train: interrupted after epoch {epoch}; run again to resume" and epoch >= 1
+    assert "Traceback" not in stderr
+    # The rerun goes on from the committed epoch: the history holds each epoch once.
+    rerun = subprocess.run([*command, "--epochs", "300"], capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    with open(output / "history.csv") as handle:
+        assert [int(line.split(",")[0]) for line in handle.readlines()[1:]] == list(range(300))
+
+
+def test_train_refuses_a_backup_of_other_settings_unless_overwritten(tmp_path, capsys):
+    assert main(["train", "xor_sigmoid", "--smoke", "--output-dir", str(tmp_path)]) == 0
+    # A run of other settings killed mid-way leaves its backup.
+    backup = kerasdnn.run_state.RunState(str(tmp_path / "backup"), str(tmp_path / "history.csv"))
+    backup.start({"seed": 99})
+    os.makedirs(tmp_path / "backup" / "epoch-0001")
+    assert main(["train", "xor_sigmoid", "--smoke", "--output-dir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"kerasdnn train: train(): {tmp_path}/backup holds 1 epochs of a different run (")
+    assert error.endswith("pass overwrite=True (--overwrite) to discard it and start afresh, or choose another output_dir")
+    assert main(["train", "xor_sigmoid", "--smoke", "--output-dir", str(tmp_path), "--overwrite"]) == 0
+    assert not (tmp_path / "backup").exists()

@@ -1,6 +1,7 @@
 """Every registered model is checked against its own record (parametrized over list_models())."""
 
 import dataclasses
+import hashlib
 import json
 import os
 
@@ -44,14 +45,17 @@ def test_entry_matches_its_record(name, tmp_path):
 def test_record_is_complete(name):
     info = zoo.model_info(name)
     for field in dataclasses.fields(info):
-        if field.name not in ("reference", "target", "recipe", "weights", "notes"):
+        if field.name not in ("reference", "target", "recipe", "weights", "weights_sha256", "notes"):
             assert getattr(info, field.name) not in (None, "", ()), field.name
     assert info.url.startswith("http") and info.summary and info.dataset in {**kerasdnn.data.DATASETS, **kerasdnn.data.SYNTHETIC}
     assert {"optimizer", "learning_rate", "epochs", "batch_size", "loss", "metrics", "normalization"} <= set(info.training)
     if info.recipe is not None:
         assert (REPOSITORY / info.recipe).is_file()
+    # Every shipped file carries its checksum in the record, and matches it.
+    assert set(info.weights_sha256) == set(info.weights)
     for weights in info.weights:
-        assert os.path.isfile(zoo.weights_path(name, weights))
+        path = zoo.weights_path(name, weights)
+        assert hashlib.sha256(open(path, "rb").read()).hexdigest() == info.weights_sha256[weights]
     with pytest.raises(TypeError):
         info.training["epochs"] = 1  # records are read-only
 
@@ -65,6 +69,26 @@ def test_overrides_win_and_none_is_dropped():
 def test_unknown_name_suggests_close_matches():
     with pytest.raises(ValueError, match=r"^create_model\(\): name must be one of .*; received name='mnist_nb' \(did you mean 'mnist_bn'"):
         zoo.create_model("mnist_nb")
+
+
+def test_damaged_weights_are_refused_naming_the_file_and_the_remedy(tmp_path, monkeypatch):
+    shipped = zoo.weights_path("mnist_bn", "mnist")
+    damaged = tmp_path / os.path.basename(shipped)
+    content = bytearray(open(shipped, "rb").read())
+    middle = len(content) // 2
+    content[middle:middle + 65536] = bytes(65536)  # 64 KiB overwritten mid-file
+    damaged.write_bytes(bytes(content))
+    monkeypatch.setattr(kerasdnn.registry, "WEIGHTS_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match=rf"^create_model\(\): {damaged} is damaged \(its SHA-256 differs from the "
+                                         rf"record's 152e4153bfcd…\); reinstall kerasdnn .* recipes/mnist_bn.py$"):
+        zoo.create_model("mnist_bn", weights="mnist")
+    monkeypatch.undo()
+    # A user's file has no record: a file that is not weights names itself.
+    truncated = tmp_path / "mine.weights.h5"
+    truncated.write_bytes(open(shipped, "rb").read()[:4096])
+    with pytest.raises(ValueError, match=rf"^create_model\(\): {truncated} does not load into 'mnist_bn' \(.*\); "
+                                         r"export the weights again from a trained 'mnist_bn' model"):
+        zoo.create_model("mnist_bn", weights=str(truncated))
 
 
 def test_weights_with_overrides_or_unknown_names_are_refused():
