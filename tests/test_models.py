@@ -96,3 +96,34 @@ def test_keras_file_round_trip_with_every_custom_object(tmp_path, seed):
     assert {"Maxout", "PReLU", "LeakyReLU"} <= kinds
     assert isinstance(restored.layers[1].kernel_initializer, kerasdnn.LSUV)
     assert restored.optimizer.nesterov and restored.optimizer.clipnorm == 1.0
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: kerasdnn.mlp((8,), units=(16,)),
+        lambda: kerasdnn.cnn((8, 8, 1), filters=(4,), units=(8,)),
+        lambda: kerasdnn.lstm((5, 3), units=8, classes=4, classifier_activation="softmax"),
+    ],
+    ids=["mlp", "cnn", "lstm"],
+)
+def test_outputs_stay_float32_under_mixed_precision(build):
+    # Keras's mixed-precision guide keeps the final softmax in float32.
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = build()
+        hidden = [layer for layer in model.layers[1:-1] if layer.weights][0]
+        outputs = model(np.ones((2, *model.input_shape[1:]), "float32"))
+        assert hidden.compute_dtype == "bfloat16" and keras.backend.standardize_dtype(outputs.dtype) == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("builder", ["mlp", "cnn"])
+def test_one_class_with_softmax_is_refused(builder):
+    shape = (8,) if builder == "mlp" else (8, 8, 1)
+    with pytest.raises(ValueError, match=rf"^{builder}\(\): classes=1 with classifier_activation='softmax' always "
+                                         r"outputs 1\.0; use classifier_activation='sigmoid' for one unit, or "
+                                         r"classes >= 2; received classes=1$"):
+        getattr(kerasdnn, builder)(shape, classes=1)
+    assert getattr(kerasdnn, builder)(shape, classes=1, classifier_activation="sigmoid").output_shape == (None, 1)
