@@ -87,14 +87,14 @@ class RunMonitor(keras.callbacks.Callback):
         self.diverged_at_epoch = None
         self._batches_before = 0
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
         self._epoch = epoch
         self._epoch_start = time.perf_counter()
         self._last_batch = -1
         if isinstance(self.train_data, data.EpochShuffledArrays):
             self.train_data.set_epoch(epoch)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         # Written into the logs so CSVLogger keeps them across resumes; the
         # rate is the schedule's value at the end of the epoch.
         logs["epoch_seconds"] = time.perf_counter() - self._epoch_start
@@ -103,7 +103,7 @@ class RunMonitor(keras.callbacks.Callback):
         self._batches_before += self._last_batch + 1
         _drop_bookkeeping(logs)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
         self._last_batch = batch
         self._check(logs)
         _drop_bookkeeping(logs)
@@ -147,11 +147,11 @@ class RunRecorder(keras.callbacks.Callback):
         self.resume = resume
         self.history: dict[str, list[Any]] = {}
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Any = None) -> None:
         if self.resume:
             self.history = self.state.load(self.run_model)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         logs = dict(logs or {})
         rows = len(next(iter(self.history.values()), []))
         for key in set(self.history) | set(logs):
@@ -184,29 +184,46 @@ class ForModel(keras.callbacks.Callback):
         self.run_model = model
         self.fit_model = fit_model
 
-    def set_model(self, model):
+    def set_model(self, model: keras.Model) -> None:
+        """Gives the callback the caller's model, whichever model Keras fits."""
         self.callback.set_model(self.run_model)
 
-    def set_params(self, params):
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Passes the fit's parameters on."""
         self.callback.set_params(params)
 
-    def _forward(self, hook, *arguments, **keywords):
-        getattr(self.callback, hook)(*arguments, **keywords)
+    def _forward(self, hook, *arguments):
+        getattr(self.callback, hook)(*arguments)
         if getattr(self.run_model, "stop_training", False):
             self.fit_model.stop_training = True
 
+    # Every hook Keras calls, forwarded.
+    def on_train_begin(self, logs: Any = None) -> None:
+        self._forward("on_train_begin", logs)
 
-def _forwarding(hook):
-    def forward(self, *arguments, **keywords):
-        self._forward(hook, *arguments, **keywords)
+    def on_train_end(self, logs: Any = None) -> None:
+        self._forward("on_train_end", logs)
 
-    forward.__name__ = hook
-    return forward
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._forward("on_epoch_begin", epoch, logs)
 
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self._forward("on_epoch_end", epoch, logs)
 
-for _hook in (
-    "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
-    "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
-    "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end",
-):
-    setattr(ForModel, _hook, _forwarding(_hook))
+    def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+        self._forward("on_train_batch_begin", batch, logs)
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self._forward("on_train_batch_end", batch, logs)
+
+    def on_test_begin(self, logs: Any = None) -> None:
+        self._forward("on_test_begin", logs)
+
+    def on_test_end(self, logs: Any = None) -> None:
+        self._forward("on_test_end", logs)
+
+    def on_test_batch_begin(self, batch: int, logs: Any = None) -> None:
+        self._forward("on_test_batch_begin", batch, logs)
+
+    def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
+        self._forward("on_test_batch_end", batch, logs)

@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import keras
@@ -97,7 +98,7 @@ def data_fingerprint(value: Any) -> Any:
     if hasattr(value, "element_spec"):
         return {"dataset": str(value.element_spec)}
     array = np.ascontiguousarray(value)
-    return {"shape": list(array.shape), "dtype": str(array.dtype), "crc32": zlib.crc32(array.view(np.uint8).ravel())}
+    return {"shape": list(array.shape), "dtype": str(array.dtype), "crc32": zlib.crc32(array.data)}
 
 
 # Names do not change what a run computes, and Keras numbers unnamed layers
@@ -339,7 +340,7 @@ class RunState:
 
 
 @contextlib.contextmanager
-def replacing(path: str):
+def replacing(path: str) -> Iterator[str]:
     """Yields a temporary name beside `path` (same extension) and renames it onto `path` on success.
 
     Keras and Matplotlib pick the format from the extension, so the

@@ -211,7 +211,7 @@ def train(
     resolved_optimizer = optimizers.get(
         optimizer, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, function=function
     )
-    validation.check_type(function, "overwrite", overwrite, bool, "True or False")
+    validation.check_type(function, "overwrite", overwrite, (bool,), "True or False")
     train_data = _batches(function, "x", x, y, batch_size, model, loss, seed=seed, shuffle=True,
                           multi_worker=multi_worker)
     validation_batches = _batches(function, "validation_data", validation_data, None, batch_size, model, loss,
@@ -265,7 +265,10 @@ def _fit(model, train_data, validation_data, *, loss, metrics, epochs, initial_e
     """
     monitor = run_callbacks.RunMonitor(train_data, _steps_per_epoch(train_data))
     recorder = run_callbacks.RunRecorder(model, state, resume=bool(initial_epoch))
-    fit_model, fit_loss = _fit_twin(model, loss, metrics)
+    # Under MultiWorkerMirroredStrategy the model is fitted itself: a second
+    # model there fails in Keras's cross-worker reduction, and TensorFlow's
+    # backend computes the cross-entropy from the logits on its own.
+    fit_model, fit_loss = (model, loss) if distribute.is_multi_worker(model) else _fit_twin(model, loss, metrics)
     # One batch per call already reports each batch's loss to the callbacks.
     step_metric = [run_callbacks.NonFiniteBatch(fit_loss, name=run_callbacks.NON_FINITE_METRIC)]
     if compile_arguments["steps_per_execution"] == 1:
