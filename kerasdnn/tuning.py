@@ -38,6 +38,10 @@ from kerasdnn.choices import CHIEF_TIMEOUT, DEFAULT_DIRECTORY, IMAGE_DATASETS, T
 from kerasdnn.plotting import plot_comparison
 
 
+class DamagedSearchError(ValueError):
+    """A search's saved files cannot be read; the message names the file and what to do."""
+
+
 class ChiefNotFoundError(ConnectionError):
     """Raised when a worker's chief does not answer in time."""
 
@@ -300,7 +304,42 @@ def make_tuner(
             "grid": keras_tuner.oracles.GridSearchOracle,
         }[kind]
         oracle = _defaults_first(oracle_class)(max_trials=max_trials, **oracle_arguments)
-    return _Tuner(oracle=oracle, **common)
+    try:
+        return _Tuner(oracle=oracle, **common)
+    except DamagedSearchError:
+        raise
+    except (ValueError, KeyError, TypeError, RuntimeError) as error:
+        # keras-tuner reads its files without saying which one failed.
+        damaged = _damaged_search_file(os.path.join(directory, project_name))
+        if damaged is None:
+            raise
+        raise damaged from error
+
+
+# The keys keras-tuner reads from each kind of file of a search.
+_SEARCH_FILE_KEYS = {"oracle.json": ("ongoing_trials", "start_order", "end_order"),
+                     "trial.json": ("trial_id", "hyperparameters", "status")}
+
+
+def _damaged_search_file(project_dir):
+    """The error for the first file of a search that keras-tuner cannot read, or `None`."""
+    names = [os.path.join(project_dir, name) for name in sorted(os.listdir(project_dir)) if name.endswith(".json")]
+    names += [os.path.join(project_dir, name, "trial.json") for name in sorted(os.listdir(project_dir))
+              if name.startswith("trial_") and os.path.isfile(os.path.join(project_dir, name, "trial.json"))]
+    for path in names:
+        try:
+            with open(path) as handle:
+                content = json.load(handle)
+            reason = None
+            wanted = _SEARCH_FILE_KEYS.get(os.path.basename(path), ())
+            if not isinstance(content, dict) or not set(wanted) <= set(content):
+                reason = f"it lacks {', '.join(k for k in wanted if not isinstance(content, dict) or k not in content)}"
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            reason = f"not readable JSON: {error}"
+        if reason:
+            return DamagedSearchError(f"{path} is damaged ({reason}); restore it, or start the search afresh "
+                                      f"with --overwrite (overwrite=True)")
+    return None
 
 
 def _tensorflow_strategy():
@@ -313,6 +352,52 @@ def _tensorflow_strategy():
     return None
 
 
+_FINISHED = ("COMPLETED", "FAILED", "INVALID", "STOPPED")
+
+
+class _TrustedOracle:
+    """What every kerasdnn oracle adds to keras-tuner's: its saved state never makes it train a trial twice.
+
+    keras-tuner saves `oracle.json` before it lets go of a trial that has
+    just ended, so a finished search kept its last trial as ongoing and a
+    rerun trained it again; and on reloading it sends every ongoing trial to
+    be retried by whichever worker asks first, while the worker that was
+    training it may still report it. Here the state is saved again once the
+    trial is let go; on reloading, a trial that had finished is dropped from
+    the ongoing ones, and one still running stays with its own worker, which
+    is handed it again when it asks (keras-tuner's rule for a worker that
+    comes back). A trial that `oracle.json` lists but whose `trial.json` is
+    gone is reported, not trained again under the same id.
+    """
+
+    def end_trial(self, trial):
+        super().end_trial(trial)
+        self.save()
+
+    def set_state(self, state):
+        listed = set(state.get("start_order", [])) | set(state.get("end_order", []))
+        listed |= set(state.get("ongoing_trials", {}).values())
+        missing = sorted(listed - set(self.trials))
+        if missing:
+            trial = os.path.join(self._project_dir, f"trial_{missing[0]}", "trial.json")
+            raise DamagedSearchError(
+                f"{trial} is missing, but {self._get_oracle_fname()} lists trial {missing[0]} "
+                f"({len(missing)} missing in all); restore it, or start the search afresh with --overwrite "
+                f"(overwrite=True)"
+            )
+        super().set_state(state)
+        self._reloaded_ongoing = dict(self.ongoing_trials)
+
+    def reload(self):
+        super().reload()
+        ongoing = getattr(self, "_reloaded_ongoing", {})
+        running = {tuner_id: trial for tuner_id, trial in ongoing.items() if trial.status not in _FINISHED}
+        self._retry_queue = [trial_id for trial_id in self._retry_queue
+                             if trial_id not in {trial.trial_id for trial in ongoing.values()}]
+        self.ongoing_trials = running
+        self.save()
+
+
 def _defaults_first(oracle_class):
     """Subclasses an oracle so that its first trial is the space's defaults.
 
@@ -320,7 +405,7 @@ def _defaults_first(oracle_class):
     the untuned net; the rest of the trials follow the oracle's own method.
     """
 
-    class DefaultsFirst(oracle_class):
+    class DefaultsFirst(_TrustedOracle, oracle_class):
         def populate_space(self, trial_id):
             if not self.trials:
                 return {"status": keras_tuner.engine.trial.TrialStatus.RUNNING, "values": self.hyperparameters.values}
@@ -330,7 +415,7 @@ def _defaults_first(oracle_class):
     return DefaultsFirst
 
 
-class _HyperbandDefaultsFirst(keras_tuner.oracles.HyperbandOracle):
+class _HyperbandDefaultsFirst(_TrustedOracle, keras_tuner.oracles.HyperbandOracle):
     """Hyperband whose first candidate is the space's defaults.
 
     Hyperband's own `populate_space` adds its bracket bookkeeping to the

@@ -1,0 +1,87 @@
+"""What a fault does to a search: no trial trained twice, damaged files named, never a silent redo."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from kerasdnn import tuning
+
+pytestmark = pytest.mark.xdist_group("search_faults")
+
+
+class _Counting(tuning.MLPHyperModel):
+    """The search space, counting the trials it trains."""
+
+    trained: list = []
+
+    def fit(self, hp, model, x, *args, **kwargs):
+        _Counting.trained.append(1)
+        return super().fit(hp, model, x, *args, **kwargs)
+
+
+def _search(directory, max_trials=2, **kwargs):
+    x = np.random.default_rng(0).uniform(size=(96, 28, 28, 1)).astype("float32")
+    y = np.arange(96) % 10
+    hypermodel = _Counting(units_1=16, units_2=8, units_3=8, depth=1, batch_size=32)
+    tuner = tuning.make_tuner("random", hypermodel, max_trials=max_trials, directory=str(directory),
+                              project_name="search", **kwargs)
+    _Counting.trained = []
+    tuning.search(tuner, x, y, validation_data=(x[:32], y[:32]), epochs=1)
+    return tuner, len(_Counting.trained)
+
+
+def _oracle(directory):
+    with open(directory / "search" / "oracle.json") as handle:
+        return json.load(handle)
+
+
+def test_a_finished_search_keeps_no_ongoing_trial_and_a_rerun_trains_nothing(tmp_path):
+    _, trained = _search(tmp_path)
+    assert trained == 2 and _oracle(tmp_path)["ongoing_trials"] == {}
+    tuner, trained = _search(tmp_path)
+    assert trained == 0 and sorted(tuner.oracle.trials) == ["0", "1"]
+
+
+def test_a_trial_left_running_is_trained_once_more_by_its_worker_and_a_finished_one_never(tmp_path):
+    _search(tmp_path)
+    # As a chief killed mid-search leaves it: trial 1 still ongoing for
+    # tuner0 (it was running), trial 0 ongoing too although it finished.
+    state = _oracle(tmp_path)
+    state["ongoing_trials"] = {"tuner0": "1", "tuner1": "0"}
+    trial = tmp_path / "search" / "trial_1" / "trial.json"
+    record = json.loads(trial.read_text())
+    record["status"] = "RUNNING"
+    trial.write_text(json.dumps(record))
+    (tmp_path / "search" / "oracle.json").write_text(json.dumps(state))
+    tuner, trained = _search(tmp_path)
+    assert trained == 1 and tuner.oracle.trials["1"].status == "COMPLETED" and len(tuner.oracle.trials) == 2
+
+
+@pytest.mark.parametrize(
+    "file, content, reason",
+    [
+        ("oracle.json", "", r"not readable JSON: Expecting value"),
+        ("trial_0/trial.json", "{", r"not readable JSON"),
+        ("trial_1/trial.json", "{}", r"it lacks trial_id, hyperparameters, status"),
+    ],
+)
+def test_a_damaged_search_file_is_named_with_the_remedy(tmp_path, file, content, reason):
+    _search(tmp_path)
+    path = tmp_path / "search" / file
+    path.write_text(content)
+    with pytest.raises(tuning.DamagedSearchError, match=rf"^{path} is damaged \({reason}.*\); restore it, or start "
+                                                       r"the search afresh with --overwrite \(overwrite=True\)$"):
+        _search(tmp_path)
+    # The remedy works.
+    _, trained = _search(tmp_path, overwrite=True)
+    assert trained == 2
+
+
+def test_a_deleted_trial_is_reported_not_trained_again(tmp_path):
+    _search(tmp_path)
+    os.remove(tmp_path / "search" / "trial_0" / "trial.json")
+    with pytest.raises(tuning.DamagedSearchError, match=rf"^{tmp_path}/search/trial_0/trial.json is missing, but "
+                                                       rf"{tmp_path}/search/oracle.json lists trial 0 \(1 missing in all\)"):
+        _search(tmp_path)
