@@ -26,7 +26,9 @@ import csv
 import gc
 import json
 import os
+import socket
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -44,6 +46,85 @@ class DamagedSearchError(ValueError):
 
 class ChiefNotFoundError(ConnectionError):
     """Raised when a worker's chief does not answer in time."""
+
+
+class ChiefAddressError(ConnectionError):
+    """Raised when a chief's address is taken, or a worker's chief serves another search."""
+
+
+def _chief_record(ip, port):
+    # One file per address on this machine: which search its chief serves.
+    return os.path.join(tempfile.gettempdir(), "kerasdnn-chiefs", f"{ip}_{port}.json")
+
+
+def _serving_search(ip, port):
+    """The record of the live chief serving `ip:port` on this machine, or `None`."""
+    try:
+        with open(_chief_record(ip, port)) as handle:
+            record = json.load(handle)
+        os.kill(record["pid"], 0)  # raises if that chief is gone
+        return record
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def claim_chief_address(ip: str, port: int, project_dir: str) -> str:
+    """Checks that nothing listens on `ip:port` and records that this process serves `project_dir` there.
+
+    gRPC lets a second server bind a port that one serves already, so two
+    chiefs on one port would merge their searches; this check binds the
+    address itself first.
+
+    Args:
+        ip: The chief's address.
+        port: The chief's port.
+        project_dir: The search's folder.
+
+    Returns:
+        The record's path (remove it when the chief ends).
+
+    Raises:
+        ChiefAddressError: If a chief serves the address already (the message
+            names its search) or another program holds it.
+    """
+    probe = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET)
+    # Past connections in TIME_WAIT do not count; a listener does.
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((ip, port))
+    except OSError as error:
+        serving = _serving_search(ip, port)
+        if serving is not None:
+            raise ChiefAddressError(
+                f"{ip}:{port} already serves the search in {serving['project_dir']} (chief process "
+                f"{serving['pid']}); stop that chief, or start this one with another --oracle-port"
+            ) from None
+        raise ChiefAddressError(
+            f"{ip}:{port} is held by another program ({error.strerror}); start the chief with another --oracle-port"
+        ) from None
+    finally:
+        probe.close()
+    record = _chief_record(ip, port)
+    os.makedirs(os.path.dirname(record), exist_ok=True)
+    results.write_json(record, {"pid": os.getpid(), "project_dir": os.path.abspath(project_dir)})
+    return record
+
+
+def check_chief_serves(ip: str, port: int, project_dir: str) -> None:
+    """Refuses a worker whose chief, on this machine, serves another search.
+
+    A chief on another machine leaves no record here, and is trusted.
+
+    Raises:
+        ChiefAddressError: If the chief at `ip:port` serves another folder.
+    """
+    serving = _serving_search(ip, port)
+    if serving is not None and serving["project_dir"] != os.path.abspath(project_dir):
+        raise ChiefAddressError(
+            f"the chief at {ip}:{port} serves the search in {serving['project_dir']}, not this worker's "
+            f"{os.path.abspath(project_dir)}; give the worker the same --directory and --project-name as its "
+            f"chief, or the --oracle-port of its own chief"
+        )
 
 # The search space: name → (kind, values or range, default). The defaults are
 # the headline network as the zoo's `mnist_bn` trains it: 512-256-128, ReLU,
@@ -677,16 +758,37 @@ def run_search(
         ValueError: If an argument is out of range or unknown.
         ChiefNotFoundError: On a worker whose chief does not answer within
             `chief_timeout`.
+        ChiefAddressError: On a chief whose address is served or held
+            already, or a worker whose chief (on this machine) serves
+            another search.
+        DamagedSearchError: If a file of the search cannot be read.
     """
-    from kerasdnn import data
-
     validation.check_choice("run_search", "dataset", dataset, IMAGE_DATASETS)
     if train_samples is not None:
         validation.check_number("run_search", "train_samples", train_samples, low=1, integer=True)
     project_name = project_name or f"{dataset}_{kind}"
     role = distributed_role()
+    address = os.environ.get("KERASTUNER_ORACLE_IP", ""), int(os.environ.get("KERASTUNER_ORACLE_PORT", "0") or 0)
+    project_dir = os.path.join(directory, project_name)
+    chief_record = None
     if role == "worker":
         wait_for_chief(chief_timeout)
+        check_chief_serves(*address, project_dir)
+    elif role == "chief":
+        chief_record = claim_chief_address(*address, project_dir)
+    try:
+        return _run_search(dataset, role, kind=kind, max_trials=max_trials, epochs=epochs, train_samples=train_samples,
+                           directory=directory, project_name=project_name, overwrite=overwrite, data_dir=data_dir,
+                           seed=seed, tensorboard=tensorboard, verbose=verbose, **fixed)
+    finally:
+        if chief_record is not None and os.path.exists(chief_record):
+            os.remove(chief_record)
+
+
+def _run_search(dataset, role, *, kind, max_trials, epochs, train_samples, directory, project_name, overwrite,
+                data_dir, seed, tensorboard, verbose, **fixed):
+    from kerasdnn import data
+
     tuner = make_tuner(kind, MLPHyperModel(defaults=HEADLINES[dataset][1], **fixed), max_trials=max_trials, max_epochs=epochs, directory=directory,
                        project_name=project_name, overwrite=overwrite, seed=seed)
     keras.utils.set_random_seed(seed)

@@ -2,6 +2,7 @@ import csv
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -334,6 +335,8 @@ def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
     assert sorted(row["trial"] for row in rows) == [str(trial) for trial in range(4)] and orphan in {row["trial"] for row in rows}
     assert {row["status"] for row in rows} == {"COMPLETED"} and all(0 <= float(row["score"]) <= 1 for row in rows)
     assert "best hyperparameters:" in logs[1].read_text()
+    # A finished search lists no trial as ongoing, so running it again trains nothing.
+    assert search.oracle()["ongoing_trials"] == {}
 
 
 # Over a minute on 2 cores, past the default suite's budget: run with -m slow.
@@ -357,3 +360,47 @@ def test_cli_chief_killed_and_restarted_resumes_the_search(tmp_path):
     rows = search.report()
     assert set(finished) <= {row["trial"] for row in rows} and len(rows) == 4
     assert {row["status"] for row in rows} == {"COMPLETED"}
+
+
+@pytest.mark.integration
+@pytest.mark.xdist_group("cli_workers")
+def test_one_search_per_chief_address(tmp_path):
+    search = _Search(tmp_path, max_trials=2)
+    chief = search.start("--chief")
+    try:
+        port = search.arguments[search.arguments.index("--oracle-port") + 1]
+
+        def serving():
+            with socket.socket() as probe:
+                return probe.connect_ex(("127.0.0.1", int(port))) == 0
+
+        search.wait_for(serving, "the chief serving")
+        # A second chief on the served port: refused at once, naming the search.
+        second = subprocess.run([*KERASDNN_COMMAND, *search.arguments[:-2], "--oracle-port", port, "--chief",
+                                 "--project-name", "other"], capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2 and second.stderr.strip() == (
+            f"kerasdnn tune: 127.0.0.1:{port} already serves the search in {tmp_path}/search (chief process "
+            f"{chief.pid}); stop that chief, or start this one with another --oracle-port")
+        # A worker of another search reaching this chief: refused.
+        stray = subprocess.run([*KERASDNN_COMMAND, *search.arguments, "--worker", "0", "--project-name", "other"],
+                               capture_output=True, text=True, timeout=120)
+        assert stray.returncode == 2 and stray.stderr.strip().splitlines()[-1] == (
+            f"kerasdnn tune: the chief at 127.0.0.1:{port} serves the search in {tmp_path}/search, not this "
+            f"worker's {tmp_path}/other; give the worker the same --directory and --project-name as its chief, "
+            f"or the --oracle-port of its own chief")
+    finally:
+        search.stop()
+
+
+def test_a_port_held_by_another_program_is_refused_in_one_line(tmp_path):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(tuning.ChiefAddressError, match=rf"^127\.0\.0\.1:{port} is held by another program "
+                                                           r"\(Address already in use\); start the chief with "
+                                                           r"another --oracle-port$"):
+            tuning.claim_chief_address("127.0.0.1", port, str(tmp_path))
+    record = tuning.claim_chief_address("127.0.0.1", port, str(tmp_path))
+    assert json.loads(open(record).read()) == {"pid": os.getpid(), "project_dir": str(tmp_path)}
+    os.remove(record)
