@@ -378,11 +378,12 @@ def make_tuner(
     }
     if kind == "hyperband":
         oracle = _HyperbandDefaultsFirst(max_epochs=max_epochs, **oracle_arguments)
+    elif kind == "grid":
+        oracle = _ResumableGridOracle(max_trials=max_trials, **oracle_arguments)
     else:
         oracle_class = {
             "random": keras_tuner.oracles.RandomSearchOracle,
             "bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
-            "grid": keras_tuner.oracles.GridSearchOracle,
         }[kind]
         oracle = _defaults_first(oracle_class)(max_trials=max_trials, **oracle_arguments)
     try:
@@ -494,6 +495,33 @@ def _defaults_first(oracle_class):
 
     DefaultsFirst.__name__ = f"DefaultsFirst{oracle_class.__name__}"
     return DefaultsFirst
+
+
+class _ResumableGridOracle(_TrustedOracle, keras_tuner.oracles.GridSearchOracle):
+    """keras-tuner's grid search, resumable: the grid's position is saved with the oracle.
+
+    keras-tuner keeps the order of the combinations tried and the trials
+    whose successors are still to be tried in memory only, so a grid search
+    started again (a larger `max_trials`, a restarted chief) found nothing
+    left to try. Both are saved in `oracle.json` here. Its first trial is
+    the space's defaults already, as the other kinds' are made to be.
+    """
+
+    def get_state(self):
+        state = super().get_state()
+        # keras-tuner's LinkedList: the first index follows None.
+        order, index = [], self._ordered_ids._next_index[None]
+        while index is not None:
+            order.append(self._ordered_ids._memory[index])
+            index = self._ordered_ids._next_index[index]
+        return {**state, "grid_order": order, "grid_populate_next": list(self._populate_next)}
+
+    def set_state(self, state):
+        super().set_state(state)
+        self._ordered_ids = type(self._ordered_ids)()
+        for trial_id in state.get("grid_order", []):
+            self._ordered_ids.insert(trial_id)
+        self._populate_next = list(state.get("grid_populate_next", []))
 
 
 class _HyperbandDefaultsFirst(_TrustedOracle, keras_tuner.oracles.HyperbandOracle):

@@ -21,11 +21,11 @@ class _Counting(tuning.MLPHyperModel):
         return super().fit(hp, model, x, *args, **kwargs)
 
 
-def _search(directory, max_trials=2, **kwargs):
+def _search(directory, max_trials=2, kind="random", **kwargs):
     x = np.random.default_rng(0).uniform(size=(96, 28, 28, 1)).astype("float32")
     y = np.arange(96) % 10
     hypermodel = _Counting(units_1=16, units_2=8, units_3=8, depth=1, batch_size=32)
-    tuner = tuning.make_tuner("random", hypermodel, max_trials=max_trials, directory=str(directory),
+    tuner = tuning.make_tuner(kind, hypermodel, max_trials=max_trials, directory=str(directory),
                               project_name="search", **kwargs)
     _Counting.trained = []
     tuning.search(tuner, x, y, validation_data=(x[:32], y[:32]), epochs=1)
@@ -85,3 +85,15 @@ def test_a_deleted_trial_is_reported_not_trained_again(tmp_path):
     with pytest.raises(tuning.DamagedSearchError, match=rf"^{tmp_path}/search/trial_0/trial.json is missing, but "
                                                        rf"{tmp_path}/search/oracle.json lists trial 0 \(1 missing in all\)"):
         _search(tmp_path)
+
+
+def test_a_grid_search_resumes_its_grid_with_more_trials(tmp_path):
+    tuner, trained = _search(tmp_path, max_trials=1, kind="grid")
+    assert trained == 1
+    tuner, trained = _search(tmp_path, max_trials=3, kind="grid")
+    values = [tuner.oracle.trials[trial_id].hyperparameters.values for trial_id in sorted(tuner.oracle.trials)]
+    # Two more trials, each a new point of the grid, the first still the defaults.
+    assert trained == 2 and len(values) == 3
+    assert len({tuple(sorted(v.items())) for v in values}) == 3
+    defaults = {hp.name: hp.default for hp in tuner.oracle.get_space().space}
+    assert all(values[0][name] == defaults[name] for name in values[0])
