@@ -607,32 +607,77 @@ class _Tuner(keras_tuner.Tuner):
         for callback in kwargs.pop("callbacks", []):
             if isinstance(callback, _HParamsLogger):
                 callback = _TrialTensorBoard(os.path.join(callback.log_dir, trial.trial_id),
-                                             dict(trial.hyperparameters.values), trial.trial_id)
+                                             trial.hyperparameters, trial.trial_id)
             callbacks.append(callback)
         return super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
 
 
+# What the HParams dashboard shows for a hyperparameter a trial does not use
+# (units_4 of a 3-layer net, weight_decay without AdamW): every trial has every
+# column, so none goes missing from the table.
+_UNUSED = {"int": 0, "choice": None, "boolean": False, "float": 0.0, "log": 0.0}
+
+
+def trial_hparams(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every hyperparameter of `SPACE` for one trial: its value, or a zero of its type where it is unused.
+
+    Args:
+        values: The trial's values (`trial.hyperparameters.values`).
+
+    Returns:
+        `{name: value}` with every name of `SPACE` (and any other the trial
+        declares).
+    """
+    hparams = {}
+    for name, (kind, choices, default) in SPACE.items():
+        unused = _UNUSED[kind] if _UNUSED[kind] is not None else type(default)()
+        hparams[name] = values.get(name, unused)
+    return {**hparams, **{name: value for name, value in values.items() if name not in hparams}}
+
+
 class _TrialTensorBoard(keras.callbacks.TensorBoard):
-    """One trial's TensorBoard logs, with its hyperparameters for the HParams dashboard.
+    """One trial's TensorBoard logs, with its hyperparameters and its end for the HParams dashboard.
 
     Its class name is not `TensorBoard`, so keras-tuner (TensorFlow backend)
     neither moves its folder nor adds a second HParams session; and it opens
-    no writer before training starts, so keras-tuner can deep-copy it.
+    no writer before training starts, so keras-tuner can deep-copy it. The
+    hyperparameters are read as training begins, after the hypermodel's
+    `fit` has declared its own (`batch_size`, `schedule`), and the session's
+    end is written as training ends, so the dashboard shows each trial's
+    status.
     """
 
-    def __init__(self, log_dir, hparams, trial_id):
+    def __init__(self, log_dir, hyperparameters, trial_id):
         super().__init__(log_dir=log_dir)
-        self.hparams = hparams
+        self.hyperparameters = hyperparameters
         self.trial_id = trial_id
+
+    def __deepcopy__(self, memo):
+        # keras-tuner copies a trial's callbacks before it fits; the copy must
+        # still read the trial's own hyperparameters, which `fit` adds to.
+        return _TrialTensorBoard(self.log_dir, self.hyperparameters, self.trial_id)
+
+    def _write_hparams_summary(self, write):
+        writer = quiet.import_tensorflow().summary.create_file_writer(self.log_dir)
+        with writer.as_default():
+            write()
+        writer.close()
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         from tensorboard.plugins.hparams import api as hparams_api
 
-        writer = quiet.import_tensorflow().summary.create_file_writer(self.log_dir)
-        with writer.as_default():
-            hparams_api.hparams(self.hparams, trial_id=self.trial_id)
-        writer.close()
+        self._write_hparams_summary(
+            lambda: hparams_api.hparams(trial_hparams(self.hyperparameters.values), trial_id=self.trial_id))
+
+    def on_train_end(self, logs=None):
+        super().on_train_end(logs)
+        from tensorboard.plugins.hparams import api_pb2
+        from tensorboard.plugins.hparams import summary as hparams_summary
+
+        tf = quiet.import_tensorflow()
+        end = hparams_summary.session_end_pb(api_pb2.STATUS_SUCCESS)
+        self._write_hparams_summary(lambda: tf.summary.experimental.write_raw_pb(end.SerializeToString(), step=0))
 
 
 def distributed_role() -> str | None:

@@ -171,21 +171,28 @@ def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     # and its validation curve peaks at the trial's score.
     logs = _tensorboard_logs(tmp_path / "logs")
     assert sorted(logs) == sorted(row["trial"] for row in rows)
+    values = {trial.trial_id: trial.hyperparameters.values for trial in tuner.oracle.trials.values()}
     for row in rows:
-        hparams, curves = logs[row["trial"]]
-        assert hparams == {name: row[name] for name in hparams} and {"depth", "learning_rate", "optimizer"} <= set(hparams)
+        hparams, curves, status = logs[row["trial"]]
+        # Every column in every trial: the ones fit declares (batch_size,
+        # schedule) and deeper layers' units included; its status is written.
+        assert set(hparams) == set(tuning.SPACE) and status == "STATUS_SUCCESS"
+        assert hparams == tuning.trial_hparams(values[row["trial"]])
+        assert {name: hparams[name] for name in values[row["trial"]]} == values[row["trial"]]
         assert max(curves["validation/epoch_accuracy"]) == pytest.approx(row["score"], rel=1e-6)
         assert len(curves["train/epoch_loss"]) == 2
 
 
 def _tensorboard_logs(log_dir):
-    """{trial id: (hyperparameters of its HParams session, {run/tag: [values]})} read from the event files."""
+    """{trial id: (hyperparameters of its HParams session, {run/tag: [values]}, its end status)} from the event files."""
     import tensorflow as tf
     from tensorboard.plugins.hparams import plugin_data_pb2
 
+    from tensorboard.plugins.hparams import api_pb2
+
     logs = {}
     for trial_dir in log_dir.iterdir():
-        hparams, curves = {}, {}
+        hparams, curves, status = {}, {}, None
         for path in trial_dir.rglob("events.out.tfevents.*"):
             run = path.parent.relative_to(trial_dir).as_posix()
             for event in tf.compat.v1.train.summary_iterator(str(path)):
@@ -194,9 +201,11 @@ def _tensorboard_logs(log_dir):
                         session = plugin_data_pb2.HParamsPluginData.FromString(value.metadata.plugin_data.content)
                         for name, proto in session.session_start_info.hparams.items():
                             hparams[name] = getattr(proto, proto.WhichOneof("kind"))
+                        if session.HasField("session_end_info"):
+                            status = api_pb2.Status.Name(session.session_end_info.status)
                     elif value.metadata.plugin_data.plugin_name == "scalars":
                         curves.setdefault(f"{run}/{value.tag}", []).append(float(tf.make_ndarray(value.tensor)))
-        logs[trial_dir.name] = (hparams, curves)
+        logs[trial_dir.name] = (hparams, curves, status)
     return logs
 
 
