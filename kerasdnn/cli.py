@@ -8,6 +8,7 @@
     kerasdnn tune [--dataset D] [--tuner KIND] [--max-trials N] [--epochs N]
                   [--directory DIR] [--project-name NAME] [--overwrite]
                   [--chief | --worker N] [--oracle-ip IP] [--oracle-port PORT]
+                  [--workers N [--devices 0,1,...]]
 """
 
 import argparse
@@ -128,7 +129,99 @@ def _predict(args):
     return status
 
 
+def _tune_locally(args):
+    """Runs a chief and `--workers` workers of this search on this machine, as one command.
+
+    Each worker is pinned to a device of `--devices` in turn
+    (`CUDA_VISIBLE_DEVICES`); workers that share one accelerator each get
+    an equal share of its memory (JAX's `XLA_PYTHON_CLIENT_MEM_FRACTION`).
+    Their output is streamed as one, each line behind the process's name.
+    Ctrl-C stops them all.
+    """
+    import socket
+    import subprocess
+    import threading
+
+    port = args.oracle_port
+    if port is None:
+        with socket.socket() as probe:
+            probe.bind((args.oracle_ip, 0))
+            port = probe.getsockname()[1]
+    # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
+    os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
+    command = sys.argv[:1] if os.path.basename(sys.argv[0]) == "kerasdnn" else [sys.executable, "-m", "kerasdnn.cli"]
+    base = [*command, *_without_local_options(args.argv),
+            "--oracle-ip", args.oracle_ip, "--oracle-port", str(port)]
+    devices = [d for d in (args.devices or "").split(",") if d]
+    roles = [("chief", ["--chief"], {"CUDA_VISIBLE_DEVICES": ""})]
+    for index in range(args.workers):
+        environment = {}
+        if devices:
+            environment["CUDA_VISIBLE_DEVICES"] = devices[index % len(devices)]
+        sharing = args.workers / max(1, len(devices)) if devices else args.workers
+        if sharing > 1:
+            environment.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", f"{0.9 / sharing:.2f}")
+        roles.append((f"worker {index}", ["--worker", str(index)], environment))
+    processes = []
+
+    def stream(name, process):
+        for line in process.stdout:
+            print(f"[{name}] {line}", end="", flush=True)
+
+    try:
+        for name, role, environment in roles:
+            process = subprocess.Popen([*base, *role], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                       env={**os.environ, **environment}, start_new_session=True)
+            processes.append(process)
+            threading.Thread(target=stream, args=(name, process), daemon=True).start()
+        statuses = [process.wait() for process in processes]
+    except KeyboardInterrupt:
+        _stop(processes)
+        raise
+    failed = [(name, status) for (name, _, _), status in zip(roles, statuses) if status != 0]
+    if failed:
+        print(f"kerasdnn tune: {', '.join(f'{name} exited with status {status}' for name, status in failed)}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _without_local_options(argv):
+    """The command's arguments without those of the local launcher (`--workers`, `--devices`, the address)."""
+    kept, skip = [], False
+    for argument in argv:
+        if skip:
+            skip = False
+            continue
+        name = argument.split("=", 1)[0]
+        if name in ("--workers", "--devices", "--oracle-ip", "--oracle-port"):
+            skip = "=" not in argument
+            continue
+        kept.append(argument)
+    return kept
+
+
+def _stop(processes):
+    import signal
+
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except Exception:  # still running after 30 s: no more waiting
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def _tune(args):
+    if args.workers:
+        if args.chief or args.worker is not None:
+            raise ValueError("--workers starts its own chief and workers; received it with "
+                             f"{'--chief' if args.chief else '--worker'}")
+        return _tune_locally(args)
+    if args.oracle_port is None:
+        args.oracle_port = 8000
     # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
     os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
     quiet.import_tensorflow()
@@ -212,7 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("--worker", type=reporting.non_negative_int, metavar="N",
                       help="run trials for the chief as worker N (0, 1, ...)")
     tune.add_argument("--oracle-ip", default="127.0.0.1", help="the chief's address (default: %(default)s)")
-    tune.add_argument("--oracle-port", type=int, default=8000, help="the chief's port (default: %(default)s)")
+    tune.add_argument("--oracle-port", type=int, default=None,
+                      help="the chief's port (default: 8000; with --workers a free one)")
+    tune.add_argument("--workers", type=reporting.positive_int, metavar="N",
+                      help="start a chief and N workers on this machine and run the search with them")
+    tune.add_argument("--devices", metavar="0,1,...",
+                      help="with --workers: the accelerators, one per worker in turn (CUDA_VISIBLE_DEVICES); "
+                           "workers sharing one split its memory")
     tune.add_argument("--chief-timeout", type=reporting.positive_float, default=choices.CHIEF_TIMEOUT,
                       help="seconds a worker waits for its chief (default: %(default)s)")
     tune.set_defaults(handler=_tune)

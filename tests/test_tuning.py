@@ -413,3 +413,29 @@ def test_a_port_held_by_another_program_is_refused_in_one_line(tmp_path):
     record = tuning.claim_chief_address("127.0.0.1", port, str(tmp_path))
     assert json.loads(open(record).read()) == {"pid": os.getpid(), "project_dir": str(tmp_path)}
     os.remove(record)
+
+
+# About a minute on 2 cores (three processes start Keras at once): run with -m slow.
+@pytest.mark.slow
+@pytest.mark.xdist_group("cli_workers")
+def test_one_command_runs_a_chief_and_two_workers(tmp_path):
+    run = subprocess.run([*KERASDNN_COMMAND, "tune", "--workers", "2", "--smoke", "--max-trials", "3", "--epochs", "1",
+                          "--directory", str(tmp_path), "--project-name", "search"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = run.stdout.splitlines()
+    assert all(line.startswith(("[chief] ", "[worker 0] ", "[worker 1] ")) for line in lines)
+    for worker in (0, 1):
+        assert f"[worker {worker}] worker {worker}: no trials left; the chief writes the report in" in run.stdout
+    assert f"[chief] report in {tmp_path}/search/report" in run.stdout
+    with open(tmp_path / "search" / "report" / "trials.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["trial"] for row in rows) == ["0", "1", "2"] and {row["status"] for row in rows} == {"COMPLETED"}
+
+
+def test_workers_go_without_chief_or_worker(capsys):
+    from kerasdnn.cli import main
+
+    assert main(["tune", "--workers", "2", "--chief"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "kerasdnn tune: --workers starts its own chief and workers; received it with --chief")
