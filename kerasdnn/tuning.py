@@ -28,7 +28,6 @@ import json
 import os
 import socket
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,36 +51,38 @@ class ChiefAddressError(ConnectionError):
     """Raised when a chief's address is taken, or a worker's chief serves another search."""
 
 
-def _chief_record(ip, port):
-    # One file per address on this machine: which search its chief serves.
-    return os.path.join(tempfile.gettempdir(), "kerasdnn-chiefs", f"{ip}_{port}.json")
+# The method a kerasdnn chief answers beside keras-tuner's oracle service:
+# which search it serves (its project folder).
+_SEARCH_METHOD = "/kerasdnn.Search/Project"
 
 
-def _serving_search(ip, port):
-    """The record of the live chief serving `ip:port` on this machine, or `None`."""
-    try:
-        with open(_chief_record(ip, port)) as handle:
-            record = json.load(handle)
-        os.kill(record["pid"], 0)  # raises if that chief is gone
-        return record
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def claim_chief_address(ip: str, port: int, project_dir: str) -> str:
-    """Checks that nothing listens on `ip:port` and records that this process serves `project_dir` there.
-
-    gRPC lets a second server bind a port that one serves already, so two
-    chiefs on one port would merge their searches; this check binds the
-    address itself first.
+def served_search(ip: str, port: int, timeout: float = 10) -> str | None:
+    """Asks the chief at `ip:port` which search it serves.
 
     Args:
         ip: The chief's address.
         port: The chief's port.
-        project_dir: The search's folder.
+        timeout: Seconds to wait for the answer. Defaults to `10`.
 
     Returns:
-        The record's path (remove it when the chief ends).
+        The project folder the chief serves, `""` for a chief that is not
+        kerasdnn's (keras-tuner's own), or `None` if nothing answers gRPC there.
+    """
+    import grpc
+
+    with grpc.insecure_channel(f"{ip}:{port}") as channel:
+        try:
+            return channel.unary_unary(_SEARCH_METHOD)(b"", timeout=timeout).decode()
+        except grpc.RpcError as error:
+            return "" if error.code() == grpc.StatusCode.UNIMPLEMENTED else None
+
+
+def check_chief_address(ip: str, port: int) -> None:
+    """Checks that nothing listens on `ip:port`, before a chief serves it.
+
+    gRPC lets a second server bind a port that one serves already, so two
+    chiefs on one port would merge their searches; this binds the address
+    itself first, and asks whatever holds it which search it serves.
 
     Raises:
         ChiefAddressError: If a chief serves the address already (the message
@@ -92,39 +93,67 @@ def claim_chief_address(ip: str, port: int, project_dir: str) -> str:
     probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         probe.bind((ip, port))
+        return
     except OSError as error:
-        serving = _serving_search(ip, port)
-        if serving is not None:
-            raise ChiefAddressError(
-                f"{ip}:{port} already serves the search in {serving['project_dir']} (chief process "
-                f"{serving['pid']}); stop that chief, or start this one with another --oracle-port"
-            ) from None
-        raise ChiefAddressError(
-            f"{ip}:{port} is held by another program ({error.strerror}); start the chief with another --oracle-port"
-        ) from None
+        reason = error.strerror
     finally:
         probe.close()
-    record = _chief_record(ip, port)
-    os.makedirs(os.path.dirname(record), exist_ok=True)
-    results.write_json(record, {"pid": os.getpid(), "project_dir": os.path.abspath(project_dir)})
-    return record
+    serving = served_search(ip, port, timeout=5)
+    if serving is None:
+        raise ChiefAddressError(f"{ip}:{port} is held by another program ({reason}); start the chief with another "
+                                f"--oracle-port")
+    raise ChiefAddressError(
+        f"{ip}:{port} already serves {f'the search in {serving}' if serving else 'a keras-tuner search'}; stop that "
+        f"chief, or start this one with another --oracle-port"
+    )
 
 
 def check_chief_serves(ip: str, port: int, project_dir: str) -> None:
-    """Refuses a worker whose chief, on this machine, serves another search.
-
-    A chief on another machine leaves no record here, and is trusted.
+    """Refuses a worker whose chief serves another search.
 
     Raises:
-        ChiefAddressError: If the chief at `ip:port` serves another folder.
+        ChiefAddressError: If the chief at `ip:port` serves another project
+            folder. A chief that does not say (keras-tuner's own) is trusted.
     """
-    serving = _serving_search(ip, port)
-    if serving is not None and serving["project_dir"] != os.path.abspath(project_dir):
+    serving = served_search(ip, port)
+    if serving and os.path.normpath(serving) != os.path.normpath(project_dir):
         raise ChiefAddressError(
-            f"the chief at {ip}:{port} serves the search in {serving['project_dir']}, not this worker's "
-            f"{os.path.abspath(project_dir)}; give the worker the same --directory and --project-name as its "
-            f"chief, or the --oracle-port of its own chief"
+            f"the chief at {ip}:{port} serves the search in {serving}, not this worker's {project_dir}; give the "
+            f"worker the same --directory and --project-name as its chief, or the --oracle-port of its own chief"
         )
+
+
+def _serve(oracle, project_dir):
+    """Serves `oracle` to the workers until the search has ended, as keras-tuner's chief does.
+
+    keras-tuner's own server (`oracle_chief.start_server`), with one more
+    method that tells a worker, or a second chief, which search this is.
+    """
+    import time
+    from concurrent import futures
+
+    import grpc
+    # keras-tuner's servicer and its rule for when the chief may exit: not
+    # public, and used here alone.
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute import oracle_chief
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    servicer = oracle_chief.OracleServicer(oracle)
+    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    service, method = _SEARCH_METHOD.strip("/").split("/")
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(
+        service, {method: grpc.unary_unary_rpc_method_handler(lambda request, context: project_dir.encode())})])
+    server.add_insecure_port(f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}")
+    server.start()
+    try:
+        while not servicer.stop_triggered:
+            time.sleep(1)
+        while not oracle_chief.exit_chief(oracle):
+            time.sleep(20)
+    finally:
+        server.stop(grace=1)
+
 
 # The search space: name → (kind, values or range, default). The defaults are
 # the headline network as the zoo's `mnist_bn` trains it: 512-256-128, ReLU,
@@ -602,6 +631,15 @@ class _Tuner(keras_tuner.Tuner):
     whatever the backend.
     """
 
+    def search(self, *fit_args, **fit_kwargs):
+        if distributed_role() == "chief":
+            # As keras-tuner's chief, with a server that also says which search it is.
+            self.oracle.verbose = fit_kwargs.get("verbose", self.oracle.verbose)
+            self.save()
+            _serve(self.oracle, self.project_dir)
+            return
+        super().search(*fit_args, **fit_kwargs)
+
     def run_trial(self, trial, *args, **kwargs):
         callbacks = []
         for callback in kwargs.pop("callbacks", []):
@@ -842,24 +880,11 @@ def run_search(
     project_name = project_name or f"{dataset}_{kind}"
     role = distributed_role()
     address = os.environ.get("KERASTUNER_ORACLE_IP", ""), int(os.environ.get("KERASTUNER_ORACLE_PORT", "0") or 0)
-    project_dir = os.path.join(directory, project_name)
-    chief_record = None
     if role == "worker":
         wait_for_chief(chief_timeout)
-        check_chief_serves(*address, project_dir)
+        check_chief_serves(*address, os.path.join(directory, project_name))
     elif role == "chief":
-        chief_record = claim_chief_address(*address, project_dir)
-    try:
-        return _run_search(dataset, role, kind=kind, max_trials=max_trials, epochs=epochs, train_samples=train_samples,
-                           directory=directory, project_name=project_name, overwrite=overwrite, data_dir=data_dir,
-                           seed=seed, tensorboard=tensorboard, verbose=verbose, **fixed)
-    finally:
-        if chief_record is not None and os.path.exists(chief_record):
-            os.remove(chief_record)
-
-
-def _run_search(dataset, role, *, kind, max_trials, epochs, train_samples, directory, project_name, overwrite,
-                data_dir, seed, tensorboard, verbose, **fixed):
+        check_chief_address(*address)
     from kerasdnn import data
 
     tuner = make_tuner(kind, MLPHyperModel(defaults=HEADLINES[dataset][1], **fixed), max_trials=max_trials, max_epochs=epochs, directory=directory,
