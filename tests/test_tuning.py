@@ -437,3 +437,22 @@ def test_workers_go_without_chief_or_worker(capsys):
     assert main(["tune", "--workers", "2", "--chief"]) == 2
     assert capsys.readouterr().err.strip() == (
         "kerasdnn tune: --workers starts its own chief and workers; received it with --chief")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("cli_workers")
+def test_ctrl_c_stops_the_chief_and_every_worker(tmp_path):
+    process = subprocess.Popen([*KERASDNN_COMMAND, "tune", "--workers", "2", "--smoke", "--max-trials", "50",
+                                "--epochs", "1", "--directory", str(tmp_path), "--project-name", "search"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 240
+    while not list((tmp_path / "search").glob("trial_*")) and time.time() < deadline:
+        time.sleep(0.5)
+    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    assert len(children) == 3  # the chief and two workers
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "kerasdnn tune: interrupted; run the same command again to resume"
+    for child in children:
+        assert not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z"
