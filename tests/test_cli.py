@@ -218,3 +218,12 @@ def test_train_refuses_a_backup_of_other_settings_unless_overwritten(tmp_path, c
     assert error.endswith("pass overwrite=True (--overwrite) to discard it and start afresh, or choose another output_dir")
     assert main(["train", "xor_sigmoid", "--smoke", "--output-dir", str(tmp_path), "--overwrite"]) == 0
     assert not (tmp_path / "backup").exists()
+
+
+def test_predict_with_a_weights_file_that_does_not_load_names_it(tmp_path, capsys):
+    weights = tmp_path / "mine.weights.h5"
+    weights.write_bytes(b"not weights")
+    assert main(["predict", str(tmp_path / "digit.png"), "--weights", str(weights)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"kerasdnn predict: create_model(): {weights} does not load into 'mnist_bn' (")
+    assert error.endswith("export the weights again from a trained 'mnist_bn' model with model.save_weights(...)")
