@@ -49,6 +49,7 @@ SMOKE_OUTPUTS = {
     "mnist_ladder": (["ladder.json", "ladder.png", "lab10_bn/seed_0/results.json"], ["rungs"]),
     "perceptron": (["perceptron.json", "decision_boundaries.png"], ["rows"]),
     "xor": (["xor.json", "loss.png", "decision_boundaries.png"], ["rows"]),
+    "xor_gates": (["xor_gates.json", "half_planes.png"], ["rows", "gates"]),
     "backprop": (["backprop.json", "loss.png"], ["finite_differences", "versus_keras", "xor"]),
     "activations": (["activations.json", "functions.png", "derivatives.png", "gradient_norms.png", "ranking.png"],
                     ["rows", "vanishing"]),
@@ -218,6 +219,16 @@ def test_perceptron_learns_and_or_but_not_xor(smoke_runs):
     rows = {row["gate"]: row for row in smoke_runs["perceptron"][1]["rows"]}
     assert rows["AND"]["final_accuracy"] == 1.0 and rows["OR"]["final_accuracy"] == 1.0
     assert rows["XOR"]["best_accuracy"] <= 0.75
+
+
+@_recipe_group("xor_gates")
+def test_xor_from_gates_prints_each_stages_truth_table(smoke_runs):
+    rows = smoke_runs["xor_gates"][1]["rows"]
+    # The gates' truth tables, written out by hand.
+    assert [(row["x1"], row["x2"]) for row in rows] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert [row["NAND"] for row in rows] == [1, 1, 1, 0] and [row["OR"] for row in rows] == [0, 1, 1, 1]
+    assert [row["AND(NAND, OR)"] for row in rows] == [0, 1, 1, 0] == [row["XOR"] for row in rows]
+    assert smoke_runs["xor_gates"][1]["summary"]["ours"] == "1.00"
 
 
 def test_xor_in_full_linear_stays_at_chance_sigmoid_learns(tmp_path, monkeypatch):
