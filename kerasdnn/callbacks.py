@@ -48,6 +48,10 @@ class NonFiniteBatch(keras.metrics.Metric):
         first = ops.convert_to_tensor(self.first)
         batch = ops.convert_to_tensor(self.batches) + 1.0
         samples = ops.cast(ops.shape(y_pred)[0], self.dtype)
+        if len(y_true.shape) == len(y_pred.shape) - 1 and y_pred.shape[-1] == 1:
+            # Labels of shape (batch,) for one output unit: Keras's compiled
+            # loss aligns them so, and a loss function alone does not.
+            y_true = ops.expand_dims(y_true, -1)
         batch_loss = ops.mean(ops.cast(self.loss(y_true, y_pred), self.dtype))
         # Keras's loss tracker sums loss × samples in the same way.
         total = ops.convert_to_tensor(self.total) + batch_loss * samples

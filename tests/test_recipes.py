@@ -50,6 +50,8 @@ SMOKE_OUTPUTS = {
     "perceptron": (["perceptron.json", "decision_boundaries.png"], ["rows"]),
     "xor": (["xor.json", "loss.png", "decision_boundaries.png"], ["rows"]),
     "xor_gates": (["xor_gates.json", "half_planes.png"], ["rows", "gates"]),
+    "logistic_regression": (["logistic_regression.json", "decision_boundary.png", "results.json"],
+                            ["boundary", "test_accuracy", "bayes_accuracy"]),
     "backprop": (["backprop.json", "loss.png"], ["finite_differences", "versus_keras", "xor"]),
     "activations": (["activations.json", "functions.png", "derivatives.png", "gradient_norms.png", "ranking.png"],
                     ["rows", "vanishing"]),
@@ -177,6 +179,9 @@ def summary_numbers_come_from_the_details(name, payload):
 def test_lr_sweep_smoke_still_detects_the_divergence_at_rate_10(smoke_runs):
     linear = {row["learning_rate"]: row for row in smoke_runs["lr_sweep"][1]["linear"]}
     assert linear[10.0]["diverged"] and linear[10.0]["diverged_at_step"] >= 1 and linear[10.0]["final_loss"] is None
+    # R² on the held-out split: well above 0 where the loss falls (the smoke run is
+    # short), absent where it diverged.
+    assert linear[0.1]["final_val_r2"] > 0.5 and linear[10.0]["final_val_r2"] is None
     assert not linear[0.1]["diverged"] and linear[0.1]["final_loss"] < linear[0.001]["final_loss"]
 
 
@@ -219,6 +224,15 @@ def test_perceptron_learns_and_or_but_not_xor(smoke_runs):
     rows = {row["gate"]: row for row in smoke_runs["perceptron"][1]["rows"]}
     assert rows["AND"]["final_accuracy"] == 1.0 and rows["OR"]["final_accuracy"] == 1.0
     assert rows["XOR"]["best_accuracy"] <= 0.75
+
+
+@_recipe_group("logistic_regression")
+def test_logistic_regression_boundary_is_minus_bias_over_weight(smoke_runs):
+    payload = smoke_runs["logistic_regression"][1]
+    assert payload["boundary"] == pytest.approx(-payload["bias"] / payload["weight"])
+    # 30 epochs already put the boundary within a couple of hours of the true 5,
+    # and the held-out accuracy well above chance.
+    assert 3 < payload["boundary"] < 7 and payload["test_accuracy"] > 0.7 and 0.8 < payload["bayes_accuracy"] < 1
 
 
 @_recipe_group("xor_gates")

@@ -288,3 +288,12 @@ def test_a_kill_while_removing_the_finished_backup_leaves_a_folder_that_reruns(t
     result = kerasdnn.train(_net(), x, y, output_dir=tmp_path, **ARGUMENTS)
     assert result["epochs_run"] == 3 and not (tmp_path / ".backup.removing").exists()
     assert json.loads((tmp_path / "results.json").read_text())["epochs_run"] == 3
+
+
+def test_one_sigmoid_unit_trains_on_labels_of_shape_samples():
+    # As plain fit does: labels (n,) against an output (n, 1).
+    x = np.random.default_rng(3).normal(size=(64, 2)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    result = kerasdnn.train(model, x, y, epochs=3, batch_size=16, loss="binary_crossentropy", verbose=0)
+    assert result["epochs_run"] == 3 and np.isfinite(result["final"]["loss"])
