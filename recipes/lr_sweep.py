@@ -64,7 +64,8 @@ for rate in linear_rates:
         "first_loss": history["loss"][0],
         "final_loss": result["final"].get("loss"),
         "final_val_loss": result["final"].get("val_loss"),
-        "final_val_r2": result["final"].get("val_r2_score"),
+        # Keras's R2Score reads 0 for NaN predictions: a diverged run has none.
+        "final_val_r2": None if result["diverged"] else result["final"].get("val_r2_score"),
     })
 print(format_table(linear_rows, ["learning_rate", "diverged", "diverged_at_step", "first_loss", "final_loss",
                                   "final_val_loss", "final_val_r2"]))
