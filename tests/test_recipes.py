@@ -235,6 +235,15 @@ def test_logistic_regression_boundary_is_minus_bias_over_weight(smoke_runs):
     assert 3 < payload["boundary"] < 7 and payload["test_accuracy"] > 0.7 and 0.8 < payload["bayes_accuracy"] < 1
 
 
+@_recipe_group("cpu_vs_gpu")
+def test_cpu_vs_gpu_records_each_devices_one_epoch_accuracy_and_its_data(smoke_runs):
+    payload = smoke_runs["cpu_vs_gpu"][1]
+    # No CIFAR-10 offline: generated arrays, labelled so in every row.
+    assert payload["data_source"] == "generated"
+    for row in payload["rows"]:
+        assert row["data"] == "generated" and 0.0 <= row["test_accuracy"] <= 1.0
+
+
 @_recipe_group("xor_gates")
 def test_xor_from_gates_prints_each_stages_truth_table(smoke_runs):
     rows = smoke_runs["xor_gates"][1]["rows"]
