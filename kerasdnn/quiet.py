@@ -45,6 +45,7 @@ def import_tensorflow() -> Any:
         The `tensorflow` module.
     """
     if "tensorflow" in sys.modules:
+        keep_off_accelerators(sys.modules["tensorflow"])
         return sys.modules["tensorflow"]
     if not _has_gpu_devices():
         # TensorFlow's INFO lines on a CPU say nothing a user needs; where a
@@ -54,7 +55,35 @@ def import_tensorflow() -> Any:
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # where TensorFlow probes for CUDA (cuInit)
+    keep_off_accelerators(tf)
     return tf
+
+
+def keep_off_accelerators(tf: Any) -> None:
+    """Hides the GPUs from TensorFlow unless Keras runs on TensorFlow.
+
+    On the JAX or PyTorch backend TensorFlow serves only `tf.data` and
+    tensorflow-datasets, yet it takes most of every GPU's memory at its first
+    op; the JAX and Keras guides say to hide the GPUs from it. This must run
+    before TensorFlow's first op, which fixes its devices.
+
+    Args:
+        tf: The `tensorflow` module.
+    """
+    if _backend() == "tensorflow":
+        return
+    try:
+        tf.config.set_visible_devices([], "GPU")
+    except RuntimeError:  # TensorFlow ran an op already: its devices are fixed
+        pass
+
+
+def _backend():
+    # The backend Keras uses, or will: without importing Keras, which would
+    # fix it before the caller has chosen.
+    if "keras" in sys.modules:
+        return sys.modules["keras"].backend.backend()
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
 def _has_gpu_devices():

@@ -227,3 +227,23 @@ def test_predict_with_a_weights_file_that_does_not_load_names_it(tmp_path, capsy
     error = capsys.readouterr().err.strip()
     assert error.startswith(f"kerasdnn predict: create_model(): {weights} does not load into 'mnist_bn' (")
     assert error.endswith("export the weights again from a trained 'mnist_bn' model with model.save_weights(...)")
+
+
+@pytest.mark.parametrize("backend, hidden", [("jax", True), ("tensorflow", False)])
+def test_tensorflow_is_kept_off_the_gpus_unless_it_is_the_backend(backend, hidden):
+    # Records TensorFlow's device calls from its import on: the GPUs are
+    # hidden before any op runs, and only on other backends.
+    script = (
+        "import tensorflow as tf\n"
+        "calls = []\n"
+        "original = tf.config.set_visible_devices\n"
+        "tf.config.set_visible_devices = lambda *a, **k: (calls.append(a), original(*a, **k))\n"
+        "import kerasdnn\n"  # imports TensorFlow through kerasdnn.quiet, before any op of its own
+        "print(calls)\n"
+        "print(tf.config.get_visible_devices('GPU'))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "KERAS_BACKEND": backend})
+    assert run.returncode == 0, run.stderr[-2000:]
+    calls, visible = run.stdout.strip().splitlines()[-2:]
+    assert calls == ("[([], 'GPU')]" if hidden else "[]") and visible == "[]"
