@@ -1,6 +1,6 @@
 """Activation functions: their shapes, the vanishing gradient, and a ranking.
 
-Reproduces: SPEC.md decks 000, 001 and 002. (1) Plots of step, sigmoid, tanh,
+Reproduces: decks 000, 001 and 002. (1) Plots of step, sigmoid, tanh,
 ReLU, Leaky ReLU, PReLU, ELU and Maxout with their derivatives. (2) The
 vanishing gradient: per-layer gradient norms of a deep sigmoid net beside a
 deep ReLU net, at initialization and after a few training steps. (3) A short

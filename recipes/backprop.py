@@ -1,6 +1,6 @@
 """Backpropagation by hand: the deck's δ rules for sigmoid layers, checked, then trained on XOR.
 
-Reproduces: SPEC.md deck 001 (HYU AILAB, "학습 관련 기술"), the MLP whose
+Reproduces: deck 001 (HYU AILAB, "학습 관련 기술"), the MLP whose
 backward pass the deck derives for sigmoid layers and E = ½(y − y')²:
 
     δ_y = (y − y')·y(1 − y)          ∂E/∂W₂ = hᵀ·δ_y

@@ -1,6 +1,6 @@
 """Batch normalization: a larger learning rate trains, in MLPs, CNNs and LSTMs.
 
-Reproduces: SPEC.md deck 004 §5. The "use optimizer" deep net (5 × Dense 256
+Reproduces: Hanbat deck 004 §5. The "use optimizer" deep net (5 × Dense 256
 ReLU + Dropout 0.2) with and without batch norm, trained with plain SGD at a
 small and a large learning rate; then the deck's BN placements trained
 briefly: the MLP (Dense(32, relu) → BatchNormalization) on MNIST, the CNN (Conv2D, Conv2D → BatchNormalization → MaxPooling2D) on

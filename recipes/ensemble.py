@@ -1,6 +1,6 @@
 """Dropout acts only in training, with inverted scaling; and model ensembles.
 
-Reproduces: SPEC.md deck 000. (1) A Dropout(0.5) layer on a vector of ones:
+Reproduces: deck 000. (1) A Dropout(0.5) layer on a vector of ones:
 in training about half the values become 0 and the survivors are scaled by
 1/(1 − 0.5) = 2, so the expected value is unchanged; at inference the layer
 passes its input through untouched. (2) An ensemble of independently seeded

@@ -1,6 +1,6 @@
 """ToBig's Fashion-MNIST ladder: one technique at a time, over three seeds.
 
-Reproduces: SPEC.md deck 003 (ToBig's). A 784-512-256-128-10 MLP, SGD(0.01,
+Reproduces: deck 003 (ToBig's). A 784-512-256-128-10 MLP, SGD(0.01,
 momentum 0.5), 15 epochs, validation accuracy at epoch 15: linear layers only,
 +ReLU, +He init, +BatchNorm, Adam(0.01) instead of SGD, +Dropout(0.2), +L2
 weight decay 0.001. Each rung is a zoo entry (`tobigs_*`) starting from

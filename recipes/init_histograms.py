@@ -1,6 +1,6 @@
 """Weight initialization seen through activation histograms, layer by layer.
 
-Reproduces: SPEC.md decks 003 (ToBig's) and 002 (CS231n lecture 6). A 5-layer
+Reproduces: decks 003 (ToBig's) and 002 (CS231n lecture 6). A 5-layer
 net of 100 units, fed 1,000 standard-normal inputs, no training: the
 histogram of each layer's activations for
 sigmoid with N(0, 1), N(0, 0.01²) and Xavier weights; ReLU with N(0, 0.01²),

@@ -1,6 +1,6 @@
 """Initialization × activation on a deep plain net: the LSUV paper's table.
 
-Reproduces: SPEC.md deck 000, the table of Mishkin & Matas, "All you need is
+Reproduces: deck 000, the table of Mishkin & Matas, "All you need is
 a good init" (ICLR 2016): init ∈ {LSUV, orthonormal, orthonormal scaled by
 MSRA's gain √2, Xavier, MSRA (He)} ×
 activation ∈ {maxout, ReLU, very leaky ReLU, tanh, sigmoid}. The paper trains

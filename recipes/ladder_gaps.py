@@ -1,7 +1,7 @@
 """The ladder rungs that miss their reference, each tested with a controlled experiment.
 
 Reproduces: nothing new; it tests the explanations the two ladder recipes
-give for their rungs outside the band (SPEC.md deck 003 ToBig's ladder and
+give for their rungs outside the band (deck 003 ToBig's ladder and
 deck 004 §6.4 hunkim's lab-10), one cause at a time, over seeds:
 
 1. lab-10-1 softmax regression above hunkim's 0.9194: the lab draws weights

@@ -1,6 +1,6 @@
 """MAE, MSE and cross-entropy training the same softmax classifier.
 
-Reproduces: SPEC.md deck 001 (loss functions). One 784-256-10 classifier
+Reproduces: deck 001 (loss functions). One 784-256-10 classifier
 with a softmax output, trained on MNIST with one-hot targets under each loss,
 SGD at the same rate.
 

@@ -1,6 +1,6 @@
 """Learning-rate sweep: too large a rate diverges, too small a rate crawls.
 
-Reproduces: SPEC.md deck 004 §1 and example 6.1. The Hanbat deck's model,
+Reproduces: Hanbat deck 004 §1 and example 6.1. The Hanbat deck's model,
 `Dense(1, input_dim=3)` with SGD and mean squared error, trained on a small
 three-feature regression task (y = x·(1, 2, 3) + 4) at rates from 10 down to
 0.001; then the same sweep for the BN-MLP on MNIST, as a learning-rate range

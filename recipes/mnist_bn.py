@@ -1,7 +1,7 @@
 """Batch-normalized MLP on MNIST: kerasdnn's headline recipe, over three seeds.
 
 Reproduces: the Hanbat deck's batch-normalization section and its MNIST
-digit classifier (SPEC.md, deck 004 §5 and §6.3-6.4), trained past the
+digit classifier (Hanbat deck 004 §5 and §6.3-6.4), trained past the
 reference numbers of hunkim/DeepLearningZeroToAll lab-10 (4×512 BN net,
 98.26 %) and Keras's mnist_mlp example (98.40 %). The net and its training
 are the zoo's `mnist_bn` record (AdamW with decoupled weight decay, cosine

@@ -1,6 +1,6 @@
 """The MNIST digit classifier, step by step: look at the data, train, recognize an image.
 
-Reproduces: SPEC.md deck 004 example 6.3. 6.3.1 looks at the MNIST images and
+Reproduces: Hanbat deck 004 example 6.3. 6.3.1 looks at the MNIST images and
 labels (class counts, a grid of samples, pixel statistics); 6.3.2 builds,
 trains and evaluates a classifier (test accuracy, confusion matrix, the most
 confused pairs, a grid of misclassified digits); 6.3.3 recognizes one image,

@@ -1,6 +1,6 @@
 """hunkim's lab-10 MNIST ladder: six networks, each one technique better.
 
-Reproduces: SPEC.md deck 004 §6.4 (application tips for the MNIST classifier),
+Reproduces: Hanbat deck 004 §6.4 (application tips for the MNIST classifier),
 following hunkim/DeepLearningZeroToAll lab-10-1 … lab-10-5 and lab-10-7: softmax regression,
 784-256-256-10 ReLU with N(0, 1) weights, the same with Xavier, 784-512×4-10
 Xavier, the same with dropout (keep 0.7), and 4×512 Dense-BN-ReLU-Dropout.

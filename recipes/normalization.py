@@ -1,6 +1,6 @@
 """Data normalization: gradient descent breaks on features of very different scale.
 
-Reproduces: SPEC.md deck 004 §2 and example 6.2. First hunkim's lab-07-2/07-3:
+Reproduces: Hanbat deck 004 §2 and example 6.2. First hunkim's lab-07-2/07-3:
 linear regression on eight rows of stock prices whose volume column is around
 10⁶, plain gradient descent at learning rate 1e-5 on the whole batch, without
 scaling (the cost overflows to inf/NaN) and after min-max scaling (it

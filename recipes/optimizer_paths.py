@@ -1,6 +1,6 @@
 """How optimizers move: GD vs SGD vs mini-batch, seven optimizers' paths on a 2-D loss surface, Adagrad's stall.
 
-Reproduces: SPEC.md deck 001 (gradient descent and SGD drawn at η = 0.01,
+Reproduces: deck 001 (gradient descent and SGD drawn at η = 0.01,
 0.03 and 0.13; momentum damping SGD's oscillation; NAG; Adagrad, whose
 accumulated squared gradients make its steps shrink "until learning no
 longer works"; RMSprop, Adadelta, Adam) and deck 003's optimizer pictures.

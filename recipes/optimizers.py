@@ -1,6 +1,6 @@
 """Optimizers compared on the Hanbat deck's "use optimizer" network.
 
-Reproduces: SPEC.md deck 004 §4. Five Dense(256, relu, glorot_uniform) layers
+Reproduces: Hanbat deck 004 §4. Five Dense(256, relu, glorot_uniform) layers
 each followed by Dropout(0.2), then Dense(10, softmax), trained on MNIST with
 SGD, Momentum, Nesterov, Adagrad, RMSprop, Adadelta and Adam at Keras 3's
 default rates, and with Adam plus gradient clipping (clipnorm=1.0,

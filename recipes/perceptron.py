@@ -1,6 +1,6 @@
 """The single perceptron and the delta rule: AND and OR are learned, XOR is not.
 
-Reproduces: SPEC.md deck 001 (HYU AILAB seminar). A threshold unit
+Reproduces: deck 001 (HYU AILAB seminar). A threshold unit
 y = step(W·x + b) trained with the delta rule, written out in NumPy because
 the rule itself is the lesson:
 

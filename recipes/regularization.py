@@ -1,6 +1,6 @@
 """Overfitting and its cures: more data, fewer features, L1/L2 penalties and dropout.
 
-Reproduces: SPEC.md deck 004 §3. The Hanbat deck's regularized layer,
+Reproduces: Hanbat deck 004 §3. The Hanbat deck's regularized layer,
 `Dense(256, relu, activity_regularizer=l1_l2(0.01, 0.01))` followed by
 `Dropout(0.2)`, and its plain twin, trained long on only 1,000 MNIST images so
 that the plain net overfits (training accuracy far above validation); then

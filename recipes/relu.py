@@ -1,6 +1,6 @@
 """ReLU's behaviour: how much faster it trains, how a large learning rate kills it, and the leaky cure.
 
-Reproduces: SPEC.md decks 000 and 002 (ReLU "converges about 6× faster than
+Reproduces: decks 000 and 002 (ReLU "converges about 6× faster than
 sigmoid/tanh" (Krizhevsky et al. 2012, epochs to 25 % training error on
 CIFAR-10); "mind the learning rate": a unit whose inputs all fall below zero
 outputs 0 and gets no gradient again, a dead ReLU; Leaky ReLU

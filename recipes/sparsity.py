@@ -1,6 +1,6 @@
 """L1 vs L2 vs Elastic Net: which penalty drives weights to zero.
 
-Reproduces: SPEC.md deck 003 (regularization: L1 "makes many weights
+Reproduces: deck 003 (regularization: L1 "makes many weights
 exactly 0", L2 "makes weights small but not 0", Elastic Net combines them).
 One 784-256-10 ReLU MLP on 10,000 MNIST images, trained with no penalty and
 with a kernel L1, L2 or L1+L2 penalty at three strengths each; the share of

@@ -1,6 +1,6 @@
 """Hyperparameter search from the headline net, its choice retrained over three seeds.
 
-Reproduces: the hyperparameter-search step of SPEC.md deck 002 and the
+Reproduces: the hyperparameter-search step of deck 002 and the
 Hanbat deck's advice to try several optimizers and rates, done with
 keras-tuner, and asks whether tuning pays for itself: does the configuration
 chosen on validation beat the untuned zoo net (`mnist_bn`, or `fashion_bn`

@@ -1,6 +1,6 @@
 """XOR with a 2-10-1 network: no hidden nonlinearity, no XOR.
 
-Reproduces: SPEC.md decks 000 and 003 (ToBig's). The 2-10-1 net trained
+Reproduces: decks 000 and 003 (ToBig's). The 2-10-1 net trained
 with SGD (rate 1.0) and binary cross-entropy on the four XOR points, full
 batch: without a hidden activation it is a linear model however many layers
 it has, and the loss sticks at ln 2 = 0.6931 with accuracy 0.5; with a

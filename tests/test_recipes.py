@@ -355,3 +355,12 @@ def test_every_committed_result_is_a_full_run_whose_summary_agrees_with_its_deta
     assert not results["settings"].get("smoke"), path
     _check_values(path.stem, results)
     summary_numbers_come_from_the_details(path.stem, results)
+
+
+def test_nothing_cites_a_file_outside_the_repository():
+    # The decks are cited by number and section; the notes they were read
+    # into are not part of kerasdnn.
+    outside = "SPEC" + ".md"
+    citing = [str(path.relative_to(REPOSITORY)) for pattern in ("*.py", "*.md")
+              for path in REPOSITORY.rglob(pattern) if ".git" not in path.parts and outside in path.read_text()]
+    assert citing == []
