@@ -5,6 +5,7 @@
     kerasdnn train NAME [--epochs N] [--batch-size N] [--learning-rate LR]
                         [--data-dir DIR] [--output-dir DIR] [--seed N] [--smoke] [--overwrite]
     kerasdnn predict IMAGE [IMAGE ...] [--model NAME] [--weights NAME]
+    kerasdnn data export NAME PATH.npz [--data-dir DIR]
     kerasdnn tune [--dataset D] [--tuner KIND] [--max-trials N] [--epochs N]
                   [--directory DIR] [--project-name NAME] [--overwrite]
                   [--chief | --worker N] [--oracle-ip IP] [--oracle-port PORT]
@@ -127,6 +128,15 @@ def _predict(args):
         digit = int(np.argmax(probabilities))
         print(f"{path}: {digit} (probability {probabilities[digit]:.3f})")
     return status
+
+
+def _data_export(args):
+    quiet.import_tensorflow()
+    from kerasdnn import data
+
+    path = data.export_arrays(args.name, args.path, data_dir=args.data_dir)
+    print(f"{args.name} written to {path}: load it anywhere with kerasdnn.load_arrays({path!r})")
+    return 0
 
 
 def _tune_locally(args):
@@ -279,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--overwrite", action="store_true",
                        help="discard an unfinished run of other settings in the output folder instead of refusing")
     train.set_defaults(handler=_train)
+
+    data_parser = commands.add_parser("data", help="export a dataset to a .npz file that loads without TensorFlow")
+    data_commands = data_parser.add_subparsers(dest="data_command", required=True, metavar="DATA_COMMAND")
+    export = data_commands.add_parser("export", help="write a tfds dataset's raw splits to one .npz file")
+    export.add_argument("name", choices=choices.IMAGE_DATASETS + ("cifar10",))
+    export.add_argument("path", help="the .npz file to write")
+    export.add_argument("--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)")
+    export.set_defaults(handler=_data_export)
 
     predict = commands.add_parser("predict", help="recognize handwritten digits in image files")
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG files, any size, light or dark background")

@@ -15,6 +15,7 @@ import shutil
 import socket
 import threading
 import time
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,7 +154,8 @@ def load_arrays(
     ((60000, 28, 28, 1), dtype('float32'))
 
     Args:
-        name: `"mnist"`, `"fashion_mnist"` or `"cifar10"`.
+        name: `"mnist"`, `"fashion_mnist"` or `"cifar10"`, or a `.npz` file
+            that `export_arrays` wrote (no TensorFlow needed to read it).
         normalization: A method of `fit_normalization`, fitted on the
             (possibly truncated) training split and applied to both splits.
             Defaults to `"scale"`.
@@ -180,19 +182,80 @@ def load_arrays(
             is below 1.
         DatasetNotFoundError: If no prepared copy is found and downloading is
             off or fails; the message names the folder searched.
+        FileNotFoundError: If `name` is a `.npz` file that does not exist.
     """
     function = "load_arrays"
-    validation.check_choice(function, "name", name, tuple(DATASETS))
+    exported = isinstance(name, str) and name.endswith(".npz")
+    if not exported:
+        validation.check_choice(function, "name", name, tuple(DATASETS))
     validation.check_choice(function, "normalization", normalization, NORMALIZATIONS)
     for argument, value in (("train_samples", train_samples), ("test_samples", test_samples)):
         if value is not None:
             validation.check_number(function, argument, value, low=1, integer=True)
-    builder = _prepared_builder(function, name, data_dir, download)
-    x_train, y_train = _read_split(builder, "train", train_samples)
-    x_test, y_test = _read_split(builder, "test", test_samples)
+    if exported:
+        (x_train, y_train), (x_test, y_test) = _read_export(function, name)
+        x_train, y_train = x_train[:train_samples], y_train[:train_samples]
+        x_test, y_test = x_test[:test_samples], y_test[:test_samples]
+    else:
+        builder = _prepared_builder(function, name, data_dir, download)
+        x_train, y_train = _read_split(builder, "train", train_samples)
+        x_test, y_test = _read_split(builder, "test", test_samples)
     fitted = fit_normalization(x_train, normalization)
     arrays = (fitted(x_train), y_train), (fitted(x_test), y_test)
     return (*arrays, fitted) if return_normalization else arrays
+
+
+_EXPORT_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def export_arrays(name: str, path: str, *, data_dir: str | None = None, download: bool = True) -> str:
+    """Writes a dataset's raw splits to one `.npz` file, to load anywhere with `load_arrays(path)`.
+
+    The pixels are kept as tfds gives them (not normalized), so
+    `load_arrays(path, normalization=...)` normalizes them exactly as it
+    does a tfds dataset. The file is written aside and renamed into place.
+
+    Example:
+
+    >>> kerasdnn.data.export_arrays("mnist", "mnist.npz")   # where tensorflow-datasets is
+    >>> (x_train, y_train), test = kerasdnn.load_arrays("mnist.npz")  # anywhere
+
+    Args:
+        name: `"mnist"`, `"fashion_mnist"` or `"cifar10"`.
+        path: The `.npz` file to write.
+        data_dir: As in `load_arrays`. Defaults to `None`.
+        download: As in `load_arrays`. Defaults to `True`.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: If `name` is unknown or `path` does not end in `.npz`.
+        DatasetNotFoundError: As in `load_arrays`.
+    """
+    function = "export_arrays"
+    validation.check_choice(function, "name", name, tuple(DATASETS))
+    if not str(path).endswith(".npz"):
+        raise ValueError(f"{function}(): path must end in .npz; received path={path!r}")
+    builder = _prepared_builder(function, name, data_dir, download)
+    splits = (*_read_split(builder, "train", None), *_read_split(builder, "test", None))
+    temporary = f"{path[:-len('.npz')]}.partial.npz"
+    np.savez(temporary, name=np.array(name), **dict(zip(_EXPORT_KEYS, splits)))
+    os.replace(temporary, path)
+    return path
+
+
+def _read_export(function, path):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{function}(): no exported dataset at {path}; write it with "
+                                f"kerasdnn data export NAME {path}")
+    try:
+        with np.load(path) as saved:
+            x_train, y_train, x_test, y_test = (saved[key] for key in _EXPORT_KEYS)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{function}(): {path} is damaged ({error}); export it again with "
+                         f"kerasdnn data export NAME {path}") from None
+    return (x_train, y_train.astype(np.int64)), (x_test, y_test.astype(np.int64))
 
 
 def split_validation(x: np.ndarray, y: np.ndarray) -> tuple[ArrayPair, ArrayPair]:

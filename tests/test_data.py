@@ -152,3 +152,34 @@ def test_split_validation_holds_out_the_last_twelfth():
     assert len(x_train) == 55_000 and len(x_val) == 5_000
     np.testing.assert_array_equal(y_val, np.arange(55_000, 60_000))
     np.testing.assert_array_equal(x_train[-1], x[54_999])
+
+
+@pytest.mark.integration
+def test_an_exported_dataset_loads_as_the_tfds_one_does(tmp_path, capsys):
+    from kerasdnn.cli import main
+
+    path = tmp_path / "fashion.npz"
+    assert main(["data", "export", "fashion_mnist", str(path)]) == 0
+    assert f"fashion_mnist written to {path}" in capsys.readouterr().out
+    for normalization in ("scale", "standardize"):
+        arguments = dict(normalization=normalization, train_samples=300, test_samples=100)
+        exported = kerasdnn.load_arrays(str(path), **arguments)
+        direct = kerasdnn.load_arrays("fashion_mnist", **arguments)
+        for got, expected in zip((*exported[0], *exported[1]), (*direct[0], *direct[1])):
+            np.testing.assert_array_equal(got, expected)
+            assert got.dtype == expected.dtype
+    with np.load(path) as saved:
+        assert saved["x_train"].shape == (60000, 28, 28, 1) and saved["x_test"].shape == (10000, 28, 28, 1)
+
+
+def test_a_damaged_or_missing_export_names_the_file(tmp_path):
+    damaged = tmp_path / "mnist.npz"
+    damaged.write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(ValueError, match=rf"^load_arrays\(\): {damaged} is damaged \(.*\); export it again with "
+                                         rf"kerasdnn data export NAME {damaged}$"):
+        kerasdnn.load_arrays(str(damaged))
+    with pytest.raises(FileNotFoundError, match=r"^load_arrays\(\): no exported dataset at .*missing.npz; write it "
+                                                r"with kerasdnn data export NAME"):
+        kerasdnn.load_arrays(str(tmp_path / "missing.npz"))
+    with pytest.raises(ValueError, match=r"^export_arrays\(\): path must end in \.npz; received path='x.csv'$"):
+        kerasdnn.data.export_arrays("mnist", "x.csv")
