@@ -155,7 +155,7 @@ def load_arrays(
 
     Args:
         name: `"mnist"`, `"fashion_mnist"` or `"cifar10"`, or a `.npz` file
-            that `export_arrays` wrote (no TensorFlow needed to read it).
+            that `export_arrays` wrote (read with NumPy, without tensorflow-datasets).
         normalization: A method of `fit_normalization`, fitted on the
             (possibly truncated) training split and applied to both splits.
             Defaults to `"scale"`.
