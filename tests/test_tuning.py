@@ -190,20 +190,25 @@ def _tensorboard_logs(log_dir):
 
     from tensorboard.plugins.hparams import api_pb2
 
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     logs = {}
     for trial_dir in log_dir.iterdir():
         hparams, curves, status = {}, {}, None
+        # The HParams sessions as TensorBoard's own reader loads them.
+        accumulator = EventAccumulator(str(trial_dir))
+        accumulator.Reload()
+        for content in accumulator.PluginTagToContent("hparams").values():
+            session = plugin_data_pb2.HParamsPluginData.FromString(content)
+            for name, proto in session.session_start_info.hparams.items():
+                hparams[name] = getattr(proto, proto.WhichOneof("kind"))
+            if session.HasField("session_end_info"):
+                status = api_pb2.Status.Name(session.session_end_info.status)
         for path in trial_dir.rglob("events.out.tfevents.*"):
             run = path.parent.relative_to(trial_dir).as_posix()
             for event in tf.compat.v1.train.summary_iterator(str(path)):
                 for value in event.summary.value:
-                    if value.metadata.plugin_data.plugin_name == "hparams":
-                        session = plugin_data_pb2.HParamsPluginData.FromString(value.metadata.plugin_data.content)
-                        for name, proto in session.session_start_info.hparams.items():
-                            hparams[name] = getattr(proto, proto.WhichOneof("kind"))
-                        if session.HasField("session_end_info"):
-                            status = api_pb2.Status.Name(session.session_end_info.status)
-                    elif value.metadata.plugin_data.plugin_name == "scalars":
+                    if value.metadata.plugin_data.plugin_name == "scalars":
                         curves.setdefault(f"{run}/{value.tag}", []).append(float(tf.make_ndarray(value.tensor)))
         logs[trial_dir.name] = (hparams, curves, status)
     return logs
