@@ -72,17 +72,13 @@ def damaged(path: str, reason: str, remedy: str) -> DamagedRunError:
     return DamagedRunError(f"{path} is damaged ({reason}); {remedy}")
 
 
-def _sha256(path):
+def file_sha256(path: str) -> str:
+    """Returns the SHA-256 of a file's bytes, as hex."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def file_sha256(path: str) -> str:
-    """Returns the SHA-256 of a file's bytes, as hex."""
-    return _sha256(path)
 
 
 def data_fingerprint(value: Any) -> Any:
@@ -225,7 +221,7 @@ class RunState:
             raise damaged(manifest_path, f"it does not describe epoch {epoch}", self.remedy)
         for name, digest in manifest["files"].items():
             path = os.path.join(folder, name)
-            if not os.path.isfile(path) or _sha256(path) != digest:
+            if not os.path.isfile(path) or file_sha256(path) != digest:
                 raise damaged(path, "missing, or its checksum differs from the manifest's", self.remedy)
         return epoch
 
@@ -275,7 +271,7 @@ class RunState:
         weights = os.path.join(partial, WEIGHTS)
         before_file_operation("write", weights)
         model.save_weights(weights)
-        files[WEIGHTS] = _sha256(weights)
+        files[WEIGHTS] = file_sha256(weights)
         states = {str(i): keras.ops.convert_to_numpy(v) for i, v in enumerate(random_variables(model))}
         if keras.backend.backend() == "torch":
             # Keras's PyTorch dropout draws unseeded masks from torch's global
@@ -286,11 +282,11 @@ class RunState:
         random_state = os.path.join(partial, RANDOM_STATE)
         before_file_operation("write", random_state)
         np.savez(random_state, **states)
-        files[RANDOM_STATE] = _sha256(random_state)
+        files[RANDOM_STATE] = file_sha256(random_state)
         history_path = os.path.join(partial, HISTORY)
         before_file_operation("write", history_path)
         write_json(history_path, history)
-        files[HISTORY] = _sha256(history_path)
+        files[HISTORY] = file_sha256(history_path)
         manifest = os.path.join(partial, MANIFEST)
         before_file_operation("write", manifest)
         write_json(manifest, {"finished_epochs": epoch, "files": files})
@@ -306,14 +302,12 @@ class RunState:
         """Writes `history.csv` (an `epoch` column, then the others sorted, as `keras.callbacks.CSVLogger`) atomically."""
         columns = sorted(history)
         rows = len(next(iter(history.values()), []))
-        partial = f"{self.history_csv}.partial"
         before_file_operation("write", self.history_csv)
-        with open(partial, "w", newline="") as handle:
+        with replacing(self.history_csv) as partial, open(partial, "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["epoch", *columns])
             for index in range(rows):
                 writer.writerow([index, *("NA" if history[c][index] is None else history[c][index] for c in columns)])
-        os.replace(partial, self.history_csv)
 
     def discard(self) -> None:
         """Removes the backup: renamed first, so a kill while deleting leaves no half backup behind."""

@@ -222,7 +222,8 @@ def train(
     keras.utils.set_random_seed(seed)
     paths = _prepare_output(function, output_dir)
     state = run_state.RunState(paths["backup"], paths["history"]) if paths else None
-    run_fingerprint = run_state.fingerprint(
+    # Only a run with a backup needs it (the data's checksum reads every byte).
+    run_fingerprint = paths and run_state.fingerprint(
         model, resolved_optimizer, loss=_describe_loss(loss), seed=seed, batch_size=batch_size, epochs=epochs,
         data=run_state.data_fingerprint([x, y]), validation_data=run_state.data_fingerprint(validation_data),
     )
@@ -273,13 +274,11 @@ def _fit(model, train_data, validation_data, *, loss, metrics, epochs, initial_e
     step_metric = [run_callbacks.NonFiniteBatch(fit_loss, name=run_callbacks.NON_FINITE_METRIC)]
     if compile_arguments["steps_per_execution"] == 1:
         step_metric = []
-    # The caller's model keeps the caller's loss and metrics (what
-    # callbacks, model.keras and evaluate see); both share one optimizer.
-    model.compile(loss=loss, metrics=list(metrics), **compile_arguments)
     if fit_model is not model:
-        fit_model.compile(loss=fit_loss, metrics=[*metrics, *step_metric], **compile_arguments)
-    else:
-        model.compile(loss=loss, metrics=[*metrics, *step_metric], **compile_arguments)
+        # The caller's model keeps the caller's loss and metrics (what
+        # callbacks, model.keras and evaluate see); both share one optimizer.
+        model.compile(loss=loss, metrics=list(metrics), **compile_arguments)
+    fit_model.compile(loss=fit_loss, metrics=[*metrics, *step_metric], **compile_arguments)
     with _sharing_state(model, fit_model):
         fit_model.fit(
             train_data,

@@ -380,7 +380,7 @@ def test_cli_chief_killed_and_restarted_resumes_the_search(tmp_path):
 @pytest.mark.xdist_group("cli_workers")
 def test_one_search_per_chief_address(tmp_path):
     search = _Search(tmp_path, max_trials=2)
-    chief = search.start("--chief")
+    search.start("--chief")
     try:
         port = search.arguments[search.arguments.index("--oracle-port") + 1]
 
