@@ -14,7 +14,7 @@ since the time of an epoch does not depend on the pixel values; their
 one-epoch accuracy is chance (about 0.1), and every row says which data it
 used.
 
-    python recipes/cpu_vs_gpu.py           # full run, a minute or two per device
+    python recipes/cpu_vs_gpu.py           # full run: 16 s of training here, 80 s on an AVX2 CPU (results files)
     python recipes/cpu_vs_gpu.py --smoke   # seconds: 512 images
 
 Expected: the CPU epoch in the tens of seconds (the deck: 47 s), a GPU several

@@ -7,7 +7,7 @@ The data are the recap's kind: one feature (hours of study, 0 to 10) and a
 pass/fail label drawn with probability σ(1.5 (x − 5)), so the true decision
 boundary, where ŷ = 0.5, is x = 5. The model learns it as x* = −b / w.
 
-    python recipes/logistic_regression.py           # full run, 300 epochs, a few seconds
+    python recipes/logistic_regression.py           # full run, 300 epochs, 1 s of training (results file)
     python recipes/logistic_regression.py --smoke   # 30 epochs
 
 Expected: a boundary near 5 hours and held-out accuracy near the best any

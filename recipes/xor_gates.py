@@ -9,7 +9,7 @@ classic textbook construction (Saito, "Deep Learning from Scratch", §2.5),
 and wired as a Keras network of step units: a 2-2-1 model whose hidden
 units are NAND and OR.
 
-    python recipes/xor_gates.py           # full run, a second
+    python recipes/xor_gates.py           # full run: nothing is trained
     python recipes/xor_gates.py --smoke   # the same (nothing to train)
 
 Expected: the truth tables NAND 1 1 1 0, OR 0 1 1 1, AND(NAND, OR) 0 1 1 0
