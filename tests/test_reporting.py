@@ -86,3 +86,62 @@ def test_a_ladder_summary_counts_the_rungs_that_reproduce_and_names_the_others()
 def test_target_verdict():
     assert results.target_verdict({"mean": 0.9871}, 0.987) == "target ≥ 0.987: met"
     assert results.target_verdict({"mean": 0.9864}, 0.987) == "target ≥ 0.987: missed"
+
+
+@pytest.mark.parametrize("values, mean, std", [
+    ([1.0, 2.0, 4.0], 7 / 3, (21 / 9) ** 0.5),  # odd count: deviations −4/3, −1/3, 5/3 over n − 1 = 2
+    ([1.0, 3.0], 2.0, 2 ** 0.5),                # even count: deviations ±1 over n − 1 = 1
+    ([0.25, None, 0.75, 0.5, 1.0], 0.625, (0.3125 / 3) ** 0.5),  # the diverged seed is left out
+])
+def test_seed_statistics_by_hand(values, mean, std):
+    spread = results.seed_statistics(values)
+    assert spread["mean"] == pytest.approx(mean, abs=1e-12) and spread["std"] == pytest.approx(std, abs=1e-12)
+    assert spread["runs"] == sum(value is not None for value in values) and spread["values"] == values
+
+
+def test_seed_statistics_of_no_number_is_none():
+    assert results.seed_statistics([None, None]) == {"mean": None, "std": None, "values": [None, None], "runs": 0}
+    assert results.seed_statistics([]) == {"mean": None, "std": None, "values": [], "runs": 0}
+
+
+@pytest.mark.parametrize("mean, std, band, reproduced", [
+    (0.5, None, 0.25, True),     # exactly at the band (binary fractions, no rounding)
+    (0.5, 0.125, 0.0625, True),  # exactly at two std
+    (0.5, 0.1, 0.01, False),     # 0.25 away: outside two std (0.2), inside three (0.3)
+    (0.5, None, 0.01, False),    # no std: the band alone
+    (0.0, None, 0.25, True),     # below the reference as above it
+    (0.0, 0.0, 0.125, False),
+])
+def test_reproduces_at_its_boundaries(mean, std, band, reproduced):
+    assert results.reproduces({"mean": mean, "std": std}, 0.25, band) is reproduced
+
+
+def test_a_target_met_exactly_is_met_and_no_mean_misses():
+    assert results.target_verdict({"mean": 0.5}, 0.5) == "target ≥ 0.5: met"
+    assert results.target_verdict({"mean": None}, 0.5) == "target ≥ 0.5: missed"
+
+
+def test_improvement_verdict_by_hand():
+    assert results.improvement_verdict({"mean": 0.75, "std": 0.125}, {"mean": 0.5, "std": None}) == (
+        "tuned − untuned +0.2500 > larger std 0.1250: pays")
+    assert results.improvement_verdict({"mean": 0.625, "std": None}, {"mean": 0.5, "std": 0.125}) == (
+        "tuned − untuned +0.1250 ≤ larger std 0.1250: does not pay")
+    assert results.improvement_verdict({"mean": None, "std": None}, {"mean": 0.5, "std": 0.1}) == (
+        "tuned − untuned: not measured")
+
+
+def test_a_ladder_summary_is_exactly_its_rows():
+    rows = [
+        {"model": "a", "reference": 0.9, "ours": 0.9065, "std": 0.001, "seeds": [3, 4], "difference": 0.0065,
+         "reproduced": False, "epochs": 15, "train_seconds": 10.0},
+        {"model": "b", "reference": None, "ours": 1.5, "std": None, "seeds": [3, 4], "difference": None,
+         "reproduced": None, "epochs": 3, "train_seconds": 1.5},
+    ]
+    assert results.ladder_summary(rows, recipe="r", reproduces="x", metric="m") == {
+        "recipe": "r", "reproduces": "x", "metric": "m", "reference": "0.9000 / -",
+        "ours": "0.9065 ± 0.0010 / 1.5000", "seeds": [3, 4],
+        "verdict": "0 of 1 rungs reproduce; outside (points): a +0.65", "epochs": "15 / 3", "train_seconds": 11.5,
+    }
+    # One rung that reproduces: nothing is named outside.
+    one = results.ladder_summary([{**rows[0], "reproduced": True}], recipe="r", reproduces="x", metric="m")
+    assert (one["verdict"], one["seeds"], one["epochs"]) == ("1 of 1 rungs reproduce", [3, 4], "15")

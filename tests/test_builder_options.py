@@ -1,0 +1,107 @@
+"""Every builder option reaches every layer it names: each family, each layer, literal expectations."""
+
+import keras
+import pytest
+
+import kerasdnn
+
+pytestmark = [pytest.mark.xdist_group("builder_options"), pytest.mark.core]
+
+# Rectifiers get He initialization (He et al. 2015), everything else Glorot's
+# (Glorot & Bengio 2010): written out here, not read from the package.
+RECTIFIERS = ("relu", "leaky_relu", "very_leaky_relu", "prelu", "elu", "relu6", "selu", "gelu", "silu")
+OTHERS = ("sigmoid", "tanh", "linear", "softplus", "maxout")
+
+
+def _kinds(model):
+    return [type(layer).__name__ for layer in model.layers[1:]]
+
+
+def _kernel_layers(model):
+    return [layer for layer in model.layers if hasattr(layer, "kernel_initializer")]
+
+
+@pytest.mark.parametrize("activation", RECTIFIERS + OTHERS)
+def test_default_initializer_of_each_activation_in_every_builder(activation):
+    expected = "HeNormal" if activation in RECTIFIERS else "GlorotUniform"
+    assert kerasdnn.blocks.default_initializer(activation) == {"HeNormal": "he_normal",
+                                                               "GlorotUniform": "glorot_uniform"}[expected]
+    assert type(kerasdnn.dense_block(4, activation)[0].kernel_initializer).__name__ == expected
+    hidden = kerasdnn.mlp((3,), units=(4, 5, 6), activation=activation)
+    *blocks, output = _kernel_layers(hidden)
+    assert [type(layer.kernel_initializer).__name__ for layer in blocks] == [expected] * 3
+    # The softmax classifier keeps Glorot's, whatever the hidden activation.
+    assert type(output.kernel_initializer).__name__ == "GlorotUniform"
+    if activation != "maxout":
+        convolutional = kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), activation=activation)
+        *blocks, output = _kernel_layers(convolutional)
+        assert [type(layer.kernel_initializer).__name__ for layer in blocks] == [expected] * 5
+        assert type(output.kernel_initializer).__name__ == "GlorotUniform"
+
+
+def test_a_rectifier_layer_object_gets_he_initialization():
+    for layer, expected in ((keras.layers.ReLU(), "HeNormal"), (keras.layers.LeakyReLU(), "HeNormal"),
+                            (keras.layers.PReLU(), "HeNormal"), (keras.layers.ELU(), "HeNormal"),
+                            (keras.layers.Activation("tanh"), "GlorotUniform")):
+        assert type(kerasdnn.dense_block(4, layer)[0].kernel_initializer).__name__ == expected
+
+
+@pytest.mark.parametrize("build, kernels", [
+    (lambda **options: kerasdnn.mlp((3,), units=(4, 5), **options), 3),
+    (lambda **options: kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), **options), 6),
+])
+def test_kernel_options_reach_every_kernel_the_output_included(build, kernels):
+    model = build(kernel_regularizer=(0.25, 0.5), kernel_initializer="lecun_normal")
+    layers = _kernel_layers(model)
+    assert len(layers) == kernels
+    for layer in layers:
+        assert isinstance(layer.kernel_regularizer, keras.regularizers.L1L2), layer.name
+        assert (layer.kernel_regularizer.l1, layer.kernel_regularizer.l2) == pytest.approx((0.25, 0.5)), layer.name
+        assert type(layer.kernel_initializer).__name__ == "LecunNormal", layer.name
+    # One L2 strength is an L2 penalty, on every kernel.
+    for layer in _kernel_layers(build(kernel_regularizer=0.125)):
+        assert type(layer.kernel_regularizer).__name__ == "L2" and layer.kernel_regularizer.l2 == pytest.approx(0.125)
+    assert all(layer.kernel_regularizer is None for layer in _kernel_layers(build()))
+
+
+def test_mlp_blocks_carry_bn_dropout_and_the_activation_in_order():
+    model = kerasdnn.mlp((3,), units=(4, 5, 6), activation="tanh", dropout=0.25)
+    assert _kinds(model) == ["Dense", "BatchNormalization", "Activation", "Dropout"] * 3 + ["Dense"]
+    assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.25] * 3
+    activations = [layer.activation.__name__ for layer in model.layers if isinstance(layer, keras.layers.Activation)]
+    assert activations == ["tanh"] * 3
+    assert [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)] == [4, 5, 6, 10]
+    # A bias before batch norm is redundant (BN's beta replaces it); the output keeps its bias.
+    assert [layer.use_bias for layer in model.layers if isinstance(layer, keras.layers.Dense)] == [False] * 3 + [True]
+    plain = kerasdnn.mlp((3,), units=(4, 5), batch_norm=False)
+    assert _kinds(plain) == ["Dense", "Activation"] * 2 + ["Dense"]
+    assert [layer.use_bias for layer in plain.layers if isinstance(layer, keras.layers.Dense)] == [True] * 3
+
+
+@pytest.mark.parametrize("order, kinds", [
+    ("dense_bn_activation_dropout", ["Dense", "BatchNormalization", "Activation", "Dropout"]),
+    ("dense_activation_bn_dropout", ["Dense", "Activation", "BatchNormalization", "Dropout"]),
+    ("dense_activation_dropout_bn", ["Dense", "Activation", "Dropout", "BatchNormalization"]),
+])
+def test_mlp_order_places_bn_in_every_block(order, kinds):
+    model = kerasdnn.mlp((3,), units=(4, 5), dropout=0.5, order=order)
+    assert _kinds(model) == kinds * 2 + ["Dense"]
+
+
+def test_cnn_blocks_normalize_before_pooling_in_every_block():
+    model = kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), dropout=0.25, convs=2)
+    conv_block = ["Conv2D", "Activation", "Conv2D", "Activation", "BatchNormalization", "MaxPooling2D", "Dropout"]
+    dense_block = ["Dense", "BatchNormalization", "Activation", "Dropout"]
+    assert _kinds(model) == conv_block * 2 + ["Flatten"] + dense_block + ["Dense"]
+    assert [layer.filters for layer in model.layers if isinstance(layer, keras.layers.Conv2D)] == [2, 2, 3, 3]
+    assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.25] * 3
+    plain = kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), batch_norm=False, convs=1)
+    assert _kinds(plain) == ["Conv2D", "Activation", "MaxPooling2D"] * 2 + ["Flatten", "Dense", "Activation", "Dense"]
+
+
+def test_lstm_normalizes_after_its_last_lstm_only():
+    model = kerasdnn.lstm((5, 2), units=(3, 4), dropout=0.25)
+    assert _kinds(model) == ["LSTM", "LSTM", "BatchNormalization", "Dropout", "Dense"]
+    first, second = (layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
+    assert (first.units, first.return_sequences, second.units, second.return_sequences) == (3, True, 4, False)
+    assert _kinds(kerasdnn.lstm((5, 2), batch_norm=False)) == ["LSTM", "Dense"]
