@@ -1,0 +1,173 @@
+"""Each option of `kerasdnn.train` changes what it claims to: checked by its effect, on tiny linear models."""
+
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import kerasdnn
+from kerasdnn import data
+
+pytestmark = [pytest.mark.xdist_group("train_options"), pytest.mark.core]
+
+
+def _linear(initializer="zeros"):
+    return keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer=initializer)])
+
+
+def _line(samples=12):
+    x = np.arange(samples, dtype="float32")[:, None] / samples
+    return x, 2 * x[:, 0] + 1
+
+
+def _fit(model, x, y, **options):
+    return kerasdnn.train(model, x, y, **{"loss": "mse", "metrics": (), "optimizer": "sgd", "verbose": 0, **options})
+
+
+@pytest.fixture
+def fed_batches(monkeypatch):
+    """Records the label batches `fit` reads, by epoch and index (the last read of each: Keras peeks once first)."""
+    fed = {}
+    read = data.EpochShuffledArrays.__getitem__
+
+    def recording(self, index):
+        batch = read(self, index)
+        fed[self.epoch, index] = sorted(batch[1].tolist())
+        return batch
+
+    monkeypatch.setattr(data.EpochShuffledArrays, "__getitem__", recording)
+    return fed
+
+
+def _expected_batches(y, batch_size, seed, epoch):
+    # The documented order, computed here: epoch e visits
+    # default_rng([seed, e]).permutation(n), cut into batches.
+    order = np.random.default_rng([seed, epoch]).permutation(len(y))
+    return [sorted(y[order[start:start + batch_size]].tolist()) for start in range(0, len(y), batch_size)]
+
+
+def test_training_batches_are_shuffled_per_epoch_by_the_seed(fed_batches):
+    x, y = _line(12)
+    _fit(_linear(), x, y, epochs=2, batch_size=4, seed=3)
+    for epoch in range(2):
+        fed = [fed_batches[epoch, index] for index in range(3)]
+        assert fed == _expected_batches(y, 4, seed=3, epoch=epoch)
+    in_order = [sorted(y[start:start + 4].tolist()) for start in range(0, 12, 4)]
+    assert [fed_batches[0, index] for index in range(3)] != in_order
+    assert [fed_batches[0, index] for index in range(3)] != [fed_batches[1, index] for index in range(3)]
+
+
+@pytest.mark.parametrize("samples, batch_size, epochs", [(12, 4, 2), (13, 4, 3), (12, 5, 1)])
+def test_batch_size_and_epochs_set_the_number_of_steps(samples, batch_size, epochs):
+    x, y = _line(samples)
+    model = _linear()
+    result = _fit(model, x, y, epochs=epochs, batch_size=batch_size)
+    assert int(model.optimizer.iterations) == epochs * math.ceil(samples / batch_size)
+    assert (result["epochs_run"], result["batch_size"], len(result["history"]["loss"])) == (epochs, batch_size, epochs)
+
+
+def test_the_learning_rate_reaches_the_update():
+    # One full-batch SGD step from w = b = 0 on y = 2x + 1: the MSE gradient
+    # is −2·mean(y·x) for w and −2·mean(y) for b, computed here by hand.
+    x, y = _line(8)
+    model = _linear()
+    _fit(model, x, y, epochs=1, batch_size=8, learning_rate=0.125)
+    kernel, bias = (weight.ravel()[0] for weight in model.get_weights())
+    assert kernel == pytest.approx(0.125 * 2 * np.mean(y * x[:, 0]), rel=1e-5)
+    assert bias == pytest.approx(0.125 * 2 * np.mean(y), rel=1e-5)
+
+
+@pytest.mark.parametrize("option, value", [("clipnorm", 0.25), ("clipvalue", 0.25)])
+def test_clipping_limits_the_update(option, value):
+    # The same step clipped: both gradients (−1.97 and −3.75 here) exceed
+    # 0.25 in size, so each variable (Keras clips each one) moves by 0.25.
+    x, y = _line(8)
+    model = _linear()
+    result = _fit(model, x, y, epochs=1, batch_size=8, learning_rate=1.0, **{option: value})
+    assert result["optimizer"][option] == value
+    kernel, bias = (weight.ravel()[0] for weight in model.get_weights())
+    assert (kernel, bias) == pytest.approx((value, value), rel=1e-5)
+
+
+@pytest.mark.parametrize("optimizer, name", [("sgd", "SGD"), ("adam", "Adam"), ("rmsprop", "RMSprop")])
+def test_the_optimizer_named_is_the_one_trained_with(optimizer, name):
+    x, y = _line(8)
+    model = _linear()
+    result = _fit(model, x, y, epochs=1, batch_size=8, optimizer=optimizer, learning_rate=0.01)
+    assert type(model.optimizer).__name__ == name and result["optimizer"]["name"] == name
+    assert result["optimizer"]["learning_rate"] == pytest.approx(0.01)
+
+
+def test_the_same_seed_trains_the_same_weights_and_another_seed_others():
+    x, y = _line(40)
+
+    def weights(seed):
+        keras.utils.set_random_seed(7)  # the same starting weights every time
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(8, activation="tanh"),
+                                  keras.layers.Dropout(0.5), keras.layers.Dense(1)])
+        result = _fit(model, x, y, epochs=2, batch_size=8, seed=seed)
+        assert result["seed"] == seed
+        return np.concatenate([weight.ravel() for weight in model.get_weights()])
+
+    first = weights(0)
+    np.testing.assert_array_equal(first, weights(0))
+    assert not np.allclose(first, weights(1))
+
+
+def test_validation_and_test_data_are_the_ones_evaluated():
+    x, y = _line(12)
+    validation = (x[:4], y[:4] + 10.0)  # labels far off: a loss no other split has
+    test = (x[:4], y[:4] - 10.0)
+    model = _linear()
+    result = _fit(model, x, y, epochs=2, batch_size=4, validation_data=validation, test_data=test)
+    assert result["final"]["val_loss"] == pytest.approx(model.evaluate(*validation, verbose=0), rel=1e-5)
+    assert result["test"]["loss"] == pytest.approx(model.evaluate(*test, verbose=0), rel=1e-5)
+    assert result["final"]["val_loss"] != pytest.approx(result["test"]["loss"], rel=0.01)
+
+
+def test_save_model_settings_and_tensorboard_reach_the_folder(tmp_path):
+    x, y = _line(8)
+    _fit(_linear(), x, y, epochs=1, batch_size=4, output_dir=tmp_path / "saved", tensorboard=True,
+         settings={"recipe": "here"})
+    assert (tmp_path / "saved" / "model.keras").is_file() and (tmp_path / "saved" / "tensorboard").is_dir()
+    assert json.loads((tmp_path / "saved" / "results.json").read_text())["settings"] == {"recipe": "here"}
+    _fit(_linear(), x, y, epochs=1, batch_size=4, output_dir=tmp_path / "unsaved", save_model=False)
+    assert not (tmp_path / "unsaved" / "model.keras").exists() and not (tmp_path / "unsaved" / "tensorboard").exists()
+    assert (tmp_path / "unsaved" / "results.json").is_file()
+
+
+def test_callbacks_given_are_called_every_epoch():
+    x, y = _line(8)
+    seen = []
+    _fit(_linear(), x, y, epochs=3, batch_size=4,
+         callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))])
+    assert seen == [0, 1, 2]
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="PyTorch's backend runs one step per call")
+def test_steps_per_execution_reaches_the_compiled_model():
+    x, y = _line(8)
+    model = _linear()
+    _fit(model, x, y, epochs=1, batch_size=4, steps_per_execution=3)
+    assert model.steps_per_execution == 3
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, None])
+def test_the_divergence_step_is_the_poisoned_batch_counted_from_the_start(steps_per_execution):
+    # The rate is 0 through epoch 1, so w stays 0 and a sample at x = 1e30
+    # (with y = 0) costs nothing; from epoch 2 w moves, and the batch holding
+    # that sample overflows. Where that batch falls follows from the
+    # documented order: default_rng([seed, epoch]).permutation.
+    samples, batch_size, seed = 40, 4, 3
+    x, y = _line(samples)
+    order = np.random.default_rng([seed, 1]).permutation(samples)
+    poisoned = order[2 * batch_size]  # the third batch of epoch 2: the first updates have moved w
+    x[poisoned], y[poisoned] = 1e30, 0.0
+    steps_per_epoch = samples // batch_size
+    schedule = keras.optimizers.schedules.PiecewiseConstantDecay([steps_per_epoch], [0.0, 0.01])
+    arguments = {} if steps_per_execution is None else {"steps_per_execution": steps_per_execution}
+    result = _fit(_linear(), x, y, epochs=3, batch_size=batch_size, seed=seed, learning_rate=schedule, **arguments)
+    assert result["diverged"] and result["diverged_at_epoch"] == 2
+    assert result["diverged_at_step"] == steps_per_epoch + 3  # 1-based: batch 3 of epoch 2
