@@ -202,8 +202,8 @@ def test_entry_layers_carry_the_promised_settings(name):
         assert _regularizer(layer.activity_regularizer) == activity_regularizer
 
 
-@pytest.mark.parametrize("name", MODELS)
-def test_train_model_uses_the_records_settings(name, monkeypatch, tmp_path):
+def _train_model_call(name, monkeypatch, tmp_path, **options):
+    """Runs `zoo.train_model` with tiny data and `training.train` recorded; returns (model, arguments, data)."""
     info = zoo.model_info(name)
     task = info.dataset if info.dataset in kerasdnn.data.SYNTHETIC else "xor"
     tiny = kerasdnn.synthetic_arrays(task, samples=24)
@@ -214,28 +214,145 @@ def test_train_model_uses_the_records_settings(name, monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(kerasdnn.data, "load_arrays", lambda *args, **kwargs: tiny)
     monkeypatch.setattr(kerasdnn.data, "synthetic_arrays", lambda *args, **kwargs: tiny)
-    monkeypatch.setattr(kerasdnn.training, "train", lambda model, *args, **kwargs: calls.append((model, kwargs)) or
-                        {"epochs_run": 0, "test": None, "final": {}})
-    zoo.train_model(name, output_dir=str(tmp_path))
-    model, arguments = calls[0]
-    training = info.training
+    monkeypatch.setattr(kerasdnn.training, "train", lambda model, x, y, **kwargs: calls.append(
+        (model, {"x": x, "y": y, **kwargs})) or {"epochs_run": 0, "test": None, "final": {}})
+    zoo.train_model(name, **{"output_dir": str(tmp_path), **options})
+    return (*calls[0], tiny)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_train_model_routes_the_data_and_builds_the_records_model(name, monkeypatch, tmp_path):
+    info = zoo.model_info(name)
+    model, arguments, tiny = _train_model_call(name, monkeypatch, tmp_path)
     assert model.name == name and model.count_params() == info.parameters
-    assert arguments["epochs"] == training["epochs"] and arguments["batch_size"] == training["batch_size"]
-    assert arguments["loss"] == training["loss"] and tuple(arguments["metrics"]) == tuple(training["metrics"])
-    assert arguments["optimizer"] == training["optimizer"]
     (x_train, _), (x_test, _) = tiny
     np.testing.assert_array_equal(arguments["test_data"][0], x_test)
     if info.dataset in kerasdnn.data.SYNTHETIC:  # generated tasks validate on their test split
         np.testing.assert_array_equal(arguments["validation_data"][0], x_test)
+        np.testing.assert_array_equal(arguments["x"], x_train)
     else:  # images: the last twelfth of the training split, never the test split
         np.testing.assert_array_equal(arguments["validation_data"][0], x_train[-2:])
+        np.testing.assert_array_equal(arguments["x"], x_train[:-2])
+    assert arguments["output_dir"] == str(tmp_path) and arguments["seed"] == 0
+
+
+# Each record's training settings as its source states them, written out
+# here: optimizer class, its rate (a number, or a schedule and its settings),
+# the other optimizer settings that differ from Keras's defaults, epochs,
+# batch size and loss. Sources: hunkim's lab-10 (55,000 images, batch 100,
+# Adam 1e-3, 15 epochs; lab-10-1 50 epochs; lab-10-7 Adam 0.01; lab-10-6
+# Adam 0.01, batch 32, 10 epochs), Keras's mnist_mlp (RMSprop, batch 128, 20
+# epochs), ToBig's deck 003 (SGD 0.01 momentum 0.5, or Adam 0.01, 15
+# epochs), the Hanbat deck 004 (§1 SGD on a Dense(1); §4 Adam(lr=0.01,
+# decay=1e-6); the fragments of §3 and §5 with Keras's Adam), deck 002's
+# CIFAR-10 epoch (Adam 0.01, batch 32) and kerasdnn's own headline (AdamW,
+# weight decay 0.05, 2e-3 cosine-decayed).
+CE, BCE = "sparse_categorical_crossentropy", "binary_crossentropy"
+ADAM_DECAY = ("InverseTimeDecay", {"initial_learning_rate": 0.01, "decay_steps": 1, "decay_rate": 1e-6})
+HEADLINE = ("AdamW", ("CosineDecay", {"initial_learning_rate": 0.002, "alpha": 0.0}), {"weight_decay": 0.05})
+TRAINED = {
+    # name: (optimizer, rate, other optimizer settings, epochs, batch size, loss)
+    "cifar10_deck002": ("Adam", 0.01, {}, 1, 32, CE),
+    "fashion_bn": (*HEADLINE, 40, 128, CE),
+    "hanbat_bn_cnn": ("Adam", 0.001, {}, 15, 128, CE),
+    "hanbat_bn_lstm": ("Adam", 0.001, {}, 20, 32, "mse"),
+    "hanbat_bn_mlp": ("Adam", 0.001, {}, 15, 128, CE),
+    "hanbat_lr_linear": ("SGD", 0.01, {}, 20, 32, "mse"),
+    "hanbat_optimizer_net": ("Adam", ADAM_DECAY, {}, 15, 128, CE),
+    "hanbat_regularized_net": ("Adam", 0.001, {}, 15, 128, CE),
+    "keras_mnist_mlp": ("RMSprop", 0.001, {"rho": 0.9}, 20, 128, CE),
+    "lab10_6_bn": ("Adam", 0.01, {}, 10, 32, CE),
+    "lab10_6_plain": ("Adam", 0.01, {}, 10, 32, CE),
+    "lab10_bn": ("Adam", 0.01, {}, 15, 100, CE),
+    "lab10_deep_dropout": ("Adam", 0.001, {}, 15, 100, CE),
+    "lab10_deep_xavier": ("Adam", 0.001, {}, 15, 100, CE),
+    "lab10_relu_normal": ("Adam", 0.001, {}, 15, 100, CE),
+    "lab10_relu_xavier": ("Adam", 0.001, {}, 15, 100, CE),
+    "lab10_softmax": ("Adam", 0.001, {}, 50, 100, CE),
+    "mnist_bn": (*HEADLINE, 15, 128, CE),
+    "tobigs_adam": ("Adam", 0.01, {}, 15, 128, CE),
+    "tobigs_bn": ("SGD", 0.01, {"momentum": 0.5, "nesterov": False}, 15, 128, CE),
+    "tobigs_dropout": ("Adam", 0.01, {}, 15, 128, CE),
+    "tobigs_he": ("SGD", 0.01, {"momentum": 0.5, "nesterov": False}, 15, 128, CE),
+    "tobigs_l2": ("Adam", 0.01, {}, 15, 128, CE),
+    "tobigs_linear": ("SGD", 0.01, {"momentum": 0.5, "nesterov": False}, 15, 128, CE),
+    "tobigs_relu": ("SGD", 0.01, {"momentum": 0.5, "nesterov": False}, 15, 128, CE),
+    "xor_linear": ("SGD", 1.0, {}, 2000, 4, BCE),
+    "xor_sigmoid": ("SGD", 1.0, {}, 2000, 4, BCE),
+}
+# Keras's defaults the table's "other settings" leave out: any other value is a change.
+OPTIMIZER_DEFAULTS = {"momentum": 0.0, "nesterov": False, "weight_decay": None, "rho": 0.9,
+                      "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False,
+                      "clipnorm": None, "clipvalue": None, "global_clipnorm": None}
+
+
+def test_every_entry_has_its_training_written_out():
+    assert sorted(TRAINED) == MODELS
+
+
+def _rate(rate):
+    if isinstance(rate, dict):  # a schedule's config, as an optimizer's get_config holds it
+        config = rate["config"]
+        kept = ("initial_learning_rate", "decay_steps", "decay_rate", "alpha")
+        return rate["class_name"], {key: config[key] for key in kept if key in config and key != "decay_steps"
+                                    or (key == "decay_steps" and rate["class_name"] != "CosineDecay")}
+    return float(rate)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_train_model_trains_with_the_sources_settings(name, monkeypatch, tmp_path):
+    optimizer_class, rate, others, epochs, batch_size, loss = TRAINED[name]
+    _, arguments, _ = _train_model_call(name, monkeypatch, tmp_path)
+    optimizer = kerasdnn.optimizers.get(arguments["optimizer"], learning_rate=arguments["learning_rate"])
+    config = optimizer.get_config()
+    assert type(optimizer).__name__ == optimizer_class
+    assert _rate(config["learning_rate"]) == (rate if isinstance(rate, tuple) else pytest.approx(rate, rel=1e-6))
+    for key, default in OPTIMIZER_DEFAULTS.items():
+        if key in config:
+            assert config[key] == pytest.approx(others.get(key, default)), key
+    assert set(others) <= set(config)
+    assert (arguments["epochs"], arguments["batch_size"], arguments["loss"]) == (epochs, batch_size, loss)
+
+
+@pytest.mark.parametrize("batch_size, epochs", [(6, 2), (5, 3)])
+def test_the_cosine_schedule_follows_the_batch_size_and_epochs_of_the_run(batch_size, epochs, monkeypatch, tmp_path):
+    # 22 training images (24 less the validation twelfth): ceil(22 / 6) = 4
+    # and ceil(22 / 5) = 5 steps per epoch.
+    _, arguments, _ = _train_model_call("mnist_bn", monkeypatch, tmp_path, batch_size=batch_size, epochs=epochs)
     rate = arguments["learning_rate"]
-    if training.get("schedule") == "cosine":
-        steps = training["epochs"] * -(-len(tiny[0][0][:-2]) // training["batch_size"])
-        assert isinstance(rate, keras.optimizers.schedules.CosineDecay)
-        assert float(rate.initial_learning_rate) == training["learning_rate"] and rate.decay_steps == steps
-    else:
-        assert rate == training["learning_rate"]
+    assert arguments["batch_size"] == batch_size and arguments["epochs"] == epochs
+    assert isinstance(rate, keras.optimizers.schedules.CosineDecay)
+    assert rate.decay_steps == epochs * {6: 4, 5: 5}[batch_size] and float(rate.initial_learning_rate) == 0.002
+
+
+def test_train_model_options_reach_train(monkeypatch, tmp_path):
+    _, arguments, _ = _train_model_call("lab10_softmax", monkeypatch, tmp_path / "run", epochs=3, batch_size=7,
+                                        learning_rate=0.125, optimizer="sgd", seed=5, overwrite=True, verbose=1)
+    assert (arguments["epochs"], arguments["batch_size"], arguments["learning_rate"], arguments["optimizer"]) == (
+        3, 7, 0.125, "sgd")
+    assert (arguments["seed"], arguments["overwrite"], arguments["verbose"]) == (5, True, 1)
+    assert arguments["output_dir"] == str(tmp_path / "run") and arguments["settings"]["smoke"] is False
+    _, smoke, _ = _train_model_call("lab10_softmax", monkeypatch, tmp_path, smoke=True, epochs=9)
+    assert smoke["epochs"] == 1 and smoke["settings"]["smoke"] is True
+
+
+def test_train_ladder_runs_every_model_once_per_seed(monkeypatch, tmp_path):
+    calls = []
+
+    def train_model(name, *, output_dir, seed, **arguments):
+        calls.append((name, output_dir, seed, arguments))
+        return {"test": {"accuracy": 0.5 + seed / 8}, "epochs_run": 2, "train_seconds": 1.0, "diverged": False}
+
+    monkeypatch.setattr(kerasdnn.runs, "train_model", train_model)
+    rows = zoo.train_ladder(["lab10_softmax", "lab10_bn"], output_dir=str(tmp_path), seeds=(0, 1, 2), smoke=True)
+    assert [(name, seed) for name, _, seed, _ in calls] == [
+        ("lab10_softmax", 0), ("lab10_softmax", 1), ("lab10_softmax", 2), ("lab10_bn", 0), ("lab10_bn", 1),
+        ("lab10_bn", 2)]
+    assert calls[4][1] == os.path.join(str(tmp_path), "lab10_bn", "seed_1") and calls[0][3] == {"smoke": True}
+    # Three different seeds give three different values: mean 0.625, sample std 0.125.
+    assert rows[0]["values"] == [0.5, 0.625, 0.75] and rows[0]["seeds"] == [0, 1, 2]
+    assert rows[0]["ours"] == pytest.approx(0.625) and rows[0]["std"] == pytest.approx(0.125)
+    assert rows[1]["model"] == "lab10_bn" and rows[0]["train_seconds"] == 3.0
 
 
 def test_a_metric_the_results_cannot_answer_is_refused_at_registration():

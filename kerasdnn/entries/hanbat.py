@@ -23,8 +23,13 @@ def hanbat_lr_linear(**overrides: Any) -> keras.Model:
 
 
 @register_model(source=HANBAT, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=466_698, recipe="recipes/optimizers.py",
-                training={"optimizer": "adam", "learning_rate": 1e-3},
-                notes="five Dense(256, relu, glorot_uniform) each followed by Dropout(0.2)")
+                # §4 compiles it with Adam(lr=0.01, decay=1e-6): Keras 2's decay
+                # is the rate over (1 + 1e-6 · step), Keras 3's InverseTimeDecay.
+                training={"optimizer": {"class_name": "Adam", "config": {"learning_rate": {
+                    "module": "keras.optimizers.schedules", "class_name": "InverseTimeDecay",
+                    "config": {"initial_learning_rate": 0.01, "decay_steps": 1, "decay_rate": 1e-6}}}},
+                    "learning_rate": None},
+                notes="five Dense(256, relu, glorot_uniform) each followed by Dropout(0.2); Adam 0.01, decay 1e-6")
 def hanbat_optimizer_net(**overrides: Any) -> keras.Model:
     """The "use optimizer" net: 5 × (Dense 256 ReLU Glorot → Dropout 0.2) → softmax."""
     return mlp((28, 28, 1), **{"units": (256,) * 5, "kernel_initializer": "glorot_uniform",
