@@ -270,8 +270,16 @@ def split_validation(x: np.ndarray, y: np.ndarray) -> tuple[ArrayPair, ArrayPair
 
     Returns:
         `((x_train, y_train), (x_validation, y_validation))`.
+
+    Raises:
+        ValueError: If `x` holds fewer than 12 samples (no twelfth to hold
+            out) or `x` and `y` differ in length.
     """
+    _check_same_length("split_validation", x, y)
     held_out = len(x) // 12
+    if not held_out:
+        raise ValueError(f"split_validation(): x must hold at least 12 samples to hold out a twelfth; "
+                         f"received {len(x)}")
     return (x[:-held_out], y[:-held_out]), (x[-held_out:], y[-held_out:])
 
 

@@ -183,3 +183,78 @@ def test_a_damaged_or_missing_export_names_the_file(tmp_path):
         kerasdnn.load_arrays(str(tmp_path / "missing.npz"))
     with pytest.raises(ValueError, match=r"^export_arrays\(\): path must end in \.npz; received path='x.csv'$"):
         kerasdnn.data.export_arrays("mnist", "x.csv")
+
+
+@pytest.mark.parametrize("name, samples", [("linear_regression", 40), ("linear_regression", 41),
+                                           ("sequence_sum", 12), ("sequence_sum", 13)])
+def test_generated_splits_are_disjoint_and_sized_as_documented(name, samples):
+    (x_train, y_train), (x_test, y_test) = kerasdnn.synthetic_arrays(name, samples=samples, seed=3)
+    assert len(x_train) == len(y_train) == samples and len(x_test) == len(y_test) == samples // 4
+    train_rows = {row.tobytes() for row in x_train}
+    assert len(train_rows) == samples and not train_rows & {row.tobytes() for row in x_test}
+    # The targets are the task's function of the inputs, in both splits.
+    for x, y in ((x_train, y_train), (x_test, y_test)):
+        if name == "linear_regression":
+            np.testing.assert_allclose(y[:, 0], x @ np.array([1.0, 2.0, 3.0]) + 4.0, atol=0.05)
+        else:
+            np.testing.assert_allclose(y[:, 0], x[:, :, 0].sum(axis=1), rtol=1e-5)
+    # The seed draws the data: the same seed the same, another seed others.
+    again = kerasdnn.synthetic_arrays(name, samples=samples, seed=3)[0][0]
+    np.testing.assert_array_equal(again, x_train)
+    assert not np.array_equal(kerasdnn.synthetic_arrays(name, samples=samples, seed=4)[0][0], x_train)
+
+
+def test_xor_is_its_four_points_in_both_splits():
+    (x_train, y_train), (x_test, y_test) = kerasdnn.synthetic_arrays("xor")
+    assert x_train.tolist() == x_test.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    assert y_train.ravel().tolist() == y_test.ravel().tolist() == [0, 1, 1, 0]
+
+
+@pytest.mark.parametrize("samples, held_out", [(24, 2), (25, 2), (12, 1), (23, 1)])
+def test_split_validation_is_disjoint_and_covers_the_split(samples, held_out):
+    x, y = np.arange(samples * 2).reshape(samples, 2), np.arange(samples)
+    (x_train, y_train), (x_val, y_val) = kerasdnn.split_validation(x, y)
+    assert len(y_val) == held_out and sorted([*y_train, *y_val]) == list(range(samples))
+    assert not set(y_train) & set(y_val)
+    np.testing.assert_array_equal(x_val, x[samples - held_out:])
+
+
+@pytest.mark.parametrize("method, axis, expected", [
+    # Hand-computed on [[1, 10], [3, 30], [8, 20]]: means (4, 20), population
+    # stds (sqrt(26/3), sqrt(200/3)); min (1, 10), range (7, 20); over all
+    # values: mean 12, min 1, range 29.
+    ("standardize", 0, [[-3 / (26 / 3) ** 0.5, -10 / (200 / 3) ** 0.5], [-1 / (26 / 3) ** 0.5, 10 / (200 / 3) ** 0.5],
+                        [4 / (26 / 3) ** 0.5, 0.0]]),
+    ("min_max", 0, [[0.0, 0.0], [2 / 7, 1.0], [1.0, 0.5]]),
+    ("min_max", None, [[0.0, 9 / 29], [2 / 29, 1.0], [7 / 29, 19 / 29]]),
+    ("scale", None, [[1 / 255, 10 / 255], [3 / 255, 30 / 255], [8 / 255, 20 / 255]]),
+    ("none", None, [[1, 10], [3, 30], [8, 20]]),
+])
+def test_fit_normalization_by_hand(method, axis, expected):
+    table = np.array([[1, 10], [3, 30], [8, 20]], "float32")
+    np.testing.assert_allclose(kerasdnn.fit_normalization(table, method, axis=axis)(table), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_standardize_over_all_values_by_hand():
+    values = np.array([[1.0, 2.0], [3.0, 6.0]])  # mean 3, population std sqrt(14/4)
+    normalization = kerasdnn.fit_normalization(values)
+    assert (normalization.shift, normalization.scale) == pytest.approx((3.0, (14 / 4) ** 0.5))
+    np.testing.assert_allclose(normalization(values), (values - 3.0) / (14 / 4) ** 0.5, rtol=1e-6)
+
+
+def test_train_and_test_samples_truncate_each_split(raw_mnist):
+    (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("mnist", normalization="none", train_samples=7,
+                                                                test_samples=5)
+    assert (len(x_train), len(y_train), len(x_test), len(y_test)) == (7, 7, 5, 5)
+    np.testing.assert_array_equal(x_train, raw_mnist[0][0][:7])
+    np.testing.assert_array_equal(y_test, raw_mnist[1][1][:5])
+    assert not np.array_equal(x_train[:5], x_test)
+
+
+def test_split_validation_refuses_too_few_samples():
+    # 11 samples hold no twelfth: x[:-0] would train on nothing and validate on all.
+    with pytest.raises(ValueError, match=r"^split_validation\(\): x must hold at least 12 samples to hold out a "
+                                         r"twelfth; received 11$"):
+        kerasdnn.split_validation(np.zeros((11, 2)), np.zeros(11))
+    with pytest.raises(ValueError, match="x and y must hold the same number of samples; received 12 and 11"):
+        kerasdnn.split_validation(np.zeros((12, 2)), np.zeros(11))
