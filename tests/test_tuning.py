@@ -146,7 +146,7 @@ def test_every_tuner_kind_builds_its_own_oracle_and_starts_from_the_default(tmp_
 @pytest.mark.core
 def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     (x, y), (x_val, y_val) = mnist_small
-    tuner = tuning.make_tuner("random", tuning.MLPHyperModel(units_1=64, units_2=32, units_3=32),
+    tuner = tuning.make_tuner("random", tuning.MLPHyperModel(units_1=64, units_2=32, units_3=32, l1=1e-5, l2=1e-3),
                               max_trials=2, directory=str(tmp_path), project_name="mnist")
     tuning.search(tuner, x[:500], y[:500], validation_data=(x_val[:200], y_val[:200]), epochs=2,
                   tensorboard=tmp_path / "logs")
@@ -161,6 +161,13 @@ def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     assert scores == sorted(scores, reverse=True) and len(set(scores)) == 2
     assert [line.split(",")[0] for line in (tmp_path / "report" / "trials.csv").read_text().splitlines()[1:]] == [
         row["trial"] for row in rows]
+    # Each column of trials.csv holds its own hyperparameter's value (l1 under l1, l2 under l2, ...).
+    values = {trial.trial_id: trial.hyperparameters.values for trial in tuner.oracle.trials.values()}
+    with open(tmp_path / "report" / "trials.csv") as handle:
+        for written in csv.DictReader(handle):
+            for name in tuning.SPACE:
+                expected = values[written["trial"]].get(name)
+                assert written[name] == ("" if expected is None else str(expected)), name
     oracle_best = tuner.oracle.get_best_trials(1)[0]
     assert rows[0]["trial"] == oracle_best.trial_id and best.values == oracle_best.hyperparameters.values
     # The first trial is the space's defaults, fixed values included.
