@@ -145,3 +145,11 @@ def test_a_ladder_summary_is_exactly_its_rows():
     # One rung that reproduces: nothing is named outside.
     one = results.ladder_summary([{**rows[0], "reproduced": True}], recipe="r", reproduces="x", metric="m")
     assert (one["verdict"], one["seeds"], one["epochs"]) == ("1 of 1 rungs reproduce", [3, 4], "15")
+
+
+def test_format_table_aligns_columns_and_shows_an_empty_table():
+    from kerasdnn.reporting import format_table
+
+    assert format_table([{"a": 0.123456, "bb": None}, {"a": "long text"}], ["a", "bb"]).splitlines() == [
+        "a          bb", "---------  --", "0.1235     - ", "long text  - "]
+    assert format_table([], ["trial", "score"]).splitlines() == ["trial  score", "-----  -----"]
