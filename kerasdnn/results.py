@@ -240,7 +240,7 @@ def reproduction_table(results_dir: str | os.PathLike, figures_url: str = "recip
         link = f"[{figure}]({figures_url}/{figure})" if os.path.exists(os.path.join(results_dir, figure)) else "-"
         lines.append(
             f"| `{summary['recipe']}` | {summary['reproduces']} | {summary['metric']} | "
-            f"{summary['reference']} | {_ours(summary)} | {len(_seeds(results))} | {summary.get('verdict', '-')} | "
+            f"{summary['reference']} | {_ours(summary)} | {len(_seeds(results))} | {summary.get('verdict') or '-'} | "
             f"{summary['epochs']} | {summary['train_seconds']:.0f} s | {_backend(results)} | {link} |"
         )
     return "\n".join(lines)

@@ -153,3 +153,105 @@ def test_format_table_aligns_columns_and_shows_an_empty_table():
     assert format_table([{"a": 0.123456, "bb": None}, {"a": "long text"}], ["a", "bb"]).splitlines() == [
         "a          bb", "---------  --", "0.1235     - ", "long text  - "]
     assert format_table([], ["trial", "score"]).splitlines() == ["trial  score", "-----  -----"]
+
+
+def test_write_json_is_whole_refuses_nan_and_stores_numpy_numbers(tmp_path):
+    import json
+
+    import numpy as np
+
+    path = tmp_path / "r.json"
+    assert results.write_json(str(path), {"a": np.float32(0.5), "b": np.arange(3), "c": np.int64(2)}) == str(path)
+    assert json.loads(path.read_text()) == {"a": 0.5, "b": [0, 1, 2], "c": 2}
+    assert path.read_text().endswith("}\n") and "\n  " in path.read_text()  # indented, one final newline
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        results.write_json(str(path), {"a": float("nan")})
+    with pytest.raises(TypeError, match=r"^write_json\(\): cannot store object in JSON$"):
+        results.write_json(str(path), {"a": object()})
+    # The earlier file is left whole, and nothing half-written beside it.
+    assert json.loads(path.read_text())["c"] == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+def test_record_result_writes_full_runs_only_with_the_backend_and_the_figure(tmp_path):
+    import json
+
+    import keras
+
+    (tmp_path / "curve.png").write_bytes(b"png")
+    target = tmp_path / "results" / "x.json"
+    assert results.record_result(str(target), {"summary": 1}, smoke=True, figure=str(tmp_path / "curve.png")) is None
+    assert not (tmp_path / "results").exists()
+    assert results.record_result(str(target), {"summary": 1}, smoke=False, figure=str(tmp_path / "curve.png")) == str(
+        target)
+    assert json.loads(target.read_text()) == {"summary": 1, "backend": keras.backend.backend()}
+    assert (tmp_path / "results" / "x.png").read_bytes() == b"png"
+    # --results-dir: the same name in another folder; a recorded backend is kept.
+    other = results.record_result(str(target), {"backend": "torch"}, smoke=False, results_dir=str(tmp_path / "other"))
+    assert other == str(tmp_path / "other" / "x.json") and json.loads((tmp_path / "other" / "x.json").read_text()) == {
+        "backend": "torch"}
+    assert not (tmp_path / "other" / "x.png").exists()
+
+
+def test_finish_recipe_writes_the_output_folder_and_in_full_runs_the_results(tmp_path):
+    import argparse
+    import json
+
+    recipe = tmp_path / "recipes" / "my_recipe.py"
+    recipe.parent.mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "fig.png").write_bytes(b"f")
+    arguments = argparse.Namespace(output_dir=str(tmp_path / "out"), smoke=True, results_dir=None)
+    assert results.finish_recipe(str(recipe), {"summary": {}}, arguments, figure="fig.png") is None
+    assert json.loads((tmp_path / "out" / "my_recipe.json").read_text()) == {"summary": {}}
+    assert not (tmp_path / "recipes" / "results").exists()
+    arguments.smoke = False
+    written = results.finish_recipe(str(recipe), {"summary": {}}, arguments, output_name="named.json", figure="fig.png")
+    assert written == str(tmp_path / "recipes" / "results" / "my_recipe.json")
+    assert (tmp_path / "out" / "named.json").is_file() and (tmp_path / "recipes" / "results" / "my_recipe.png").is_file()
+
+
+def _summary(**changes):
+    return {"recipe": "r", "reproduces": "deck 1 §2", "metric": "test accuracy", "reference": 0.98, "ours": 0.9868,
+            "std": 0.0007, "seeds": [0, 1, 2], "verdict": "reproduced", "epochs": 15, "train_seconds": 61.6,
+            **changes}
+
+
+def test_reproduction_table_and_result_comments_are_built_from_the_files(tmp_path):
+    import json
+
+    (tmp_path / "b_recipe.json").write_text(json.dumps({"summary": _summary(recipe="b_recipe"), "backend": "jax"}))
+    (tmp_path / "b_recipe.png").write_bytes(b"")
+    (tmp_path / "a_one.json").write_text(json.dumps({"seed": 4, "summary": _summary(
+        recipe="a_one", ours="0.5 / 0.6", std=None, seeds=None, verdict="")}))
+    (tmp_path / "fashion_bn.json").write_text(json.dumps({"settings": {"seed": 2}, "summary": _summary(
+        recipe="mnist_bn", seeds=None), "backend": "torch"}))
+    (tmp_path / "no_summary.json").write_text(json.dumps({"rows": []}))
+    table = results.reproduction_table(tmp_path, figures_url="figs").splitlines()
+    assert table[2:] == [
+        "| `a_one` | deck 1 §2 | test accuracy | 0.98 | 0.5 / 0.6 | 1 | - | 15 | 62 s | tensorflow (not recorded) | - |",
+        "| `b_recipe` | deck 1 §2 | test accuracy | 0.98 | 0.9868 ± 0.0007 | 3 | reproduced | 15 | 62 s | jax "
+        "| [b_recipe.png](figs/b_recipe.png) |",
+        "| `mnist_bn` | deck 1 §2 | test accuracy | 0.98 | 0.9868 ± 0.0007 | 1 | reproduced | 15 | 62 s | torch | - |",
+    ]
+    comments = results.result_comments(tmp_path)
+    assert sorted(comments) == ["a_one", "b_recipe", "mnist_bn"]
+    assert comments["a_one"] == (
+        "## Result\n# Generated by recipes/reproduction_table.py from the results files; do not edit.\n"
+        "# recipes/results/a_one.json (seed 4, tensorflow (not recorded) backend, 2-core\n"
+        "#   CPU): test accuracy: 0.5 / 0.6; reference 0.98; 15 epochs, 62 s of\n#   training.\n")
+    assert "(seeds 0 1 2, jax backend" in comments["b_recipe"] and "(reproduced)" in comments["b_recipe"]
+    assert "recipes/results/fashion_bn.json (seed 2, torch backend" in comments["mnist_bn"]
+
+
+def test_replacing_the_generated_blocks_keeps_everything_else():
+    text = f"head\n{results.TABLE_START}\nold\n{results.TABLE_END}\ntail\n"
+    assert results.replace_table(text, "new") == f"head\n{results.TABLE_START}\nnew\n{results.TABLE_END}\ntail\n"
+    with pytest.raises(ValueError, match=r"^replace_table\(\): text must contain the markers"):
+        results.replace_table("no markers", "new")
+    source = '"""doc"""\ncode()\n# ## Result\n# old\n# ## Discussion\n# kept\n'
+    assert results.replace_result_comment(source, "## Result\n# new\n") == (
+        '"""doc"""\ncode()\n# ## Result\n# new\n\n## Discussion\n# kept\n')
+    assert results.replace_result_comment("a\n## Result\nold", "## Result\nnew\n") == "a\n## Result\nnew\n"
+    with pytest.raises(ValueError, match=r"^replace_result_comment\(\): the recipe must contain a '## Result' block$"):
+        results.replace_result_comment("nothing", "x")
+    assert results.figure_path("recipes/results/x.json") == "recipes/results/x.png"
