@@ -258,3 +258,56 @@ def test_split_validation_refuses_too_few_samples():
         kerasdnn.split_validation(np.zeros((11, 2)), np.zeros(11))
     with pytest.raises(ValueError, match="x and y must hold the same number of samples; received 12 and 11"):
         kerasdnn.split_validation(np.zeros((12, 2)), np.zeros(11))
+
+
+def test_make_dataset_batches_shuffles_by_seed_and_reshuffles_each_epoch():
+    x, y = np.arange(300, dtype="float32")[:, None], np.arange(300)
+    assert [len(labels) for _, labels in kerasdnn.make_dataset(x, y).as_numpy_iterator()] == [128, 128, 44]
+
+    def epochs(dataset):
+        return [np.concatenate([labels for _, labels in dataset.as_numpy_iterator()]) for _ in range(2)]
+
+    first, second = epochs(kerasdnn.make_dataset(x, y, batch_size=100, seed=3))
+    again, _ = epochs(kerasdnn.make_dataset(x, y, batch_size=100, seed=3))
+    np.testing.assert_array_equal(first, again)  # the seed fixes the order
+    assert sorted(first) == list(range(300)) and not np.array_equal(first, second)  # a new order each epoch
+    assert not np.array_equal(first, epochs(kerasdnn.make_dataset(x, y, batch_size=100, seed=4))[0])
+    ordered = epochs(kerasdnn.make_dataset(x, y, batch_size=100, shuffle=False))[0]
+    np.testing.assert_array_equal(ordered, y)
+
+
+@pytest.mark.parametrize("batch_size, message", [
+    (0, "make_dataset(): batch_size must be >= 1; received batch_size=0"),
+    (2.5, "make_dataset(): batch_size must be an integer; received batch_size=2.5"),
+])
+def test_make_dataset_refuses_a_bad_batch_size(batch_size, message):
+    with pytest.raises((ValueError, TypeError), match=f"^{re.escape(message)}$"):
+        kerasdnn.make_dataset(np.zeros((4, 1)), np.zeros(4), batch_size=batch_size)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"batch_size": 0}, "EpochShuffledArrays(): batch_size must be >= 1; received batch_size=0"),
+    ({"y": np.zeros(3)}, "EpochShuffledArrays(): x and y must hold the same number of samples; received 4 and 3"),
+    ({"shard": (0,)}, "EpochShuffledArrays(): shard must be (index, count) with 0 <= index < count; received (0,)"),
+    ({"shard": (-1, 2)}, "EpochShuffledArrays(): shard must be (index, count) with 0 <= index < count; received (-1, 2)"),
+])
+def test_epoch_shuffled_arrays_refuses_bad_arguments(arguments, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        kerasdnn.data.EpochShuffledArrays(np.zeros((4, 1)), **{"y": np.zeros(4), **arguments})
+
+
+def test_epoch_shuffled_arrays_defaults_and_settings():
+    x, y = np.arange(300)[:, None], np.arange(300)
+    default = kerasdnn.data.EpochShuffledArrays(x, y)
+    assert (len(default), default.batch_size, default.seed, default.shuffle, default.epoch) == (3, 128, 0, True, 0)
+    expected = np.sort(np.random.default_rng([0, 0]).permutation(300)[:128])
+    np.testing.assert_array_equal(default[0][1], expected)
+    shard = kerasdnn.data.EpochShuffledArrays(x, y, batch_size=10, shuffle=False, shard=(1, 3))
+    assert shard[0][1].tolist() == [1, 4, 7]
+
+
+def test_normalization_to_json_holds_its_statistics():
+    table = np.array([[1.0, 10.0], [3.0, 30.0]])
+    assert kerasdnn.fit_normalization(table, "min_max", axis=0).to_json() == {
+        "method": "min_max", "shift": [1.0, 10.0], "scale": [2.0, 20.0]}
+    assert kerasdnn.fit_normalization(table, "scale").to_json() == {"method": "scale", "shift": 0.0, "scale": 255.0}

@@ -255,3 +255,71 @@ def test_replacing_the_generated_blocks_keeps_everything_else():
     with pytest.raises(ValueError, match=r"^replace_result_comment\(\): the recipe must contain a '## Result' block$"):
         results.replace_result_comment("nothing", "x")
     assert results.figure_path("recipes/results/x.json") == "recipes/results/x.png"
+
+
+def test_recipe_help_states_every_default(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    text = " ".join(_parser(learning_rate=0.5, seeds=(0, 1)).format_help().split())
+    for expected in (
+        "usage: ", "doc",
+        "--epochs EPOCHS epochs to train (default: 5)",
+        "--batch-size BATCH_SIZE samples per batch (default: 32)",
+        "--learning-rate LEARNING_RATE initial learning rate (default: 0.5)",
+        "--data-dir DATA_DIR folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own, "
+        "downloading on first use)",
+        "--output-dir OUTPUT_DIR where the run's files go (default: runs/x)",
+        "--seeds SEEDS [SEEDS ...] random seeds, one run each; results report their mean and standard deviation "
+        "(default: 0 1; a smoke run takes the first)",
+        "--results-dir RESULTS_DIR where a full run writes its summary JSON (default: recipes/results, the README "
+        "table's source)",
+        f"--smoke quick check: {SMOKE_TRAIN_SAMPLES} training samples, 1 epoch(s); leaves recipes/results alone",
+    ):
+        assert expected in text, expected
+    unset = " ".join(_parser(epochs=None, batch_size=None, output_dir=None).format_help().split())
+    assert "epochs to train (default: set by the recipe)" in unset
+    assert "samples per batch (default: set by the recipe)" in unset
+    assert "where the run's files go (default: runs/ and the run's name)" in unset
+    assert "--seed SEED random seed (default: 0)" in unset and "--learning-rate" not in unset
+
+
+@pytest.mark.parametrize("parse, text, value", [
+    ("positive_int", "1", 1), ("positive_int", "12", 12), ("non_negative_int", "0", 0),
+    ("positive_float", "0.25", 0.25), ("positive_float", "1e-3", 1e-3),
+])
+def test_command_line_numbers_at_their_bounds(parse, text, value):
+    from kerasdnn import reporting
+
+    assert getattr(reporting, parse)(text) == value
+
+
+@pytest.mark.parametrize("parse, text, message", [
+    ("positive_int", "0", "must be an integer >= 1; received 0"),
+    ("positive_int", "x", "must be an integer >= 1; received x"),
+    ("positive_int", "1.5", "must be an integer >= 1; received 1.5"),
+    ("non_negative_int", "-1", "must be an integer >= 0; received -1"),
+    ("non_negative_int", "", "must be an integer >= 0; received "),
+    ("positive_float", "0", "must be a number > 0; received 0"),
+    ("positive_float", "inf", "must be a number > 0; received inf"),
+    ("positive_float", "nan", "must be a number > 0; received nan"),
+    ("positive_float", "one", "must be a number > 0; received one"),
+])
+def test_command_line_numbers_out_of_range_are_refused(parse, text, message):
+    import argparse
+
+    from kerasdnn import reporting
+
+    with pytest.raises(argparse.ArgumentTypeError, match=f"^{message}$"):
+        getattr(reporting, parse)(text)
+
+
+def test_recipe_parser_keeps_argparse_arguments_and_namespace():
+    import argparse
+
+    from kerasdnn.reporting import RecipeParser
+
+    parser = RecipeParser("my-recipe", full_run={"train_samples": 9}, smoke_run={}, add_help=False)
+    parser.add_argument("--smoke", action="store_true")
+    assert parser.prog == "my-recipe" and not parser.add_help
+    namespace = argparse.Namespace(kept=1)
+    parsed = parser.parse_args([], namespace)
+    assert parsed is namespace and (parsed.kept, parsed.train_samples, parsed.smoke) == (1, 9, False)

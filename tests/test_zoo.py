@@ -378,3 +378,22 @@ def test_measured_value_reads_the_metric_the_record_names():
     for name in MODELS:
         info = zoo.model_info(name)
         assert zoo.measured_value(info, results) == expected[info.metric], name
+
+
+def test_compare_with_record_is_exactly_its_runs():
+    def run(accuracy, epochs, seconds, diverged=False):
+        return {"test": None if accuracy is None else {"accuracy": accuracy}, "epochs_run": epochs,
+                "train_seconds": seconds, "diverged": diverged}
+
+    info = zoo.model_info("lab10_softmax")  # test accuracy, reference 0.9194, MNIST's half-point band
+    assert zoo.compare_with_record(info, [run(0.9, 50, 1.5), run(0.925, 40, 2.0, diverged=True), run(None, 3, 0.5)]) == {
+        "metric": "test accuracy", "reference": 0.9194, "values": [0.9, 0.925, None], "ours": pytest.approx(0.9125),
+        "std": pytest.approx(0.0125 * 2 ** 0.5), "difference": pytest.approx(0.9125 - 0.9194), "reproduced": True,
+        "epochs": 50, "train_seconds": 4.0, "diverged": True,
+    }
+    # One run: no std, judged by the band alone; no reference: nothing judged.
+    one = zoo.compare_with_record(info, [run(0.93, 7, 1.0)])
+    assert (one["std"], one["reproduced"], one["epochs"]) == (None, False, 7)
+    unreferenced = dataclasses.replace(info, reference=None)
+    assert zoo.compare_with_record(unreferenced, [run(0.93, 7, 1.0)])["difference"] is None
+    assert zoo.compare_with_record(info, [run(None, 7, 1.0)])["difference"] is None
