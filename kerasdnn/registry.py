@@ -80,7 +80,9 @@ class ModelInfo:
     def to_json(self) -> dict[str, Any]:
         """Returns the record as a JSON-ready dict."""
         record = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
-        record["training"] = dict(self.training)
+        # Tuples (the metrics) as lists: what reading the JSON back gives.
+        record["training"] = {key: list(value) if isinstance(value, tuple) else value
+                              for key, value in self.training.items()}
         record["input_shape"] = list(self.input_shape)
         record["weights"] = list(self.weights)
         record["weights_sha256"] = dict(self.weights_sha256)

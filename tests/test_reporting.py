@@ -323,3 +323,29 @@ def test_recipe_parser_keeps_argparse_arguments_and_namespace():
     namespace = argparse.Namespace(kept=1)
     parsed = parser.parse_args([], namespace)
     assert parsed is namespace and (parsed.kept, parsed.train_samples, parsed.smoke) == (1, 9, False)
+
+
+def test_finish_ladder_prints_draws_and_records_the_ladder(tmp_path, capsys):
+    import argparse
+    import json
+
+    from kerasdnn.reporting import finish_ladder
+
+    recipe = tmp_path / "recipes" / "some_ladder.py"
+    (tmp_path / "recipes").mkdir()
+    (tmp_path / "out").mkdir()
+    rows = [{"model": "a", "reference": 0.9, "ours": 0.91, "std": 0.01, "seeds": [0, 1], "difference": 0.01,
+             "reproduced": True, "epochs": 2, "train_seconds": 3.0}]
+    arguments = argparse.Namespace(output_dir=str(tmp_path / "out"), smoke=False, results_dir=None, seeds=[0, 1])
+    written = finish_ladder(str(recipe), rows, arguments, source="deck", reproduces="x", metric="test accuracy",
+                            title="t", ylim=(0.8, 1.0))
+    assert written == str(tmp_path / "recipes" / "results" / "some_ladder.json")
+    payload = json.loads((tmp_path / "out" / "ladder.json").read_text())
+    assert payload["rungs"] == rows and payload["settings"]["seeds"] == [0, 1]
+    assert payload["summary"] == results.ladder_summary(rows, recipe="some_ladder", reproduces="x", metric="test accuracy")
+    assert (tmp_path / "out" / "ladder.png").stat().st_size > 0
+    assert (tmp_path / "recipes" / "results" / "some_ladder.png").is_file()
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].split() == ["model", "reference", "ours", "std", "difference", "reproduced", "epochs",
+                                  "train_seconds"]
+    assert printed[2].split() == ["a", "0.9", "0.91", "0.01", "0.01", "True", "2", "3"]

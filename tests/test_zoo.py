@@ -397,3 +397,22 @@ def test_compare_with_record_is_exactly_its_runs():
     unreferenced = dataclasses.replace(info, reference=None)
     assert zoo.compare_with_record(unreferenced, [run(0.93, 7, 1.0)])["difference"] is None
     assert zoo.compare_with_record(info, [run(None, 7, 1.0)])["difference"] is None
+
+
+def test_a_record_as_json_is_every_field_json_ready():
+    record = zoo.model_info("tobigs_bn").to_json()
+    assert json.loads(json.dumps(record)) == record
+    assert record == {
+        "name": "tobigs_bn", "summary": "784-512-256-128-10, Linear → BN → ReLU, He init (ToBig's rung 4).",
+        "source": "ToBig's, Neural Network 심화, deck 003",
+        "url": "https://www.kaggle.com/datasets/zalando-research/fashionmnist", "dataset": "fashion_mnist",
+        "input_shape": [28, 28, 1], "classes": 10, "parameters": 571_018, "metric": "validation accuracy",
+        "reference": 0.8876, "target": None, "recipe": "recipes/fashion_ladder.py",
+        "training": {"optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.01, "momentum": 0.5}},
+                     "learning_rate": None, "epochs": 15, "batch_size": 128,
+                     "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"], "normalization": "scale"},
+        "weights": [], "notes": "BatchNorm between Linear and activation; the Linear layers keep their bias as in PyTorch",
+        "backend": "jax", "weights_sha256": {},
+    }
+    shipped = zoo.model_info("mnist_bn").to_json()
+    assert shipped["weights"] == ["mnist"] and set(shipped["weights_sha256"]) == {"mnist"}
