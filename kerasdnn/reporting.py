@@ -15,8 +15,9 @@ class RecipeParser(argparse.ArgumentParser):
 
     In a smoke run (`--smoke`) `epochs` becomes the recipe's smoke epochs,
     `train_samples` and `test_samples` the smoke sizes of `kerasdnn.data`
-    and `seeds` its first seed; in a full run they keep the recipe's
-    defaults, so the recipe's code reads one value and never tests the mode.
+    and `seeds` its first seed (unless `--seeds` names others); in a full
+    run they keep the recipe's defaults, so the recipe's code reads one
+    value and never tests the mode.
     """
 
     def __init__(self, *args: Any, full_run: dict[str, Any], smoke_run: dict[str, Any], **kwargs: Any) -> None:
@@ -28,7 +29,9 @@ class RecipeParser(argparse.ArgumentParser):
         parsed = super().parse_args(args, namespace)
         for key, value in (self._smoke_run if parsed.smoke else self._full_run).items():
             setattr(parsed, key, value)
-        if parsed.smoke and hasattr(parsed, "seeds"):
+        # The recipe's own seeds shrink to the first; seeds asked for are kept,
+        # so that a smoke run can check a recipe's loop over seeds.
+        if parsed.smoke and hasattr(parsed, "seeds") and parsed.seeds == self.get_default("seeds"):
             parsed.seeds = parsed.seeds[:1]
         return parsed
 
@@ -44,7 +47,7 @@ def recipe_parser(description: str | None, *, epochs: int | None, batch_size: in
     `--results-dir` and `--smoke`. The parsed arguments also hold
     `train_samples` and `test_samples`: the recipe's in a full run, a few
     hundred in a smoke run, which also trains `smoke_epochs` epochs with
-    one seed.
+    one seed unless `--seeds` is given.
 
     Args:
         description: The recipe's docstring, shown by `--help`.
@@ -92,7 +95,7 @@ def recipe_parser(description: str | None, *, epochs: int | None, batch_size: in
         parser.add_argument(
             "--seeds", type=non_negative_int, nargs="+", default=list(seeds),
             help="random seeds, one run each; results report their mean and standard deviation "
-                 f"(default: {' '.join(map(str, seeds))}; a smoke run takes the first)",
+                 f"(default: {' '.join(map(str, seeds))}; a smoke run takes the first unless --seeds is given)",
         )
     parser.add_argument(
         "--results-dir",

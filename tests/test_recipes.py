@@ -22,16 +22,23 @@ def _run_recipe(name, monkeypatch, *arguments):
 def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_path, monkeypatch, capsys):
     committed = RECIPES / "results" / "mnist_bn.json"
     before = committed.read_bytes() if committed.exists() else None
-    _run_recipe("mnist_bn", monkeypatch, "--smoke", "--output-dir", str(tmp_path))
-    # A smoke run trains the first seed only.
-    assert {p.name for p in tmp_path.iterdir()} == {"seed_0"}
-    run = tmp_path / "seed_0"
-    assert {p.name for p in run.iterdir()} == {"history.csv", "learning_curves.png", "model.keras", "results.json"}
-    results = json.loads((run / "results.json").read_text())
-    assert results["epochs_run"] == 1 and results["parameters"] == 570_122
-    assert results["settings"]["smoke"] and results["settings"]["train_samples"] == 470
-    assert results["test"]["accuracy"] > 0.2  # one epoch on 470 images; chance is 0.1
-    assert "kerasdnn mnist_bn (570,122 parameters)" in capsys.readouterr().out
+    # Two seeds asked for: a smoke run keeps them, one run each.
+    _run_recipe("mnist_bn", monkeypatch, "--smoke", "--output-dir", str(tmp_path), "--seeds", "3", "4")
+    assert {p.name for p in tmp_path.iterdir()} == {"seed_3", "seed_4"}
+    accuracies = []
+    for seed in (3, 4):
+        run = tmp_path / f"seed_{seed}"
+        assert {p.name for p in run.iterdir()} == {"history.csv", "learning_curves.png", "model.keras", "results.json"}
+        results = json.loads((run / "results.json").read_text())
+        assert results["seed"] == seed and results["epochs_run"] == 1 and results["parameters"] == 570_122
+        assert results["settings"]["smoke"] and results["settings"]["train_samples"] == 470
+        assert results["test"]["accuracy"] > 0.2  # one epoch on 470 images; chance is 0.1
+        accuracies.append(results["test"]["accuracy"])
+    assert accuracies[0] != accuracies[1]  # two seeds, two different runs
+    # The table shows their mean and sample standard deviation.
+    row = next(line for line in capsys.readouterr().out.splitlines() if "kerasdnn mnist_bn (570,122 parameters)" in line)
+    mean, std = sum(accuracies) / 2, abs(accuracies[0] - accuracies[1]) / 2 ** 0.5
+    assert row.split(")")[-1].split()[:3] == [f"{mean:.4g}", f"{std:.4g}", "2"]
     assert (committed.read_bytes() if committed.exists() else None) == before
 
 

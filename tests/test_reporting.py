@@ -32,7 +32,9 @@ def test_seeds_default_to_the_recipes_and_a_smoke_run_keeps_the_first():
     parser = _parser(seeds=(0, 1, 2))
     assert parser.parse_args([]).seeds == [0, 1, 2]
     assert parser.parse_args(["--seeds", "4", "5"]).seeds == [4, 5]
-    assert parser.parse_args(["--seeds", "4", "5", "--smoke"]).seeds == [4]
+    assert parser.parse_args(["--smoke"]).seeds == [0]
+    # Seeds asked for are kept: a smoke run can check the loop over them.
+    assert parser.parse_args(["--seeds", "4", "5", "--smoke"]).seeds == [4, 5]
     assert not hasattr(parser.parse_args([]), "seed")
 
 
@@ -269,7 +271,7 @@ def test_recipe_help_states_every_default(monkeypatch):
         "downloading on first use)",
         "--output-dir OUTPUT_DIR where the run's files go (default: runs/x)",
         "--seeds SEEDS [SEEDS ...] random seeds, one run each; results report their mean and standard deviation "
-        "(default: 0 1; a smoke run takes the first)",
+        "(default: 0 1; a smoke run takes the first unless --seeds is given)",
         "--results-dir RESULTS_DIR where a full run writes its summary JSON (default: recipes/results, the README "
         "table's source)",
         f"--smoke quick check: {SMOKE_TRAIN_SAMPLES} training samples, 1 epoch(s); leaves recipes/results alone",
