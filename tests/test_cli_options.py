@@ -26,17 +26,18 @@ def recorded(monkeypatch):
 
     def train_model(name, **arguments):
         calls["train_model"] = {"name": name, **arguments}
-        return {"backend": "jax", "test": {"accuracy": 0.5}, "epochs_run": 1, "diverged": False,
+        return {"backend": "jax", "test": {"accuracy": 0.5}, "epochs_run": 4, "diverged": False,
                 "output_dir": arguments["output_dir"] or "runs/x"}
 
     def run_search(dataset, **arguments):
         calls["run_search"] = {"dataset": dataset, **arguments, **{key: os.environ[key] for key in (
             "KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")}}
-        return type("Tuner", (), {"project_dir": "p"})(), type("Best", (), {"values": {}})()
+        worker = os.environ["KERASTUNER_TUNER_ID"].startswith("tuner")
+        return TUNER, None if worker else type("Best", (), {"values": {"depth": 2}})()
 
     monkeypatch.setattr(runs, "train_model", train_model)
     monkeypatch.setattr(tuning, "run_search", run_search)
-    monkeypatch.setattr(tuning, "trial_rows", lambda tuner: [])
+    monkeypatch.setattr(tuning, "trial_rows", lambda tuner: calls.setdefault("trial_rows", tuner) and TRIALS)
     monkeypatch.setattr(data, "export_arrays", lambda name, path, **arguments: calls.setdefault(
         "export_arrays", {"name": name, "path": path, **arguments}) and path)
     monkeypatch.setattr(registry, "create_model", lambda name, **arguments: calls.setdefault(
@@ -44,11 +45,24 @@ def recorded(monkeypatch):
     return calls
 
 
+TUNER = type("Tuner", (), {"project_dir": "p"})()
+# Eleven trials, best first: the command shows the first ten.
+TRIALS = [{"trial": str(index), "status": "COMPLETED", "score": 0.5 - index / 100, "depth": 2, "units_1": 64,
+           "activation": "relu", "dropout": 0.1, "optimizer": "adam", "learning_rate": 0.001, "batch_size": 64,
+           "l1": 0.0} for index in range(11)]
+
+
 def test_every_train_option_reaches_train_model(recorded, capsys):
     assert main(["train", "lab10_softmax", "--epochs", "3", "--batch-size", "7", "--learning-rate", "0.125",
                  "--data-dir", "d", "--output-dir", "o", "--seed", "5", "--smoke", "--overwrite"]) == 0
     assert recorded["train_model"] == {"name": "lab10_softmax", "epochs": 3, "batch_size": 7, "learning_rate": 0.125,
                                        "data_dir": "d", "output_dir": "o", "seed": 5, "smoke": True, "overwrite": True}
+    assert capsys.readouterr().out.splitlines() == [
+        "model          backend  metric         reference  target  measured  epochs  diverged",
+        "-------------  -------  -------------  ---------  ------  --------  ------  --------",
+        "lab10_softmax  jax      test accuracy  0.9194     -       0.5       4       False   ",
+        "results in o",
+    ]
     assert main(["train", "lab10_bn"]) == 0
     assert recorded["train_model"] == {"name": "lab10_bn", "epochs": None, "batch_size": None, "learning_rate": None,
                                        "data_dir": None, "output_dir": None, "seed": 0, "smoke": False,
@@ -65,11 +79,40 @@ def test_every_tune_option_reaches_run_search(recorded, capsys):
         "directory": "t", "project_name": "p", "overwrite": True, "data_dir": "d", "seed": 6, "tensorboard": "logs",
         "chief_timeout": 12.5, "KERASTUNER_TUNER_ID": "tuner2", "KERASTUNER_ORACLE_IP": "127.0.0.2",
         "KERASTUNER_ORACLE_PORT": "9123"}
+    assert capsys.readouterr().out == "worker 2: no trials left; the chief writes the report in p/report\n"
     assert main(["tune", "--smoke", "--chief"]) == 0
     search = recorded["run_search"]
     assert (search["dataset"], search["kind"], search["max_trials"], search["epochs"]) == ("mnist", "random", 10, 3)
     assert search["train_samples"] == kerasdnn.data.SMOKE_TRAIN_SAMPLES and search["overwrite"] is False
     assert (search["KERASTUNER_TUNER_ID"], search["KERASTUNER_ORACLE_PORT"]) == ("chief", "8000")
+    printed = capsys.readouterr().out.splitlines()
+    assert recorded["trial_rows"] is TUNER
+    assert printed[0].split() == ["trial", "status", "score", "depth", "units_1", "activation", "dropout", "optimizer",
+                                  "learning_rate", "batch_size"]
+    assert [line.split()[0] for line in printed[2:12]] == [str(index) for index in range(10)]
+    assert printed[2].split() == ["0", "COMPLETED", "0.5", "2", "64", "relu", "0.1", "adam", "0.001", "64"]
+    assert printed[12:] == ["best hyperparameters: {'depth': 2}", "report in p/report"]
+    assert main(["tune", "--tensorboard", "logs"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "TensorBoard logs in logs: tensorboard --logdir logs (HParams tab)")
+
+
+@pytest.mark.parametrize("role, shown", [(["--chief"], "--chief"), (["--worker", "1"], "--worker")])
+def test_workers_refuse_a_role_naming_it(role, shown, recorded, capsys):
+    assert main(["tune", "--workers", "2", *role]) == 2
+    assert capsys.readouterr().err == (
+        f"kerasdnn tune: --workers starts its own chief and workers; received it with {shown}\n")
+    assert "run_search" not in recorded
+
+
+def test_tune_runs_on_the_search_networks_backend_unless_one_is_chosen(recorded, monkeypatch):
+    from kerasdnn import registry
+
+    monkeypatch.delenv("KERAS_BACKEND")
+    assert main(["tune", "--chief"]) == 0
+    assert os.environ["KERAS_BACKEND"] == registry.model_info("mnist_bn").backend
+    monkeypatch.setenv("KERAS_BACKEND", "chosen")
+    assert main(["tune", "--chief"]) == 0 and os.environ["KERAS_BACKEND"] == "chosen"
 
 
 def test_data_export_and_predict_options_reach_their_functions(recorded, tmp_path, capsys):
@@ -80,3 +123,52 @@ def test_data_export_and_predict_options_reach_their_functions(recorded, tmp_pat
     assert main(["predict", str(image), "--model", "lab10_bn", "--weights", "w.weights.h5"]) == 2
     assert recorded["create_model"] == {"name": "lab10_bn", "weights": "w.weights.h5"}
     assert "stop here" in capsys.readouterr().err
+
+
+def test_predict_prints_each_images_digit_from_the_normalized_pixels(recorded, monkeypatch, tmp_path, capsys):
+    import keras
+    import numpy as np
+
+    from kerasdnn import images, registry
+
+    # A net whose answer is known: zero kernel, biases favouring 7 (softmax of the biases).
+    biases = np.zeros(10, "float32")
+    biases[7] = 2.0
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros",
+                                                 bias_initializer=keras.initializers.Constant(biases))])
+    seen = []
+    predict = model.predict
+    monkeypatch.setattr(model, "predict", lambda x, **arguments: seen.append(x) or predict(x, **arguments))
+    monkeypatch.setattr(registry, "create_model", lambda name, **arguments: recorded.setdefault(
+        "create_model", {"name": name, **arguments}) and model)
+    digit = tmp_path / "digit.png"
+    canvas = np.zeros((28, 28), "uint8")
+    canvas[6:22, 12:16] = 255
+    Image.fromarray(canvas).save(digit)
+    assert main(["predict", str(digit), str(tmp_path / "missing.png"), str(digit)]) == 1
+    probability = np.exp(2.0) / (np.exp(2.0) + 9)
+    assert capsys.readouterr().out == f"{digit}: 7 (probability {probability:.3f})\n" * 2
+    assert recorded["create_model"] == {"name": "mnist_bn", "weights": "mnist"}
+    # The record's normalization ("scale"): pixels over 255, as in training.
+    np.testing.assert_allclose(seen[0], images.load_digit(str(digit))[None] / 255.0, rtol=1e-6)
+    assert len(seen) == 2
+
+
+def test_predict_names_an_image_it_cannot_read(recorded, monkeypatch, tmp_path, capsys):
+    from kerasdnn import registry
+
+    monkeypatch.setattr(registry, "create_model", lambda name, **arguments: object())
+    assert main(["predict", str(tmp_path / "missing.png")]) == 1
+    assert capsys.readouterr().err == f"kerasdnn predict: load_digit(): no such file: {tmp_path / 'missing.png'}\n"
+    assert main(["predict", "x.png", "--model", "hanbat_bn_lstm"]) == 2
+    assert capsys.readouterr().err == (
+        "kerasdnn predict: predict: --model must be a 28×28 MNIST-style classifier; received --model=hanbat_bn_lstm\n")
+    # Either half of the condition refuses: a 28×28 input on other data, or MNIST data of another shape.
+    import dataclasses
+
+    record = registry.model_info("mnist_bn")
+    for changed in ({"dataset": "cifar10"}, {"input_shape": (784,)}):
+        monkeypatch.setattr(registry, "model_info", lambda name: dataclasses.replace(record, **changed))
+        assert main(["predict", "x.png"]) == 2
+        assert "--model must be a 28×28 MNIST-style classifier" in capsys.readouterr().err

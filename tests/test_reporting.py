@@ -351,3 +351,59 @@ def test_finish_ladder_prints_draws_and_records_the_ladder(tmp_path, capsys):
     assert printed[0].split() == ["model", "reference", "ours", "std", "difference", "reproduced", "epochs",
                                   "train_seconds"]
     assert printed[2].split() == ["a", "0.9", "0.91", "0.01", "0.01", "True", "2", "3"]
+
+
+def test_recipe_options_parse_their_types_and_keep_the_description_as_written(monkeypatch, capsys):
+    parsed = _parser().parse_args(["--epochs", "3", "--batch-size", "64"])
+    assert (parsed.epochs, parsed.batch_size) == (3, 64)
+    assert (_parser().parse_args([]).batch_size, _parser(batch_size=None).parse_args([]).batch_size) == (32, None)
+    for option in ("--epochs", "--batch-size"):
+        with pytest.raises(SystemExit):
+            _parser().parse_args([option, "0"])
+        assert f"argument {option}: must be an integer >= 1; received 0" in capsys.readouterr().err
+    # The recipe's docstring keeps its line breaks in --help.
+    monkeypatch.setenv("COLUMNS", "200")
+    help_text = recipe_parser("First line.\n\n    python recipes/x.py --smoke\n", epochs=1, batch_size=1,
+                              output_dir="o").format_help()
+    assert "First line.\n\n    python recipes/x.py --smoke\n" in help_text
+
+
+def test_reproduction_table_header_and_default_links(tmp_path):
+    import json
+
+    (tmp_path / "x.json").write_text(json.dumps({"summary": _summary(recipe="x", ours="0.5 / 0.6", std=0.1)}))
+    (tmp_path / "x.png").write_bytes(b"")
+    table = results.reproduction_table(tmp_path).splitlines()
+    assert table[:2] == [
+        "| recipe | reproduces | metric | reference | ours (mean ± std) | seeds | verdict | epochs | training time "
+        "| backend | figure |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    # A text "ours" (a ladder's rungs) is shown as written; the link uses the README's path.
+    assert table[2].endswith("| 0.5 / 0.6 | 3 | reproduced | 15 | 62 s | tensorflow (not recorded) "
+                             "| [x.png](recipes/results/x.png) |")
+
+
+def test_result_comments_join_two_files_of_one_recipe_and_default_to_seed_0(tmp_path):
+    import json
+
+    (tmp_path / "mnist_bn.json").write_text(json.dumps({"summary": _summary(recipe="mnist_bn", seeds=None)}))
+    (tmp_path / "fashion_bn.json").write_text(json.dumps({"summary": _summary(recipe="fashion_bn", seeds=None)}))
+    comment = results.result_comments(tmp_path)["mnist_bn"]
+    lines = comment.splitlines()
+    assert lines[2].startswith("# recipes/results/fashion_bn.json (seed 0,")
+    starts = [index for index, line in enumerate(lines) if line.startswith("# recipes/results/")]
+    assert len(starts) == 2 and lines[starts[1]].startswith("# recipes/results/mnist_bn.json (seed 0,")
+    assert lines[starts[1] - 1].startswith("#   ") and comment.endswith("training.\n")
+
+
+def test_replacing_blocks_uses_the_first_marker_of_each_kind():
+    start, end = results.TABLE_START, results.TABLE_END
+    text = f"a\n{start}\nold\n{end}\nb\n{start}\nkept\n{end}\nc\n"
+    assert results.replace_table(text, "new") == f"a\n{start}\nnew\n{end}\nb\n{start}\nkept\n{end}\nc\n"
+    for broken in (f"a {start} b", f"a {end} b"):
+        with pytest.raises(ValueError, match=r"^replace_table\(\): text must contain the markers"):
+            results.replace_table(broken, "new")
+    source = "code\n## Result\nold\n## Discussion\nfirst\n## Result quoted\n## Discussion\nsecond\n"
+    assert results.replace_result_comment(source, "## Result\nnew\n") == (
+        "code\n## Result\nnew\n\n## Discussion\nfirst\n## Result quoted\n## Discussion\nsecond\n")
