@@ -172,3 +172,124 @@ def test_predict_names_an_image_it_cannot_read(recorded, monkeypatch, tmp_path, 
         monkeypatch.setattr(registry, "model_info", lambda name: dataclasses.replace(record, **changed))
         assert main(["predict", "x.png"]) == 2
         assert "--model must be a 28×28 MNIST-style classifier" in capsys.readouterr().err
+
+
+def test_zoo_list_and_show_print_the_records(recorded, capsys):
+    assert main(["zoo", "list", "lab10_6*"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "name           dataset  parameters  metric               reference  target  backend  weights",
+        "-------------  -------  ----------  -------------------  ---------  ------  -------  -------",
+        "lab10_6_bn     mnist    26,762      validation accuracy  0.9766     -       jax      -      ",
+        "lab10_6_plain  mnist    26,506      validation accuracy  0.9574     -       jax      -      ",
+    ]
+    assert main(["zoo", "list", "nothing*"]) == 1
+    assert capsys.readouterr().err == "no model matches 'nothing*'\n"
+    # The record first, then the net's summary (create_model is recorded here and stops the command).
+    assert main(["zoo", "show", "lab10_6_bn"]) == 2
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "        name: lab10_6_bn" and "  parameters: 26762" in printed
+    assert recorded["create_model"] == {"name": "lab10_6_bn"}
+
+
+@pytest.mark.parametrize("name", ["hanbat_bn_cnn", "lab10_bn"])  # a TensorFlow record and a JAX one
+def test_a_command_runs_anew_on_the_records_backend_unless_the_user_chose_one(name, recorded, monkeypatch):
+    import sys
+
+    import keras
+
+    from kerasdnn import registry
+
+    backend = registry.model_info(name).backend
+    started = []
+
+    def execvpe(file, argv, environment):
+        started.append((file, argv, environment["KERAS_BACKEND"]))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execvpe", execvpe)
+    monkeypatch.delenv("KERAS_BACKEND")
+    if keras.backend.backend() != backend:
+        with pytest.raises(SystemExit):
+            main(["train", name, "--smoke"])
+        assert started == [(sys.executable, [sys.executable, "-m", "kerasdnn.cli", "train", name, "--smoke"], backend)]
+    else:
+        assert main(["train", name, "--smoke"]) == 0 and not started
+    started.clear()
+    # A backend the user set always wins: nothing runs anew.
+    monkeypatch.setenv("KERAS_BACKEND", "torch" if backend != "torch" else "jax")
+    assert main(["train", name]) == 0 and not started
+
+
+class _Process:
+    """Stands in for a subprocess: records how it was started and exits with the status its role is given."""
+
+    statuses = {}
+    started = []
+
+    def __init__(self, command, **options):
+        self.command, self.environment = command, options["env"]
+        self.stdout = iter([])
+        self.pid = 0
+        _Process.started.append(self)
+
+    def wait(self, timeout=None):
+        return _Process.statuses.get(self.command[-1], 0)
+
+
+def test_workers_start_a_chief_and_pinned_workers_with_the_search_options(recorded, monkeypatch, capsys):
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "Popen", _Process)
+    monkeypatch.setattr(_Process, "started", [])
+    monkeypatch.setattr(_Process, "statuses", {})
+    assert main(["tune", "--workers", "3", "--devices", "0,1", "--max-trials", "4", "--oracle-port", "9000"]) == 0
+    chief, *workers = _Process.started
+    forwarded = ["tune", "--max-trials", "4", "--oracle-ip", "127.0.0.1", "--oracle-port", "9000"]
+    assert chief.command[-len(forwarded) - 1:] == [*forwarded, "--chief"]
+    assert chief.environment["CUDA_VISIBLE_DEVICES"] == ""
+    assert [worker.command[-2:] for worker in workers] == [["--worker", "0"], ["--worker", "1"], ["--worker", "2"]]
+    assert [worker.environment["CUDA_VISIBLE_DEVICES"] for worker in workers] == ["0", "1", "0"]
+    # Three workers on two devices: 1.5 per device, each with 0.9 / 1.5 of its memory.
+    assert {worker.environment["XLA_PYTHON_CLIENT_MEM_FRACTION"] for worker in workers} == {"0.60"}
+
+
+def test_workers_sharing_the_machine_split_its_memory_and_a_failure_is_named(recorded, monkeypatch, capsys):
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "Popen", _Process)
+    monkeypatch.setattr(_Process, "started", [])
+    monkeypatch.setattr(_Process, "statuses", {"1": 3})
+    assert main(["tune", "--workers", "2", "--epochs", "1"]) == 1
+    assert capsys.readouterr().err == "kerasdnn tune: worker 1 exited with status 3\n"
+    chief, *workers = _Process.started
+    port = chief.command[chief.command.index("--oracle-port") + 1]
+    assert int(port) > 0 and all(worker.command[worker.command.index("--oracle-port") + 1] == port
+                                 for worker in workers)
+    assert [worker.environment.get("XLA_PYTHON_CLIENT_MEM_FRACTION") for worker in workers] == ["0.45", "0.45"]
+    assert all("CUDA_VISIBLE_DEVICES" not in worker.environment or
+               worker.environment["CUDA_VISIBLE_DEVICES"] == os.environ.get("CUDA_VISIBLE_DEVICES")
+               for worker in workers)
+
+
+def test_the_launchers_own_options_are_not_forwarded():
+    from kerasdnn.cli import _without_local_options
+
+    assert _without_local_options(["tune", "--workers", "2", "--devices=0,1", "--max-trials", "3",
+                                   "--oracle-port=5", "--oracle-ip", "h", "--seed", "1"]) == [
+        "tune", "--max-trials", "3", "--seed", "1"]
+
+
+def test_ctrl_c_says_where_the_run_stands(recorded, monkeypatch, tmp_path, capsys):
+    from kerasdnn import runs, tuning
+
+    monkeypatch.chdir(tmp_path)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runs, "train_model", interrupt)
+    monkeypatch.setattr(tuning, "run_search", interrupt)
+    assert main(["train", "lab10_bn"]) == 130
+    assert capsys.readouterr().err == "kerasdnn train: interrupted after epoch 0; run again to resume\n"
+    assert main(["tune"]) == 130
+    assert capsys.readouterr().err == "kerasdnn tune: interrupted; run the same command again to resume\n"
