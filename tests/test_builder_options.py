@@ -105,3 +105,36 @@ def test_lstm_normalizes_after_its_last_lstm_only():
     first, second = (layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
     assert (first.units, first.return_sequences, second.units, second.return_sequences) == (3, True, 4, False)
     assert _kinds(kerasdnn.lstm((5, 2), batch_norm=False)) == ["LSTM", "Dense"]
+
+
+def test_the_remaining_mlp_options_reach_their_layers():
+    model = kerasdnn.mlp((2, 3), units=(4, 5), classes=3, activity_regularizer=(0.5, 0.25), use_bias=True,
+                         classifier_activation="sigmoid", name="named")
+    *hidden, output = _kernel_layers(model)
+    assert model.name == "named" and model.input_shape == (None, 2, 3) and model.output_shape == (None, 3)
+    for layer in hidden:  # each hidden Dense output is penalized, and keeps its bias before BN when asked
+        assert (layer.activity_regularizer.l1, layer.activity_regularizer.l2) == pytest.approx((0.5, 0.25))
+        assert layer.use_bias
+    assert output.activity_regularizer is None and output.activation.__name__ == "sigmoid"
+    logits = kerasdnn.mlp((3,), units=(), classes=2, classifier_activation=None)
+    assert _kinds(logits) == ["Dense"] and _kernel_layers(logits)[0].activation.__name__ == "linear"
+
+
+def test_the_remaining_cnn_options_reach_every_block():
+    model = kerasdnn.cnn((16, 16, 2), filters=(3, 4), classes=5, kernel_size=2, convs=1, padding="valid",
+                         pool_size=3, units=(), classifier_activation="sigmoid", name="named_cnn")
+    convolutions = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    pools = [layer for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
+    assert [layer.kernel_size for layer in convolutions] == [(2, 2), (2, 2)]
+    assert {layer.padding for layer in convolutions} == {"valid"} and [layer.pool_size for layer in pools] == [(3, 3)] * 2
+    # 16 → 15 (2×2 valid) → 5 (pool 3) → 4 (2×2 valid) → 1 (pool 3): 4 maps of 1×1.
+    assert [layer.output.shape[1:] for layer in pools] == [(5, 5, 3), (1, 1, 4)]
+    assert model.name == "named_cnn" and model.output_shape == (None, 5)
+    assert model.layers[-1].activation.__name__ == "sigmoid"
+
+
+def test_the_remaining_lstm_options():
+    model = kerasdnn.lstm((6, 2), units=7, classes=4, classifier_activation="softmax", batch_norm=False, name="seq")
+    (recurrent,) = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
+    assert recurrent.units == 7 and model.output_shape == (None, 4) and model.name == "seq"
+    assert model.layers[-1].activation.__name__ == "softmax"
