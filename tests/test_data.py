@@ -256,7 +256,8 @@ def test_split_validation_refuses_too_few_samples():
     with pytest.raises(ValueError, match=r"^split_validation\(\): x must hold at least 12 samples to hold out a "
                                          r"twelfth; received 11$"):
         kerasdnn.split_validation(np.zeros((11, 2)), np.zeros(11))
-    with pytest.raises(ValueError, match="x and y must hold the same number of samples; received 12 and 11"):
+    with pytest.raises(ValueError, match=r"^split_validation\(\): x and y must hold the same number of samples; "
+                                         r"received 12 and 11$"):
         kerasdnn.split_validation(np.zeros((12, 2)), np.zeros(11))
 
 
@@ -311,3 +312,30 @@ def test_normalization_to_json_holds_its_statistics():
     assert kerasdnn.fit_normalization(table, "min_max", axis=0).to_json() == {
         "method": "min_max", "shift": [1.0, 10.0], "scale": [2.0, 20.0]}
     assert kerasdnn.fit_normalization(table, "scale").to_json() == {"method": "scale", "shift": 0.0, "scale": 255.0}
+
+
+def test_reachable_answers_at_once_for_a_listening_server_and_a_refusing_one():
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        listening = server.getsockname()
+        start = time.perf_counter()
+        assert kerasdnn.data._reachable([("127.0.0.1", free_port()), listening], timeout=3)
+        assert time.perf_counter() - start < 1
+    start = time.perf_counter()
+    assert not kerasdnn.data._reachable([("127.0.0.1", free_port())], timeout=3)  # refused: no waiting
+    assert time.perf_counter() - start < 1
+
+
+def test_load_dataset_batches_shuffles_training_by_seed_and_keeps_the_test_order():
+    (_, y_train), (_, y_test) = kerasdnn.load_arrays("mnist", train_samples=300, test_samples=200)
+    train, test = kerasdnn.load_dataset("mnist", seed=5, train_samples=300, test_samples=200)
+    batches = [labels for _, labels in train.as_numpy_iterator()]
+    assert [len(labels) for labels in batches] == [128, 128, 44]
+    assert np.array_equal(np.concatenate([labels for _, labels in test.as_numpy_iterator()]), y_test)
+    first = np.concatenate(batches)
+    again = kerasdnn.load_dataset("mnist", seed=5, train_samples=300, test_samples=200)[0]
+    assert np.array_equal(first, np.concatenate([labels for _, labels in again.as_numpy_iterator()]))
+    assert sorted(first) == sorted(y_train) and not np.array_equal(first, y_train)
