@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -66,3 +68,61 @@ def test_custom_initializers_survive_config_round_trip():
         np.testing.assert_array_equal(
             keras.ops.convert_to_numpy(restored((4, 4))), keras.ops.convert_to_numpy(cls(seed=3)((4, 4)))
         )
+
+
+def _linear_net():
+    # Linear layers without bias: one rescale by 1/std makes the variance exactly 1.
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((20,))
+    hidden = keras.layers.Dense(16, use_bias=False, name="first")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(8, use_bias=False, name="second")(hidden))
+
+
+def _variance(model, name, x):
+    return float(np.var(keras.ops.convert_to_numpy(keras.Model(model.input, model.get_layer(name).output)(x))))
+
+
+def test_lsuv_iterations_tolerance_and_layers_do_what_they_say():
+    x = np.random.default_rng(1).normal(size=(128, 20)).astype("float32") * 3.0
+    model = _linear_net()
+    before = _variance(model, "first", x)
+    assert abs(before - 1.0) > 0.5
+    # One iteration measures, rescales once, and reports what it measured.
+    assert kerasdnn.lsuv_initialize(model, x, max_iterations=1, layers=[model.get_layer("first")]) == {
+        "first": pytest.approx(before, rel=1e-5)}
+    assert _variance(model, "first", x) == pytest.approx(1.0, rel=1e-4)
+    # Two or more: the second measurement is within the tolerance, and is reported.
+    model = _linear_net()
+    variances = kerasdnn.lsuv_initialize(model, x, layers=model.layers[1:])
+    assert variances == {"first": pytest.approx(1.0, rel=1e-4), "second": pytest.approx(1.0, rel=1e-4)}
+    # A tolerance wider than the distance to 1: nothing is rescaled.
+    model = _linear_net()
+    kernel = keras.ops.convert_to_numpy(model.get_layer("first").kernel)
+    assert kerasdnn.lsuv_initialize(model, x, tolerance=before + 1, layers=[model.get_layer("first")]) == {
+        "first": pytest.approx(before, rel=1e-5)}
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.get_layer("first").kernel), kernel)
+    # Without layers=, only the layers initialized with "lsuv" are visited.
+    assert kerasdnn.lsuv_initialize(_linear_net(), x) == {}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"tolerance": 0}, "lsuv_initialize(): tolerance must be > 0; received tolerance=0"),
+    ({"max_iterations": 0}, "lsuv_initialize(): max_iterations must be >= 1; received max_iterations=0"),
+])
+def test_lsuv_refuses_bad_settings(arguments, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        kerasdnn.lsuv_initialize(_linear_net(), np.zeros((4, 20), "float32"), **arguments)
+
+
+def test_initializer_names_and_configs():
+    assert {"lsuv", "small_random_normal", "big_random_normal", "he_normal", "glorot_uniform"} <= set(
+        kerasdnn.initializers.names())
+    for name, cls, std in (("small_random_normal", kerasdnn.SmallRandomNormal, 0.01),
+                           ("big_random_normal", kerasdnn.BigRandomNormal, 1.0)):
+        initializer = kerasdnn.initializers.get(name)
+        assert type(initializer) is cls and initializer.stddev == std and initializer.mean == 0.0
+        assert cls(seed=4).get_config() == {"seed": 4}
+    assert kerasdnn.LSUV(seed=2).get_config() == {"seed": 2} and kerasdnn.LSUV().gain == 1.0
+    assert type(kerasdnn.initializers.get({"class_name": "HeUniform", "config": {}})).__name__ == "HeUniform"
+    with pytest.raises(ValueError, match=r"^get\(\): could not interpret kernel_initializer=3: "):
+        kerasdnn.initializers.get(3)
