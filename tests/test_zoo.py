@@ -212,19 +212,29 @@ def _train_model_call(name, monkeypatch, tmp_path, **options):
         tiny = tuple((rng.uniform(size=(24, *info.input_shape)).astype("float32"), rng.integers(0, info.classes, 24))
                      for _ in range(2))
     calls = []
-    monkeypatch.setattr(kerasdnn.data, "load_arrays", lambda *args, **kwargs: tiny)
-    monkeypatch.setattr(kerasdnn.data, "synthetic_arrays", lambda *args, **kwargs: tiny)
+    monkeypatch.setattr(kerasdnn.data, "load_arrays", lambda *args, **kwargs: calls.append(
+        ("load_arrays", args, kwargs)) or tiny)
+    monkeypatch.setattr(kerasdnn.data, "synthetic_arrays", lambda *args, **kwargs: calls.append(
+        ("synthetic_arrays", args, kwargs)) or tiny)
     monkeypatch.setattr(kerasdnn.training, "train", lambda model, x, y, **kwargs: calls.append(
         (model, {"x": x, "y": y, **kwargs})) or {"epochs_run": 0, "test": None, "final": {}})
     zoo.train_model(name, **{"output_dir": str(tmp_path), **options})
-    return (*calls[0], tiny)
+    loaded, trained = calls
+    return (*trained, tiny, loaded)
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_train_model_routes_the_data_and_builds_the_records_model(name, monkeypatch, tmp_path):
     info = zoo.model_info(name)
-    model, arguments, tiny = _train_model_call(name, monkeypatch, tmp_path)
+    model, arguments, tiny, loaded = _train_model_call(name, monkeypatch, tmp_path)
     assert model.name == name and model.count_params() == info.parameters
+    # The record's dataset, loaded whole with the record's normalization (generated: 1,000 samples, the run's seed).
+    if info.dataset in kerasdnn.data.SYNTHETIC:
+        assert loaded == ("synthetic_arrays", (info.dataset,), {"samples": 1000, "seed": 0})
+    else:
+        assert loaded == ("load_arrays", (info.dataset,), {"normalization": info.training["normalization"],
+                                                          "data_dir": None, "train_samples": None, "test_samples": None})
+    assert (arguments["overwrite"], arguments["verbose"]) == (False, 2)
     (x_train, _), (x_test, _) = tiny
     np.testing.assert_array_equal(arguments["test_data"][0], x_test)
     if info.dataset in kerasdnn.data.SYNTHETIC:  # generated tasks validate on their test split
@@ -302,7 +312,7 @@ def _rate(rate):
 @pytest.mark.parametrize("name", MODELS)
 def test_train_model_trains_with_the_sources_settings(name, monkeypatch, tmp_path):
     optimizer_class, rate, others, epochs, batch_size, loss = TRAINED[name]
-    _, arguments, _ = _train_model_call(name, monkeypatch, tmp_path)
+    _, arguments, _, _ = _train_model_call(name, monkeypatch, tmp_path)
     optimizer = kerasdnn.optimizers.get(arguments["optimizer"], learning_rate=arguments["learning_rate"])
     config = optimizer.get_config()
     assert type(optimizer).__name__ == optimizer_class
@@ -318,7 +328,7 @@ def test_train_model_trains_with_the_sources_settings(name, monkeypatch, tmp_pat
 def test_the_cosine_schedule_follows_the_batch_size_and_epochs_of_the_run(batch_size, epochs, monkeypatch, tmp_path):
     # 22 training images (24 less the validation twelfth): ceil(22 / 6) = 4
     # and ceil(22 / 5) = 5 steps per epoch.
-    _, arguments, _ = _train_model_call("mnist_bn", monkeypatch, tmp_path, batch_size=batch_size, epochs=epochs)
+    _, arguments, _, _ = _train_model_call("mnist_bn", monkeypatch, tmp_path, batch_size=batch_size, epochs=epochs)
     rate = arguments["learning_rate"]
     assert arguments["batch_size"] == batch_size and arguments["epochs"] == epochs
     assert isinstance(rate, keras.optimizers.schedules.CosineDecay)
@@ -326,14 +336,28 @@ def test_the_cosine_schedule_follows_the_batch_size_and_epochs_of_the_run(batch_
 
 
 def test_train_model_options_reach_train(monkeypatch, tmp_path):
-    _, arguments, _ = _train_model_call("lab10_softmax", monkeypatch, tmp_path / "run", epochs=3, batch_size=7,
-                                        learning_rate=0.125, optimizer="sgd", seed=5, overwrite=True, verbose=1)
+    _, arguments, _, loaded = _train_model_call("lab10_softmax", monkeypatch, tmp_path / "run", epochs=3,
+                                                batch_size=7, learning_rate=0.125, optimizer="sgd", seed=5,
+                                                overwrite=True, verbose=1, data_dir="d")
+    assert loaded[2]["data_dir"] == "d"
     assert (arguments["epochs"], arguments["batch_size"], arguments["learning_rate"], arguments["optimizer"]) == (
         3, 7, 0.125, "sgd")
     assert (arguments["seed"], arguments["overwrite"], arguments["verbose"]) == (5, True, 1)
     assert arguments["output_dir"] == str(tmp_path / "run") and arguments["settings"]["smoke"] is False
-    _, smoke, _ = _train_model_call("lab10_softmax", monkeypatch, tmp_path, smoke=True, epochs=9)
+    _, smoke, _, loaded = _train_model_call("lab10_softmax", monkeypatch, tmp_path, smoke=True, epochs=9)
     assert smoke["epochs"] == 1 and smoke["settings"]["smoke"] is True
+    assert (loaded[2]["train_samples"], loaded[2]["test_samples"]) == (kerasdnn.data.SMOKE_TRAIN_SAMPLES,
+                                                                      kerasdnn.data.SMOKE_TEST_SAMPLES)
+    _, _, _, generated = _train_model_call("xor_sigmoid", monkeypatch, tmp_path, smoke=True, seed=3)
+    assert generated[2] == {"samples": kerasdnn.data.SMOKE_TRAIN_SAMPLES, "seed": 3}
+
+
+def test_train_model_writes_to_runs_name_by_default(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    monkeypatch.setattr(kerasdnn.training, "train", lambda model, x, y, **kwargs: calls.append(kwargs) or {})
+    run = zoo.train_model("xor_sigmoid", smoke=True)
+    assert calls[0]["output_dir"] == run["output_dir"] == os.path.join("runs", "xor_sigmoid")
 
 
 def test_train_ladder_runs_every_model_once_per_seed(monkeypatch, tmp_path):
