@@ -1,6 +1,7 @@
 """Each option of `kerasdnn.train` changes what it claims to: checked by its effect, on tiny linear models."""
 
 import json
+import re
 import math
 
 import keras
@@ -171,3 +172,41 @@ def test_the_divergence_step_is_the_poisoned_batch_counted_from_the_start(steps_
     result = _fit(_linear(), x, y, epochs=3, batch_size=batch_size, seed=seed, learning_rate=schedule, **arguments)
     assert result["diverged"] and result["diverged_at_epoch"] == 2
     assert result["diverged_at_step"] == steps_per_epoch + 3  # 1-based: batch 3 of epoch 2
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"epochs": 0}, ValueError, "train(): epochs must be >= 1; received epochs=0"),
+    ({"batch_size": 0}, ValueError, "train(): batch_size must be >= 1; received batch_size=0"),
+    ({"batch_size": 1.5}, TypeError, "train(): batch_size must be an integer; received batch_size=1.5"),
+    ({"steps_per_execution": 0}, ValueError, "train(): steps_per_execution must be >= 1; received steps_per_execution=0"),
+    ({"seed": -1}, ValueError, "train(): seed must be >= 0; received seed=-1"),
+    ({"overwrite": "yes"}, TypeError, "train(): overwrite must be True or False; received overwrite='yes'"),
+    ({"validation_data": [1, 2, 3]}, TypeError,
+     "train(): validation_data must be an (x, y) pair of arrays or a tf.data.Dataset; received validation_data of "
+     "type list"),
+    ({"test_data": (np.zeros((3, 1), "float32"), np.zeros(2))}, ValueError, "train(): test_data"),
+])
+def test_train_refuses_bad_arguments_naming_them(options, error, message):
+    x, y = _line(8)
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
+        _fit(_linear(), x, y, **options)
+
+
+def test_the_results_describe_the_run():
+    x, y = _line(8)
+    model = _linear()
+    result = _fit(model, x, y, epochs=3, batch_size=4, optimizer="sgd", learning_rate=0.5, clipnorm=2.0, seed=2,
+                  validation_data=(x, y), loss=keras.losses.MeanSquaredError(), metrics=("mae",))
+    assert result["optimizer"] == {"name": "SGD", "learning_rate": pytest.approx(0.5), "momentum": 0.0, "clipnorm": 2.0}
+    assert (result["model"], result["parameters"], result["epochs"], result["epochs_run"]) == (model.name, 2, 3, 3)
+    assert (result["batch_size"], result["seed"], result["loss"], result["diverged"]) == (4, 2, "MeanSquaredError", False)
+    assert result["diverged_at_epoch"] is result["diverged_at_step"] is None
+    assert result["backend"] == keras.backend.backend() and result["versions"]["keras"] == keras.__version__
+    assert len(result["epoch_seconds"]) == 3 and result["train_seconds"] == pytest.approx(sum(result["epoch_seconds"]))
+    assert result["seconds_per_epoch"] == pytest.approx(sorted(result["epoch_seconds"])[1])  # the median of three
+    assert result["wall_seconds"] >= result["train_seconds"]
+    assert result["final"]["val_mae"] == result["history"]["val_mae"][-1] and len(result["history"]["loss"]) == 3
+    # Momentum and Nesterov are recorded where the optimizer has them.
+    nesterov = _fit(_linear(), x, y, epochs=1, optimizer=keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True))
+    assert nesterov["optimizer"] == {"name": "SGD", "learning_rate": pytest.approx(0.1), "momentum": 0.9,
+                                     "nesterov": True}
