@@ -106,3 +106,30 @@ def test_run_search_scores_trials_on_the_validation_twelfth_never_the_test_split
     assert searched["epochs"] == 2 and searched["tuner"].oracle.max_trials == 3
     tuning.run_search("mnist", train_samples=None, directory=str(tmp_path), overwrite=True)
     assert searched["y"].tolist() == list(range(44))
+
+
+def test_run_search_passes_each_option_on(monkeypatch, tmp_path):
+    x = np.zeros((24, 28, 28, 1), "float32")
+    loaded, searched, made = {}, {}, {}
+    monkeypatch.setattr(data, "load_arrays", lambda name, **arguments: loaded.update(name=name, **arguments) or (
+        (x, np.zeros(24, int)), (x, np.zeros(24, int))))
+    monkeypatch.setattr(tuning, "search", lambda tuner, x, y, **arguments: searched.update(arguments))
+    monkeypatch.setattr(tuning, "write_report", lambda tuner, output_dir: made.setdefault("report", output_dir))
+    make_tuner = tuning.make_tuner
+    monkeypatch.setattr(tuning, "make_tuner", lambda kind, hypermodel, **arguments: made.update(
+        kind=kind, hypermodel=hypermodel, **arguments) or make_tuner(kind, hypermodel, **arguments))
+    tuning.run_search("fashion_mnist", kind="bayesian", max_trials=2, epochs=4, directory=str(tmp_path),
+                      data_dir="d", seed=7, tensorboard="logs", verbose=1, overwrite=True, depth=1)
+    assert loaded == {"name": "fashion_mnist", "data_dir": "d"}
+    assert searched == {"validation_data": searched["validation_data"], "epochs": 4, "tensorboard": "logs",
+                        "verbose": 1}
+    assert (made["kind"], made["max_trials"], made["max_epochs"], made["seed"], made["overwrite"]) == (
+        "bayesian", 2, 4, 7, True)
+    # The project is DATASET_KIND by default; the dataset's headline is the first trial; fixed values stay fixed.
+    assert made["project_name"] == "fashion_mnist_bayesian" and made["directory"] == str(tmp_path)
+    assert made["report"] == str(tmp_path / "fashion_mnist_bayesian" / "report")
+    assert made["hypermodel"].fixed == {"depth": 1}
+    assert made["hypermodel"].defaults == tuning.HEADLINES["fashion_mnist"][1]
+    tuning.run_search("mnist", directory=str(tmp_path), project_name="mine")
+    assert made["project_name"] == "mine" and made["kind"] == "random" and made["overwrite"] is False
+    assert (made["max_trials"], made["max_epochs"], made["seed"], searched["verbose"]) == (10, 3, 0, 0)
