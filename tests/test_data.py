@@ -339,3 +339,13 @@ def test_load_dataset_batches_shuffles_training_by_seed_and_keeps_the_test_order
     again = kerasdnn.load_dataset("mnist", seed=5, train_samples=300, test_samples=200)[0]
     assert np.array_equal(first, np.concatenate([labels for _, labels in again.as_numpy_iterator()]))
     assert sorted(first) == sorted(y_train) and not np.array_equal(first, y_train)
+
+
+def test_synthetic_arrays_defaults_and_refusals():
+    (x_train, _), (x_test, _) = kerasdnn.synthetic_arrays("linear_regression")
+    assert (len(x_train), len(x_test)) == (1000, 250)
+    np.testing.assert_array_equal(x_train, kerasdnn.synthetic_arrays("linear_regression", seed=0)[0][0])
+    with pytest.raises(ValueError, match=r"^synthetic_arrays\(\): name must be one of "):
+        kerasdnn.synthetic_arrays("mnist")
+    with pytest.raises(ValueError, match=r"^synthetic_arrays\(\): samples must be >= 4; received samples=3$"):
+        kerasdnn.synthetic_arrays("xor", samples=3)

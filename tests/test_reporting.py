@@ -144,6 +144,10 @@ def test_a_ladder_summary_is_exactly_its_rows():
         "ours": "0.9065 ± 0.0010 / 1.5000", "seeds": [3, 4],
         "verdict": "0 of 1 rungs reproduce; outside (points): a +0.65", "epochs": "15 / 3", "train_seconds": 11.5,
     }
+    two = results.ladder_summary([rows[0], {**rows[0], "model": "c", "difference": -0.01, "reference": 1}],
+                                 recipe="r", reproduces="x", metric="m")
+    assert two["verdict"] == "0 of 2 rungs reproduce; outside (points): a +0.65, c -1.00"
+    assert two["reference"] == "0.9000 / 1"  # a whole number as written
     # One rung that reproduces: nothing is named outside.
     one = results.ladder_summary([{**rows[0], "reproduced": True}], recipe="r", reproduces="x", metric="m")
     assert (one["verdict"], one["seeds"], one["epochs"]) == ("1 of 1 rungs reproduce", [3, 4], "15")
@@ -165,7 +169,7 @@ def test_write_json_is_whole_refuses_nan_and_stores_numpy_numbers(tmp_path):
     path = tmp_path / "r.json"
     assert results.write_json(str(path), {"a": np.float32(0.5), "b": np.arange(3), "c": np.int64(2)}) == str(path)
     assert json.loads(path.read_text()) == {"a": 0.5, "b": [0, 1, 2], "c": 2}
-    assert path.read_text().endswith("}\n") and "\n  " in path.read_text()  # indented, one final newline
+    assert path.read_text() == '{\n  "a": 0.5,\n  "b": [\n    0,\n    1,\n    2\n  ],\n  "c": 2\n}\n'  # indent 2
     with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
         results.write_json(str(path), {"a": float("nan")})
     with pytest.raises(TypeError, match=r"^write_json\(\): cannot store object in JSON$"):
@@ -192,6 +196,9 @@ def test_record_result_writes_full_runs_only_with_the_backend_and_the_figure(tmp
     assert other == str(tmp_path / "other" / "x.json") and json.loads((tmp_path / "other" / "x.json").read_text()) == {
         "backend": "torch"}
     assert not (tmp_path / "other" / "x.png").exists()
+    # The folder exists now: writing again replaces the file.
+    assert results.record_result(str(target), {"summary": 2}, smoke=False) == str(target)
+    assert json.loads(target.read_text())["summary"] == 2
 
 
 def test_finish_recipe_writes_the_output_folder_and_in_full_runs_the_results(tmp_path):
@@ -210,6 +217,10 @@ def test_finish_recipe_writes_the_output_folder_and_in_full_runs_the_results(tmp
     written = results.finish_recipe(str(recipe), {"summary": {}}, arguments, output_name="named.json", figure="fig.png")
     assert written == str(tmp_path / "recipes" / "results" / "my_recipe.json")
     assert (tmp_path / "out" / "named.json").is_file() and (tmp_path / "recipes" / "results" / "my_recipe.png").is_file()
+    # --results-dir, and no figure: only the JSON, in that folder.
+    arguments.results_dir = str(tmp_path / "elsewhere")
+    assert results.finish_recipe(str(recipe), {"summary": {}}, arguments) == str(tmp_path / "elsewhere" / "my_recipe.json")
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["my_recipe.json"]
 
 
 def _summary(**changes):
@@ -327,11 +338,17 @@ def test_recipe_parser_keeps_argparse_arguments_and_namespace():
     assert parsed is namespace and (parsed.kept, parsed.train_samples, parsed.smoke) == (1, 9, False)
 
 
-def test_finish_ladder_prints_draws_and_records_the_ladder(tmp_path, capsys):
+def test_finish_ladder_prints_draws_and_records_the_ladder(tmp_path, capsys, monkeypatch):
     import argparse
     import json
 
+    from kerasdnn import plotting
     from kerasdnn.reporting import finish_ladder
+
+    drawn = {}
+    draw = plotting.plot_comparison
+    monkeypatch.setattr(plotting, "plot_comparison", lambda *args, **kwargs: drawn.update(args=args, **kwargs) or draw(
+        *args, **kwargs))
 
     recipe = tmp_path / "recipes" / "some_ladder.py"
     (tmp_path / "recipes").mkdir()
@@ -346,6 +363,9 @@ def test_finish_ladder_prints_draws_and_records_the_ladder(tmp_path, capsys):
     assert payload["rungs"] == rows and payload["settings"]["seeds"] == [0, 1]
     assert payload["summary"] == results.ladder_summary(rows, recipe="some_ladder", reproduces="x", metric="test accuracy")
     assert (tmp_path / "out" / "ladder.png").stat().st_size > 0
+    assert drawn["args"] == (["a"], {"deck": [0.9], "kerasdnn": [0.91]}, str(tmp_path / "out" / "ladder.png"))
+    assert (drawn["ylabel"], drawn["title"], drawn["ylim"], drawn["errors"]) == (
+        "test accuracy", "t", (0.8, 1.0), {"kerasdnn": [0.01]})
     assert (tmp_path / "recipes" / "results" / "some_ladder.png").is_file()
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].split() == ["model", "reference", "ours", "std", "difference", "reproduced", "epochs",
