@@ -440,3 +440,46 @@ def test_a_record_as_json_is_every_field_json_ready():
     }
     shipped = zoo.model_info("mnist_bn").to_json()
     assert shipped["weights"] == ["mnist"] and set(shipped["weights_sha256"]) == {"mnist"}
+
+
+def test_register_model_records_its_fields_and_the_documented_training_defaults(monkeypatch):
+    registry = kerasdnn.registry
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # the test's entry is gone afterwards
+
+    @registry.register_model(source=("A deck", "https://example.org/deck"), dataset="mnist", input_shape=[28, 28, 1],
+                             classes=10, parameters=7_850, training={"epochs": 3})
+    def a_test_entry(**overrides):
+        """One line of summary.
+
+        More text that is not the summary.
+        """
+        return kerasdnn.mlp((28, 28, 1), units=(), name="a_test_entry", **overrides)
+
+    info = zoo.model_info("a_test_entry")
+    fields = {field.name: getattr(info, field.name) for field in dataclasses.fields(info)}
+    assert {**fields, "training": dict(info.training), "weights_sha256": dict(info.weights_sha256)} == {
+        "name": "a_test_entry", "summary": "One line of summary.", "source": "A deck",
+        "url": "https://example.org/deck", "dataset": "mnist", "input_shape": (28, 28, 1), "classes": 10,
+        "parameters": 7_850, "metric": "test accuracy", "reference": None, "target": None, "recipe": None,
+        "training": {"optimizer": "adam", "learning_rate": None, "epochs": 3, "batch_size": 128,
+                     "loss": "sparse_categorical_crossentropy", "metrics": ("accuracy",), "normalization": "scale"},
+        "weights": (), "notes": "", "backend": "jax", "weights_sha256": {},
+    }
+    assert zoo.create_model("a_test_entry").count_params() == 7_850
+    with pytest.raises(ValueError, match=r"^register_model\(\): a model named 'a_test_entry' is registered already$"):
+        registry.register_model(source=("s", "u"), dataset="mnist", input_shape=(1,), classes=1, parameters=0)(
+            a_test_entry)
+    with pytest.raises(ValueError, match=r"^register_model\(\): backend must be one of jax, tensorflow, torch; "
+                                         r"received backend='mxnet'"):
+        registry.register_model(source=("s", "u"), dataset="mnist", input_shape=(1,), classes=1, parameters=0,
+                                backend="mxnet")
+    shipped = registry.register_model(source=("s", "u"), dataset="mnist", input_shape=(1,), classes=1, parameters=0,
+                                      weights={"mnist": "ab" * 32}, backend="torch", notes="n")
+
+    def another_entry():
+        """Summary."""
+
+    shipped(another_entry)
+    other = zoo.model_info("another_entry")
+    assert (other.weights, dict(other.weights_sha256), other.backend, other.notes) == (
+        ("mnist",), {"mnist": "ab" * 32}, "torch", "n")
