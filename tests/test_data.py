@@ -349,3 +349,13 @@ def test_synthetic_arrays_defaults_and_refusals():
         kerasdnn.synthetic_arrays("mnist")
     with pytest.raises(ValueError, match=r"^synthetic_arrays\(\): samples must be >= 4; received samples=3$"):
         kerasdnn.synthetic_arrays("xor", samples=3)
+
+
+@pytest.mark.parametrize("name, x_shape, y_shape", [("xor", (2,), (1,)), ("linear_regression", (3,), (1,)),
+                                                    ("sequence_sum", (20, 1), (1,))])
+def test_synthetic_arrays_are_float32_of_the_tasks_shapes(name, x_shape, y_shape):
+    (x_train, y_train), (x_test, y_test) = kerasdnn.synthetic_arrays(name, samples=4)  # the smallest allowed
+    for array, shape in ((x_train, x_shape), (x_test, x_shape), (y_train, y_shape), (y_test, y_shape)):
+        assert array.dtype == np.float32 and array.shape[1:] == shape
+    with pytest.raises(TypeError, match=r"^synthetic_arrays\(\): samples must be an integer; received samples=4.5$"):
+        kerasdnn.synthetic_arrays(name, samples=4.5)
