@@ -63,6 +63,9 @@ def test_every_train_option_reaches_train_model(recorded, capsys):
         "lab10_softmax  jax      test accuracy  0.9194     -       0.5       4       False   ",
         "results in o",
     ]
+    assert main(["train", "mnist_bn"]) == 0  # a record with a target
+    assert capsys.readouterr().out.splitlines()[2].split() == ["mnist_bn", "jax", "test", "accuracy", "0.9826", "0.987",
+                                                               "0.5", "4", "False"]
     assert main(["train", "lab10_bn"]) == 0
     assert recorded["train_model"] == {"name": "lab10_bn", "epochs": None, "batch_size": None, "learning_rate": None,
                                        "data_dir": None, "output_dir": None, "seed": 0, "smoke": False,
@@ -182,6 +185,11 @@ def test_zoo_list_and_show_print_the_records(recorded, capsys):
         "lab10_6_bn     mnist    26,762      validation accuracy  0.9766     -       jax      -      ",
         "lab10_6_plain  mnist    26,506      validation accuracy  0.9574     -       jax      -      ",
     ]
+    assert main(["zoo", "list", "mnist_bn"]) == 0  # a target and shipped weights
+    assert capsys.readouterr().out.splitlines()[2] == (
+        "mnist_bn  mnist    570,122     test accuracy  0.9826     0.987   jax      mnist  ")
+    assert main(["zoo", "list"]) == 0  # no pattern: every model
+    assert len(capsys.readouterr().out.splitlines()) == 2 + len(kerasdnn.zoo.list_models())
     assert main(["zoo", "list", "nothing*"]) == 1
     assert capsys.readouterr().err == "no model matches 'nothing*'\n"
     # The record first, then the net's summary (create_model is recorded here and stops the command).
@@ -291,5 +299,54 @@ def test_ctrl_c_says_where_the_run_stands(recorded, monkeypatch, tmp_path, capsy
     monkeypatch.setattr(tuning, "run_search", interrupt)
     assert main(["train", "lab10_bn"]) == 130
     assert capsys.readouterr().err == "kerasdnn train: interrupted after epoch 0; run again to resume\n"
+    # With a committed backup in the run's folder (runs/NAME by default), its epoch count.
+    (tmp_path / "runs" / "lab10_bn" / "backup" / "epoch-0003").mkdir(parents=True)
+    assert main(["train", "lab10_bn"]) == 130
+    assert capsys.readouterr().err == "kerasdnn train: interrupted after epoch 3; run again to resume\n"
+    (tmp_path / "elsewhere" / "backup" / "epoch-0002").mkdir(parents=True)
+    assert main(["train", "lab10_bn", "--output-dir", str(tmp_path / "elsewhere")]) == 130
+    assert capsys.readouterr().err == "kerasdnn train: interrupted after epoch 2; run again to resume\n"
     assert main(["tune"]) == 130
     assert capsys.readouterr().err == "kerasdnn tune: interrupted; run the same command again to resume\n"
+
+
+def test_the_commands_help_and_required_subcommands(capsys, monkeypatch):
+    from kerasdnn import cli
+
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert text.startswith("usage: kerasdnn [-h] COMMAND ...") and cli.__doc__.splitlines()[0] in text
+    assert "list the registered models or show one" in text and "train a zoo model with its recorded settings" in text
+    for argv, message in ((["zoo"], "the following arguments are required: ZOO_COMMAND"),
+                          ([], "the following arguments are required: COMMAND")):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["zoo", "--help"])
+    zoo_help = " ".join(capsys.readouterr().out.split())
+    assert "list list models, optionally matching a pattern such as 'lab10_*'" in zoo_help
+    assert "show show a model's record and layers" in zoo_help
+
+
+def test_data_export_passes_its_arguments_and_writes_the_name(monkeypatch, tmp_path):
+    import numpy as np
+
+    from kerasdnn import data
+
+    prepared = []
+    monkeypatch.setattr(data, "_prepared_builder", lambda *args: prepared.append(args))
+    monkeypatch.setattr(data, "_read_split", lambda builder, split, samples: (
+        np.full((2, 28, 28, 1), {"train": 1, "test": 2}[split], "uint8"), np.arange(2)))
+    path = str(tmp_path / "m.npz")
+    assert data.export_arrays("mnist", path, data_dir="d") == path
+    assert prepared == [("export_arrays", "mnist", "d", True)]  # downloads unless told not to
+    with np.load(path) as saved:
+        assert str(saved["name"]) == "mnist" and saved["x_test"].max() == 2 and saved["x_train"].max() == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
+    data.export_arrays("fashion_mnist", path, download=False)
+    assert prepared[1] == ("export_arrays", "fashion_mnist", None, False)
+    with pytest.raises(ValueError, match=r"^export_arrays\(\): name must be one of "):
+        data.export_arrays("svhn", path)

@@ -374,13 +374,20 @@ def test_finish_ladder_prints_draws_and_records_the_ladder(tmp_path, capsys, mon
 
 
 def test_recipe_options_parse_their_types_and_keep_the_description_as_written(monkeypatch, capsys):
-    parsed = _parser().parse_args(["--epochs", "3", "--batch-size", "64"])
-    assert (parsed.epochs, parsed.batch_size) == (3, 64)
+    parsed = _parser(learning_rate=0.5).parse_args(["--epochs", "3", "--batch-size", "64", "--learning-rate", "0.25",
+                                                    "--seed", "7"])
+    assert (parsed.epochs, parsed.batch_size, parsed.learning_rate, parsed.seed) == (3, 64, 0.25, 7)
+    assert (_parser().parse_args([]).output_dir, _parser(output_dir=None).parse_args([]).output_dir) == ("runs/x", None)
     assert (_parser().parse_args([]).batch_size, _parser(batch_size=None).parse_args([]).batch_size) == (32, None)
     for option in ("--epochs", "--batch-size"):
         with pytest.raises(SystemExit):
             _parser().parse_args([option, "0"])
         assert f"argument {option}: must be an integer >= 1; received 0" in capsys.readouterr().err
+    for option, value, message in (("--learning-rate", "0", "must be a number > 0; received 0"),
+                                   ("--seed", "-2", "must be an integer >= 0; received -2")):
+        with pytest.raises(SystemExit):
+            _parser(learning_rate=0.5).parse_args([option, value])
+        assert f"argument {option}: {message}" in capsys.readouterr().err
     # The recipe's docstring keeps its line breaks in --help.
     monkeypatch.setenv("COLUMNS", "200")
     help_text = recipe_parser("First line.\n\n    python recipes/x.py --smoke\n", epochs=1, batch_size=1,

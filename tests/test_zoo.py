@@ -343,7 +343,8 @@ def test_train_model_options_reach_train(monkeypatch, tmp_path):
     assert (arguments["epochs"], arguments["batch_size"], arguments["learning_rate"], arguments["optimizer"]) == (
         3, 7, 0.125, "sgd")
     assert (arguments["seed"], arguments["overwrite"], arguments["verbose"]) == (5, True, 1)
-    assert arguments["output_dir"] == str(tmp_path / "run") and arguments["settings"]["smoke"] is False
+    assert arguments["output_dir"] == str(tmp_path / "run")
+    assert arguments["settings"] == {"zoo_model": "lab10_softmax", "dataset": "mnist", "smoke": False, "train_samples": 22}
     _, smoke, _, loaded = _train_model_call("lab10_softmax", monkeypatch, tmp_path, smoke=True, epochs=9)
     assert smoke["epochs"] == 1 and smoke["settings"]["smoke"] is True
     assert (loaded[2]["train_samples"], loaded[2]["test_samples"]) == (kerasdnn.data.SMOKE_TRAIN_SAMPLES,
@@ -447,7 +448,7 @@ def test_register_model_records_its_fields_and_the_documented_training_defaults(
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # the test's entry is gone afterwards
 
     @registry.register_model(source=("A deck", "https://example.org/deck"), dataset="mnist", input_shape=[28, 28, 1],
-                             classes=10, parameters=7_850, training={"epochs": 3})
+                             classes=10, parameters=7_850, reference=0.9, target=0.95, recipe="recipes/r.py")
     def a_test_entry(**overrides):
         """One line of summary.
 
@@ -460,8 +461,8 @@ def test_register_model_records_its_fields_and_the_documented_training_defaults(
     assert {**fields, "training": dict(info.training), "weights_sha256": dict(info.weights_sha256)} == {
         "name": "a_test_entry", "summary": "One line of summary.", "source": "A deck",
         "url": "https://example.org/deck", "dataset": "mnist", "input_shape": (28, 28, 1), "classes": 10,
-        "parameters": 7_850, "metric": "test accuracy", "reference": None, "target": None, "recipe": None,
-        "training": {"optimizer": "adam", "learning_rate": None, "epochs": 3, "batch_size": 128,
+        "parameters": 7_850, "metric": "test accuracy", "reference": 0.9, "target": 0.95, "recipe": "recipes/r.py",
+        "training": {"optimizer": "adam", "learning_rate": None, "epochs": 15, "batch_size": 128,
                      "loss": "sparse_categorical_crossentropy", "metrics": ("accuracy",), "normalization": "scale"},
         "weights": (), "notes": "", "backend": "jax", "weights_sha256": {},
     }
@@ -474,7 +475,8 @@ def test_register_model_records_its_fields_and_the_documented_training_defaults(
         registry.register_model(source=("s", "u"), dataset="mnist", input_shape=(1,), classes=1, parameters=0,
                                 backend="mxnet")
     shipped = registry.register_model(source=("s", "u"), dataset="mnist", input_shape=(1,), classes=1, parameters=0,
-                                      weights={"mnist": "ab" * 32}, backend="torch", notes="n")
+                                      weights={"mnist": "ab" * 32}, backend="torch", notes="n",
+                                      training={"epochs": 3, "loss": "mse"})
 
     def another_entry():
         """Summary."""
@@ -483,3 +485,5 @@ def test_register_model_records_its_fields_and_the_documented_training_defaults(
     other = zoo.model_info("another_entry")
     assert (other.weights, dict(other.weights_sha256), other.backend, other.notes) == (
         ("mnist",), {"mnist": "ab" * 32}, "torch", "n")
+    # The record's training settings are merged over the defaults.
+    assert (other.training["epochs"], other.training["loss"], other.training["batch_size"]) == (3, "mse", 128)
