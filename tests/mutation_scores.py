@@ -7,8 +7,8 @@ Run after `mutmut run` (see tests/README.md):
 A mutant is killed when a test failed or timed out on it. Equivalent
 mutants (no test can tell them from the original: the same behaviour) are
 listed with their reason, one per line, in tests/mutation_equivalent.txt;
-the score is killed / (mutants − equivalent − not reached), and mutants no
-selected test reaches are counted on their own line, not as killed.
+the score is killed / (killed + survived); mutants no selected test reaches
+("not reached") and mutants not yet run ("not run") are counted apart.
 """
 
 import collections
@@ -46,12 +46,14 @@ def main():
         name, status = (part.strip() for part in line.rsplit(":", 1))
         module = module_of(name)
         counts[module]["equivalent" if name in equivalent and status not in KILLED else status] += 1
-    print(f"{'module':28} {'killed':>7} {'survived':>8} {'equivalent':>10} {'not reached':>11} {'score':>6}")
+    print(f"{'module':28} {'killed':>7} {'survived':>8} {'equivalent':>10} {'not reached':>11} {'not run':>7} "
+          f"{'score':>6}")
     for module, count in sorted(counts.items()):
         killed = sum(count[status] for status in KILLED)
         judged = killed + count["survived"]
         score = f"{100 * killed / judged:.1f}%" if judged else "-"
-        print(f"{module:28} {killed:7} {count['survived']:8} {count['equivalent']:10} {count['no tests']:11} {score:>6}")
+        print(f"{module:28} {killed:7} {count['survived']:8} {count['equivalent']:10} {count['no tests']:11} "
+              f"{count['not checked']:7} {score:>6}")
     return 0
 
 

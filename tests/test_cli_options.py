@@ -350,3 +350,68 @@ def test_data_export_passes_its_arguments_and_writes_the_name(monkeypatch, tmp_p
     assert prepared[1] == ("export_arrays", "fashion_mnist", None, False)
     with pytest.raises(ValueError, match=r"^export_arrays\(\): name must be one of "):
         data.export_arrays("svhn", path)
+
+
+class _Streaming(_Process):
+    """A process that prints two lines, whose wait returns once they are read (or raises, for Ctrl-C)."""
+
+    interrupt = False
+
+    def __init__(self, command, **options):
+        super().__init__(command, **options)
+        self.options = options
+        self.read = False
+        lines = [f"hello from {command[-1]}\n", "done\n"]
+
+        def stream():
+            yield from lines
+            self.read = True
+
+        self.stdout = stream()
+
+    def wait(self, timeout=None):
+        if _Streaming.interrupt:
+            raise KeyboardInterrupt
+        while not self.read:
+            pass
+        return super().wait(timeout)
+
+    def poll(self):
+        return None
+
+
+def test_workers_stream_their_output_and_ctrl_c_stops_every_process(recorded, monkeypatch, capsys):
+    import signal
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(subprocess, "Popen", _Streaming)
+    monkeypatch.setattr(_Process, "started", [])
+    monkeypatch.setattr(_Process, "statuses", {"--chief": 4, "0": 5})
+    monkeypatch.setattr(sys, "argv", ["/usr/bin/python", "-m", "kerasdnn.cli"])
+    monkeypatch.delenv("KERAS_BACKEND")
+    assert main(["tune", "--workers", "2", "--devices", "0,1"]) == 1
+    out, err = capsys.readouterr()
+    assert err == "kerasdnn tune: chief exited with status 4, worker 0 exited with status 5\n"
+    assert sorted(out.splitlines()) == sorted(["[chief] hello from --chief", "[chief] done", "[worker 0] hello from 0",
+                                               "[worker 0] done", "[worker 1] hello from 1", "[worker 1] done"])
+    chief, first, second = _Process.started
+    assert chief.command[:3] == [sys.executable, "-m", "kerasdnn.cli"]
+    assert chief.options == {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True,
+                             "env": chief.environment, "start_new_session": True}
+    # One worker per device: no memory share to set. The search's backend is the MLPs'.
+    assert "XLA_PYTHON_CLIENT_MEM_FRACTION" not in first.environment and os.environ["KERAS_BACKEND"] == "jax"
+    # Started as `kerasdnn`, the command starts its processes as `kerasdnn` too.
+    monkeypatch.setattr(_Process, "started", [])
+    monkeypatch.setattr(sys, "argv", ["/somewhere/bin/kerasdnn", "tune"])
+    assert main(["tune", "--workers", "3", "--devices", "0"]) == 1
+    assert _Process.started[0].command[:2] == ["/somewhere/bin/kerasdnn", "tune"]
+    assert {p.environment["XLA_PYTHON_CLIENT_MEM_FRACTION"] for p in _Process.started[1:]} == {"0.30"}
+    capsys.readouterr()
+    # Ctrl-C: every process still running gets SIGTERM, and the command exits 130.
+    killed = []
+    monkeypatch.setattr(os, "killpg", lambda pid, sent: killed.append(sent))
+    monkeypatch.setattr(_Streaming, "interrupt", True)
+    monkeypatch.setattr(_Process, "started", [])
+    assert main(["tune", "--workers", "2"]) == 130
+    assert killed == [signal.SIGTERM] * 3
