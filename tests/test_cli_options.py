@@ -372,8 +372,11 @@ class _Streaming(_Process):
     def wait(self, timeout=None):
         if _Streaming.interrupt:
             raise KeyboardInterrupt
-        while not self.read:
-            pass
+        import time
+
+        deadline = time.monotonic() + 10  # bounded: a stream that never ends fails the test, not the suite
+        while not self.read and time.monotonic() < deadline:
+            time.sleep(0.001)
         return super().wait(timeout)
 
     def poll(self):
