@@ -22,7 +22,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from kerasdnn import quiet, validation
+from kerasdnn import quiet, run_state, validation
 from kerasdnn.hints import ArrayLike, ArrayPair
 
 # The image datasets the builders and recipes know, with their sample shape
@@ -239,9 +239,8 @@ def export_arrays(name: str, path: str, *, data_dir: str | None = None, download
         raise ValueError(f"{function}(): path must end in .npz; received path={path!r}")
     builder = _prepared_builder(function, name, data_dir, download)
     splits = (*_read_split(builder, "train", None), *_read_split(builder, "test", None))
-    temporary = f"{path[:-len('.npz')]}.partial.npz"
-    np.savez(temporary, name=np.array(name), **dict(zip(_EXPORT_KEYS, splits)))
-    os.replace(temporary, path)
+    with run_state.replacing(path) as temporary:
+        np.savez(temporary, name=np.array(name), **dict(zip(_EXPORT_KEYS, splits)))
     return path
 
 
