@@ -38,7 +38,18 @@ if not _imported_by_the_command():
     # tensorflow-datasets, and by keras.utils.set_random_seed on any backend.
     quiet.import_tensorflow()
 
-    from kerasdnn import activations, autodiff, callbacks, choices, initializers, optimizers, regularizers, reporting, run_state
+    from kerasdnn import (
+        activations,
+        autodiff,
+        callbacks,
+        choices,
+        initializers,
+        normalizations,
+        optimizers,
+        regularizers,
+        reporting,
+        run_state,
+    )
     from kerasdnn.activations import Maxout, activation_layer, step
     from kerasdnn.blocks import apply_layers, conv_block, dense_block, default_initializer
     from kerasdnn.data import (
@@ -54,6 +65,7 @@ if not _imported_by_the_command():
     from kerasdnn.distribute import default_strategy
     from kerasdnn.initializers import LSUV, BigRandomNormal, SmallRandomNormal, lsuv_initialize
     from kerasdnn.models import cnn, lstm, mlp
+    from kerasdnn.normalizations import WeightNormalization
     from kerasdnn.plotting import plot_history
     from kerasdnn.results import write_json
     from kerasdnn.training import train

@@ -1,4 +1,4 @@
-"""Blocks of layers: Dense → BatchNorm → activation → Dropout, and Conv2D blocks.
+"""Blocks of layers: Dense → normalization → activation → Dropout, and Conv2D blocks.
 
 A block is a list of new layers. Splice it into a `keras.Sequential`
 (`keras.Sequential([keras.Input((784,)), *dense_block(256)])`) or apply it to
@@ -10,12 +10,13 @@ from collections.abc import Sequence
 
 import keras
 
-from kerasdnn import activations, initializers, regularizers, validation
+from kerasdnn import activations, initializers, normalizations, regularizers, validation
 from kerasdnn.hints import ActivationLike, InitializerLike, RegularizerLike
 
-# Where batch normalization and dropout sit relative to the activation.
-# Ioffe & Szegedy (2015) normalize the pre-activation (the default); the
-# Hanbat deck's Keras examples and many tutorials normalize after it.
+# Where the normalization ("bn", whichever normalization it is) and dropout
+# sit relative to the activation. Ioffe & Szegedy (2015) normalize the
+# pre-activation (the default); the Hanbat deck's Keras examples and many
+# tutorials normalize after it.
 ORDERS = (
     "dense_bn_activation_dropout",
     "dense_activation_bn_dropout",
@@ -59,7 +60,9 @@ def dense_block(
     kernel_initializer: InitializerLike = None,
     kernel_regularizer: RegularizerLike = None,
     activity_regularizer: RegularizerLike = None,
-    batch_norm: bool = True,
+    normalization: str | None = "batch",
+    batch_norm: bool | None = None,
+    groups: int | None = None,
     dropout: float = 0.0,
     use_bias: bool | None = None,
     order: str = "dense_bn_activation_dropout",
@@ -70,10 +73,12 @@ def dense_block(
     The default is `Dense(use_bias=False) → BatchNormalization → activation →
     Dropout`: batch norm's shift makes the Dense bias redundant, and
     normalizing the pre-activation is the placement of Ioffe & Szegedy.
-    With `batch_norm=False` the block is the decks' `Dense → activation →
-    Dropout`; with `order="dense_activation_bn_dropout"` it is their
-    `Dense → activation → BN`. Batch norm and dropout layers appear only
-    when enabled, so every order reduces to `Dense → activation` without them.
+    With `normalization=None` (or `batch_norm=False`) the block is the
+    decks' `Dense → activation → Dropout`; with
+    `order="dense_activation_bn_dropout"` it is their `Dense → activation →
+    BN`; with `normalization="layer"` the layer norm takes batch norm's place.
+    Normalization and dropout layers appear only when enabled, so every
+    order reduces to `Dense → activation` without them.
 
     Example:
 
@@ -99,10 +104,18 @@ def dense_block(
             Defaults to `None`.
         activity_regularizer: Same forms, applied to the Dense output.
             Defaults to `None`.
-        batch_norm: Whether to add `BatchNormalization`. Defaults to `True`.
+        normalization: `"batch"`, `"layer"`, `"group"`, `"weight"` (the
+            Dense layer wrapped in `WeightNormalization`) or `None`; see
+            `kerasdnn.normalizations`. `"instance"` is refused: a Dense
+            output has no positions to normalize over. Defaults to `"batch"`.
+        batch_norm: Shorthand: `True` is `normalization="batch"`, `False`
+            is `normalization=None`. Defaults to `None`: not given.
+        groups: Groups of `normalization="group"`, dividing the units it
+            normalizes. Defaults to `None`: 32.
         dropout: Dropout rate in `[0, 1)`; `0` adds no layer. Defaults to `0.0`.
         use_bias: Whether the Dense layer has a bias. Defaults to `None`:
-            off exactly when batch norm directly follows the Dense layer.
+            off exactly when a normalization with its own shift (every one
+            but `"weight"`) directly follows the Dense layer.
         order: One of `"dense_bn_activation_dropout"`,
             `"dense_activation_bn_dropout"`, `"dense_activation_dropout_bn"`.
             Defaults to `"dense_bn_activation_dropout"`.
@@ -124,11 +137,14 @@ def dense_block(
     function = "dense_block"
     validation.check_number(function, "units", units, low=1, integer=True)
     validation.check_choice(function, "order", order, ORDERS)
-    dense_then_bn = batch_norm and order.startswith("dense_bn")
+    normalization = normalizations.resolve(function, normalization, batch_norm, groups)
+    normalizations.check_applies(function, normalization, "dense")
+    normalized_before_activation = order.startswith("dense_bn")
     if use_bias is None:
-        use_bias = not dense_then_bn
+        use_bias = not (normalized_before_activation and normalization not in (None, "weight"))
+    pieces = _maxout_pieces(activation)
     dense = keras.layers.Dense(
-        units * _maxout_pieces(activation),
+        units * pieces,
         use_bias=use_bias,
         kernel_initializer=_initializer(kernel_initializer, activation, function),
         kernel_regularizer=regularizers.get(kernel_regularizer, function=function),
@@ -137,7 +153,9 @@ def dense_block(
         ),
         name=_name(name, "dense"),
     )
-    return [dense, *_after_linear(function, activation, batch_norm, dropout, order, name)]
+    after = _after_linear(function, activation, normalization, "dense",
+                          units * pieces if normalized_before_activation else units, groups, dropout, order, name)
+    return [_weight_normalized(dense, normalization, name), *after]
 
 
 def conv_block(
@@ -149,17 +167,20 @@ def conv_block(
     padding: str = "same",
     kernel_initializer: InitializerLike = None,
     kernel_regularizer: RegularizerLike = None,
-    batch_norm: bool = True,
+    normalization: str | None = "batch",
+    batch_norm: bool | None = None,
+    groups: int | None = None,
     pool_size: int | None = 2,
     dropout: float = 0.0,
     name: str | None = None,
 ) -> list[keras.layers.Layer]:
-    """Returns the layers of one convolutional block: convs → BN → max pooling.
+    """Returns the layers of one convolutional block: convs → normalization → max pooling.
 
     As in the Hanbat deck's CNN example (`Conv2D, Conv2D → BatchNormalization
-    → MaxPooling2D`): each convolution is followed by its activation, batch
-    norm normalizes the block's output once before it is pooled, then
-    optional dropout.
+    → MaxPooling2D`): each convolution is followed by its activation, the
+    normalization (batch norm by default) normalizes the block's output once
+    before it is pooled, then optional dropout. `normalization="weight"`
+    wraps every convolution in `WeightNormalization` instead.
 
     Example:
 
@@ -173,8 +194,13 @@ def conv_block(
         padding: `"same"` or `"valid"`. Defaults to `"same"`.
         kernel_initializer: As in `dense_block`. Defaults to `None`.
         kernel_regularizer: As in `dense_block`. Defaults to `None`.
-        batch_norm: Whether to add `BatchNormalization` before pooling.
-            Defaults to `True`.
+        normalization: `"batch"`, `"layer"`, `"group"`, `"instance"`,
+            `"weight"` or `None`; see `kerasdnn.normalizations`. Defaults to
+            `"batch"`.
+        batch_norm: Shorthand: `True` is `normalization="batch"`, `False`
+            is `normalization=None`. Defaults to `None`: not given.
+        groups: Groups of `normalization="group"`, dividing `filters`.
+            Defaults to `None`: 32.
         pool_size: Max-pooling window, or `None` for no pooling.
             Defaults to `2`.
         dropout: Dropout rate in `[0, 1)`. Defaults to `0.0`.
@@ -192,23 +218,27 @@ def conv_block(
     validation.check_number(function, "convs", convs, low=1, integer=True)
     validation.check_choice(function, "padding", padding, ("same", "valid"))
     validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
+    normalization = normalizations.resolve(function, normalization, batch_norm, groups)
     initializer = _initializer(kernel_initializer, activation, function)
     regularizer = regularizers.get(kernel_regularizer, function=function)
     layers = []
     for index in range(convs):
-        layers.append(
-            keras.layers.Conv2D(
-                filters * _maxout_pieces(activation),
-                kernel_size,
-                padding=padding,
-                kernel_initializer=initializer,
-                kernel_regularizer=regularizer,
-                name=_name(name, f"conv{index + 1}"),
-            )
+        conv_name = _name(name, f"conv{index + 1}")
+        conv = keras.layers.Conv2D(
+            filters * _maxout_pieces(activation),
+            kernel_size,
+            padding=padding,
+            kernel_initializer=initializer,
+            kernel_regularizer=regularizer,
+            name=conv_name,
         )
-        layers += _after_linear(function, activation, False, 0.0, ORDERS[0], _name(name, f"conv{index + 1}"))
-    if batch_norm:
-        layers.append(keras.layers.BatchNormalization(name=_name(name, "bn")))
+        layers.append(_weight_normalized(conv, normalization, conv_name))
+        layers += _after_linear(function, activation, None, "conv", filters, None, 0.0, ORDERS[0], conv_name)
+    normalization_layer = normalizations.normalization_layer(
+        normalization, "conv", filters, groups=groups, name=_normalization_name(name, normalization), function=function
+    )
+    if normalization_layer is not None:
+        layers.append(normalization_layer)
     if pool_size is not None:
         layers.append(keras.layers.MaxPooling2D(pool_size, name=_name(name, "pool")))
     if dropout:
@@ -231,16 +261,28 @@ def apply_layers(x: keras.KerasTensor, layers: Sequence[keras.layers.Layer]) -> 
     return x
 
 
-def _after_linear(function, activation, batch_norm, dropout, order, name):
-    """The BN, activation and dropout layers that follow a Dense/Conv layer."""
+def _after_linear(function, activation, normalization, kind, channels, groups, dropout, order, name):
+    """The normalization, activation and dropout layers that follow a Dense/Conv layer."""
     validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
-    validation.check_type(function, "batch_norm", batch_norm, bool, "True or False")
     candidates = {
-        "bn": keras.layers.BatchNormalization(name=_name(name, "bn")) if batch_norm else None,
+        "bn": normalizations.normalization_layer(
+            normalization, kind, channels, groups=groups, name=_normalization_name(name, normalization), function=function
+        ),
         "activation": activations.activation_layer(activation, function=function),
         "dropout": keras.layers.Dropout(dropout, name=_name(name, "dropout")) if dropout else None,
     }
     return [candidates[part] for part in order.split("_")[1:] if candidates[part] is not None]
+
+
+def _weight_normalized(layer, normalization, name):
+    """`layer` itself, or wrapped in `WeightNormalization` for `normalization="weight"`."""
+    if normalization != "weight":
+        return layer
+    return normalizations.WeightNormalization(layer, name=_name(name, normalizations.SHORT_NAMES["weight"]))
+
+
+def _normalization_name(prefix, normalization):
+    return _name(prefix, normalizations.SHORT_NAMES.get(normalization))
 
 
 def _initializer(kernel_initializer, activation, function):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import keras
 
-from kerasdnn import blocks, initializers, regularizers, validation
+from kerasdnn import blocks, initializers, normalizations, regularizers, validation
 from kerasdnn.hints import ActivationLike, InitializerLike, RegularizerLike, Shape
 
 
@@ -22,7 +22,9 @@ def mlp(
     kernel_initializer: InitializerLike = None,
     kernel_regularizer: RegularizerLike = None,
     activity_regularizer: RegularizerLike = None,
-    batch_norm: bool = True,
+    normalization: str | None = "batch",
+    batch_norm: bool | None = None,
+    groups: int | None = None,
     dropout: float = 0.0,
     use_bias: bool | None = None,
     order: str = "dense_bn_activation_dropout",
@@ -53,11 +55,16 @@ def mlp(
             too, as weight decay does), as in `dense_block`. Defaults to `None`.
         activity_regularizer: Penalty on each hidden Dense output.
             Defaults to `None`.
-        batch_norm: Whether hidden blocks use batch norm. Defaults to `True`.
+        normalization: Normalization of each hidden block, as in
+            `dense_block`: `"batch"`, `"layer"`, `"group"`, `"weight"` or
+            `None`. Defaults to `"batch"`.
+        batch_norm: Shorthand: `True` is `normalization="batch"`, `False`
+            is `normalization=None`. Defaults to `None`: not given.
+        groups: Groups of `normalization="group"`. Defaults to `None`: 32.
         dropout: Dropout rate after each hidden block. Defaults to `0.0`.
         use_bias: Whether hidden Dense layers have a bias, as in
-            `dense_block`. Defaults to `None`: off exactly when batch norm
-            directly follows.
+            `dense_block`. Defaults to `None`: off exactly when a
+            normalization with its own shift directly follows.
         order: Layer order inside each block, as in `dense_block`.
             Defaults to `"dense_bn_activation_dropout"`.
         classifier_activation: Activation of the output layer: `"softmax"`,
@@ -81,7 +88,8 @@ def mlp(
         kernel_initializer=kernel_initializer,
         kernel_regularizer=kernel_regularizer,
         activity_regularizer=activity_regularizer,
-        batch_norm=batch_norm,
+        normalization=normalizations.resolve(function, normalization, batch_norm, groups),
+        groups=groups,
         dropout=dropout,
         use_bias=use_bias,
         order=order,
@@ -101,7 +109,9 @@ def cnn(
     activation: ActivationLike = "relu",
     kernel_initializer: InitializerLike = None,
     kernel_regularizer: RegularizerLike = None,
-    batch_norm: bool = True,
+    normalization: str | None = "batch",
+    batch_norm: bool | None = None,
+    groups: int | None = None,
     pool_size: int = 2,
     dropout: float = 0.0,
     units: Sequence[int] = (128,),
@@ -110,8 +120,9 @@ def cnn(
 ) -> keras.Model:
     """Builds a convolutional network: `conv_block`s, then Dense blocks, then a classifier.
 
-    Each convolutional block is `convs` × (Conv2D → activation) → batch norm →
-    max pooling, the Hanbat deck's placement of batch norm in a CNN.
+    Each convolutional block is `convs` × (Conv2D → activation) →
+    normalization → max pooling, the Hanbat deck's placement of batch norm in
+    a CNN.
 
     Example:
 
@@ -130,7 +141,14 @@ def cnn(
         activation: As in `dense_block`. Defaults to `"relu"`.
         kernel_initializer: As in `mlp`. Defaults to `None`.
         kernel_regularizer: As in `mlp`. Defaults to `None`.
-        batch_norm: Whether blocks use batch norm. Defaults to `True`.
+        normalization: Normalization of every block, as in `conv_block`:
+            `"batch"`, `"layer"`, `"group"`, `"instance"`, `"weight"` or
+            `None`. `"instance"` needs `units=()`: the Dense blocks have
+            no positions to normalize over. Defaults to `"batch"`.
+        batch_norm: Shorthand: `True` is `normalization="batch"`, `False`
+            is `normalization=None`. Defaults to `None`: not given.
+        groups: Groups of `normalization="group"`, dividing every block's
+            filters and units. Defaults to `None`: 32.
         pool_size: Max-pooling window of each block, or `None`. Defaults to `2`.
         dropout: Dropout rate after each block. Defaults to `0.0`.
         units: Units of the Dense blocks after flattening. Defaults to `(128,)`.
@@ -151,6 +169,13 @@ def cnn(
             f"{function}(): input_shape must be (height, width, channels); "
             f"received input_shape={input_shape!r}"
         )
+    normalization = normalizations.resolve(function, normalization, batch_norm, groups)
+    if normalization == "instance" and validation.check_sizes(function, "units", units):
+        raise ValueError(
+            f"{function}(): normalization='instance' does not apply to the Dense blocks after flattening: they "
+            f"have no spatial positions to normalize over; pass units=() or another normalization; received "
+            f"units={tuple(units)!r}"
+        )
     x = inputs
     for index, size in enumerate(validation.check_sizes(function, "filters", filters)):
         x = blocks.apply_layers(
@@ -163,7 +188,8 @@ def cnn(
                 padding=padding,
                 kernel_initializer=kernel_initializer,
                 kernel_regularizer=kernel_regularizer,
-                batch_norm=batch_norm,
+                normalization=normalization,
+                groups=groups,
                 pool_size=pool_size,
                 dropout=dropout,
                 name=f"conv_block{index + 1}",
@@ -175,7 +201,8 @@ def cnn(
         activation=activation,
         kernel_initializer=kernel_initializer,
         kernel_regularizer=kernel_regularizer,
-        batch_norm=batch_norm,
+        normalization=normalization,
+        groups=groups,
         dropout=dropout,
     )
     outputs = _classifier(function, x, classes, classifier_activation, kernel_initializer, kernel_regularizer)
@@ -187,12 +214,14 @@ def lstm(
     units: int | Sequence[int] = 32,
     classes: int = 1,
     *,
-    batch_norm: bool = True,
+    normalization: str | None = "batch",
+    batch_norm: bool | None = None,
+    groups: int | None = None,
     dropout: float = 0.0,
     classifier_activation: ActivationLike = None,
     name: str = "lstm",
 ) -> keras.Model:
-    """Builds a recurrent network: LSTM layers → batch norm → Dense.
+    """Builds a recurrent network: LSTM layers → normalization → Dense.
 
     The Hanbat deck's example is `LSTM(32) → BatchNormalization → Dense(1)`,
     the defaults here.
@@ -208,7 +237,13 @@ def lstm(
         units: Units of the LSTM layer, or a tuple for stacked layers (all but
             the last return sequences). Defaults to `32`.
         classes: Units of the output layer (1 for regression). Defaults to `1`.
-        batch_norm: Whether to normalize the last LSTM output. Defaults to `True`.
+        normalization: Normalization of the last LSTM output: `"batch"`,
+            `"layer"`, `"group"` or `None` (`"instance"` and `"weight"` do
+            not apply to an LSTM). Defaults to `"batch"`.
+        batch_norm: Shorthand: `True` is `normalization="batch"`, `False`
+            is `normalization=None`. Defaults to `None`: not given.
+        groups: Groups of `normalization="group"`, dividing the last
+            LSTM's units. Defaults to `None`: 32.
         dropout: Dropout rate before the output layer. Defaults to `0.0`.
         classifier_activation: Activation of the output layer. Defaults to
             `None` (regression).
@@ -232,11 +267,16 @@ def lstm(
         function, "units", (units,) if isinstance(units, int) and not isinstance(units, bool) else units, allow_empty=False
     )
     validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
+    normalization = normalizations.resolve(function, normalization, batch_norm, groups)
+    normalization_layer = normalizations.normalization_layer(
+        normalization, "recurrent", sizes[-1], groups=groups, name=normalizations.SHORT_NAMES.get(normalization),
+        function=function,
+    )
     x = inputs
     for index, size in enumerate(sizes):
         x = keras.layers.LSTM(size, return_sequences=index < len(sizes) - 1, name=f"lstm{index + 1}")(x)
-    if batch_norm:
-        x = keras.layers.BatchNormalization(name="bn")(x)
+    if normalization_layer is not None:
+        x = normalization_layer(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = _classifier(function, x, classes, classifier_activation, None, None)

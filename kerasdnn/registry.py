@@ -216,6 +216,11 @@ def create_model(name: str, *, weights: str | None = None, **overrides: Any) -> 
     """
     function, info = _entry("create_model", name)
     overrides = {key: value for key, value in overrides.items() if value is not None}
+    if "batch_norm" in overrides and "normalization" not in overrides:
+        # The shorthand replaces the record's normalization, whichever it is
+        # (batch_norm=False is the way to none: a None override is dropped).
+        batch_norm = validation.check_type("create_model", "batch_norm", overrides.pop("batch_norm"), bool, "True or False")
+        overrides["normalization"] = "batch" if batch_norm else None
     model = function(**overrides)
     if weights is not None:
         if overrides:

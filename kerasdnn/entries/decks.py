@@ -20,7 +20,7 @@ _XOR = {"optimizer": "sgd", "learning_rate": 1.0, "epochs": 2000, "batch_size": 
                 notes="no hidden nonlinearity: the loss sticks at ln 2 = 0.6931")
 def xor_linear(**overrides: Any) -> keras.Model:
     """2-10-1 net without a hidden activation: cannot learn XOR."""
-    return mlp((2,), **{"units": (10,), "activation": None, "batch_norm": False, "classes": 1,
+    return mlp((2,), **{"units": (10,), "activation": None, "normalization": None, "classes": 1,
                                "classifier_activation": "sigmoid", "name": "xor_linear", **overrides})
 
 
@@ -28,7 +28,7 @@ def xor_linear(**overrides: Any) -> keras.Model:
                 metric="accuracy", reference=1.0, training=_XOR, notes="deck 003 reaches loss 0.0136")
 def xor_sigmoid(**overrides: Any) -> keras.Model:
     """2-10-1 net with a sigmoid hidden layer: learns XOR."""
-    return mlp((2,), **{"units": (10,), "activation": "sigmoid", "batch_norm": False, "classes": 1,
+    return mlp((2,), **{"units": (10,), "activation": "sigmoid", "normalization": None, "classes": 1,
                                "classifier_activation": "sigmoid", "name": "xor_sigmoid", **overrides})
 
 
@@ -38,5 +38,5 @@ def xor_sigmoid(**overrides: Any) -> keras.Model:
                 notes="deck 002 times one epoch over 40,000 images: 47 s on CPU, 10 s on GPU")
 def cifar10_deck002(**overrides: Any) -> keras.Model:
     """Conv2D(64, 2×2, same) → MaxPool → Flatten → Dense(10): deck 002's timing net."""
-    return cnn((32, 32, 3), **{"filters": (64,), "kernel_size": 2, "convs": 1, "batch_norm": False,
+    return cnn((32, 32, 3), **{"filters": (64,), "kernel_size": 2, "convs": 1, "normalization": None,
                                       "units": (), "name": "cifar10_deck002", **overrides})

@@ -33,7 +33,7 @@ def hanbat_lr_linear(**overrides: Any) -> keras.Model:
 def hanbat_optimizer_net(**overrides: Any) -> keras.Model:
     """The "use optimizer" net: 5 × (Dense 256 ReLU Glorot → Dropout 0.2) → softmax."""
     return mlp((28, 28, 1), **{"units": (256,) * 5, "kernel_initializer": "glorot_uniform",
-                                      "batch_norm": False, "dropout": 0.2,
+                                      "normalization": None, "dropout": 0.2,
                                       "name": "hanbat_optimizer_net", **overrides})
 
 
@@ -42,7 +42,7 @@ def hanbat_optimizer_net(**overrides: Any) -> keras.Model:
 def hanbat_regularized_net(**overrides: Any) -> keras.Model:
     """Dense(256, ReLU, activity l1_l2(0.01, 0.01)) → Dropout(0.2) → softmax."""
     return mlp((28, 28, 1), **{"units": (256,), "activity_regularizer": (0.01, 0.01),
-                                      "batch_norm": False, "dropout": 0.2,
+                                      "normalization": None, "dropout": 0.2,
                                       "name": "hanbat_regularized_net", **overrides})
 
 

@@ -23,7 +23,7 @@ def lab10_softmax(**overrides: Any) -> keras.Model:
 
 
 def _lab10_mlp(**settings):
-    return mlp((28, 28, 1), **{"batch_norm": False, **settings})
+    return mlp((28, 28, 1), **{"normalization": None, **settings})
 
 
 @register_model(source=HUNKIM, dataset="mnist", input_shape=(28, 28, 1), classes=10, parameters=269_322,

@@ -21,7 +21,7 @@ _TOBIGS_ADAM = {"optimizer": "adam", "learning_rate": 0.01, "epochs": 15, "batch
 
 
 def _tobigs_mlp(**settings):
-    return mlp((28, 28, 1), **{"units": (512, 256, 128), "batch_norm": False,
+    return mlp((28, 28, 1), **{"units": (512, 256, 128), "normalization": None,
                                       "kernel_initializer": TORCH_LINEAR_INIT, **settings})
 
 
@@ -52,7 +52,7 @@ def tobigs_he(**overrides: Any) -> keras.Model:
                 notes="BatchNorm between Linear and activation; the Linear layers keep their bias as in PyTorch")
 def tobigs_bn(**overrides: Any) -> keras.Model:
     """784-512-256-128-10, Linear → BN → ReLU, He init (ToBig's rung 4)."""
-    return _tobigs_mlp(**{"name": "tobigs_bn", "kernel_initializer": "he_uniform", "batch_norm": True, "use_bias": True, **overrides})
+    return _tobigs_mlp(**{"name": "tobigs_bn", "kernel_initializer": "he_uniform", "normalization": "batch", "use_bias": True, **overrides})
 
 
 @register_model(source=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
@@ -60,7 +60,7 @@ def tobigs_bn(**overrides: Any) -> keras.Model:
                 notes="rung 4's network trained with Adam(0.01) instead of SGD")
 def tobigs_adam(**overrides: Any) -> keras.Model:
     """ToBig's rung 5: the BN net trained with Adam(0.01)."""
-    return _tobigs_mlp(**{"name": "tobigs_adam", "kernel_initializer": "he_uniform", "batch_norm": True, "use_bias": True, **overrides})
+    return _tobigs_mlp(**{"name": "tobigs_adam", "kernel_initializer": "he_uniform", "normalization": "batch", "use_bias": True, **overrides})
 
 
 @register_model(source=TOBIGS, dataset="fashion_mnist", input_shape=(28, 28, 1), classes=10, parameters=571_018,
@@ -68,7 +68,7 @@ def tobigs_adam(**overrides: Any) -> keras.Model:
                 notes="best 0.9013 at epoch 13")
 def tobigs_dropout(**overrides: Any) -> keras.Model:
     """ToBig's rung 6: + Dropout(0.2) after each block, Adam(0.01)."""
-    return _tobigs_mlp(**{"name": "tobigs_dropout", "kernel_initializer": "he_uniform", "batch_norm": True, "use_bias": True,
+    return _tobigs_mlp(**{"name": "tobigs_dropout", "kernel_initializer": "he_uniform", "normalization": "batch", "use_bias": True,
                                             "dropout": 0.2, **overrides})
 
 
@@ -77,5 +77,5 @@ def tobigs_dropout(**overrides: Any) -> keras.Model:
                 notes="PyTorch Adam weight_decay=0.001 adds 0.001·w to each gradient: the same as a Keras L2 penalty of 0.0005")
 def tobigs_l2(**overrides: Any) -> keras.Model:
     """ToBig's rung 7: + L2 weight decay 0.001, too strong a regularization."""
-    return _tobigs_mlp(**{"name": "tobigs_l2", "kernel_initializer": "he_uniform", "batch_norm": True, "use_bias": True,
+    return _tobigs_mlp(**{"name": "tobigs_l2", "kernel_initializer": "he_uniform", "normalization": "batch", "use_bias": True,
                                        "dropout": 0.2, "kernel_regularizer": 5e-4, **overrides})
