@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+import kerasdnn
 from conftest import REPOSITORY
 from kerasdnn.results import replace_result_comment, replace_table, reproduction_table, result_comments
 
@@ -57,6 +58,7 @@ SMOKE_OUTPUTS = {
     "perceptron": (["perceptron.json", "decision_boundaries.png"], ["rows"]),
     "xor": (["xor.json", "loss.png", "decision_boundaries.png"], ["rows"]),
     "xor_gates": (["xor_gates.json", "half_planes.png"], ["rows", "gates"]),
+    "normalizations": (["normalizations.json", "normalizations.png", "cnn/weight/seed_0/results.json"], ["rows"]),
     "logistic_regression": (["logistic_regression.json", "decision_boundary.png", "results.json"],
                             ["boundary", "test_accuracy", "bayes_accuracy"]),
     "backprop": (["backprop.json", "loss.png"], ["finite_differences", "versus_keras", "xor"]),
@@ -240,6 +242,31 @@ def test_logistic_regression_boundary_is_minus_bias_over_weight(smoke_runs):
     # 30 epochs already put the boundary within a couple of hours of the true 5,
     # and the held-out accuracy well above chance.
     assert 3 < payload["boundary"] < 7 and payload["test_accuracy"] > 0.7 and 0.8 < payload["bayes_accuracy"] < 1
+
+
+@_recipe_group("normalizations")
+def test_normalizations_trains_each_one_where_it_applies(smoke_runs):
+    rows = {(row["network"], row["normalization"]): row for row in smoke_runs["normalizations"][1]["rows"]}
+    names = ["None", "batch", "layer", "group", "instance", "weight"]
+    assert sorted(rows) == sorted((network, name) for network in ("Fashion-MNIST MLP", "MNIST CNN") for name in names)
+    instance = rows["Fashion-MNIST MLP", "instance"]
+    assert not instance["applies"] and "a Dense output has none" in instance["reason"]
+    # The batch-norm nets are the zoo's records; each other normalization
+    # changes the parameters by what it adds per hidden unit (512 + 256 + 128
+    # in the MLP, 32 filters in the CNN): 4 for batch norm (2 of them
+    # statistics), 2 for layer and group norm, 1 (g) for weight norm.
+    mlp = {name: rows["Fashion-MNIST MLP", name]["parameters"] for name in names if name != "instance"}
+    assert mlp["batch"] == kerasdnn.zoo.model_info("tobigs_bn").parameters == mlp["None"] + 4 * 896
+    assert mlp["layer"] == mlp["group"] == mlp["None"] + 2 * 896 and mlp["weight"] == mlp["None"] + 896
+    cnn = {name: rows["MNIST CNN", name]["parameters"] for name in names}
+    assert cnn["batch"] == kerasdnn.zoo.model_info("hanbat_bn_cnn").parameters == cnn["None"] + 4 * 32
+    assert cnn["layer"] == cnn["group"] == cnn["instance"] == cnn["None"] + 2 * 32
+    # Weight norm wraps both convolutions: a g per filter each.
+    assert cnn["weight"] == cnn["None"] + 2 * 32
+    for row in rows.values():
+        if row["applies"]:
+            assert 0.0 <= row["test_accuracy"] <= 1.0 and row["seconds_per_epoch"] > 0
+            assert row["epochs_to_target_values"][0] in (1, None)
 
 
 @_recipe_group("cpu_vs_gpu")
