@@ -58,6 +58,8 @@ SMOKE_OUTPUTS = {
     "perceptron": (["perceptron.json", "decision_boundaries.png"], ["rows"]),
     "xor": (["xor.json", "loss.png", "decision_boundaries.png"], ["rows"]),
     "xor_gates": (["xor_gates.json", "half_planes.png"], ["rows", "gates"]),
+    "bn_claims": (["bn_claims.json", "bn_claims.png", "init/he_normal_batch/seed_0/results.json",
+                   "regularizer/dropout/seed_0/results.json"], ["initializers", "spread", "regularizer", "modes"]),
     "normalizations": (["normalizations.json", "normalizations.png", "cnn/weight/seed_0/results.json"], ["rows"]),
     "logistic_regression": (["logistic_regression.json", "decision_boundary.png", "results.json"],
                             ["boundary", "test_accuracy", "bayes_accuracy"]),
@@ -242,6 +244,26 @@ def test_logistic_regression_boundary_is_minus_bias_over_weight(smoke_runs):
     # 30 epochs already put the boundary within a couple of hours of the true 5,
     # and the held-out accuracy well above chance.
     assert 3 < payload["boundary"] < 7 and payload["test_accuracy"] > 0.7 and 0.8 < payload["bayes_accuracy"] < 1
+
+
+@_recipe_group("bn_claims")
+def test_bn_claims_shows_each_claim(smoke_runs):
+    payload = smoke_runs["bn_claims"][1]
+    rows = {(row["initializer"], row["bn"]): row for row in payload["initializers"]}
+    # N(0, 1) weights through eight ReLU layers: logits near 1e8, a NaN loss
+    # at once; batch norm rescales each layer and trains.
+    assert rows["N(0, 1)", False]["diverged"] == 1 and rows["N(0, 1)", False]["test_accuracy"] is None
+    assert rows["N(0, 1)", True]["diverged"] == 0 and rows["N(0, 1)", True]["test_accuracy"] is not None
+    assert payload["spread"]["without BN"]["diverged"] == ["N(0, 1)"] and payload["spread"]["with BN"]["diverged"] == []
+    assert [row["net"] for row in payload["regularizer"]] == ["plain", "Dropout(0.3)", "BN, no dropout"]
+    inference, *training = payload["modes"]
+    assert inference["mode"] == "inference" and inference["mean_abs_difference"] == 0.0
+    modes = {row["batch_size"]: row for row in training}
+    assert sorted(modes) == [1, 2, 8, 32, 256]
+    # Batch size 1 in training mode: every pre-activation is normalized by
+    # itself to 0, so every image gets one and the same output.
+    assert modes[1]["distinct_outputs"] == 1 < inference["distinct_outputs"] == inference["batch_size"]
+    assert modes[256]["mean_abs_difference"] > 0
 
 
 @_recipe_group("normalizations")
