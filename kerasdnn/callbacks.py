@@ -132,8 +132,10 @@ class RunRecorder(keras.callbacks.Callback):
     """Keeps the run's history and commits the whole state after every finite epoch.
 
     The history is one list per column (`None` where an epoch lacks a
-    value); an epoch whose loss is not finite is recorded but not committed,
-    since a diverged state is nothing to resume from.
+    value or its value is not finite: JSON holds neither NaN nor infinity,
+    and a validation loss can overflow while the training loss is finite);
+    an epoch whose loss is not finite is recorded but not committed, since a
+    diverged state is nothing to resume from.
 
     Args:
         model: The model whose weights and optimizer are committed.
@@ -160,8 +162,8 @@ class RunRecorder(keras.callbacks.Callback):
         rows = len(next(iter(self.history.values()), []))
         for key in set(self.history) | set(logs):
             column = self.history.setdefault(key, [None] * rows)
-            value = logs.get(key)
-            column.append(None if value is None else float(value))
+            value = None if logs.get(key) is None else float(logs[key])
+            column.append(value if value is not None and math.isfinite(value) else None)
         loss = logs.get("loss")
         if self.state is not None and loss is not None and math.isfinite(float(loss)):
             self.state.commit(self.run_model, epoch + 1, self.history)

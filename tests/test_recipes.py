@@ -6,6 +6,7 @@ import re
 import runpy
 import sys
 
+import numpy as np
 import pytest
 
 import kerasdnn
@@ -201,6 +202,13 @@ def test_normalization_smoke_shows_nan_raw_and_finite_min_max(smoke_runs):
     rows = {row["experiment"]: row for row in smoke_runs["normalization"][1]["rows"]}
     assert rows["stock rows, none"]["diverged"] and rows["stock rows, none"]["final_loss"] is None
     assert not rows["stock rows, min_max"]["diverged"] and rows["stock rows, min_max"]["final_loss"] < 10
+    # R² on the two held-out rows, 1 − MSE / variance, their close prices
+    # min-max scaled by the six rows fitted on (lab-07-2's table).
+    close = np.array([831.659973, 828.070007, 824.159973, 819.23999, 818.97998, 820.450012, 813.669983, 809.559998])
+    held_out = (close[6:] - close[:6].min()) / (close[:6].max() - close[:6].min())
+    scaled = rows["stock rows, min_max"]
+    assert scaled["held_out_r2"] == pytest.approx(1 - scaled["final_val_loss"] / held_out.var(), rel=1e-3)
+    assert rows["stock rows, none"]["held_out_r2"] is None
 
 
 @_recipe_group("mnist_ladder")

@@ -210,3 +210,15 @@ def test_the_results_describe_the_run():
     nesterov = _fit(_linear(), x, y, epochs=1, optimizer=keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True))
     assert nesterov["optimizer"] == {"name": "SGD", "learning_rate": pytest.approx(0.1), "momentum": 0.9,
                                      "nesterov": True}
+
+
+def test_a_validation_loss_that_overflows_is_recorded_as_missing_and_the_run_goes_on(tmp_path):
+    # Features of 1e20 square to more than float32 holds: the validation loss
+    # is infinite while the training loss stays finite (lab-07's unscaled
+    # stock rows do this on their first step).
+    x, y = _line()
+    result = _fit(_linear("ones"), x, y, validation_data=(np.full((2, 1), 1e20, "float32"), np.zeros(2, "float32")),
+                  epochs=2, batch_size=12, output_dir=str(tmp_path))
+    assert result["history"]["val_loss"] == [None, None] and not result["diverged"]
+    assert all(math.isfinite(loss) for loss in result["history"]["loss"])
+    assert json.loads((tmp_path / "results.json").read_text())["history"]["val_loss"] == [None, None]
