@@ -95,6 +95,9 @@ def test_a_kill_at_any_file_operation_resumes_to_the_uninterrupted_run(tmp_path,
         ({"epochs": 5}, r"epochs: 3 in the backup, 5 now"),
         ({"optimizer": "sgd"}, r"optimizer\.class_name: 'Adam' in the backup, 'SGD' now"),
         ({"x_scale": 2.0}, r"data\[0\]\.crc32"),
+        ({"loss": "as_object"}, r"loss: 'sparse_categorical_crossentropy' in the backup, "
+                                r"\{'class_name': 'SparseCategoricalCrossentropy'"),
+        ({"validation_data": "held_out"}, r"validation_data: None in the backup, \["),
     ],
 )
 def test_a_backup_of_another_run_is_refused_naming_what_differs(tmp_path, change, differs):
@@ -103,6 +106,11 @@ def test_a_backup_of_another_run_is_refused_naming_what_differs(tmp_path, change
         kerasdnn.train(_net(), x, y, output_dir=tmp_path, callbacks=[_KillAtEpoch(1)], **ARGUMENTS)
     change = dict(change)
     x = x * change.pop("x_scale", 1.0)
+    # The same loss as an object, and validation data where there was none.
+    if change.get("loss"):
+        change["loss"] = keras.losses.SparseCategoricalCrossentropy()
+    if change.get("validation_data"):
+        change["validation_data"] = (x[:24], y[:24])
     with pytest.raises(ValueError, match=rf"^train\(\): {tmp_path}/backup holds 1 epochs of a different run "
                                          rf"\(.*{differs}.*\); pass overwrite=True \(--overwrite\)"):
         kerasdnn.train(_net(), x, y, output_dir=tmp_path, **{**ARGUMENTS, **change})
