@@ -246,6 +246,11 @@ def test_a_saturated_softmax_is_fitted_on_its_logits():
         ({"validation_data": np.zeros((8, 12))}, TypeError, r"^train\(\): validation_data must be an \(x, y\) pair of arrays or a tf.data.Dataset; received validation_data of type ndarray$"),
         ({"loss": "categorical_crossentropy"}, ValueError, r"^train\(\): y must be one-hot, of shape \(samples, 2\) for the model's 2 outputs; received y of shape \(40,\)$"),
         ({"overwrite": "yes"}, TypeError, r"^train\(\): overwrite must be True or False"),
+        # A loss given as an object is read as its name is.
+        ({"loss": keras.losses.CategoricalCrossentropy()}, ValueError, r"^train\(\): y must be one-hot, of shape "
+         r"\(samples, 2\) for the model's 2 outputs; received y of shape \(40,\)$"),
+        ({"loss": keras.losses.SparseCategoricalCrossentropy(), "y": np.full(40, 3)}, ValueError,
+         r"y must hold class indices 0 to 1 for the model's 2 outputs; received labels from 3 to 3$"),
     ],
 )
 def test_bad_data_is_refused_before_training_naming_the_argument(arguments, error, message):

@@ -180,6 +180,10 @@ def test_the_divergence_step_is_the_poisoned_batch_counted_from_the_start(steps_
     ({"batch_size": 1.5}, TypeError, "train(): batch_size must be an integer; received batch_size=1.5"),
     ({"steps_per_execution": 0}, ValueError, "train(): steps_per_execution must be >= 1; received steps_per_execution=0"),
     ({"seed": -1}, ValueError, "train(): seed must be >= 0; received seed=-1"),
+    ({"epochs": 2.5}, TypeError, "train(): epochs must be an integer; received epochs=2.5"),
+    ({"seed": 1.5}, TypeError, "train(): seed must be an integer; received seed=1.5"),
+    ({"steps_per_execution": 2.5}, TypeError,
+     "train(): steps_per_execution must be an integer; received steps_per_execution=2.5"),
     ({"overwrite": "yes"}, TypeError, "train(): overwrite must be True or False; received overwrite='yes'"),
     ({"validation_data": [1, 2, 3]}, TypeError,
      "train(): validation_data must be an (x, y) pair of arrays or a tf.data.Dataset; received validation_data of "
