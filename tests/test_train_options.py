@@ -226,3 +226,19 @@ def test_a_validation_loss_that_overflows_is_recorded_as_missing_and_the_run_goe
     assert result["history"]["val_loss"] == [None, None] and not result["diverged"]
     assert all(math.isfinite(loss) for loss in result["history"]["loss"])
     assert json.loads((tmp_path / "results.json").read_text())["history"]["val_loss"] == [None, None]
+
+
+def test_the_best_epoch_is_the_first_to_reach_the_highest_validation_accuracy(tmp_path):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype(int)
+    keras.utils.set_random_seed(0)
+    model = kerasdnn.mlp((4,), units=(8,), classes=2, batch_norm=False)
+    result = kerasdnn.train(model, x, y, validation_data=(x[:16], y[:16]), epochs=6, batch_size=16, verbose=0,
+                            learning_rate=0.05, output_dir=str(tmp_path))
+    scores = result["history"]["val_accuracy"]
+    first_best = scores.index(max(scores))  # list.index: the first of equal scores
+    assert result["best"] == {"epoch": first_best + 1, "val_accuracy": max(scores)}
+    written = json.loads((tmp_path / "results.json").read_text())
+    assert written["best"] == result["best"] and written["files"]["model"] == "model.keras"
+    assert keras.saving.load_model(tmp_path / written["files"]["model"]).count_params() == model.count_params()
