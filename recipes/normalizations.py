@@ -152,3 +152,5 @@ summary = {
     "train_seconds": train_seconds,
 }
 finish_recipe(__file__, {"summary": summary, "rows": rows, "settings": vars(args)}, args, figure="normalizations.png")
+
+## Result
