@@ -134,7 +134,16 @@ def dense_block(
         https://arxiv.org/abs/1502.03167
         Srivastava et al., "Dropout", JMLR 2014.
     """
-    function = "dense_block"
+    return _dense_block(
+        "dense_block", units, activation, kernel_initializer=kernel_initializer, kernel_regularizer=kernel_regularizer,
+        activity_regularizer=activity_regularizer, normalization=normalization, batch_norm=batch_norm, groups=groups,
+        dropout=dropout, use_bias=use_bias, order=order, name=name,
+    )
+
+
+def _dense_block(function, units, activation, *, kernel_initializer, kernel_regularizer, activity_regularizer,
+                 normalization, batch_norm, groups, dropout, use_bias, order, name):
+    """`dense_block`, its errors naming `function`: the builder the user called."""
     validation.check_number(function, "units", units, low=1, integer=True)
     validation.check_choice(function, "order", order, ORDERS)
     normalization = normalizations.resolve(function, normalization, batch_norm, groups)
@@ -213,7 +222,16 @@ def conv_block(
         ValueError: If a value is out of range or a name is unknown.
         TypeError: If an argument has the wrong type.
     """
-    function = "conv_block"
+    return _conv_block(
+        "conv_block", filters, kernel_size, activation, convs=convs, padding=padding,
+        kernel_initializer=kernel_initializer, kernel_regularizer=kernel_regularizer, normalization=normalization,
+        batch_norm=batch_norm, groups=groups, pool_size=pool_size, dropout=dropout, name=name,
+    )
+
+
+def _conv_block(function, filters, kernel_size, activation, *, convs, padding, kernel_initializer, kernel_regularizer,
+                normalization, batch_norm, groups, pool_size, dropout, name):
+    """`conv_block`, its errors naming `function`: the builder the user called."""
     validation.check_number(function, "filters", filters, low=1, integer=True)
     validation.check_number(function, "convs", convs, low=1, integer=True)
     validation.check_choice(function, "padding", padding, ("same", "valid"))

@@ -180,7 +180,8 @@ def cnn(
     for index, size in enumerate(validation.check_sizes(function, "filters", filters)):
         x = blocks.apply_layers(
             x,
-            blocks.conv_block(
+            blocks._conv_block(
+                function,
                 size,
                 kernel_size,
                 activation,
@@ -189,6 +190,7 @@ def cnn(
                 kernel_initializer=kernel_initializer,
                 kernel_regularizer=kernel_regularizer,
                 normalization=normalization,
+                batch_norm=None,
                 groups=groups,
                 pool_size=pool_size,
                 dropout=dropout,
@@ -284,9 +286,11 @@ def lstm(
 
 
 def _dense_blocks(function, x, units, prefix, **block_arguments):
-    """Applies one `dense_block` per entry of `units`, named `{prefix}1`, `{prefix}2`, ..."""
+    """Applies one `dense_block` per entry of `units`, named `{prefix}1`, `{prefix}2`, ..., its errors naming `function`."""
+    block_arguments = {"activity_regularizer": None, "batch_norm": None, "use_bias": None, "order": blocks.ORDERS[0],
+                       **block_arguments}
     for index, size in enumerate(validation.check_sizes(function, "units", units)):
-        x = blocks.apply_layers(x, blocks.dense_block(size, name=f"{prefix}{index + 1}", **block_arguments))
+        x = blocks.apply_layers(x, blocks._dense_block(function, size, name=f"{prefix}{index + 1}", **block_arguments))
     return x
 
 

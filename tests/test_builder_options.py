@@ -1,5 +1,7 @@
 """Every builder option reaches every layer it names: each family, each layer, literal expectations."""
 
+import re
+
 import keras
 import pytest
 
@@ -138,3 +140,67 @@ def test_the_remaining_lstm_options():
     (recurrent,) = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
     assert recurrent.units == 7 and model.output_shape == (None, 4) and model.name == "seq"
     assert model.layers[-1].activation.__name__ == "softmax"
+
+
+# Layer names are what `summary()`, `get_layer` and saved weights files go by: written out in full.
+
+
+def test_every_builder_names_its_layers_and_itself():
+    # Activation layers keep Keras's automatic names (activation, activation_1, ...).
+    assert _names_without_activations(kerasdnn.mlp((4, 4, 1), units=(3, 2), dropout=0.5)) == [
+        "inputs", "flatten", "block1_dense", "block1_bn", "block1_dropout", "block2_dense", "block2_bn",
+        "block2_dropout", "predictions"]
+    assert _names_without_activations(kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), dropout=0.5)) == [
+        "inputs",
+        "conv_block1_conv1", "conv_block1_conv2", "conv_block1_bn", "conv_block1_pool", "conv_block1_dropout",
+        "conv_block2_conv1", "conv_block2_conv2", "conv_block2_bn", "conv_block2_pool", "conv_block2_dropout",
+        "flatten", "dense_block1_dense", "dense_block1_bn", "dense_block1_dropout", "predictions"]
+    assert _names_without_activations(kerasdnn.lstm((5, 2), units=(4, 3), dropout=0.5)) == [
+        "inputs", "lstm1", "lstm2", "bn", "dropout", "predictions"]
+    assert [kerasdnn.mlp((3,)).name, kerasdnn.cnn((8, 8, 1)).name, kerasdnn.lstm((5, 2)).name] == ["mlp", "cnn", "lstm"]
+
+
+def _names_without_activations(model):
+    return [layer.name for layer in model.layers if type(layer).__name__ != "Activation"]
+
+
+def test_conv_block_defaults_are_the_decks():
+    conv1, _, conv2, _, bn, pool = kerasdnn.conv_block(4, name="c")
+    assert conv1.kernel_size == conv2.kernel_size == (3, 3) and conv1.padding == "same"
+    assert conv1.filters == 4 and type(bn).__name__ == "BatchNormalization" and pool.pool_size == (2, 2)
+    model = kerasdnn.cnn((8, 8, 1), filters=(2,), units=())
+    assert [layer.kernel_size for layer in model.layers if type(layer).__name__ == "Conv2D"] == [(3, 3), (3, 3)]
+    assert [layer.pool_size for layer in model.layers if type(layer).__name__ == "MaxPooling2D"] == [(2, 2)]
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: kerasdnn.conv_block(0), ValueError, "conv_block(): filters must be >= 1; received filters=0"),
+    (lambda: kerasdnn.conv_block(2.5), TypeError, "conv_block(): filters must be an integer; received filters=2.5"),
+    (lambda: kerasdnn.conv_block(4, convs=0), ValueError, "conv_block(): convs must be >= 1; received convs=0"),
+    (lambda: kerasdnn.conv_block(4, convs=1.5), TypeError, "conv_block(): convs must be an integer; received convs=1.5"),
+    (lambda: kerasdnn.conv_block(4, dropout=1.0), ValueError, "conv_block(): dropout must be in [0, 1); received dropout=1.0"),
+    (lambda: kerasdnn.conv_block(4, dropout=-0.1), ValueError, "conv_block(): dropout must be in [0, 1); received dropout=-0.1"),
+    (lambda: kerasdnn.conv_block(4, kernel_regularizer="l3"), ValueError, "conv_block(): "),
+    (lambda: kerasdnn.conv_block(4, kernel_initializer="he_norm"), ValueError, "conv_block(): "),
+    (lambda: kerasdnn.dense_block(2.5), TypeError, "dense_block(): units must be an integer; received units=2.5"),
+    (lambda: kerasdnn.dense_block(4, activity_regularizer="l3"), ValueError, "dense_block(): "),
+    (lambda: kerasdnn.cnn((8, 8, 1), filters=(0,)), ValueError, "cnn(): filters"),
+    (lambda: kerasdnn.cnn((8, 8, 1), units=(0,)), ValueError, "cnn(): units"),
+    (lambda: kerasdnn.cnn((8, 8, 1), convs=0), ValueError, "cnn(): convs must be >= 1"),
+    (lambda: kerasdnn.cnn((8, 8, 1), kernel_initializer="he_norm"), ValueError, "cnn(): "),
+    (lambda: kerasdnn.cnn([8, 8, 0]), ValueError, "cnn(): input_shape"),
+    (lambda: kerasdnn.lstm((5, 2), units=()), ValueError, "lstm(): units"),
+    (lambda: kerasdnn.lstm((5, 2), units=(0,)), ValueError, "lstm(): units"),
+    (lambda: kerasdnn.lstm((5, 2), classes=0), ValueError, "lstm(): classes must be >= 1; received classes=0"),
+    (lambda: kerasdnn.lstm((5, 2), dropout=1.0), ValueError, "lstm(): dropout must be in [0, 1); received dropout=1.0"),
+    (lambda: kerasdnn.lstm((5, 0)), ValueError, "lstm(): input_shape"),
+    # A builder's message names the builder called, not the block inside it.
+    (lambda: kerasdnn.mlp((3,), dropout=1.5), ValueError, "mlp(): dropout must be in [0, 1); received dropout=1.5"),
+    (lambda: kerasdnn.mlp((3,), order="bn_first"), ValueError, "mlp(): order must be one of"),
+    (lambda: kerasdnn.mlp((3,), activation="relux"), ValueError, "mlp(): activation must be one of"),
+    (lambda: kerasdnn.cnn((8, 8, 1), padding="full"), ValueError, "cnn(): padding must be one of same, valid"),
+    (lambda: kerasdnn.cnn((8, 8, 1), dropout=2.0), ValueError, "cnn(): dropout must be in [0, 1); received dropout=2.0"),
+])
+def test_builders_refuse_bad_arguments_naming_them(build, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
+        build()
