@@ -105,13 +105,36 @@ def test_lsuv_iterations_tolerance_and_layers_do_what_they_say():
     assert kerasdnn.lsuv_initialize(_linear_net(), x) == {}
 
 
-@pytest.mark.parametrize("arguments, message", [
-    ({"tolerance": 0}, "lsuv_initialize(): tolerance must be > 0; received tolerance=0"),
-    ({"max_iterations": 0}, "lsuv_initialize(): max_iterations must be >= 1; received max_iterations=0"),
+@pytest.mark.parametrize("arguments, error, message", [
+    ({"tolerance": 0}, ValueError, "lsuv_initialize(): tolerance must be > 0; received tolerance=0"),
+    ({"max_iterations": 0}, ValueError, "lsuv_initialize(): max_iterations must be >= 1; received max_iterations=0"),
+    ({"max_iterations": 2.5}, TypeError,
+     "lsuv_initialize(): max_iterations must be an integer; received max_iterations=2.5"),
 ])
-def test_lsuv_refuses_bad_settings(arguments, message):
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+def test_lsuv_refuses_bad_settings(arguments, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
         kerasdnn.lsuv_initialize(_linear_net(), np.zeros((4, 20), "float32"), **arguments)
+
+
+def test_lsuv_measures_in_inference_mode_and_stops_at_the_tolerance():
+    # Dropout before the second layer: measured in training mode its input
+    # would be dropped and rescaled by 2, and the layer would be set for that.
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((20,))
+    hidden = keras.layers.Dropout(0.5)(keras.layers.Dense(16, use_bias=False, name="first")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(8, use_bias=False, activation="softmax", name="second")(hidden))
+    x = np.random.default_rng(2).normal(size=(256, 20)).astype("float32") * 3.0
+    kerasdnn.lsuv_initialize(model, x, tolerance=0.01, layers=[model.get_layer("first"), model.get_layer("second")])
+    # Measured before the softmax, which stays on.
+    second = model.get_layer("second")
+    assert second.activation is keras.activations.softmax
+    second.activation = keras.activations.linear
+    assert _variance(model, "second", x) == pytest.approx(1.0, abs=0.01)
+    # Within the tolerance means strictly nearer: at exactly the tolerance it rescales.
+    model = _linear_net()
+    before = _variance(model, "first", x)
+    kerasdnn.lsuv_initialize(model, x, tolerance=abs(before - 1.0), max_iterations=1, layers=[model.get_layer("first")])
+    assert _variance(model, "first", x) == pytest.approx(1.0, rel=1e-4)
 
 
 def test_initializer_names_and_configs():
