@@ -30,7 +30,7 @@ NAMES = ("batch", "layer", "group", "instance", "weight")
 
 # The builders' layer-name suffixes (`block1_bn`, ...); batch norm's "bn" is
 # the one the shipped weights files know.
-SHORT_NAMES = {"batch": "bn", "layer": "ln", "group": "gn", "instance": "in", "weight": "wn"}
+SHORT_NAMES: dict[str | None, str] = {"batch": "bn", "layer": "ln", "group": "gn", "instance": "in", "weight": "wn"}
 
 # Wu & He's default number of groups.
 DEFAULT_GROUPS = 32
@@ -76,7 +76,7 @@ def resolve(function: str, normalization: str | None, batch_norm: bool | None, g
     if normalization is not None:
         validation.check_choice(function, "normalization", normalization, NAMES)
     if batch_norm is not None:
-        validation.check_type(function, "batch_norm", batch_norm, bool, "True or False")
+        validation.check_type(function, "batch_norm", batch_norm, (bool,), "True or False")
         if normalization not in ("batch", None) or (batch_norm and normalization is None):
             raise ValueError(
                 f"{function}(): batch_norm={batch_norm} contradicts normalization={normalization!r}; pass only "

@@ -219,7 +219,7 @@ def create_model(name: str, *, weights: str | None = None, **overrides: Any) -> 
     if "batch_norm" in overrides and "normalization" not in overrides:
         # The shorthand replaces the record's normalization, whichever it is
         # (batch_norm=False is the way to none: a None override is dropped).
-        batch_norm = validation.check_type("create_model", "batch_norm", overrides.pop("batch_norm"), bool, "True or False")
+        batch_norm = validation.check_type("create_model", "batch_norm", overrides.pop("batch_norm"), (bool,), "True or False")
         overrides["normalization"] = "batch" if batch_norm else None
     model = function(**overrides)
     if weights is not None:
