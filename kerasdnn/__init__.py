@@ -34,9 +34,11 @@ if not _imported_by_the_command():
     from kerasdnn import quiet
 
     # First, without the start-up lines that read as failures on a CPU-only
-    # machine: TensorFlow is imported anyway, by the TensorFlow backend, by
-    # tensorflow-datasets, and by keras.utils.set_random_seed on any backend.
-    quiet.import_tensorflow()
+    # machine: where it is installed TensorFlow is imported anyway, by the
+    # TensorFlow backend, by tensorflow-datasets, and by
+    # keras.utils.set_random_seed on any backend. Where it is not, JAX and
+    # PyTorch need none of it.
+    quiet.import_tensorflow_if_installed()
 
     from kerasdnn import (
         activations,

@@ -101,7 +101,7 @@ def _use_the_models_backend(name, argv):
                 os.execvpe(sys.executable, [sys.executable, "-m", "kerasdnn.cli", *argv],
                            {**os.environ, "KERAS_BACKEND": backend})
     # Before Keras imports it, without its no-GPU start-up lines.
-    quiet.import_tensorflow()
+    quiet.import_tensorflow_if_installed()
 
 
 def _predict(args):
@@ -131,7 +131,7 @@ def _predict(args):
 
 
 def _data_export(args):
-    quiet.import_tensorflow()
+    quiet.import_tensorflow("kerasdnn data export (tensorflow-datasets)")
     from kerasdnn import data
 
     path = data.export_arrays(args.name, args.path, data_dir=args.data_dir)
@@ -234,7 +234,7 @@ def _tune(args):
         args.oracle_port = 8000
     # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
     os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
-    quiet.import_tensorflow()
+    quiet.import_tensorflow_if_installed()
     from kerasdnn import data, tuning
 
     if args.chief or args.worker is not None:

@@ -303,9 +303,8 @@ def make_dataset(x: ArrayLike, y: ArrayLike, *, batch_size: int = 128, shuffle: 
     Raises:
         ValueError: If `batch_size` is below 1 or `x` and `y` differ in length.
     """
-    tf = quiet.import_tensorflow()
-
     function = "make_dataset"
+    tf = quiet.import_tensorflow(f"{function}() (a tf.data pipeline)")
     validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
     _check_same_length(function, x, y)
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
@@ -430,7 +429,10 @@ def load_dataset(name: str, *, batch_size: int = 128, seed: int | None = None, *
 
 def _prepared_builder(function, name, data_dir, download):
     """Returns a tfds builder whose data is on disk, downloading it if allowed."""
-    quiet.import_tensorflow()
+    quiet.import_tensorflow(
+        f"{function}({name!r}) through tensorflow-datasets (or export it where TensorFlow is, "
+        f"`kerasdnn data export {name} {name}.npz`, and load it here with {function}('{name}.npz'))"
+    )
     import tensorflow_datasets as tfds
 
     data_dir = data_dir or os.environ.get("TFDS_DATA_DIR") or None

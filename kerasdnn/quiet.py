@@ -12,10 +12,14 @@ the variable yourself; `TF_CPP_MIN_LOG_LEVEL=0` (you asked for every line)
 turns the filter off too.
 
 kerasdnn imports TensorFlow only through here (for tensorflow-datasets,
-`tf.data`, `tf.distribute`, and the TensorFlow backend).
+`tf.data`, `tf.distribute`, TensorBoard's HParams logs and the TensorFlow
+backend). On JAX and PyTorch TensorFlow is optional: where it is not
+installed, `import kerasdnn`, the builders, the zoo, `train` on arrays and
+the searches work, and what needs it says so.
 """
 
 import contextlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -38,12 +42,37 @@ NOISE = (
 )
 
 
-def import_tensorflow() -> Any:
+def tensorflow_installed() -> bool:
+    """Whether TensorFlow can be imported here (on JAX and PyTorch kerasdnn runs without it)."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"] is not None
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+def import_tensorflow_if_installed() -> Any | None:
+    """`import_tensorflow()` where TensorFlow is installed, so that its later imports stay quiet; else `None`."""
+    return import_tensorflow() if tensorflow_installed() else None
+
+
+def import_tensorflow(feature: str = "this") -> Any:
     """Imports TensorFlow and lists its devices with the no-GPU start-up lines filtered from stderr.
+
+    Args:
+        feature: What needs TensorFlow, for the error where it is not
+            installed (`"load_arrays('mnist') through tensorflow-datasets"`).
+            Defaults to `"this"`.
 
     Returns:
         The `tensorflow` module.
+
+    Raises:
+        ImportError: If TensorFlow is not installed; the message names
+            `feature` and the install command.
     """
+    if not tensorflow_installed():
+        raise ImportError(
+            f"{feature} needs TensorFlow, which is not installed here; install it with `pip install tensorflow`"
+        )
     if "tensorflow" in sys.modules:
         keep_off_accelerators(sys.modules["tensorflow"])
         return sys.modules["tensorflow"]

@@ -696,7 +696,8 @@ class _TrialTensorBoard(keras.callbacks.TensorBoard):
         return _TrialTensorBoard(self.log_dir, self.hyperparameters, self.trial_id)
 
     def _write_hparams_summary(self, write):
-        writer = quiet.import_tensorflow().summary.create_file_writer(self.log_dir)
+        tf = quiet.import_tensorflow("TensorBoard's HParams logs (tensorboard=)")
+        writer = tf.summary.create_file_writer(self.log_dir)
         with writer.as_default():
             write()
         writer.close()
@@ -713,7 +714,7 @@ class _TrialTensorBoard(keras.callbacks.TensorBoard):
         from tensorboard.plugins.hparams import api_pb2
         from tensorboard.plugins.hparams import summary as hparams_summary
 
-        tf = quiet.import_tensorflow()
+        tf = quiet.import_tensorflow("TensorBoard's HParams logs (tensorboard=)")
         end = hparams_summary.session_end_pb(api_pb2.STATUS_SUCCESS)
         self._write_hparams_summary(lambda: tf.summary.experimental.write_raw_pb(end.SerializeToString(), step=0))
 
