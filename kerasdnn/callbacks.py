@@ -103,7 +103,11 @@ class RunMonitor(keras.callbacks.Callback):
         # rate is the schedule's value at the end of the epoch.
         logs["epoch_seconds"] = time.perf_counter() - self._epoch_start
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        self._check(logs)
+        # Not NonFiniteBatch's count here: on TensorFlow the epoch's logs read
+        # the metric after the validation pass reused it, so an overflowing
+        # validation batch would read as a diverged training step. The batch
+        # ends saw the training count.
+        self._check({key: value for key, value in logs.items() if key != NON_FINITE_METRIC})
         self._batches_before += self._last_batch + 1
         _drop_bookkeeping(logs)
 
