@@ -187,8 +187,11 @@ def test_ctrl_c_stops_training_with_one_line_and_the_rerun_resumes(tmp_path):
 
     output = tmp_path / "xor"
     command = [sys.executable, "-m", "kerasdnn.cli", "train", "xor_sigmoid", "--output-dir", str(output)]
+    # Ctrl-C's default action in the child whatever the test process has: an
+    # ignored SIGINT (as a pytest-xdist worker may have it) survives exec.
     process = subprocess.Popen([*command, "--epochs", "300"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env={**os.environ, "KERAS_BACKEND": "jax"})
+                               text=True, env={**os.environ, "KERAS_BACKEND": "jax"},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list((output / "backup").glob("epoch-*")) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
