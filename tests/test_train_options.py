@@ -236,7 +236,8 @@ def test_the_best_epoch_is_the_first_to_reach_the_highest_validation_accuracy(tm
     model = kerasdnn.mlp((4,), units=(8,), classes=2, batch_norm=False)
     # The loss as an object: no logits twin, whose Keras layer mutmut cannot trampoline.
     result = kerasdnn.train(model, x, y, validation_data=(x[:16], y[:16]), epochs=6, batch_size=16, verbose=0,
-                            learning_rate=0.05, output_dir=str(tmp_path), loss=keras.losses.SparseCategoricalCrossentropy())
+                            learning_rate=0.05, output_dir=str(tmp_path),
+                            loss=keras.losses.SparseCategoricalCrossentropy())
     scores = result["history"]["val_accuracy"]
     first_best = scores.index(max(scores))  # list.index: the first of equal scores
     assert result["best"] == {"epoch": first_best + 1, "val_accuracy": max(scores)}
