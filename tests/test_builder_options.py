@@ -204,3 +204,22 @@ def test_conv_block_defaults_are_the_decks():
 def test_builders_refuse_bad_arguments_naming_them(build, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}"):
         build()
+
+
+def test_conv_block_passes_its_own_options_on():
+    kinds = [type(layer).__name__ for layer in kerasdnn.conv_block(4, batch_norm=False)]
+    assert kinds == ["Conv2D", "Activation", "Conv2D", "Activation", "MaxPooling2D"]
+    assert [layer.name for layer in kerasdnn.conv_block(4, convs=1, dropout=0.5, name="c")
+            if type(layer).__name__ != "Activation"] == ["c_conv1", "c_bn", "c_pool", "c_dropout"]
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: kerasdnn.cnn((8, 8, 1), normalization="batchnorm"), "cnn(): normalization must be one of"),
+    (lambda: kerasdnn.cnn((8, 8, 1), normalization="instance", units=(0,)), "cnn(): units"),
+    (lambda: kerasdnn.lstm((5, 2), normalization="batchnorm"), "lstm(): normalization must be one of"),
+    (lambda: kerasdnn.lstm((5, 2), groups=4), "lstm(): groups applies to normalization='group' only"),
+    (lambda: kerasdnn.cnn((8, 8, 1), groups=4), "cnn(): groups applies to normalization='group' only"),
+])
+def test_the_normalization_arguments_are_checked_by_the_builder_called(build, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        build()
