@@ -35,16 +35,15 @@ SHORT_NAMES: dict[str | None, str] = {"batch": "bn", "layer": "ln", "group": "gn
 # Wu & He's default number of groups.
 DEFAULT_GROUPS = 32
 
+_NO_POSITIONS = (
+    "instance normalization normalizes each channel of one sample over its spatial positions, and {output} has "
+    "none: every unit would be normalized on its own to 0; use 'layer' or 'batch'"
+)
+
 # Why a normalization cannot follow a layer kind: the refusal's message.
 _DOES_NOT_APPLY = {
-    ("instance", "dense"): (
-        "instance normalization normalizes each channel of one sample over its spatial positions, and a Dense "
-        "output has none: every unit would be normalized on its own to 0; use 'layer' or 'batch'"
-    ),
-    ("instance", "recurrent"): (
-        "instance normalization normalizes each channel of one sample over its spatial positions, and an LSTM's "
-        "last output has none: every unit would be normalized on its own to 0; use 'layer' or 'batch'"
-    ),
+    ("instance", "dense"): _NO_POSITIONS.format(output="a Dense output"),
+    ("instance", "recurrent"): _NO_POSITIONS.format(output="an LSTM's last output"),
     ("weight", "recurrent"): (
         "weight normalization reparameterizes the kernel of a Dense or Conv layer, and an LSTM's kernels are "
         "inside its cell; use 'batch' or 'layer' after it"

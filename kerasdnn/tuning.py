@@ -673,6 +673,10 @@ def trial_hparams(values: Mapping[str, Any]) -> dict[str, Any]:
     return {**hparams, **{name: value for name, value in values.items() if name not in hparams}}
 
 
+# What needs TensorFlow here, as its ImportError names it.
+_HPARAMS_LOGS = "TensorBoard's HParams logs (tensorboard=)"
+
+
 class _TrialTensorBoard(keras.callbacks.TensorBoard):
     """One trial's TensorBoard logs, with its hyperparameters and its end for the HParams dashboard.
 
@@ -696,7 +700,7 @@ class _TrialTensorBoard(keras.callbacks.TensorBoard):
         return _TrialTensorBoard(self.log_dir, self.hyperparameters, self.trial_id)
 
     def _write_hparams_summary(self, write):
-        tf = quiet.import_tensorflow("TensorBoard's HParams logs (tensorboard=)")
+        tf = quiet.import_tensorflow(_HPARAMS_LOGS)
         writer = tf.summary.create_file_writer(self.log_dir)
         with writer.as_default():
             write()
@@ -714,7 +718,7 @@ class _TrialTensorBoard(keras.callbacks.TensorBoard):
         from tensorboard.plugins.hparams import api_pb2
         from tensorboard.plugins.hparams import summary as hparams_summary
 
-        tf = quiet.import_tensorflow("TensorBoard's HParams logs (tensorboard=)")
+        tf = quiet.import_tensorflow(_HPARAMS_LOGS)
         end = hparams_summary.session_end_pb(api_pb2.STATUS_SUCCESS)
         self._write_hparams_summary(lambda: tf.summary.experimental.write_raw_pb(end.SerializeToString(), step=0))
 
