@@ -9,7 +9,7 @@ MaxPool → softmax, Adam); group norm with 8 groups. For each: test
 accuracy, the epochs it takes to reach the training loss the un-normalized
 net ends at, and seconds per epoch.
 
-    python recipes/normalizations.py           # full run, about 20 minutes on 2 CPU cores
+    python recipes/normalizations.py           # full run, about 15 minutes on 2 CPU cores
     python recipes/normalizations.py --smoke   # seconds: 512 images, 1 epoch, one seed
 
 Expected: every normalization reaches the un-normalized net's final loss in
