@@ -86,9 +86,14 @@ def _use_the_models_backend(name, argv):
     it is first imported: the `kerasdnn` command has not imported it yet and
     sets the variable; where Keras is loaded already on another backend
     (`python -m kerasdnn.cli`), the command is run anew (same arguments,
-    same process id) with the variable set.
+    same process id) with the variable set. A record on TensorFlow runs on
+    JAX where TensorFlow is not installed, and the command says so.
     """
     backend = registry.model_info(name).backend
+    if backend == "tensorflow" and not quiet.tensorflow_installed() and "KERAS_BACKEND" not in os.environ:
+        print(f"{name} trains fastest on TensorFlow, which is not installed here: running on JAX instead "
+              f"(pip install tensorflow for its backend)", file=sys.stderr)
+        backend = "jax"
     if "KERAS_BACKEND" not in os.environ:
         if "keras" not in sys.modules:
             os.environ["KERAS_BACKEND"] = backend

@@ -1,43 +1,31 @@
-"""Datasets through tensorflow-datasets, normalized with training statistics.
+"""Datasets as NumPy arrays normalized with training statistics, and as `tf.data` pipelines.
 
 `load_arrays` returns NumPy arrays in the shape of `keras.datasets`
 (`(x_train, y_train), (x_test, y_test)`); `make_dataset` and `load_dataset`
 wrap them in a shuffled, batched, prefetched `tf.data.Dataset`.
 
-Where the data comes from: tfds's own data directory, downloading on first
-use. Without network, point `data_dir=` (recipes: `--data-dir`) or the
-`TFDS_DATA_DIR` environment variable at a folder holding a prepared copy.
+Where the data comes from (`kerasdnn.sources`): tfds's own data directory,
+downloading on first use. Without network, point `data_dir=` (recipes:
+`--data-dir`) or the `TFDS_DATA_DIR` environment variable at a folder
+holding a prepared copy, or load a `.npz` file that `export_arrays` wrote.
 """
 
-import logging
-import os
-import shutil
-import socket
-import threading
-import time
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 import keras
 import numpy as np
 
-from kerasdnn import quiet, run_state, validation
+from kerasdnn import quiet, validation
 from kerasdnn.hints import ArrayLike, ArrayPair
 
-# The image datasets the builders and recipes know, with their sample shape
-# and the server tfds downloads their source files from.
-DATASETS = {
-    "mnist": {"input_shape": (28, 28, 1), "classes": 10, "source": ("storage.googleapis.com", 443)},
-    "fashion_mnist": {"input_shape": (28, 28, 1), "classes": 10,
-                      "source": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80)},
-    "cifar10": {"input_shape": (32, 32, 3), "classes": 10, "source": ("www.cs.toronto.edu", 443)},
-}
-# tfds first tries its own copy of every prepared dataset on Google Cloud Storage.
-TFDS_MIRROR = ("storage.googleapis.com", 443)
-# Seconds to wait for either server before calling the network unreachable:
-# tfds itself retries a failed download for minutes.
-NETWORK_TIMEOUT = 5
+# Where the datasets come from, kept importable from here.
+from kerasdnn.sources import DATASETS, NETWORK_TIMEOUT, TFDS_MIRROR, DatasetNotFoundError, export_arrays, read_splits
+
+__all__ = [
+    "DATASETS", "NETWORK_TIMEOUT", "TFDS_MIRROR", "DatasetNotFoundError", "Normalization", "export_arrays",
+    "fit_normalization", "load_arrays", "load_dataset", "make_dataset", "split_validation", "synthetic_arrays",
+]
 
 NORMALIZATIONS = ("none", "scale", "min_max", "standardize")
 
@@ -52,10 +40,6 @@ SYNTHETIC = {
     "linear_regression": {"input_shape": (3,), "classes": 1},
     "sequence_sum": {"input_shape": (20, 1), "classes": 1},
 }
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """Raised when no prepared copy of a dataset is found and none can be downloaded."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +129,12 @@ def load_arrays(
     download: bool = True,
     return_normalization: bool = False,
 ) -> tuple[Any, ...]:
-    """Loads a dataset through tensorflow-datasets as normalized NumPy arrays.
+    """Loads a dataset through tensorflow-datasets, or an exported `.npz` file, as normalized NumPy arrays.
+
+    Where TensorFlow is not installed, a dataset named here comes through
+    `keras.datasets` instead (with a `KerasDatasetsWarning`: the same images
+    in another order, so `split_validation` holds out others), unless
+    `download` is off.
 
     Example:
 
@@ -183,6 +172,8 @@ def load_arrays(
         DatasetNotFoundError: If no prepared copy is found and downloading is
             off or fails; the message names the folder searched.
         FileNotFoundError: If `name` is a `.npz` file that does not exist.
+        ImportError: If TensorFlow is not installed and `download` is off;
+            the message names the `.npz` route and the install command.
     """
     function = "load_arrays"
     exported = isinstance(name, str) and name.endswith(".npz")
@@ -192,69 +183,11 @@ def load_arrays(
     for argument, value in (("train_samples", train_samples), ("test_samples", test_samples)):
         if value is not None:
             validation.check_number(function, argument, value, low=1, integer=True)
-    if exported:
-        (x_train, y_train), (x_test, y_test) = _read_export(function, name)
-        x_train, y_train = x_train[:train_samples], y_train[:train_samples]
-        x_test, y_test = x_test[:test_samples], y_test[:test_samples]
-    else:
-        builder = _prepared_builder(function, name, data_dir, download)
-        x_train, y_train = _read_split(builder, "train", train_samples)
-        x_test, y_test = _read_split(builder, "test", test_samples)
+    (x_train, y_train), (x_test, y_test) = read_splits(function, name, data_dir=data_dir, download=download,
+                                                       train_samples=train_samples, test_samples=test_samples)
     fitted = fit_normalization(x_train, normalization)
     arrays = (fitted(x_train), y_train), (fitted(x_test), y_test)
     return (*arrays, fitted) if return_normalization else arrays
-
-
-_EXPORT_KEYS = ("x_train", "y_train", "x_test", "y_test")
-
-
-def export_arrays(name: str, path: str, *, data_dir: str | None = None, download: bool = True) -> str:
-    """Writes a dataset's raw splits to one `.npz` file, to load anywhere with `load_arrays(path)`.
-
-    The pixels are kept as tfds gives them (not normalized), so
-    `load_arrays(path, normalization=...)` normalizes them exactly as it
-    does a tfds dataset. The file is written aside and renamed into place.
-
-    Example:
-
-    >>> kerasdnn.data.export_arrays("mnist", "mnist.npz")   # where tensorflow-datasets is
-    >>> (x_train, y_train), test = kerasdnn.load_arrays("mnist.npz")  # anywhere
-
-    Args:
-        name: `"mnist"`, `"fashion_mnist"` or `"cifar10"`.
-        path: The `.npz` file to write.
-        data_dir: As in `load_arrays`. Defaults to `None`.
-        download: As in `load_arrays`. Defaults to `True`.
-
-    Returns:
-        The path written.
-
-    Raises:
-        ValueError: If `name` is unknown or `path` does not end in `.npz`.
-        DatasetNotFoundError: As in `load_arrays`.
-    """
-    function = "export_arrays"
-    validation.check_choice(function, "name", name, tuple(DATASETS))
-    if not str(path).endswith(".npz"):
-        raise ValueError(f"{function}(): path must end in .npz; received path={path!r}")
-    builder = _prepared_builder(function, name, data_dir, download)
-    splits = (*_read_split(builder, "train", None), *_read_split(builder, "test", None))
-    with run_state.replacing(path) as temporary:
-        np.savez(temporary, name=np.array(name), **dict(zip(_EXPORT_KEYS, splits)))
-    return path
-
-
-def _read_export(function, path):
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{function}(): no exported dataset at {path}; write it with "
-                                f"kerasdnn data export NAME {path}")
-    try:
-        with np.load(path) as saved:
-            x_train, y_train, x_test, y_test = (saved[key] for key in _EXPORT_KEYS)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{function}(): {path} is damaged ({error}); export it again with "
-                         f"kerasdnn data export NAME {path}") from None
-    return (x_train, y_train.astype(np.int64)), (x_test, y_test.astype(np.int64))
 
 
 def split_validation(x: np.ndarray, y: np.ndarray) -> tuple[ArrayPair, ArrayPair]:
@@ -425,95 +358,6 @@ def load_dataset(name: str, *, batch_size: int = 128, seed: int | None = None, *
         make_dataset(x_train, y_train, batch_size=batch_size, seed=seed),
         make_dataset(x_test, y_test, batch_size=batch_size, shuffle=False),
     )
-
-
-def _prepared_builder(function, name, data_dir, download):
-    """Returns a tfds builder whose data is on disk, downloading it if allowed."""
-    quiet.import_tensorflow(
-        f"{function}({name!r}) through tensorflow-datasets (or export it where TensorFlow is, "
-        f"`kerasdnn data export {name} {name}.npz`, and load it here with {function}('{name}.npz'))"
-    )
-    import tensorflow_datasets as tfds
-
-    data_dir = data_dir or os.environ.get("TFDS_DATA_DIR") or None
-    # tfds warns (through absl's logger) about each folder it finds no copy
-    # in; the error below says it better.
-    absl_logger = logging.getLogger("absl")
-    level = absl_logger.level
-    absl_logger.setLevel(logging.ERROR)
-    try:
-        builder = tfds.builder(name, data_dir=data_dir)
-        prepared = builder.is_prepared()
-    finally:
-        absl_logger.setLevel(level)
-    if prepared:
-        return builder
-    reason = "downloading is off (download=False)"
-    servers = (TFDS_MIRROR, DATASETS[name]["source"])
-    if download and not _reachable(servers, NETWORK_TIMEOUT):
-        names = " or ".join(f"{host}:{port}" for host, port in dict.fromkeys(servers))
-        reason = f"the network is unreachable (no connection to {names} within {NETWORK_TIMEOUT} s)"
-    elif download:
-        # Folders tfds creates for the download, deepest first: removed again
-        # if it fails, so a failed attempt leaves nothing half-written.
-        root = os.path.dirname(os.path.dirname(builder.data_dir))
-        created = [
-            path
-            for path in (
-                os.path.join(root, "downloads", name),
-                os.path.join(root, "downloads", "extracted"),
-                os.path.join(root, "downloads"),
-                os.path.join(root, name),
-                root,
-            )
-            if not os.path.exists(path)
-        ]
-        try:
-            builder.download_and_prepare()
-            return builder
-        except Exception as error:  # tfds raises many kinds on a failed download
-            reason = f"downloading it failed ({type(error).__name__}: {error})"
-            for path in created:
-                shutil.rmtree(path, ignore_errors=True)
-    raise DatasetNotFoundError(
-        f"{function}(): no prepared copy of {name!r} in {builder.data_dir} and "
-        f"{reason}. Point data_dir= (--data-dir in the recipes) or the "
-        f"TFDS_DATA_DIR environment variable at a folder that holds a "
-        f"prepared tfds copy ({name}/{builder.version}/ inside it)."
-    )
-
-
-def _reachable(servers, timeout):
-    """Whether any of `servers` (`(host, port)` pairs) accepts a TCP connection within `timeout` seconds.
-
-    The probes run in threads because name resolution takes no timeout of
-    its own and can hang offline.
-    """
-    answered = threading.Event()
-
-    def probe(server):
-        try:
-            socket.create_connection(server, timeout=timeout).close()
-            answered.set()
-        except OSError:
-            pass
-
-    threads = [threading.Thread(target=probe, args=(server,), daemon=True) for server in dict.fromkeys(servers)]
-    for thread in threads:
-        thread.start()
-    # Until one answers, all have failed, or the time is up.
-    deadline = time.monotonic() + timeout
-    while not answered.is_set() and any(thread.is_alive() for thread in threads) and time.monotonic() < deadline:
-        answered.wait(0.05)
-    return answered.is_set()
-
-
-def _read_split(builder, split, samples):
-    import tensorflow_datasets as tfds  # imported quietly by _prepared_builder, which made `builder`
-
-    split = f"{split}[:{samples}]" if samples else split
-    images, labels = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, as_supervised=True))
-    return images, labels.astype(np.int64)
 
 
 def synthetic_arrays(name: str, *, samples: int = 1000, seed: int = 0) -> tuple[ArrayPair, ArrayPair]:

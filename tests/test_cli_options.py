@@ -228,6 +228,30 @@ def test_a_command_runs_anew_on_the_records_backend_unless_the_user_chose_one(na
     assert main(["train", name]) == 0 and not started
 
 
+def test_a_tensorflow_record_runs_on_jax_where_tensorflow_is_not_installed_and_says_so(recorded, monkeypatch, capsys):
+    import keras
+
+    from kerasdnn import quiet
+
+    started = []
+    monkeypatch.setattr(os, "execvpe", lambda file, argv, environment: started.append(environment["KERAS_BACKEND"])
+                        or (_ for _ in ()).throw(SystemExit(0)))
+    monkeypatch.setattr(quiet, "tensorflow_installed", lambda: False)
+    monkeypatch.delenv("KERAS_BACKEND")
+    if keras.backend.backend() == "jax":
+        assert main(["train", "hanbat_bn_cnn", "--smoke"]) == 0 and not started
+    else:
+        with pytest.raises(SystemExit):
+            main(["train", "hanbat_bn_cnn", "--smoke"])
+        assert started == ["jax"]
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "hanbat_bn_cnn trains fastest on TensorFlow, which is not installed here: running on JAX instead "
+        "(pip install tensorflow for its backend)")
+    # A backend the user set wins, without a word.
+    monkeypatch.setenv("KERAS_BACKEND", keras.backend.backend())
+    assert main(["train", "hanbat_bn_cnn"]) == 0 and "not installed" not in capsys.readouterr().err
+
+
 class _Process:
     """Stands in for a subprocess: records how it was started and exits with the status its role is given."""
 
@@ -334,11 +358,11 @@ def test_the_commands_help_and_required_subcommands(capsys, monkeypatch):
 def test_data_export_passes_its_arguments_and_writes_the_name(monkeypatch, tmp_path):
     import numpy as np
 
-    from kerasdnn import data
+    from kerasdnn import data, sources
 
     prepared = []
-    monkeypatch.setattr(data, "_prepared_builder", lambda *args: prepared.append(args))
-    monkeypatch.setattr(data, "_read_split", lambda builder, split, samples: (
+    monkeypatch.setattr(sources, "_prepared_builder", lambda *args: prepared.append(args))
+    monkeypatch.setattr(sources, "_read_split", lambda builder, split, samples: (
         np.full((2, 28, 28, 1), {"train": 1, "test": 2}[split], "uint8"), np.arange(2)))
     path = str(tmp_path / "m.npz")
     assert data.export_arrays("mnist", path, data_dir="d") == path

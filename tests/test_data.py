@@ -117,7 +117,7 @@ def test_failed_download_leaves_nothing_behind(tmp_path, monkeypatch):
         raise ConnectionError("no network")
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", failing_download)
-    monkeypatch.setattr(kerasdnn.data, "_reachable", lambda servers, timeout: True)  # the network looks up
+    monkeypatch.setattr(kerasdnn.sources, "_reachable", lambda servers, timeout: True)  # the network looks up
     with pytest.raises(kerasdnn.DatasetNotFoundError, match=r"downloading it failed \(ConnectionError: no network\)"):
         kerasdnn.load_arrays("mnist", data_dir=str(root))
     assert not root.exists()
@@ -130,9 +130,9 @@ def test_no_network_fails_fast_without_trying_to_download(tmp_path, monkeypatch,
     # A port nothing listens on refuses at once; a non-routable address
     # (TEST-NET-1, RFC 5737) never answers, so only the timeout ends the wait.
     address = ("127.0.0.1", free_port()) if server == "refused" else ("192.0.2.1", 443)
-    monkeypatch.setattr(kerasdnn.data, "TFDS_MIRROR", address)
+    monkeypatch.setattr(kerasdnn.sources, "TFDS_MIRROR", address)
     monkeypatch.setitem(kerasdnn.data.DATASETS, "mnist", {**kerasdnn.data.DATASETS["mnist"], "source": address})
-    monkeypatch.setattr(kerasdnn.data, "NETWORK_TIMEOUT", 2)
+    monkeypatch.setattr(kerasdnn.sources, "NETWORK_TIMEOUT", 2)
 
     def download(builder, *args, **kwargs):
         raise AssertionError("download_and_prepare must not run without a network")
@@ -322,10 +322,10 @@ def test_reachable_answers_at_once_for_a_listening_server_and_a_refusing_one():
         server.listen()
         listening = server.getsockname()
         start = time.perf_counter()
-        assert kerasdnn.data._reachable([("127.0.0.1", free_port()), listening], timeout=3)
+        assert kerasdnn.sources._reachable([("127.0.0.1", free_port()), listening], timeout=3)
         assert time.perf_counter() - start < 1
     start = time.perf_counter()
-    assert not kerasdnn.data._reachable([("127.0.0.1", free_port())], timeout=3)  # refused: no waiting
+    assert not kerasdnn.sources._reachable([("127.0.0.1", free_port())], timeout=3)  # refused: no waiting
     assert time.perf_counter() - start < 1
 
 

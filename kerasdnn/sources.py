@@ -1,0 +1,240 @@
+"""Where the image datasets come from: tensorflow-datasets, an exported `.npz` file, or `keras.datasets`.
+
+`read_splits` returns a dataset's raw training and test splits (pixels as
+stored, labels int64) for `kerasdnn.data.load_arrays`, which normalizes them:
+
+- through tensorflow-datasets, from tfds's own folder, `data_dir=` or
+  `TFDS_DATA_DIR`, downloading on first use where the network answers;
+- from a `.npz` file that `export_arrays` wrote (NumPy alone reads it), to
+  carry a dataset to a machine without its tfds copy or without TensorFlow;
+- where TensorFlow is not installed (a JAX or PyTorch GPU machine), through
+  `keras.datasets`, with a warning: the same images in another order.
+"""
+
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+import warnings
+import zipfile
+
+import keras
+import numpy as np
+
+from kerasdnn import quiet, run_state, validation
+
+# The image datasets the builders and recipes know, with their sample shape
+# and the server tfds downloads their source files from.
+DATASETS = {
+    "mnist": {"input_shape": (28, 28, 1), "classes": 10, "source": ("storage.googleapis.com", 443)},
+    "fashion_mnist": {"input_shape": (28, 28, 1), "classes": 10,
+                      "source": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80)},
+    "cifar10": {"input_shape": (32, 32, 3), "classes": 10, "source": ("www.cs.toronto.edu", 443)},
+}
+# tfds first tries its own copy of every prepared dataset on Google Cloud Storage.
+TFDS_MIRROR = ("storage.googleapis.com", 443)
+# Seconds to wait for either server before calling the network unreachable:
+# tfds itself retries a failed download for minutes.
+NETWORK_TIMEOUT = 5
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """Raised when no prepared copy of a dataset is found and none can be downloaded."""
+
+
+def read_splits(function, name, *, data_dir=None, download=True, train_samples=None, test_samples=None):
+    """The raw `((x_train, y_train), (x_test, y_test))` of `name`, a dataset of `DATASETS` or a `.npz` export.
+
+    Each split is cut to its first `train_samples`/`test_samples` (all when
+    `None`); `function` names the public caller in errors. Raises as
+    `kerasdnn.data.load_arrays` documents.
+    """
+    if str(name).endswith(".npz"):
+        (x_train, y_train), (x_test, y_test) = _read_export(function, name)
+    elif download and not quiet.tensorflow_installed():
+        (x_train, y_train), (x_test, y_test) = _from_keras_datasets(function, name)
+    else:  # tfds reads only the samples asked for
+        builder = _prepared_builder(function, name, data_dir, download)
+        return _read_split(builder, "train", train_samples), _read_split(builder, "test", test_samples)
+    return (x_train[:train_samples], y_train[:train_samples]), (x_test[:test_samples], y_test[:test_samples])
+
+
+class KerasDatasetsWarning(UserWarning):
+    """Warns that a dataset came through `keras.datasets`, in another order than tensorflow-datasets'."""
+
+
+def _from_keras_datasets(function, name):
+    """`name`'s splits through `keras.datasets` (downloaded once to `~/.keras/datasets`), shaped as tfds gives them."""
+    warnings.warn(
+        f"{function}({name!r}): TensorFlow is not installed, so tensorflow-datasets cannot load it; loading it "
+        f"through keras.datasets instead (downloaded once to ~/.keras/datasets). The images are the same, in "
+        f"another order than tensorflow-datasets', so split_validation holds out other images than the "
+        f"committed results used; for those, export it where TensorFlow is (`kerasdnn data export {name} "
+        f"{name}.npz`) and load that file, or install TensorFlow (`pip install tensorflow`).",
+        KerasDatasetsWarning,
+        stacklevel=4,
+    )
+    try:
+        (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
+    except Exception as error:  # urllib's and the archive readers' many kinds of failure
+        raise DatasetNotFoundError(
+            f"{function}(): {name!r} could not be downloaded through keras.datasets ({type(error).__name__}: "
+            f"{error}), and tensorflow-datasets needs TensorFlow, which is not installed. Export it where "
+            f"TensorFlow is (`kerasdnn data export {name} {name}.npz`) and load that file, or install "
+            f"TensorFlow (`pip install tensorflow`) and point data_dir= at a prepared copy."
+        ) from None
+    channels = DATASETS[name]["input_shape"][-1]
+
+    def images(x):
+        # keras.datasets gives MNIST without its channel axis, and CIFAR-10
+        # channels-first where Keras's image_data_format says so.
+        x = np.asarray(x)
+        if x.ndim == 3:
+            return x[..., None]
+        return x if x.shape[-1] == channels else x.transpose(0, 2, 3, 1)
+
+    return (images(x_train), np.asarray(y_train).reshape(-1).astype(np.int64)), (
+        images(x_test), np.asarray(y_test).reshape(-1).astype(np.int64))
+
+
+_EXPORT_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def export_arrays(name: str, path: str, *, data_dir: str | None = None, download: bool = True) -> str:
+    """Writes a dataset's raw splits to one `.npz` file, to load anywhere with `load_arrays(path)`.
+
+    The pixels are kept as tfds gives them (not normalized), so
+    `load_arrays(path, normalization=...)` normalizes them exactly as it
+    does a tfds dataset. The file is written aside and renamed into place.
+
+    Example:
+
+    >>> kerasdnn.data.export_arrays("mnist", "mnist.npz")   # where tensorflow-datasets is
+    >>> (x_train, y_train), test = kerasdnn.load_arrays("mnist.npz")  # anywhere
+
+    Args:
+        name: `"mnist"`, `"fashion_mnist"` or `"cifar10"`.
+        path: The `.npz` file to write.
+        data_dir: As in `load_arrays`. Defaults to `None`.
+        download: As in `load_arrays`. Defaults to `True`.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: If `name` is unknown or `path` does not end in `.npz`.
+        DatasetNotFoundError: As in `load_arrays`.
+    """
+    function = "export_arrays"
+    validation.check_choice(function, "name", name, tuple(DATASETS))
+    if not str(path).endswith(".npz"):
+        raise ValueError(f"{function}(): path must end in .npz; received path={path!r}")
+    builder = _prepared_builder(function, name, data_dir, download)
+    splits = (*_read_split(builder, "train", None), *_read_split(builder, "test", None))
+    with run_state.replacing(path) as temporary:
+        np.savez(temporary, name=np.array(name), **dict(zip(_EXPORT_KEYS, splits)))
+    return path
+
+
+def _read_export(function, path):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{function}(): no exported dataset at {path}; write it with "
+                                f"kerasdnn data export NAME {path}")
+    try:
+        with np.load(path) as saved:
+            x_train, y_train, x_test, y_test = (saved[key] for key in _EXPORT_KEYS)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{function}(): {path} is damaged ({error}); export it again with "
+                         f"kerasdnn data export NAME {path}") from None
+    return (x_train, y_train.astype(np.int64)), (x_test, y_test.astype(np.int64))
+
+
+def _prepared_builder(function, name, data_dir, download):
+    """Returns a tfds builder whose data is on disk, downloading it if allowed."""
+    quiet.import_tensorflow(
+        f"{function}({name!r}) through tensorflow-datasets (or export it where TensorFlow is, "
+        f"`kerasdnn data export {name} {name}.npz`, and load it here with {function}('{name}.npz'))"
+    )
+    import tensorflow_datasets as tfds
+
+    data_dir = data_dir or os.environ.get("TFDS_DATA_DIR") or None
+    # tfds warns (through absl's logger) about each folder it finds no copy
+    # in; the error below says it better.
+    absl_logger = logging.getLogger("absl")
+    level = absl_logger.level
+    absl_logger.setLevel(logging.ERROR)
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+        prepared = builder.is_prepared()
+    finally:
+        absl_logger.setLevel(level)
+    if prepared:
+        return builder
+    reason = "downloading is off (download=False)"
+    servers = (TFDS_MIRROR, DATASETS[name]["source"])
+    if download and not _reachable(servers, NETWORK_TIMEOUT):
+        names = " or ".join(f"{host}:{port}" for host, port in dict.fromkeys(servers))
+        reason = f"the network is unreachable (no connection to {names} within {NETWORK_TIMEOUT} s)"
+    elif download:
+        # Folders tfds creates for the download, deepest first: removed again
+        # if it fails, so a failed attempt leaves nothing half-written.
+        root = os.path.dirname(os.path.dirname(builder.data_dir))
+        created = [
+            path
+            for path in (
+                os.path.join(root, "downloads", name),
+                os.path.join(root, "downloads", "extracted"),
+                os.path.join(root, "downloads"),
+                os.path.join(root, name),
+                root,
+            )
+            if not os.path.exists(path)
+        ]
+        try:
+            builder.download_and_prepare()
+            return builder
+        except Exception as error:  # tfds raises many kinds on a failed download
+            reason = f"downloading it failed ({type(error).__name__}: {error})"
+            for path in created:
+                shutil.rmtree(path, ignore_errors=True)
+    raise DatasetNotFoundError(
+        f"{function}(): no prepared copy of {name!r} in {builder.data_dir} and "
+        f"{reason}. Point data_dir= (--data-dir in the recipes) or the "
+        f"TFDS_DATA_DIR environment variable at a folder that holds a "
+        f"prepared tfds copy ({name}/{builder.version}/ inside it)."
+    )
+
+
+def _reachable(servers, timeout):
+    """Whether any of `servers` (`(host, port)` pairs) accepts a TCP connection within `timeout` seconds.
+
+    The probes run in threads because name resolution takes no timeout of
+    its own and can hang offline.
+    """
+    answered = threading.Event()
+
+    def probe(server):
+        try:
+            socket.create_connection(server, timeout=timeout).close()
+            answered.set()
+        except OSError:
+            pass
+
+    threads = [threading.Thread(target=probe, args=(server,), daemon=True) for server in dict.fromkeys(servers)]
+    for thread in threads:
+        thread.start()
+    # Until one answers, all have failed, or the time is up.
+    deadline = time.monotonic() + timeout
+    while not answered.is_set() and any(thread.is_alive() for thread in threads) and time.monotonic() < deadline:
+        answered.wait(0.05)
+    return answered.is_set()
+
+
+def _read_split(builder, split, samples):
+    import tensorflow_datasets as tfds  # imported quietly by _prepared_builder, which made `builder`
+
+    split = f"{split}[:{samples}]" if samples else split
+    images, labels = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, as_supervised=True))
+    return images, labels.astype(np.int64)
