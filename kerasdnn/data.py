@@ -148,9 +148,10 @@ def load_arrays(
         normalization: A method of `fit_normalization`, fitted on the
             (possibly truncated) training split and applied to both splits.
             Defaults to `"scale"`.
-        data_dir: Folder holding prepared tfds datasets. Defaults to `None`:
-            the `TFDS_DATA_DIR` environment variable if set, else tfds's
-            default folder (`~/tensorflow_datasets`).
+        data_dir: Folder holding prepared tfds datasets, or `NAME.npz`
+            files that `export_arrays` wrote (read first where present).
+            Defaults to `None`: the `TFDS_DATA_DIR` environment variable if
+            set, else tfds's default folder (`~/tensorflow_datasets`).
         train_samples: Load only the first this many training samples.
             Defaults to `None` (all).
         test_samples: Load only the first this many test samples.

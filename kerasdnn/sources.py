@@ -47,18 +47,28 @@ class DatasetNotFoundError(FileNotFoundError):
 def read_splits(function, name, *, data_dir=None, download=True, train_samples=None, test_samples=None):
     """The raw `((x_train, y_train), (x_test, y_test))` of `name`, a dataset of `DATASETS` or a `.npz` export.
 
+    A `NAME.npz` export in `data_dir` (or `TFDS_DATA_DIR`) is read before
+    tfds's copy, so one folder serves machines with and without TensorFlow.
     Each split is cut to its first `train_samples`/`test_samples` (all when
     `None`); `function` names the public caller in errors. Raises as
     `kerasdnn.data.load_arrays` documents.
     """
-    if str(name).endswith(".npz"):
-        (x_train, y_train), (x_test, y_test) = _read_export(function, name)
+    exported = name if str(name).endswith(".npz") else _export_in(data_dir, name)
+    if exported:
+        (x_train, y_train), (x_test, y_test) = _read_export(function, exported)
     elif download and not quiet.tensorflow_installed():
         (x_train, y_train), (x_test, y_test) = _from_keras_datasets(function, name)
     else:  # tfds reads only the samples asked for
         builder = _prepared_builder(function, name, data_dir, download)
         return _read_split(builder, "train", train_samples), _read_split(builder, "test", test_samples)
     return (x_train[:train_samples], y_train[:train_samples]), (x_test[:test_samples], y_test[:test_samples])
+
+
+def _export_in(data_dir, name):
+    """`NAME.npz` in `data_dir` (else `TFDS_DATA_DIR`) where `export_arrays` wrote one there, else `None`."""
+    folder = data_dir or os.environ.get("TFDS_DATA_DIR")
+    path = os.path.join(folder, f"{name}.npz") if folder else None
+    return path if path and os.path.isfile(path) else None
 
 
 class KerasDatasetsWarning(UserWarning):

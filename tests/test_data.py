@@ -172,6 +172,23 @@ def test_an_exported_dataset_loads_as_the_tfds_one_does(tmp_path, capsys):
         assert saved["x_train"].shape == (60000, 28, 28, 1) and saved["x_test"].shape == (10000, 28, 28, 1)
 
 
+def test_an_export_named_after_its_dataset_in_data_dir_is_read_before_tfds(tmp_path, monkeypatch):
+    generator = np.random.default_rng(0)
+    splits = {"x_train": generator.integers(0, 256, (24, 28, 28, 1)).astype("uint8"), "y_train": np.arange(24) % 10,
+              "x_test": generator.integers(0, 256, (6, 28, 28, 1)).astype("uint8"), "y_test": np.arange(6)}
+    np.savez(tmp_path / "fashion_mnist.npz", **splits)
+    (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("fashion_mnist", data_dir=str(tmp_path),
+                                                                train_samples=20, download=False)
+    np.testing.assert_allclose(x_train, splits["x_train"][:20] / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(y_test, splits["y_test"])
+    assert x_train.shape == (20, 28, 28, 1) and x_test.shape == (6, 28, 28, 1) and y_train.dtype == np.int64
+    # TFDS_DATA_DIR is searched the same way; another dataset's name is not.
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
+    assert kerasdnn.load_arrays("fashion_mnist", download=False)[0][0].shape == (24, 28, 28, 1)
+    with pytest.raises(kerasdnn.DatasetNotFoundError, match=r"no prepared copy of 'mnist'"):
+        kerasdnn.load_arrays("mnist", download=False)
+
+
 def test_a_damaged_or_missing_export_names_the_file(tmp_path):
     damaged = tmp_path / "mnist.npz"
     damaged.write_bytes(b"PK\x03\x04 not a zip")
