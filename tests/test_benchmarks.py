@@ -39,6 +39,68 @@ def test_scaling_smoke_writes_both_sweeps_and_the_linear_fit(tmp_path, monkeypat
     assert fit["worst_relative_residual"] == pytest.approx(0, abs=1e-6)
 
 
+def test_accelerator_smoke_measures_the_headline_the_deck_002_epoch_and_both_searches(tmp_path, monkeypatch):
+    output = tmp_path / "accelerator.json"
+    _run("accelerator", monkeypatch, "--smoke", "--output", str(output))
+    report = json.loads(output.read_text())
+    assert report["smoke"] is True and report["device"] == "cpu"  # no accelerator here
+    contenders = {"keras_jax", "pytorch_eager", "keras_torch"} if _torch_installed() else {"keras_jax"}
+    assert set(report["headline"]) == contenders
+    for row in report["headline"].values():
+        assert row["device"] == "cpu" and len(row["epoch_seconds"]) == 1  # a smoke run trains one epoch
+        assert row["steady_epoch_seconds"] == row["epoch_seconds"][0] and 0 <= row["test_accuracy"] <= 1
+    if _torch_installed():
+        assert report["headline"]["pytorch_eager"]["parameters"] == 570_122  # the zoo record's count
+    deck = report["cifar10_deck002"]
+    assert deck["rows"]["cpu"] is None  # the accelerator row is the CPU already
+    row = deck["rows"]["accelerator"]
+    assert row["parameters"] == 164_682 and row["first_epoch_seconds"] > 0 and row["second_epoch_seconds"] > 0
+    search = report["search"]
+    assert [row["workers"] for row in search["rows"]] == [2, 1] and (search["max_trials"], search["epochs"]) == (2, 1)
+    for row in search["rows"]:
+        assert row["trials"] == 2 and row["trials_per_minute"] == pytest.approx(120 / row["seconds"])
+
+
+def _torch_installed():
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
+def test_the_pytorch_twin_is_the_headline_record_as_keras_builds_and_trains_it(monkeypatch):
+    pytest.importorskip("torch")
+    import math
+
+    import keras
+
+    import kerasdnn
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import headline
+
+    info = kerasdnn.zoo.model_info("mnist_bn")
+    assert headline.record_settings() == {"epochs": 15, "batch_size": 128, "learning_rate": 2e-3,
+                                          "weight_decay": 0.05, "normalization": "scale"}
+    assert (info.training["epochs"], info.training["batch_size"], info.training["optimizer"]["class_name"]) == (
+        15, 128, "AdamW")
+    twin, model = headline.build(), kerasdnn.zoo.create_model("mnist_bn")
+    assert headline.weight_count(twin) == model.count_params() == info.parameters
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    linear = [layer for layer in twin if layer.__class__.__name__ == "Linear"]
+    assert [(layer.in_features, layer.out_features, layer.bias is not None) for layer in linear] == [
+        (layer.kernel.shape[0], layer.units, layer.use_bias) for layer in dense]
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    twin_norms = [layer for layer in twin if layer.__class__.__name__ == "BatchNorm1d"]
+    assert [value for layer in norms for value in (1 - layer.momentum, layer.epsilon)] == pytest.approx(
+        [value for layer in twin_norms for value in (layer.momentum, layer.eps)])
+    assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [
+        layer.p for layer in twin if layer.__class__.__name__ == "Dropout"]
+    # He normal truncated at two standard deviations: the first kernel's spread and bound.
+    weights = linear[0].weight.detach().numpy()
+    assert abs(weights).max() <= 2 * math.sqrt(2 / 784) + 1e-7 and weights.std() == pytest.approx(
+        dense[0].kernel_initializer(shape=(784, 512)).numpy().std(), rel=0.02)
+
+
 def test_benchmarks_readme_is_generated_from_the_committed_results(monkeypatch):
     _run("report", monkeypatch, "--check")  # exits non-zero when README.md is stale
     readme = (BENCHMARKS / "README.md").read_text()
