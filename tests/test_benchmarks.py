@@ -98,7 +98,7 @@ def test_the_pytorch_twin_is_the_headline_record_as_keras_builds_and_trains_it(m
     # He normal truncated at two standard deviations: the first kernel's spread and bound.
     weights = linear[0].weight.detach().numpy()
     assert abs(weights).max() <= 2 * math.sqrt(2 / 784) + 1e-7 and weights.std() == pytest.approx(
-        dense[0].kernel_initializer(shape=(784, 512)).numpy().std(), rel=0.02)
+        keras.ops.convert_to_numpy(dense[0].kernel_initializer(shape=(784, 512))).std(), rel=0.02)
 
 
 def test_benchmarks_readme_is_generated_from_the_committed_results(monkeypatch):
