@@ -5,7 +5,7 @@ The same work as `kerasdnn.zoo.train_model("mnist_bn")`, step for step:
 - 784-512-256-128-10: Linear without bias → BatchNorm → ReLU → Dropout(0.2)
   blocks, then a Linear output (softmax in the loss);
 - Keras's initializers: `he_normal` (a normal truncated at two standard
-  deviations, std √(2 / fan_in)) for the hidden kernels, `glorot_uniform`
+  deviations, of variance 2 / fan_in after truncation) for the hidden kernels, `glorot_uniform`
   for the output's, zero biases; BatchNorm with Keras's momentum (0.99 as
   Keras counts it, 0.01 as PyTorch does) and epsilon (1e-3);
 - AdamW with the record's rate and decoupled weight decay (applied to every
@@ -45,7 +45,10 @@ def build(classes=10, inputs=784):
     layers, width = [torch.nn.Flatten()], inputs
     for units in HIDDEN:
         linear = torch.nn.Linear(width, units, bias=False)
-        std = math.sqrt(2.0 / width)
+        # Keras widens the normal before truncating it so that the truncated
+        # draw keeps the variance 2 / fan_in (0.8796... is the std of a unit
+        # normal truncated at ±2).
+        std = math.sqrt(2.0 / width) / 0.87962566103423978
         torch.nn.init.trunc_normal_(linear.weight, std=std, a=-2 * std, b=2 * std)
         layers += [linear, torch.nn.BatchNorm1d(units, **KERAS_BATCH_NORM), torch.nn.ReLU(), torch.nn.Dropout(DROPOUT)]
         width = units

@@ -95,10 +95,11 @@ def test_the_pytorch_twin_is_the_headline_record_as_keras_builds_and_trains_it(m
         [value for layer in twin_norms for value in (layer.momentum, layer.eps)])
     assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [
         layer.p for layer in twin if layer.__class__.__name__ == "Dropout"]
-    # He normal truncated at two standard deviations: the first kernel's spread and bound.
-    weights = linear[0].weight.detach().numpy()
-    assert abs(weights).max() <= 2 * math.sqrt(2 / 784) + 1e-7 and weights.std() == pytest.approx(
-        keras.ops.convert_to_numpy(dense[0].kernel_initializer(shape=(784, 512))).std(), rel=0.02)
+    # He normal truncated at two standard deviations: the first kernel's spread and bound, as Keras draws it.
+    ours = linear[0].weight.detach().numpy()
+    theirs = keras.ops.convert_to_numpy(dense[0].kernel_initializer(shape=(784, 512)))
+    assert ours.std() == pytest.approx(math.sqrt(2 / 784), rel=0.01) == theirs.std()
+    assert abs(ours).max() == pytest.approx(abs(theirs).max(), rel=0.01)
 
 
 def test_benchmarks_readme_is_generated_from_the_committed_results(monkeypatch):
