@@ -61,6 +61,20 @@ def test_accelerator_smoke_measures_the_headline_the_deck_002_epoch_and_both_sea
         assert row["trials"] == 2 and row["trials_per_minute"] == pytest.approx(120 / row["seconds"])
 
 
+def test_import_time_smoke_times_each_row_and_judges_the_targets(tmp_path, monkeypatch):
+    output = tmp_path / "import_time.json"
+    _run("import_time", monkeypatch, "--smoke", "--output", str(output))
+    report = json.loads(output.read_text())
+    assert report["smoke"] is True and report["repeats"] == 1
+    rows = {row["row"]: row for row in report["rows"]}
+    assert list(rows) == ["import keras", "import kerasdnn without TensorFlow", "kerasdnn --help"]
+    for row in rows.values():
+        assert row["median_seconds"] == row["fastest_seconds"] == row["seconds"][0] > 0
+    assert (rows["import kerasdnn without TensorFlow"]["target_seconds"], rows["kerasdnn --help"]["target_seconds"]) == (
+        3.0, 1.0)
+    assert all(row["met"] == (row["median_seconds"] <= row["target_seconds"]) for row in rows.values() if "met" in row)
+
+
 def _torch_installed():
     import importlib.util
 
