@@ -124,12 +124,52 @@ def backends_section(report):
     ])
 
 
+def accelerator_section(report):
+    headline = report["headline"]
+    rows = [[name.replace("_", " "), row["device"], f"{row['test_accuracy']:.4f}", f"{row['train_seconds']:.1f}",
+             f"{row['steady_epoch_seconds']:.2f}"] for name, row in headline.items()]
+    deck = report["cifar10_deck002"]
+    cifar = [[where, row["device"], f"{row['first_epoch_seconds']:.1f}", f"{row['second_epoch_seconds']:.1f}"]
+             for where, row in deck["rows"].items() if row]
+    cifar.append(["deck 002", "its CPU / its GPU", f"{deck['deck']['cpu_seconds']:.0f} / {deck['deck']['gpu_seconds']:.0f}", ""])
+    search = [[row["workers"], row["trials"], f"{row['seconds']:.1f}", f"{row['trials_per_minute']:.1f}"]
+              for row in report["search"]["rows"]]
+    return "\n".join([
+        f"Measured on **{report['device']}** (`python benchmarks/accelerator.py`, {report['wall_seconds']:.0f} s in all).",
+        "",
+        "The headline `mnist_bn`, its record's settings, seed 0:",
+        "",
+        table(["contender", "device", "test accuracy", "training (s)", "steady epoch (s)"], rows),
+        "",
+        f"Deck 002's CIFAR-10 net, {deck['samples']:,} generated images, batch {deck['batch_size']}, on JAX:",
+        "",
+        table(["row", "device", "first epoch (s)", "second epoch (s)"], cifar),
+        "",
+        f"`kerasdnn tune`, {report['search']['max_trials']} trials × {report['search']['epochs']} epochs, workers "
+        "sharing device 0:",
+        "",
+        table(["workers", "trials", "seconds", "trials / minute"], search),
+    ])
+
+
+def import_time_section(report):
+    rows = [[f"`{row['row']}`", f"{row['median_seconds']:.2f}", f"{row['fastest_seconds']:.2f}",
+             f"≤ {row['target_seconds']:.0f} s: {verdict(row['met'])}" if "met" in row else ""]
+            for row in report["rows"]]
+    return "\n".join([
+        f"A new process per run, on JAX, {report['repeats']} runs after a warm-up, on a {report['cpu_cores']}-core "
+        "machine:",
+        "",
+        table(["what", "median (s)", "fastest (s)", "target"], rows),
+    ])
+
+
 def missing(command):
     return f"Not measured yet: run `{command}`."
 
 
 scaling, profile, tuner_load = load("scaling"), load("profile_epoch"), load("tuner_load")
-backends = load("backends")
+backends, accelerator, import_time = load("backends"), load("accelerator"), load("import_time")
 tuner = [report for report in (load("tuner_overhead"), load("tuner_overhead_short_trials")) if report]
 
 readme = f"""# benchmarks/
@@ -149,6 +189,8 @@ python benchmarks/tuner_overhead.py              # keras-tuner's bookkeeping vs 
 python benchmarks/tuner_load.py                  # trials per second one chief serves to 4, 8, 16 workers
 python benchmarks/profile_epoch.py               # where one epoch's time goes, by tf.profiler
 python benchmarks/scaling.py                     # epoch time vs batch size and vs data size
+python benchmarks/import_time.py                 # seconds to import kerasdnn, and to kerasdnn --help
+python benchmarks/accelerator.py --data-dir DIR  # on a GPU machine: DIR holds mnist.npz
 python benchmarks/report.py                      # this page
 ```
 
@@ -222,50 +264,73 @@ drops as the batch grows. When you raise the batch size, raise the learning
 rate with it (Goyal et al. 2017, "Accurate, Large Minibatch SGD") or train
 more epochs.
 
+## How long an import takes
+
+{import_time_section(import_time) if import_time else missing("python benchmarks/import_time.py")}
+
+Most of `import kerasdnn` is Keras's own import and, where it is installed,
+TensorFlow's: Keras imports TensorFlow on every backend where it finds it
+(its seeding, saving and data adapters use it), so kerasdnn imports it
+first, quietly. The command loads neither for `--help` or `zoo list`.
+
 ## On a GPU, a TPU, or several machines
 
-The same recipe runs unchanged on an accelerator: `kerasdnn.train` turns XLA
-on (`jit_compile="auto"`) when TensorFlow sees a GPU or TPU, and
-`steps_per_execution=32` matters even more there, where each call from
-Python costs a device round trip. To use several devices or machines, build
-and train under `kerasdnn.default_strategy()`:
+{accelerator_section(accelerator) if accelerator else missing("python benchmarks/accelerator.py --data-dir DIR")}
+
+`benchmarks/accelerator.py` is one command for a GPU machine, about 6
+minutes: carry the data as `.npz` (`kerasdnn data export mnist DIR/mnist.npz`
+where tensorflow-datasets is), install kerasdnn (no TensorFlow needed), run
+it with `--data-dir DIR`, and commit `results/accelerator.json`. It times
+the headline on Keras-JAX and Keras-PyTorch beside the same recipe in
+PyTorch eager (`headline.py`), deck 002's CIFAR-10 epoch on the GPU and on
+the machine's CPU, and a search with two workers sharing the GPU against
+one.
+
+The same recipes run unchanged on an accelerator: the default JAX backend
+uses whatever device its installed build finds (`pip install -e ".[cuda]"`
+or `".[tpu]"`), and `steps_per_execution=32` matters even more there, where
+each call from Python costs a device round trip. To use several devices or
+machines, set the distribution that `kerasdnn.default_strategy()` picks:
 
 ```python
-import kerasdnn
+import jax, keras, kerasdnn
 
-strategy = kerasdnn.default_strategy()   # first thing in the program
+distribution = kerasdnn.default_strategy()   # DataParallel over every local device; None on one
+if distribution is not None:
+    keras.distribution.set_distribution(distribution)
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("mnist")
-with strategy.scope():
-    model = kerasdnn.mlp((28, 28, 1), units=(512, 256, 128), dropout=0.2)
-    kerasdnn.train(model, x_train, y_train, test_data=(x_test, y_test),
-                   batch_size=128 * strategy.num_replicas_in_sync)
+model = kerasdnn.mlp((28, 28, 1), units=(512, 256, 128), dropout=0.2)
+kerasdnn.train(model, x_train, y_train, test_data=(x_test, y_test), batch_size=128 * jax.device_count())
 ```
 
-It returns, in order: `MultiWorkerMirroredStrategy` when the `TF_CONFIG`
-environment variable names more than one task, `TPUStrategy` when a TPU is
-reachable, `MirroredStrategy` for several GPUs on one machine, and the
-default strategy otherwise. `batch_size` is the global batch, split across
-replicas, so scale it (and the learning rate) with the replica count.
-
-Across machines, start the same program on every machine with its own
-`TF_CONFIG`, listing all the workers and saying which one this is:
+`batch_size` is the global batch, split across the devices, so scale it
+(and the learning rate) with their count. Across machines, start the same
+program on each with `KERAS_DISTRIBUTION_JOB_ADDRESSES` (every process's
+`host:port`, the first the coordinator), `KERAS_DISTRIBUTION_NUM_PROCESSES`
+and its own `KERAS_DISTRIBUTION_PROCESS_ID`; `default_strategy()` joins them
+(`keras.distribution.initialize`) before it lists the devices, and
+`kerasdnn.train` feeds each process its share of every batch:
 
 ```bash
-# on host A
-TF_CONFIG='{{"cluster": {{"worker": ["hostA:12345", "hostB:12345"]}}, "task": {{"type": "worker", "index": 0}}}}' python train.py
-# on host B
-TF_CONFIG='{{"cluster": {{"worker": ["hostA:12345", "hostB:12345"]}}, "task": {{"type": "worker", "index": 1}}}}' python train.py
+# on host A                                      # on host B: the same, with PROCESS_ID=1
+KERAS_DISTRIBUTION_JOB_ADDRESSES=hostA:1234,hostB:1234 KERAS_DISTRIBUTION_NUM_PROCESSES=2 \\
+KERAS_DISTRIBUTION_PROCESS_ID=0 python train.py
 ```
 
-Worker 0 is the chief: give only it an `output_dir`, or a separate one per
-worker. Every worker takes its share of each batch and gradients are
-all-reduced every step, so all workers hold the same trainable weights
-(`tests/test_distribute.py` checks this with two workers on 127.0.0.1);
-BatchNormalization's moving statistics stay each worker's own. Keras 3.15's
-`fit` does not run under this strategy out of the box
-(keras-team/keras#20585); `kerasdnn.train` works around it and uses one
-batch per compiled call there (`steps_per_execution=1`), the one setting
-under which Keras's step loop runs across workers.
+Gradients are all-reduced every step, so every process holds the same
+weights (`tests/test_distribute.py` checks it with two processes on
+127.0.0.1 over JAX's CPU collectives); give only process 0 an `output_dir`.
+
+On the TensorFlow backend (the CNNs' default on a CPU), `default_strategy()`
+returns a `tf.distribute` strategy instead, to build the model under
+(`with strategy.scope():`): `MultiWorkerMirroredStrategy` when `TF_CONFIG`
+names more than one task, `TPUStrategy` when a TPU is reachable,
+`MirroredStrategy` for several GPUs, the default strategy otherwise.
+Keras 3.15's `fit` does not run under `MultiWorkerMirroredStrategy` out of
+the box (keras-team/keras#20585); `kerasdnn.train` works around it with one
+batch per compiled call there (`steps_per_execution=1`). On PyTorch it
+returns `None`: Keras distributes PyTorch models only through PyTorch's own
+tools.
 """
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
