@@ -479,7 +479,16 @@ class _TrustedOracle:
     is handed it again when it asks (keras-tuner's rule for a worker that
     comes back). A trial that `oracle.json` lists but whose `trial.json` is
     gone is reported, not trained again under the same id.
+
+    And seed 0 is a seed: keras-tuner reads a falsy seed as none given and
+    draws one at random (`seed or random.randint(1, 10000)`), so the
+    default `seed=0` searched other trials on every run.
     """
+
+    def __init__(self, *args, seed=None, **kwargs):
+        super().__init__(*args, seed=seed, **kwargs)
+        if seed is not None:
+            self.seed = self._seed_state = seed
 
     def end_trial(self, trial):
         super().end_trial(trial)

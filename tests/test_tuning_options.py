@@ -133,3 +133,164 @@ def test_run_search_passes_each_option_on(monkeypatch, tmp_path):
     tuning.run_search("mnist", directory=str(tmp_path), project_name="mine")
     assert made["project_name"] == "mine" and made["kind"] == "random" and made["overwrite"] is False
     assert (made["max_trials"], made["max_epochs"], made["seed"], searched["verbose"]) == (10, 3, 0, 0)
+
+
+# The space as the tuner sees it, by hand from the docstrings' table: kind, bounds and default of each
+# hyperparameter (deeper units only under their depth, weight decay only for AdamW).
+DECLARED = {
+    "depth": ("Int", {"min_value": 1, "max_value": 4, "step": 1, "default": 3}),
+    "units_1": ("Choice", {"values": [128, 256, 512, 1024, 2048], "default": 512}),
+    "units_2": ("Choice", {"values": [64, 128, 256, 512, 1024, 2048], "default": 256}),
+    "units_3": ("Choice", {"values": [64, 128, 256, 512], "default": 128}),
+    "units_4": ("Choice", {"values": [64, 128, 256, 512], "default": 128}),
+    "activation": ("Choice", {"values": ["relu", "leaky_relu", "elu", "tanh"], "default": "relu"}),
+    "kernel_initializer": ("Choice", {"values": ["auto", "he_normal", "glorot_uniform", "orthogonal"], "default": "auto"}),
+    "batch_norm": ("Boolean", {"default": True}),
+    "dropout": ("Float", {"min_value": 0.0, "max_value": 0.5, "step": 0.1, "sampling": "linear", "default": 0.2}),
+    "l1": ("Choice", {"values": [0.0, 1e-5, 1e-4], "default": 0.0}),
+    "l2": ("Choice", {"values": [0.0, 1e-5, 1e-4, 1e-3], "default": 0.0}),
+    "optimizer": ("Choice", {"values": ["adamw", "adam", "rmsprop", "nesterov", "sgd"], "default": "adamw"}),
+    "weight_decay": ("Choice", {"values": [0.01, 0.02, 0.05, 0.1, 0.2], "default": 0.05}),
+    "learning_rate": ("Float", {"min_value": 1e-4, "max_value": 0.1, "step": None, "sampling": "log", "default": 2e-3}),
+    "batch_size": ("Choice", {"values": [64, 128, 256], "default": 128}),
+    "schedule": ("Choice", {"values": ["cosine", "constant"], "default": "cosine"}),
+}
+
+
+def _declared(hp):
+    return {item.name: ("Fixed", {"value": item.value}) if type(item).__name__ == "Fixed" else
+            (type(item).__name__, {key: item.get_config()[key] for key in DECLARED[item.name][1]}) for item in hp.space}
+
+
+def test_the_declared_space_has_every_kind_bound_and_default_of_the_table():
+    hypermodel, hp, model = _build()
+    hypermodel.fit(hp, model, np.zeros((12, 6), "float32"), np.zeros(12, int), epochs=1, verbose=0)
+    assert _declared(hp) == {name: declared for name, declared in DECLARED.items() if name != "units_4"}
+    deepest = keras_tuner.HyperParameters()
+    tuning.MLPHyperModel((6,), classes=3, defaults={"depth": 4}).build(deepest)
+    assert _declared(deepest)["units_4"] == DECLARED["units_4"]
+    assert model.name == "mlp_trial" and hypermodel.name == "mlp_search" and hypermodel.tunable
+    assert [layer.units for layer in _dense(model)] == [512, 256, 128, 3]
+    # Deeper units exist only in trials as deep; the default trial is the headline, 3 layers.
+    conditions = {item.name: [c.get_config()["values"] for c in item.conditions] for item in hp.space if item.conditions}
+    assert conditions == {"units_1": [[1, 2, 3, 4]], "units_2": [[2, 3, 4]], "units_3": [[3, 4]],
+                          "weight_decay": [["adamw"]]}
+    assert tuning.MLPHyperModel().build(keras_tuner.HyperParameters()).output_shape == (None, 10)
+
+
+def test_defaults_replace_the_spaces_and_stay_searched_while_fixed_values_are_fixed():
+    hp = keras_tuner.HyperParameters()
+    tuning.MLPHyperModel((6,), classes=3, defaults={"units_1": 1024, "dropout": 0.4, "batch_norm": False,
+                                                    "learning_rate": 0.01, "depth": 2},
+                         activation="tanh").build(hp)
+    declared = _declared(hp)
+    assert declared["units_1"] == ("Choice", {"values": [128, 256, 512, 1024, 2048], "default": 1024})
+    assert declared["dropout"][1]["default"] == 0.4 and declared["batch_norm"] == ("Boolean", {"default": False})
+    assert declared["learning_rate"][1]["default"] == 0.01 and declared["depth"][1]["default"] == 2
+    assert declared["activation"] == ("Fixed", {"value": "tanh"}) and "units_3" not in hp.values
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda tmp: tuning.make_tuner("nope", directory=tmp), ValueError,
+     "make_tuner(): kind must be one of bayesian, grid, hyperband, random; received kind='nope'"),
+    (lambda tmp: tuning.make_tuner(max_trials=0, directory=tmp), ValueError,
+     "make_tuner(): max_trials must be >= 1; received max_trials=0"),
+    (lambda tmp: tuning.make_tuner(max_trials=2.5, directory=tmp), TypeError,
+     "make_tuner(): max_trials must be an integer; received max_trials=2.5"),
+    (lambda tmp: tuning.make_tuner(max_epochs=0, directory=tmp), ValueError,
+     "make_tuner(): max_epochs must be >= 1; received max_epochs=0"),
+    (lambda tmp: tuning.make_tuner(max_epochs=1.5, directory=tmp), TypeError,
+     "make_tuner(): max_epochs must be an integer; received max_epochs=1.5"),
+    (lambda tmp: tuning.run_search("cifar10", directory=tmp), ValueError,
+     "run_search(): dataset must be one of fashion_mnist, mnist; received dataset='cifar10'"),
+    (lambda tmp: tuning.MLPHyperModel(nope=1), ValueError,
+     "MLPHyperModel(): fixed hyperparameter must be one of activation, batch_norm, batch_size, depth, dropout, "
+     "kernel_initializer, l1, l2, learning_rate, optimizer, schedule, units_1, units_2, units_3, units_4, "
+     "weight_decay; received fixed hyperparameter='nope'"),
+    (lambda tmp: tuning.MLPHyperModel(defaults={"width": 3}), ValueError,
+     "MLPHyperModel(): default must be one of activation, batch_norm, batch_size, depth, dropout, "
+     "kernel_initializer, l1, l2, learning_rate, optimizer, schedule, units_1, units_2, units_3, units_4, "
+     "weight_decay; received default='width' (did you mean 'depth'?)"),
+    (lambda tmp: tuning.trial_optimizer({"optimizer": "lion2", "learning_rate": 0.1}), ValueError,
+     "trial_optimizer(): optimizer must be one of adadelta, adafactor, adagrad, adam, adamax, adamw, ftrl, lamb, "
+     "lion, momentum, muon, nadam, nesterov, rmsprop, schedulefreeadamw, sgd; received optimizer='lion2' "
+     "(did you mean 'lion'?)"),
+])
+def test_the_search_refuses_bad_values_naming_the_function_and_the_argument(call, error, message, tmp_path):
+    with pytest.raises(error) as raised:
+        call(str(tmp_path))
+    assert str(raised.value) == message
+    assert not list(tmp_path.iterdir())  # refused before anything is written
+
+
+def test_make_tuner_defaults_are_a_resumed_random_search_of_ten_trials_seeded_0(tmp_path):
+    tuner = tuning.make_tuner(directory=str(tmp_path))
+    assert "RandomSearch" in type(tuner.oracle).__name__ and tuner.oracle.max_trials == 10
+    assert tuner.oracle.seed == 0 and tuner.project_dir == str(tmp_path / "mlp_search")
+    assert tuner.oracle.objective.name == "val_accuracy" and tuner.oracle.objective.direction == "max"
+    assert isinstance(tuner.hypermodel, tuning.MLPHyperModel) and tuner.hypermodel.input_shape == (28, 28, 1)
+    marker = tmp_path / "mlp_search" / "kept"
+    marker.write_text("an earlier search's file")
+    tuning.make_tuner(directory=str(tmp_path))
+    assert marker.exists()  # resumed, not overwritten
+    tuning.make_tuner(directory=str(tmp_path), overwrite=True)
+    assert not marker.exists()
+    hyperband = tuning.make_tuner("hyperband", directory=str(tmp_path), project_name="h")
+    assert hyperband.oracle.max_epochs == 10 and "Hyperband" in type(hyperband.oracle).__name__
+    assert "Grid" in type(tuning.make_tuner("grid", directory=str(tmp_path), project_name="g").oracle).__name__
+
+
+def test_the_first_trial_is_the_spaces_defaults(tmp_path):
+    tuner = tuning.make_tuner(hypermodel=tuning.MLPHyperModel((6,), classes=3), directory=str(tmp_path), seed=3)
+    first = tuner.oracle.create_trial("tuner0")
+    assert first.status == "RUNNING" and first.hyperparameters.values == _declared_defaults()
+    tuner.oracle.end_trial(first)
+    second = tuner.oracle.create_trial("tuner0")
+    assert second.hyperparameters.values != first.hyperparameters.values  # then the oracle's own draws
+
+
+def _declared_defaults():
+    values = {name: config["default"] for name, (kind, config) in DECLARED.items() if name not in ("batch_size", "schedule")}
+    del values["units_4"]  # a depth-3 net has no fourth layer
+    return values
+
+
+def test_trial_optimizer_defaults_adamws_decay_and_decays_only_with_the_runs_length():
+    adamw = tuning.trial_optimizer({"optimizer": "adamw", "learning_rate": 0.01})
+    assert type(adamw).__name__ == "AdamW" and adamw.weight_decay == pytest.approx(0.05)
+    assert float(adamw.learning_rate) == pytest.approx(0.01)
+    values = {"optimizer": "adam", "learning_rate": 0.01, "schedule": "cosine"}
+    for epochs, samples in ((None, 1000), (3, None)):  # either missing: a constant rate
+        assert float(tuning.trial_optimizer(values, epochs=epochs, samples=samples).learning_rate) == pytest.approx(0.01)
+    decayed = tuning.trial_optimizer(values, epochs=3, samples=1000)  # batch 128, the space's default: 8 steps an epoch
+    assert decayed._learning_rate.decay_steps == 24
+    constant = tuning.trial_optimizer({**values, "schedule": "constant"}, epochs=3, samples=1000)
+    assert float(constant.learning_rate) == pytest.approx(0.01)
+
+
+def test_a_trial_compiles_with_the_classification_loss_accuracy_and_trains_defaults():
+    from kerasdnn import training
+
+    hypermodel, hp, model = _build(depth=1, schedule="constant")
+    assert model.loss == "sparse_categorical_crossentropy"
+    history = hypermodel.fit(hp, model, np.zeros((12, 6), "float32"), np.zeros(12, int), epochs=1, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss"] and history.history["accuracy"] == [1.0]
+    assert model.steps_per_execution == training.default_steps_per_execution()
+    assert model.jit_compile is (training.default_jit_compile() in ("auto", True) and keras.backend.backend() != "torch")
+
+
+@pytest.mark.parametrize("kind", ["random", "bayesian", "hyperband"])
+def test_seed_0_is_a_seed_the_same_draws_every_search(kind, tmp_path):
+    def draws(folder, seed):
+        tuner = tuning.make_tuner(kind, hypermodel=tuning.MLPHyperModel((6,), classes=3), directory=str(folder),
+                                  seed=seed, max_trials=4)
+        values = []
+        for _ in range(3):
+            trial = tuner.oracle.create_trial("tuner0")
+            values.append(trial.hyperparameters.values)
+            tuner.oracle.end_trial(trial)
+        return tuner.oracle.seed, values
+
+    seed, first = draws(tmp_path / "a", 0)
+    assert seed == 0 and draws(tmp_path / "b", 0) == (0, first)  # keras-tuner alone would draw a seed each time
+    assert draws(tmp_path / "c", 1)[1] != first
