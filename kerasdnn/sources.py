@@ -24,6 +24,7 @@ import keras
 import numpy as np
 
 from kerasdnn import quiet, run_state, validation
+from kerasdnn.hints import ArrayPair
 
 # The image datasets the builders and recipes know, with their sample shape
 # and the server tfds downloads their source files from.
@@ -44,7 +45,8 @@ class DatasetNotFoundError(FileNotFoundError):
     """Raised when no prepared copy of a dataset is found and none can be downloaded."""
 
 
-def read_splits(function, name, *, data_dir=None, download=True, train_samples=None, test_samples=None):
+def read_splits(function: str, name: str, *, data_dir: str | None = None, download: bool = True,
+                train_samples: int | None = None, test_samples: int | None = None) -> tuple[ArrayPair, ArrayPair]:
     """The raw `((x_train, y_train), (x_test, y_test))` of `name`, a dataset of `DATASETS` or a `.npz` export.
 
     A `NAME.npz` export in `data_dir` (or `TFDS_DATA_DIR`) is read before
