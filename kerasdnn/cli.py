@@ -55,6 +55,7 @@ def _zoo_show(args):
 
 def _train(args):
     _use_the_models_backend(args.name, args.argv)
+    _use_compilation_cache(args)
     from kerasdnn import runs
 
     results = runs.train_model(
@@ -77,6 +78,14 @@ def _train(args):
     ))
     print(f"results in {results['output_dir']}")
     return 0
+
+
+def _use_compilation_cache(args):
+    """JAX's compiled steps kept in the user's cache folder, unless `--no-compile-cache`."""
+    if not args.no_compile_cache:
+        from kerasdnn import compilation
+
+        compilation.use_compilation_cache()
 
 
 def _use_the_models_backend(name, argv):
@@ -240,6 +249,7 @@ def _tune(args):
     # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
     os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
     quiet.import_tensorflow_if_installed()
+    _use_compilation_cache(args)
     from kerasdnn import data, tuning
 
     if args.chief or args.worker is not None:
@@ -291,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output-dir", help="default: runs/NAME")
     train.add_argument("--seed", type=reporting.non_negative_int, default=0, help="default: %(default)s")
     train.add_argument("--smoke", action="store_true", help="quick check: a few hundred samples, 1 epoch")
+    reporting.add_compile_cache_option(train)
     train.add_argument("--overwrite", action="store_true",
                        help="discard an unfinished run of other settings in the output folder instead of refusing")
     train.set_defaults(handler=_train)
@@ -322,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--seed", type=reporting.non_negative_int, default=0, help="default: %(default)s")
     tune.add_argument("--smoke", action="store_true", help="quick check: a few hundred images per trial")
     role = tune.add_mutually_exclusive_group()
+    reporting.add_compile_cache_option(tune)
     tune.add_argument("--tensorboard", metavar="DIR", help="write each trial's curves and hyperparameters for TensorBoard")
     role.add_argument("--chief", action="store_true",
                       help="serve the search's oracle to workers; exits once every trial has ended")

@@ -17,7 +17,9 @@ class RecipeParser(argparse.ArgumentParser):
     `train_samples` and `test_samples` the smoke sizes of `kerasdnn.data`
     and `seeds` its first seed (unless `--seeds` names others); in a full
     run they keep the recipe's defaults, so the recipe's code reads one
-    value and never tests the mode.
+    value and never tests the mode. Unless `--no-compile-cache` is given,
+    JAX's compiled steps are kept in the user's cache folder
+    (`kerasdnn.compilation`), so a second run compiles nothing.
     """
 
     def __init__(self, *args: Any, full_run: dict[str, Any], smoke_run: dict[str, Any], **kwargs: Any) -> None:
@@ -27,6 +29,10 @@ class RecipeParser(argparse.ArgumentParser):
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
         """Parses the command line, then applies the run's sizes (`train_samples`, `test_samples`, smoke epochs and seeds)."""
         parsed = super().parse_args(args, namespace)
+        if getattr(parsed, "no_compile_cache", None) is False:  # the option is there, and not given
+            from kerasdnn import compilation
+
+            compilation.use_compilation_cache()
         for key, value in (self._smoke_run if parsed.smoke else self._full_run).items():
             setattr(parsed, key, value)
         # The recipe's own seeds shrink to the first; seeds asked for are kept,
@@ -44,7 +50,7 @@ def recipe_parser(description: str | None, *, epochs: int | None, batch_size: in
 
     Options: `--epochs`, `--batch-size`, `--learning-rate` (when the recipe
     has one rate), `--data-dir`, `--output-dir`, `--seed` (or `--seeds`),
-    `--results-dir` and `--smoke`. The parsed arguments also hold
+    `--results-dir`, `--smoke` and `--no-compile-cache`. The parsed arguments also hold
     `train_samples` and `test_samples`: the recipe's in a full run, a few
     hundred in a smoke run, which also trains `smoke_epochs` epochs with
     one seed unless `--seeds` is given.
@@ -107,7 +113,15 @@ def recipe_parser(description: str | None, *, epochs: int | None, batch_size: in
         action="store_true",
         help=f"quick check: {SMOKE_TRAIN_SAMPLES} training samples, {smoke_epochs} epoch(s); leaves recipes/results alone",
     )
+    add_compile_cache_option(parser)
     return parser
+
+
+def add_compile_cache_option(parser: argparse.ArgumentParser) -> None:
+    """Adds `--no-compile-cache`, which keeps JAX from reusing (and writing) compiled steps in the user's cache."""
+    parser.add_argument("--no-compile-cache", action="store_true",
+                        help="compile every step afresh (default: JAX's compiled steps are kept in "
+                             "~/.cache/kerasdnn/jax and reused by later runs)")
 
 
 def positive_int(text: str) -> int:

@@ -228,6 +228,16 @@ def test_a_command_runs_anew_on_the_records_backend_unless_the_user_chose_one(na
     assert main(["train", name]) == 0 and not started
 
 
+@pytest.mark.parametrize("command", [["train", "lab10_softmax"], ["tune", "--max-trials", "1"]])
+def test_train_and_tune_keep_compiled_steps_unless_no_compile_cache(command, recorded, monkeypatch):
+    from kerasdnn import compilation
+
+    turned_on = []
+    monkeypatch.setattr(compilation, "use_compilation_cache", lambda: turned_on.append(True))
+    assert main(command) == 0 and turned_on == [True]
+    assert main([*command, "--no-compile-cache"]) == 0 and turned_on == [True]
+
+
 def test_a_tensorflow_record_runs_on_jax_where_tensorflow_is_not_installed_and_says_so(recorded, monkeypatch, capsys):
     import keras
 
