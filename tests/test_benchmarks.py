@@ -147,6 +147,24 @@ def test_backends_smoke_times_every_family_on_every_backend(tmp_path, monkeypatc
 
 
 @pytest.mark.slow
+def test_time_to_accuracy_smoke_times_every_contender_and_judges_the_targets(tmp_path, monkeypatch):
+    output = tmp_path / "time_to_accuracy.json"
+    _run("time_to_accuracy", monkeypatch, "--smoke", "--output", str(output))
+    report = json.loads(output.read_text())
+    assert report["smoke"] is True and report["settings"]["epochs"] == 1
+    assert list(report["rows"]) == ["recipe", "recipe_cached", "keras_fit", "keras_fit_spe32", "pytorch_eager"]
+    for row in report["rows"].values():
+        assert row["wall_seconds"] > row["train_seconds"] == row["first_epoch_seconds"] == row["steady_epoch_seconds"] > 0
+    rows, ratios = report["rows"], report["ratios"]
+    assert ratios["recipe_train_over_pytorch_eager"] == pytest.approx(
+        rows["recipe"]["train_seconds"] / rows["pytorch_eager"]["train_seconds"])
+    assert ratios["recipe_steady_epoch_over_floor"] == pytest.approx(
+        rows["recipe"]["steady_epoch_seconds"] / report["floor_seconds_per_epoch"])
+    assert report["met"] == {name: (ratios[name] >= target if name.startswith("accuracy") else ratios[name] <= target)
+                             for name, target in report["targets"].items()}
+
+
+@pytest.mark.slow
 def test_tuner_load_smoke_completes_every_trial(tmp_path, monkeypatch):
     output = tmp_path / "tuner_load.json"
     _run("tuner_load", monkeypatch, "--smoke", "--output", str(output))
