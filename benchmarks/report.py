@@ -164,12 +164,42 @@ def import_time_section(report):
     ])
 
 
+def time_to_accuracy_section(report):
+    names = {"recipe": "`python recipes/mnist_bn.py --seeds 0`", "recipe_cached": "the same, compiled steps cached",
+             "keras_fit": "plain Keras `fit` on JAX", "keras_fit_spe32": "plain `fit`, `steps_per_execution=32`",
+             "pytorch_eager": "PyTorch eager, same net and recipe", "torch_compile": "the same, `torch.compile`d"}
+    rows = [[names[name], f"{row['test_accuracy']:.4f}", f"{row['train_seconds']:.1f}", f"{row['wall_seconds']:.1f}",
+             f"{row['first_epoch_seconds']:.2f}", f"{row['steady_epoch_seconds']:.2f}", row["epochs_to_target"] or "–"]
+            for name, row in report["rows"].items()]
+    labels = {"recipe_train_over_pytorch_eager": "recipe training / PyTorch eager's",
+              "recipe_wall_over_pytorch_eager": "recipe wall / PyTorch eager's",
+              "recipe_steady_epoch_over_floor": "recipe steady epoch / the matmul floor",
+              "recipe_train_over_keras_fit_spe32": "recipe training / plain fit with 32 steps per call",
+              "accuracy_points_over_pytorch_eager": "test accuracy − PyTorch eager's (points)"}
+    targets = [[labels[name], f"{report['ratios'][name]:.2f}",
+                f"{'≥' if name.startswith('accuracy') else '≤'} {target:g}", verdict(report["met"][name])]
+               for name, target in report["targets"].items()]
+    return "\n".join([
+        f"The headline record's settings ({report['settings']['epochs']} epochs, batch {report['settings']['batch_size']}, "
+        f"AdamW {report['settings']['learning_rate']:g} with decay {report['settings']['weight_decay']:g}, cosine), "
+        f"seed 0, each in its own process, {report['wall_seconds']:.0f} s in all:",
+        "",
+        table(["contender", "test accuracy", "training (s)", "wall (s)", "first epoch (s)", "steady epoch (s)",
+               f"epochs to {report['target_validation_accuracy']:.1%} validation"], rows),
+        "",
+        f"The floor, the epoch's matmuls alone as one compiled JAX loop: {report['floor_seconds_per_epoch']:.2f} s.",
+        "",
+        table(["ratio", "measured", "target", ""], targets),
+    ])
+
+
 def missing(command):
     return f"Not measured yet: run `{command}`."
 
 
 scaling, profile, tuner_load = load("scaling"), load("profile_epoch"), load("tuner_load")
 backends, accelerator, import_time = load("backends"), load("accelerator"), load("import_time")
+time_to_accuracy = load("time_to_accuracy")
 tuner = [report for report in (load("tuner_overhead"), load("tuner_overhead_short_trials")) if report]
 
 readme = f"""# benchmarks/
@@ -189,6 +219,7 @@ python benchmarks/tuner_overhead.py              # keras-tuner's bookkeeping vs 
 python benchmarks/tuner_load.py                  # trials per second one chief serves to 4, 8, 16 workers
 python benchmarks/profile_epoch.py               # where one epoch's time goes, by tf.profiler
 python benchmarks/scaling.py                     # epoch time vs batch size and vs data size
+python benchmarks/time_to_accuracy.py            # the headline recipe against plain fit and PyTorch eager
 python benchmarks/import_time.py                 # seconds to import kerasdnn, and to kerasdnn --help
 python benchmarks/accelerator.py --data-dir DIR  # on a GPU machine: DIR holds mnist.npz
 python benchmarks/report.py                      # this page
@@ -206,6 +237,10 @@ slower than PyTorch eager on every Keras backend: at 40 small steps an
 epoch, Keras's per-step cost weighs most (the PyTorch backend, fastest here,
 is an optional install; TensorFlow is the default among the backends
 kerasdnn installs).
+
+## Time to accuracy: the headline recipe
+
+{time_to_accuracy_section(time_to_accuracy) if time_to_accuracy else missing("python benchmarks/time_to_accuracy.py")}
 
 ## Where an epoch's time goes on TensorFlow
 
