@@ -67,14 +67,21 @@ def device_name():
 
 ## The contenders (each a child process: Keras fixes its backend at import)
 
+
 def keras_headline():
     import kerasdnn
 
     with tempfile.TemporaryDirectory() as folder:
-        run = kerasdnn.zoo.train_model("mnist_bn", data_dir=args.data_dir, output_dir=folder, seed=0,
-                                       smoke=args.smoke, verbose=0)
-    return {"device": device_name(), "test_accuracy": run["test"]["accuracy"], "train_seconds": run["train_seconds"],
-            "epoch_seconds": run["epoch_seconds"], "steady_epoch_seconds": steady(run["epoch_seconds"])}
+        run = kerasdnn.zoo.train_model(
+            "mnist_bn", data_dir=args.data_dir, output_dir=folder, seed=0, smoke=args.smoke, verbose=0
+        )
+    return {
+        "device": device_name(),
+        "test_accuracy": run["test"]["accuracy"],
+        "train_seconds": run["train_seconds"],
+        "epoch_seconds": run["epoch_seconds"],
+        "steady_epoch_seconds": steady(run["epoch_seconds"]),
+    }
 
 
 def pytorch_eager_headline():
@@ -84,10 +91,14 @@ def pytorch_eager_headline():
     settings = headline.record_settings()
     if args.smoke:
         settings["epochs"] = 1
-    run = headline.train_pytorch_eager(*headline.headline_arrays(args.data_dir, smoke=args.smoke), device=device,
-                                       **settings)
-    return {**run, "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu",
-            "steady_epoch_seconds": steady(run["epoch_seconds"])}
+    run = headline.train_pytorch_eager(
+        *headline.headline_arrays(args.data_dir, smoke=args.smoke), device=device, **settings
+    )
+    return {
+        **run,
+        "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu",
+        "steady_epoch_seconds": steady(run["epoch_seconds"]),
+    }
 
 
 def cifar_epochs():
@@ -99,15 +110,34 @@ def cifar_epochs():
     x = generator.uniform(size=(CIFAR_SAMPLES, 32, 32, 3)).astype(np.float32)
     y = generator.integers(0, 10, size=CIFAR_SAMPLES)
     with tempfile.TemporaryDirectory() as folder:
-        run = kerasdnn.train(kerasdnn.zoo.create_model("cifar10_deck002"), x, y, epochs=2, batch_size=32,
-                             optimizer="adam", learning_rate=0.01, seed=0, verbose=0, output_dir=folder)
+        run = kerasdnn.train(
+            kerasdnn.zoo.create_model("cifar10_deck002"),
+            x,
+            y,
+            epochs=2,
+            batch_size=32,
+            optimizer="adam",
+            learning_rate=0.01,
+            seed=0,
+            verbose=0,
+            output_dir=folder,
+        )
     first, second = run["epoch_seconds"]
-    return {"device": device_name(), "first_epoch_seconds": first, "second_epoch_seconds": second,
-            "parameters": run["parameters"]}
+    return {
+        "device": device_name(),
+        "first_epoch_seconds": first,
+        "second_epoch_seconds": second,
+        "parameters": run["parameters"],
+    }
 
 
-CONTENDERS = {"keras_jax": keras_headline, "keras_torch": keras_headline, "pytorch_eager": pytorch_eager_headline,
-              "cifar_accelerator": cifar_epochs, "cifar_cpu": cifar_epochs}
+CONTENDERS = {
+    "keras_jax": keras_headline,
+    "keras_torch": keras_headline,
+    "pytorch_eager": pytorch_eager_headline,
+    "cifar_accelerator": cifar_epochs,
+    "cifar_cpu": cifar_epochs,
+}
 
 if args.contender:
     print("RESULT " + json.dumps(CONTENDERS[args.contender]()))
@@ -116,7 +146,11 @@ if args.contender:
 
 def environment_of(name):
     """The child's environment: its Keras backend, and the CPU only where the row says so."""
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "KERAS_BACKEND": "torch" if name == "keras_torch" else "jax"}
+    environment = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "KERAS_BACKEND": "torch" if name == "keras_torch" else "jax",
+    }
     if name == "cifar_cpu":
         environment["JAX_PLATFORMS"] = "cpu"
     return environment
@@ -124,30 +158,54 @@ def environment_of(name):
 
 def run_contender(name):
     """Runs one contender in its own process; returns its row, or None where PyTorch is not installed."""
-    command = [sys.executable, __file__, "--contender", name, *(["--smoke"] if args.smoke else []),
-               *(["--data-dir", args.data_dir] if args.data_dir else [])]
+    command = [
+        sys.executable,
+        __file__,
+        "--contender",
+        name,
+        *(["--smoke"] if args.smoke else []),
+        *(["--data-dir", args.data_dir] if args.data_dir else []),
+    ]
     finished = subprocess.run(command, env=environment_of(name), capture_output=True, text=True)
     results = [line for line in finished.stdout.splitlines() if line.startswith("RESULT ")]
     if finished.returncode != 0 or not results:
         if "No module named 'torch'" in finished.stderr:
             return None  # pip install -e ".[bench]"
         sys.exit(f"{name} failed:\n{finished.stderr[-3000:]}")
-    return json.loads(results[-1][len("RESULT "):])
+    return json.loads(results[-1][len("RESULT ") :])
 
 
 def timed_search(workers, folder):
     """Seconds of `kerasdnn tune` with `workers` workers on device 0, from start to report."""
-    command = [sys.executable, "-m", "kerasdnn.cli", "tune", "--max-trials", str(SEARCH["max_trials"]),
-               "--epochs", str(SEARCH["epochs"]), "--workers", str(workers), "--devices", "0",
-               "--directory", folder, "--project-name", f"workers_{workers}", "--overwrite",
-               *(["--smoke"] if args.smoke else []), *(["--data-dir", args.data_dir] if args.data_dir else [])]
+    command = [
+        sys.executable,
+        "-m",
+        "kerasdnn.cli",
+        "tune",
+        "--max-trials",
+        str(SEARCH["max_trials"]),
+        "--epochs",
+        str(SEARCH["epochs"]),
+        "--workers",
+        str(workers),
+        "--devices",
+        "0",
+        "--directory",
+        folder,
+        "--project-name",
+        f"workers_{workers}",
+        "--overwrite",
+        *(["--smoke"] if args.smoke else []),
+        *(["--data-dir", args.data_dir] if args.data_dir else []),
+    ]
     start = time.perf_counter()
     finished = subprocess.run(command, env=environment_of("search"), capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if finished.returncode != 0:
         sys.exit(f"kerasdnn tune --workers {workers} failed:\n{finished.stdout[-3000:]}{finished.stderr[-3000:]}")
-    completed = sum(1 for trial in os.scandir(os.path.join(folder, f"workers_{workers}"))
-                    if trial.name.startswith("trial_"))
+    completed = sum(
+        1 for trial in os.scandir(os.path.join(folder, f"workers_{workers}")) if trial.name.startswith("trial_")
+    )
     return {"workers": workers, "trials": completed, "seconds": seconds, "trials_per_minute": 60 * completed / seconds}
 
 
@@ -162,9 +220,13 @@ report = {
     "smoke": args.smoke,
     "device": accelerator,
     "headline": {name: rows[name] for name in ("keras_jax", "keras_torch", "pytorch_eager") if rows[name]},
-    "cifar10_deck002": {"samples": CIFAR_SAMPLES, "batch_size": 32, "data": "generated",
-                        "rows": {"accelerator": rows["cifar_accelerator"], "cpu": rows.get("cifar_cpu")},
-                        "deck": {"cpu_seconds": 47.0, "gpu_seconds": 10.0}},
+    "cifar10_deck002": {
+        "samples": CIFAR_SAMPLES,
+        "batch_size": 32,
+        "data": "generated",
+        "rows": {"accelerator": rows["cifar_accelerator"], "cpu": rows.get("cifar_cpu")},
+        "deck": {"cpu_seconds": 47.0, "gpu_seconds": 10.0},
+    },
     "search": {**SEARCH, "rows": search},
     "wall_seconds": time.perf_counter() - started,
 }

@@ -68,11 +68,13 @@ def arrays(net):
     dataset, samples = NETS[net][0], samples_of(net)
     if dataset in kerasdnn.data.SYNTHETIC:
         return kerasdnn.synthetic_arrays(dataset, samples=samples)
-    return kerasdnn.load_arrays(dataset, data_dir=args.data_dir, train_samples=samples,
-                                test_samples=1024 if args.smoke else None)
+    return kerasdnn.load_arrays(
+        dataset, data_dir=args.data_dir, train_samples=samples, test_samples=1024 if args.smoke else None
+    )
 
 
 ## One backend (a child process: Keras fixes its backend at import)
+
 
 def keras_contender():
     import keras
@@ -84,22 +86,39 @@ def keras_contender():
         (x, y), test = arrays(net)
         info = kerasdnn.zoo.model_info(net)
         keras.utils.set_random_seed(0)
-        result = kerasdnn.train(kerasdnn.zoo.create_model(net), x, y, test_data=test, epochs=args.epochs,
-                                batch_size=BATCH_SIZE, learning_rate=1e-3, loss=info.training["loss"],
-                                metrics=info.training["metrics"], verbose=0)
+        result = kerasdnn.train(
+            kerasdnn.zoo.create_model(net),
+            x,
+            y,
+            test_data=test,
+            epochs=args.epochs,
+            batch_size=BATCH_SIZE,
+            learning_rate=1e-3,
+            loss=info.training["loss"],
+            metrics=info.training["metrics"],
+            verbose=0,
+        )
         keras.utils.set_random_seed(0)
         plain = kerasdnn.zoo.create_model(net)
-        plain.compile(optimizer=keras.optimizers.Adam(1e-3), loss=info.training["loss"],
-                      metrics=list(info.training["metrics"]),
-                      steps_per_execution=kerasdnn.training.default_steps_per_execution())
+        plain.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss=info.training["loss"],
+            metrics=list(info.training["metrics"]),
+            steps_per_execution=kerasdnn.training.default_steps_per_execution(),
+        )
         timer = EpochTimer()
         plain.fit(x, y, batch_size=BATCH_SIZE, epochs=args.epochs, callbacks=[timer], verbose=0)
-        rows[net] = {"kerasdnn": steady(result["epoch_seconds"]), "keras_fit": steady(timer.seconds),
-                     "final_loss": result["final"]["loss"], "test_accuracy": result["test"].get("accuracy")}
+        rows[net] = {
+            "kerasdnn": steady(result["epoch_seconds"]),
+            "keras_fit": steady(timer.seconds),
+            "final_loss": result["final"]["loss"],
+            "test_accuracy": result["test"].get("accuracy"),
+        }
     return rows
 
 
 ## PyTorch eager (a child process)
+
 
 def pytorch_contender():
     import numpy as np
@@ -108,36 +127,57 @@ def pytorch_contender():
     def mlp():
         layers, width = [torch.nn.Flatten()], 784
         for size in (512, 256, 128):
-            layers += [torch.nn.Linear(width, size, bias=False), torch.nn.BatchNorm1d(size), torch.nn.ReLU(),
-                       torch.nn.Dropout(0.2)]
+            layers += [
+                torch.nn.Linear(width, size, bias=False),
+                torch.nn.BatchNorm1d(size),
+                torch.nn.ReLU(),
+                torch.nn.Dropout(0.2),
+            ]
             width = size
         return torch.nn.Sequential(*layers, torch.nn.Linear(width, 10)), torch.nn.functional.cross_entropy, "channels"
 
     def cnn():
         # Conv2D 32 ×2 (valid) → BN → MaxPool → Dense(10), as hanbat_bn_cnn.
-        net = torch.nn.Sequential(torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.Conv2d(32, 32, 3),
-                                  torch.nn.ReLU(), torch.nn.BatchNorm2d(32), torch.nn.MaxPool2d(2),
-                                  torch.nn.Flatten(), torch.nn.Linear(32 * 12 * 12, 10))
+        net = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 32, 3),
+            torch.nn.ReLU(),
+            torch.nn.Conv2d(32, 32, 3),
+            torch.nn.ReLU(),
+            torch.nn.BatchNorm2d(32),
+            torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(32 * 12 * 12, 10),
+        )
         return net, torch.nn.functional.cross_entropy, "channels_first"
 
     class Recurrent(torch.nn.Module):
         # LSTM(32) → BN → Dense(1), as hanbat_bn_lstm.
         def __init__(self):
             super().__init__()
-            self.lstm, self.bn, self.dense = torch.nn.LSTM(1, 32, batch_first=True), torch.nn.BatchNorm1d(32), torch.nn.Linear(32, 1)
+            self.lstm, self.bn, self.dense = (
+                torch.nn.LSTM(1, 32, batch_first=True),
+                torch.nn.BatchNorm1d(32),
+                torch.nn.Linear(32, 1),
+            )
 
         def forward(self, x):
             return self.dense(self.bn(self.lstm(x)[0][:, -1]))
 
-    builders = {"mnist_bn": mlp, "hanbat_bn_cnn": cnn,
-                "hanbat_bn_lstm": lambda: (Recurrent(), torch.nn.functional.mse_loss, "channels")}
+    builders = {
+        "mnist_bn": mlp,
+        "hanbat_bn_cnn": cnn,
+        "hanbat_bn_lstm": lambda: (Recurrent(), torch.nn.functional.mse_loss, "channels"),
+    }
     rows = {}
     for net, build in builders.items():
         (x, y), (x_test, y_test) = arrays(net)
         torch.manual_seed(0)
         model, loss_function, layout = build()
-        def tensor(images):
-            return torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2) if layout == "channels_first" else images))
+
+        def tensor(images, layout=layout):
+            return torch.from_numpy(
+                np.ascontiguousarray(images.transpose(0, 3, 1, 2) if layout == "channels_first" else images)
+            )
 
         inputs, targets = tensor(x), torch.from_numpy(y)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -162,6 +202,7 @@ def pytorch_contender():
 
 
 ## The roofline of the MLP
+
 
 def best_matmul_rate():
     """The best 2048² float32 matmul rate, FLOP/s, of NumPy, JAX and PyTorch (those installed)."""
@@ -222,7 +263,7 @@ def run_contender(name):
         if "No module named 'torch'" in finished.stderr:
             return None  # PyTorch is not installed: pip install -e ".[bench]"
         sys.exit(f"{name} failed:\n{finished.stderr[-3000:]}")
-    return json.loads(results[-1][len("RESULT "):])
+    return json.loads(results[-1][len("RESULT ") :])
 
 
 import kerasdnn  # noqa: E402  (the parent only writes JSON and reads the zoo's records)
@@ -232,8 +273,13 @@ measured = {name: run_contender(name) for name in (*BACKENDS, "pytorch_eager")}
 rates = best_matmul_rate()
 roofline = mlp_flops_per_epoch(samples_of("mnist_bn")) / max(rates.values())
 
-report = {"smoke": args.smoke, "epochs": args.epochs, "batch_size": BATCH_SIZE, "nets": {}, "matmul_gflops": {
-    name: rate / 1e9 for name, rate in rates.items()}}
+report = {
+    "smoke": args.smoke,
+    "epochs": args.epochs,
+    "batch_size": BATCH_SIZE,
+    "nets": {},
+    "matmul_gflops": {name: rate / 1e9 for name, rate in rates.items()},
+}
 for net in NETS:
     seconds = {}
     for name, rows in measured.items():
@@ -245,10 +291,19 @@ for net in NETS:
             seconds[f"kerasdnn_{name}"] = rows[net]["kerasdnn"]
             seconds[f"keras_fit_{name}"] = rows[net]["keras_fit"]
     default = kerasdnn.zoo.model_info(net).backend
-    entry = {"samples": samples_of(net), "default_backend": default, "seconds_per_epoch": seconds,
-             "test_accuracy": {("pytorch_eager" if name == "pytorch_eager" else f"kerasdnn_{name}"): rows[net]["test_accuracy"]
-                               for name, rows in measured.items() if rows is not None}}
-    fastest = min((name for name in BACKENDS if f"kerasdnn_{name}" in seconds), key=lambda name: seconds[f"kerasdnn_{name}"])
+    entry = {
+        "samples": samples_of(net),
+        "default_backend": default,
+        "seconds_per_epoch": seconds,
+        "test_accuracy": {
+            ("pytorch_eager" if name == "pytorch_eager" else f"kerasdnn_{name}"): rows[net]["test_accuracy"]
+            for name, rows in measured.items()
+            if rows is not None
+        },
+    }
+    fastest = min(
+        (name for name in BACKENDS if f"kerasdnn_{name}" in seconds), key=lambda name: seconds[f"kerasdnn_{name}"]
+    )
     entry["fastest_backend"] = fastest
     ours = seconds[f"kerasdnn_{default}"]
     entry["ratios"] = {

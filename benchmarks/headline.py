@@ -33,9 +33,13 @@ def record_settings():
     import kerasdnn
 
     training = kerasdnn.zoo.model_info("mnist_bn").training
-    return {"epochs": training["epochs"], "batch_size": training["batch_size"],
-            "learning_rate": training["learning_rate"], "weight_decay": training["optimizer"]["config"]["weight_decay"],
-            "normalization": training["normalization"]}
+    return {
+        "epochs": training["epochs"],
+        "batch_size": training["batch_size"],
+        "learning_rate": training["learning_rate"],
+        "weight_decay": training["optimizer"]["config"]["weight_decay"],
+        "normalization": training["normalization"],
+    }
 
 
 def build(classes=10, inputs=784):
@@ -64,8 +68,20 @@ def weight_count(model):
     return sum(parameter.numel() for parameter in model.parameters()) + buffers
 
 
-def train_pytorch_eager(train, validation, test, *, epochs, batch_size, learning_rate, weight_decay, seed=0,
-                        device="cpu", compile=False, **unused_settings):
+def train_pytorch_eager(
+    train,
+    validation,
+    test,
+    *,
+    epochs,
+    batch_size,
+    learning_rate,
+    weight_decay,
+    seed=0,
+    device="cpu",
+    compile=False,
+    **unused_settings,
+):
     """Trains the headline net in PyTorch on `device`; returns its accuracies and seconds.
 
     Args:
@@ -93,17 +109,21 @@ def train_pytorch_eager(train, validation, test, *, epochs, batch_size, learning
         return torch.from_numpy(np.ascontiguousarray(pair[0])).to(device), torch.from_numpy(pair[1]).to(device)
 
     (x, y), (x_validation, y_validation), (x_test, y_test) = tensors(train), tensors(validation), tensors(test)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=weight_decay,
-                                  eps=KERAS_ADAM_EPSILON)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=learning_rate, weight_decay=weight_decay, eps=KERAS_ADAM_EPSILON
+    )
     total_steps = epochs * -(-len(x) // batch_size)  # the last, smaller batch is a step, as in Keras
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
+        optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps))
+    )
 
     def accuracy(inputs, labels):
         network.eval()
         with torch.no_grad():
-            correct = sum(int((network(batch).argmax(1) == target).sum())
-                          for batch, target in zip(inputs.split(1024), labels.split(1024)))
+            correct = sum(
+                int((network(batch).argmax(1) == target).sum())
+                for batch, target in zip(inputs.split(1024), labels.split(1024))
+            )
         return correct / len(labels)
 
     seconds, validation_accuracy = [], []
@@ -117,8 +137,14 @@ def train_pytorch_eager(train, validation, test, *, epochs, batch_size, learning
             schedule.step()
         validation_accuracy.append(accuracy(x_validation, y_validation))  # a host sync ends the epoch's work
         seconds.append(time.perf_counter() - start)
-    return {"test_accuracy": accuracy(x_test, y_test), "val_accuracy": validation_accuracy, "epoch_seconds": seconds,
-            "train_seconds": sum(seconds), "parameters": parameters, "device": str(device)}
+    return {
+        "test_accuracy": accuracy(x_test, y_test),
+        "val_accuracy": validation_accuracy,
+        "epoch_seconds": seconds,
+        "train_seconds": sum(seconds),
+        "parameters": parameters,
+        "device": str(device),
+    }
 
 
 def headline_arrays(data_dir=None, smoke=False):
@@ -126,7 +152,11 @@ def headline_arrays(data_dir=None, smoke=False):
     import kerasdnn
 
     (x, y), test = kerasdnn.load_arrays(
-        "mnist", normalization=record_settings()["normalization"], data_dir=data_dir, train_samples=kerasdnn.data.SMOKE_TRAIN_SAMPLES if smoke else None,
-        test_samples=kerasdnn.data.SMOKE_TEST_SAMPLES if smoke else None)
+        "mnist",
+        normalization=record_settings()["normalization"],
+        data_dir=data_dir,
+        train_samples=kerasdnn.data.SMOKE_TRAIN_SAMPLES if smoke else None,
+        test_samples=kerasdnn.data.SMOKE_TEST_SAMPLES if smoke else None,
+    )
     train, validation = kerasdnn.split_validation(x, y)
     return train, validation, test

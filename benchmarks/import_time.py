@@ -30,7 +30,9 @@ import sys
 import time
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--repeats", type=int, default=5, help="timed runs per row, after one warm-up (default: %(default)s)")
+parser.add_argument(
+    "--repeats", type=int, default=5, help="timed runs per row, after one warm-up (default: %(default)s)"
+)
 parser.add_argument("--smoke", action="store_true", help="one run per row, no warm-up, no TensorFlow row")
 parser.add_argument("--output", default=os.path.join(os.path.dirname(__file__), "results", "import_time.json"))
 args = parser.parse_args()
@@ -60,8 +62,12 @@ for name, command in ROWS.items():
     if not args.smoke:
         seconds_of(command)  # warm the file cache
     seconds = [seconds_of(command) for _ in range(repeats)]
-    row = {"row": name, "median_seconds": statistics.median(seconds), "fastest_seconds": min(seconds),
-           "seconds": seconds}
+    row = {
+        "row": name,
+        "median_seconds": statistics.median(seconds),
+        "fastest_seconds": min(seconds),
+        "seconds": seconds,
+    }
     if name in TARGETS:
         row["target_seconds"] = TARGETS[name]
         row["met"] = row["median_seconds"] <= TARGETS[name]

@@ -50,7 +50,11 @@ with tempfile.TemporaryDirectory() as trace_dir:
 
 table = json.loads(stats)[0]
 columns = [column["label"] for column in table["cols"]]
-TYPE, NAME, SELF = columns.index("Operation Type"), columns.index("Operation Name"), columns.index("Total self-time (us)")
+TYPE, NAME, SELF = (
+    columns.index("Operation Type"),
+    columns.index("Operation Name"),
+    columns.index("Total self-time (us)"),
+)
 
 
 def category(op_type, name):
@@ -79,7 +83,9 @@ total = sum(seconds.values())
 report = {
     "epoch_seconds": epoch_seconds,
     "op_seconds": total,
-    "by_category": [{"category": name, "seconds": value, "share": value / total} for name, value in seconds.most_common()],
+    "by_category": [
+        {"category": name, "seconds": value, "share": value / total} for name, value in seconds.most_common()
+    ],
     "versions": {"keras": keras.__version__, "tensorflow": tf.__version__},
 }
 os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

@@ -25,8 +25,12 @@ import numpy as np
 import kerasdnn
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--epochs", type=kerasdnn.reporting.positive_int, default=3,
-                    help="epochs per measurement; the first is a warm-up and is not timed")
+parser.add_argument(
+    "--epochs",
+    type=kerasdnn.reporting.positive_int,
+    default=3,
+    help="epochs per measurement; the first is a warm-up and is not timed",
+)
 parser.add_argument("--data-dir", default=None)
 parser.add_argument("--smoke", action="store_true", help="tiny sizes and two epochs, to check the script runs")
 parser.add_argument("--output", default=os.path.join(os.path.dirname(__file__), "results", "scaling.json"))
@@ -49,11 +53,24 @@ def measure(samples, batch_size):
     """
     keras.utils.set_random_seed(0)
     model = kerasdnn.mlp((28, 28, 1), units=(512, 256, 128), dropout=0.2)
-    result = kerasdnn.train(model, x_train[:samples], y_train[:samples], test_data=(x_test, y_test),
-                            epochs=epochs, batch_size=batch_size, learning_rate=1e-3, verbose=0)
+    result = kerasdnn.train(
+        model,
+        x_train[:samples],
+        y_train[:samples],
+        test_data=(x_test, y_test),
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=1e-3,
+        verbose=0,
+    )
     seconds = min(result["epoch_seconds"][1:])
-    return {"samples": samples, "batch_size": batch_size, "seconds_per_epoch": seconds,
-            "samples_per_second": samples / seconds, "test_accuracy": result["test"]["accuracy"]}
+    return {
+        "samples": samples,
+        "batch_size": batch_size,
+        "seconds_per_epoch": seconds,
+        "samples_per_second": samples / seconds,
+        "test_accuracy": result["test"]["accuracy"],
+    }
 
 
 ## Batch size, over all the training images
@@ -78,12 +95,19 @@ report = {
     "smoke": args.smoke,
     "by_batch_size": by_batch_size,
     "by_samples": by_samples,
-    "linear_fit": {"fixed_seconds_per_epoch": fixed_seconds, "seconds_per_1000_samples": 1000 * seconds_per_sample,
-                   "worst_relative_residual": worst_residual},
+    "linear_fit": {
+        "fixed_seconds_per_epoch": fixed_seconds,
+        "seconds_per_1000_samples": 1000 * seconds_per_sample,
+        "worst_relative_residual": worst_residual,
+    },
     "versions": {"keras": keras.__version__},
 }
 os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
 kerasdnn.write_json(args.output, report)
-print(kerasdnn.reporting.format_table(by_batch_size, ["batch_size", "seconds_per_epoch", "samples_per_second", "test_accuracy"]))
+print(
+    kerasdnn.reporting.format_table(
+        by_batch_size, ["batch_size", "seconds_per_epoch", "samples_per_second", "test_accuracy"]
+    )
+)
 print(kerasdnn.reporting.format_table(by_samples, ["samples", "seconds_per_epoch", "samples_per_second"]))
 print(json.dumps(report["linear_fit"]))

@@ -52,16 +52,23 @@ args = parser.parse_args()
 
 def epochs_to_target(validation_accuracy):
     """The first epoch (counted from 1) whose validation accuracy reaches the target, or None."""
-    return next((epoch for epoch, value in enumerate(validation_accuracy, 1) if value >= TARGET_VALIDATION_ACCURACY),
-                None)
+    return next(
+        (epoch for epoch, value in enumerate(validation_accuracy, 1) if value >= TARGET_VALIDATION_ACCURACY), None
+    )
 
 
 def row(test_accuracy, epoch_seconds, validation_accuracy):
-    return {"test_accuracy": test_accuracy, "train_seconds": sum(epoch_seconds), "first_epoch_seconds": epoch_seconds[0],
-            "steady_epoch_seconds": steady(epoch_seconds), "epochs_to_target": epochs_to_target(validation_accuracy)}
+    return {
+        "test_accuracy": test_accuracy,
+        "train_seconds": sum(epoch_seconds),
+        "first_epoch_seconds": epoch_seconds[0],
+        "steady_epoch_seconds": steady(epoch_seconds),
+        "epochs_to_target": epochs_to_target(validation_accuracy),
+    }
 
 
 ## The contenders that run in this script's child processes
+
 
 def keras_fit(steps_per_execution):
     import keras
@@ -74,22 +81,35 @@ def keras_fit(steps_per_execution):
     keras.utils.set_random_seed(0)
     model = kerasdnn.zoo.create_model("mnist_bn")
     rate = keras.optimizers.schedules.CosineDecay(
-        settings["learning_rate"], decay_steps=epochs * -(-len(train[0]) // settings["batch_size"]))
-    model.compile(optimizer=keras.optimizers.AdamW(rate, weight_decay=settings["weight_decay"]),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"], steps_per_execution=steps_per_execution)
+        settings["learning_rate"], decay_steps=epochs * -(-len(train[0]) // settings["batch_size"])
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(rate, weight_decay=settings["weight_decay"]),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
     timer = EpochTimer()
-    history = model.fit(*train, validation_data=validation, batch_size=settings["batch_size"], epochs=epochs,
-                        callbacks=[timer], verbose=0)
-    return row(model.evaluate(*test, verbose=0, return_dict=True)["accuracy"], timer.seconds,
-               history.history["val_accuracy"])
+    history = model.fit(
+        *train,
+        validation_data=validation,
+        batch_size=settings["batch_size"],
+        epochs=epochs,
+        callbacks=[timer],
+        verbose=0,
+    )
+    return row(
+        model.evaluate(*test, verbose=0, return_dict=True)["accuracy"], timer.seconds, history.history["val_accuracy"]
+    )
 
 
 def pytorch(compile):
     settings = headline.record_settings()
     if args.smoke:
         settings["epochs"] = 1
-    run = headline.train_pytorch_eager(*headline.headline_arrays(args.data_dir, smoke=args.smoke), compile=compile,
-                                       **settings)
+    run = headline.train_pytorch_eager(
+        *headline.headline_arrays(args.data_dir, smoke=args.smoke), compile=compile, **settings
+    )
     return row(run["test_accuracy"], run["epoch_seconds"], run["val_accuracy"])
 
 
@@ -129,8 +149,13 @@ def matmul_floor():
     return {"seconds_per_epoch": min(seconds) * samples / (batches * 128)}
 
 
-CHILDREN = {"keras_fit": lambda: keras_fit(1), "keras_fit_spe32": lambda: keras_fit(32),
-            "pytorch_eager": lambda: pytorch(False), "torch_compile": lambda: pytorch(True), "floor": matmul_floor}
+CHILDREN = {
+    "keras_fit": lambda: keras_fit(1),
+    "keras_fit_spe32": lambda: keras_fit(32),
+    "pytorch_eager": lambda: pytorch(False),
+    "torch_compile": lambda: pytorch(True),
+    "floor": matmul_floor,
+}
 
 if args.contender:
     print("RESULT " + json.dumps(CHILDREN[args.contender]()))
@@ -148,19 +173,34 @@ def timed(command, environment):
 
 def child(name):
     environment = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    command = [sys.executable, __file__, "--contender", name, *(["--smoke"] if args.smoke else []),
-               *(["--data-dir", args.data_dir] if args.data_dir else [])]
+    command = [
+        sys.executable,
+        __file__,
+        "--contender",
+        name,
+        *(["--smoke"] if args.smoke else []),
+        *(["--data-dir", args.data_dir] if args.data_dir else []),
+    ]
     wall, stdout = timed(command, environment)
     (line,) = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
-    return {**json.loads(line[len("RESULT "):]), "wall_seconds": wall}
+    return {**json.loads(line[len("RESULT ") :]), "wall_seconds": wall}
 
 
 def recipe(cache, folder):
     """`python recipes/mnist_bn.py --seeds 0` with its compilation cache in `cache`; its row from the run's files."""
     output = os.path.join(folder, "run")
-    command = [sys.executable, os.path.join(HERE, "..", "recipes", "mnist_bn.py"), "--seeds", "0", "--output-dir", output,
-               "--results-dir", os.path.join(folder, "results"), *(["--smoke"] if args.smoke else []),
-               *(["--data-dir", args.data_dir] if args.data_dir else [])]
+    command = [
+        sys.executable,
+        os.path.join(HERE, "..", "recipes", "mnist_bn.py"),
+        "--seeds",
+        "0",
+        "--output-dir",
+        output,
+        "--results-dir",
+        os.path.join(folder, "results"),
+        *(["--smoke"] if args.smoke else []),
+        *(["--data-dir", args.data_dir] if args.data_dir else []),
+    ]
     wall, _ = timed(command, {**os.environ, "JAX_COMPILATION_CACHE_DIR": cache, "TF_CPP_MIN_LOG_LEVEL": "2"})
     with open(os.path.join(output, "seed_0", "results.json")) as file:
         run = json.load(file)
@@ -170,8 +210,10 @@ def recipe(cache, folder):
 started = time.perf_counter()
 with tempfile.TemporaryDirectory() as folder:
     cache = os.path.join(folder, "jax_cache")
-    rows = {"recipe": recipe(cache, os.path.join(folder, "first")),
-            "recipe_cached": recipe(cache, os.path.join(folder, "second"))}
+    rows = {
+        "recipe": recipe(cache, os.path.join(folder, "first")),
+        "recipe_cached": recipe(cache, os.path.join(folder, "second")),
+    }
 names = ["keras_fit", "keras_fit_spe32", "pytorch_eager", *(["torch_compile"] if args.torch_compile else [])]
 rows.update({name: child(name) for name in names})
 floor = child("floor")
@@ -190,13 +232,19 @@ report = {
         "recipe_train_over_keras_fit_spe32": ours["train_seconds"] / fit32["train_seconds"],
         "accuracy_points_over_pytorch_eager": 100 * (ours["test_accuracy"] - eager["test_accuracy"]),
     },
-    "targets": {"recipe_train_over_pytorch_eager": 0.35, "recipe_wall_over_pytorch_eager": 0.5,
-                "recipe_steady_epoch_over_floor": 1.5, "recipe_train_over_keras_fit_spe32": 1.0,
-                "accuracy_points_over_pytorch_eager": -0.1},
+    "targets": {
+        "recipe_train_over_pytorch_eager": 0.35,
+        "recipe_wall_over_pytorch_eager": 0.5,
+        "recipe_steady_epoch_over_floor": 1.5,
+        "recipe_train_over_keras_fit_spe32": 1.0,
+        "accuracy_points_over_pytorch_eager": -0.1,
+    },
     "wall_seconds": time.perf_counter() - started,
 }
-report["met"] = {name: (report["ratios"][name] >= target if name.startswith("accuracy") else report["ratios"][name] <= target)
-                 for name, target in report["targets"].items()}
+report["met"] = {
+    name: (report["ratios"][name] >= target if name.startswith("accuracy") else report["ratios"][name] <= target)
+    for name, target in report["targets"].items()
+}
 import kerasdnn  # noqa: E402  (after the timings: only to write the file)
 
 os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

@@ -40,6 +40,7 @@ if args.smoke:
 
 ## A chief or a worker (a child process; the KERASTUNER_* variables say which)
 
+
 def search_process():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     from kerasdnn import tuning
@@ -62,6 +63,7 @@ if args.role:
 
 ## The parent: one chief and N workers per row
 
+
 def free_port():
     import socket
 
@@ -74,14 +76,21 @@ def measure(workers):
     """Runs one search with `workers` workers; returns its row."""
     directory = tempfile.mkdtemp(prefix=f"tuner_load_{workers}_")
     trials = workers * args.trials_per_worker
-    environment = {**os.environ, "KERAS_BACKEND": "jax", "KERASTUNER_ORACLE_IP": "127.0.0.1",
-                   "KERASTUNER_ORACLE_PORT": str(free_port())}
+    environment = {
+        **os.environ,
+        "KERAS_BACKEND": "jax",
+        "KERASTUNER_ORACLE_IP": "127.0.0.1",
+        "KERASTUNER_ORACLE_PORT": str(free_port()),
+    }
 
     def start(role, tuner_id):
         return subprocess.Popen(
             [sys.executable, __file__, "--role", role, "--directory", directory, "--max-trials", str(trials)],
-            env={**environment, "KERASTUNER_TUNER_ID": tuner_id}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True)
+            env={**environment, "KERASTUNER_TUNER_ID": tuner_id},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     chief = start("chief", "chief")
     processes = [start("worker", f"tuner{index}") for index in range(workers)]
@@ -105,17 +114,33 @@ def measure(workers):
         if os.path.exists(record):
             with open(record) as handle:
                 completed += json.load(handle)["status"] == "COMPLETED"
-    return {"workers": workers, "trials": trials, "completed": completed, "seconds": seconds,
-            "trials_per_second": completed / seconds}
+    return {
+        "workers": workers,
+        "trials": trials,
+        "completed": completed,
+        "seconds": seconds,
+        "trials_per_second": completed / seconds,
+    }
 
 
 import kerasdnn  # noqa: E402  (the parent only writes JSON and a table)
 
 rows = [measure(workers) for workers in args.workers]
-saturated = next((later["workers"] for earlier, later in zip(rows, rows[1:])
-                  if later["trials_per_second"] < 1.1 * earlier["trials_per_second"]), None)
-report = {"smoke": args.smoke, "trials_per_worker": args.trials_per_worker, "cpu_cores": os.cpu_count(), "rows": rows,
-          "saturated_at_workers": saturated}
+saturated = next(
+    (
+        later["workers"]
+        for earlier, later in zip(rows, rows[1:])
+        if later["trials_per_second"] < 1.1 * earlier["trials_per_second"]
+    ),
+    None,
+)
+report = {
+    "smoke": args.smoke,
+    "trials_per_worker": args.trials_per_worker,
+    "cpu_cores": os.cpu_count(),
+    "rows": rows,
+    "saturated_at_workers": saturated,
+}
 os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
 kerasdnn.write_json(args.output, report)
 print(kerasdnn.reporting.format_table(rows, ["workers", "trials", "completed", "seconds", "trials_per_second"]))

@@ -32,8 +32,12 @@ from kerasdnn import tuning
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--max-trials", type=kerasdnn.reporting.positive_int, default=4)
 parser.add_argument("--epochs", type=kerasdnn.reporting.positive_int, default=4)
-parser.add_argument("--train-samples", type=kerasdnn.reporting.positive_int, default=60_000,
-                    help="MNIST training images, the last twelfth held out for validation")
+parser.add_argument(
+    "--train-samples",
+    type=kerasdnn.reporting.positive_int,
+    default=60_000,
+    help="MNIST training images, the last twelfth held out for validation",
+)
 parser.add_argument("--data-dir", default=None)
 parser.add_argument("--output", default=os.path.join(os.path.dirname(__file__), "results", "tuner_overhead.json"))
 args = parser.parse_args()
@@ -79,8 +83,16 @@ with tempfile.TemporaryDirectory() as directory:
 start = time.perf_counter()
 for trial in trials:
     model = hypermodel.build(trial.hyperparameters)
-    hypermodel.fit(trial.hyperparameters, model, x_train, y_train, validation_data=(x_val, y_val),
-                   epochs=args.epochs, callbacks=stopping(), verbose=0)
+    hypermodel.fit(
+        trial.hyperparameters,
+        model,
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=args.epochs,
+        callbacks=stopping(),
+        verbose=0,
+    )
 by_hand_seconds = time.perf_counter() - start
 
 ## Report
@@ -96,10 +108,26 @@ report = {
     "overhead_seconds_per_trial": (search_seconds - by_hand_seconds) / len(trials),
     "search_seconds_outside_fit": search_seconds - search_fit_seconds,
     "target_overhead": 0.10,
-    "versions": {"keras": keras.__version__, "keras_tuner": keras_tuner.__version__,
-                 "python": platform.python_version()},
+    "versions": {
+        "keras": keras.__version__,
+        "keras_tuner": keras_tuner.__version__,
+        "python": platform.python_version(),
+    },
 }
 os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
 kerasdnn.write_json(args.output, report)
-print(json.dumps({key: report[key] for key in ("search_seconds", "by_hand_seconds", "overhead",
-                                               "overhead_seconds_per_trial", "search_seconds_outside_fit")}, indent=2))
+print(
+    json.dumps(
+        {
+            key: report[key]
+            for key in (
+                "search_seconds",
+                "by_hand_seconds",
+                "overhead",
+                "overhead_seconds_per_trial",
+                "search_seconds_outside_fit",
+            )
+        },
+        indent=2,
+    )
+)

@@ -51,9 +51,10 @@ if not _imported_by_the_command():
         regularizers,
         reporting,
         run_state,
+        zoo,
     )
     from kerasdnn.activations import Maxout, activation_layer, step
-    from kerasdnn.blocks import apply_layers, conv_block, dense_block, default_initializer
+    from kerasdnn.blocks import apply_layers, conv_block, default_initializer, dense_block
     from kerasdnn.data import (
         DatasetNotFoundError,
         Normalization,
@@ -71,5 +72,3 @@ if not _imported_by_the_command():
     from kerasdnn.plotting import plot_history
     from kerasdnn.results import write_json
     from kerasdnn.training import train
-
-    from kerasdnn import zoo  # noqa: E402  (the zoo builds on everything above)

@@ -140,9 +140,7 @@ def activation_layer(activation: ActivationLike, *, function: str = "activation_
     if activation is None or activation == "linear":
         return None
     if isinstance(activation, keras.layers.Layer):
-        return activation.__class__.from_config(
-            {**activation.get_config(), "name": None}
-        )
+        return activation.__class__.from_config({**activation.get_config(), "name": None})
     if isinstance(activation, str):
         layer_activations = _layer_activations()
         if activation in layer_activations:
@@ -158,7 +156,5 @@ def activation_layer(activation: ActivationLike, *, function: str = "activation_
 def is_relu_family(activation: ActivationLike) -> bool:
     """Whether `activation` is a rectifier, so He initialization suits it."""
     if isinstance(activation, keras.layers.Layer):
-        return isinstance(
-            activation, (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.PReLU, keras.layers.ELU)
-        )
+        return isinstance(activation, (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.PReLU, keras.layers.ELU))
     return activation in RELU_FAMILY

@@ -135,14 +135,38 @@ def dense_block(
         Srivastava et al., "Dropout", JMLR 2014.
     """
     return _dense_block(
-        "dense_block", units, activation, kernel_initializer=kernel_initializer, kernel_regularizer=kernel_regularizer,
-        activity_regularizer=activity_regularizer, normalization=normalization, batch_norm=batch_norm, groups=groups,
-        dropout=dropout, use_bias=use_bias, order=order, name=name,
+        "dense_block",
+        units,
+        activation,
+        kernel_initializer=kernel_initializer,
+        kernel_regularizer=kernel_regularizer,
+        activity_regularizer=activity_regularizer,
+        normalization=normalization,
+        batch_norm=batch_norm,
+        groups=groups,
+        dropout=dropout,
+        use_bias=use_bias,
+        order=order,
+        name=name,
     )
 
 
-def _dense_block(function, units, activation, *, kernel_initializer, kernel_regularizer, activity_regularizer,
-                 normalization, batch_norm, groups, dropout, use_bias, order, name):
+def _dense_block(
+    function,
+    units,
+    activation,
+    *,
+    kernel_initializer,
+    kernel_regularizer,
+    activity_regularizer,
+    normalization,
+    batch_norm,
+    groups,
+    dropout,
+    use_bias,
+    order,
+    name,
+):
     """`dense_block`, its errors naming `function`: the builder the user called."""
     validation.check_number(function, "units", units, low=1, integer=True)
     validation.check_choice(function, "order", order, ORDERS)
@@ -157,13 +181,20 @@ def _dense_block(function, units, activation, *, kernel_initializer, kernel_regu
         use_bias=use_bias,
         kernel_initializer=_initializer(kernel_initializer, activation, function),
         kernel_regularizer=regularizers.get(kernel_regularizer, function=function),
-        activity_regularizer=regularizers.get(
-            activity_regularizer, function=function, name="activity_regularizer"
-        ),
+        activity_regularizer=regularizers.get(activity_regularizer, function=function, name="activity_regularizer"),
         name=_name(name, "dense"),
     )
-    after = _after_linear(function, activation, normalization, "dense",
-                          units * pieces if normalized_before_activation else units, groups, dropout, order, name)
+    after = _after_linear(
+        function,
+        activation,
+        normalization,
+        "dense",
+        units * pieces if normalized_before_activation else units,
+        groups,
+        dropout,
+        order,
+        name,
+    )
     return [_weight_normalized(dense, normalization, name), *after]
 
 
@@ -223,14 +254,40 @@ def conv_block(
         TypeError: If an argument has the wrong type.
     """
     return _conv_block(
-        "conv_block", filters, kernel_size, activation, convs=convs, padding=padding,
-        kernel_initializer=kernel_initializer, kernel_regularizer=kernel_regularizer, normalization=normalization,
-        batch_norm=batch_norm, groups=groups, pool_size=pool_size, dropout=dropout, name=name,
+        "conv_block",
+        filters,
+        kernel_size,
+        activation,
+        convs=convs,
+        padding=padding,
+        kernel_initializer=kernel_initializer,
+        kernel_regularizer=kernel_regularizer,
+        normalization=normalization,
+        batch_norm=batch_norm,
+        groups=groups,
+        pool_size=pool_size,
+        dropout=dropout,
+        name=name,
     )
 
 
-def _conv_block(function, filters, kernel_size, activation, *, convs, padding, kernel_initializer, kernel_regularizer,
-                normalization, batch_norm, groups, pool_size, dropout, name):
+def _conv_block(
+    function,
+    filters,
+    kernel_size,
+    activation,
+    *,
+    convs,
+    padding,
+    kernel_initializer,
+    kernel_regularizer,
+    normalization,
+    batch_norm,
+    groups,
+    pool_size,
+    dropout,
+    name,
+):
     """`conv_block`, its errors naming `function`: the builder the user called."""
     validation.check_number(function, "filters", filters, low=1, integer=True)
     validation.check_number(function, "convs", convs, low=1, integer=True)
@@ -284,7 +341,12 @@ def _after_linear(function, activation, normalization, kind, channels, groups, d
     validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
     candidates = {
         "bn": normalizations.normalization_layer(
-            normalization, kind, channels, groups=groups, name=_normalization_name(name, normalization), function=function
+            normalization,
+            kind,
+            channels,
+            groups=groups,
+            name=_normalization_name(name, normalization),
+            function=function,
         ),
         "activation": activations.activation_layer(activation, function=function),
         "dropout": keras.layers.Dropout(dropout, name=_name(name, "dropout")) if dropout else None,

@@ -1,15 +1,15 @@
 """The `kerasdnn` command: browse the zoo, train an entry, recognize digits.
 
-    kerasdnn zoo list [PATTERN]
-    kerasdnn zoo show NAME
-    kerasdnn train NAME [--epochs N] [--batch-size N] [--learning-rate LR]
-                        [--data-dir DIR] [--output-dir DIR] [--seed N] [--smoke] [--overwrite]
-    kerasdnn predict IMAGE [IMAGE ...] [--model NAME] [--weights NAME]
-    kerasdnn data export NAME PATH.npz [--data-dir DIR]
-    kerasdnn tune [--dataset D] [--tuner KIND] [--max-trials N] [--epochs N]
-                  [--directory DIR] [--project-name NAME] [--overwrite]
-                  [--chief | --worker N] [--oracle-ip IP] [--oracle-port PORT]
-                  [--workers N [--devices 0,1,...]]
+kerasdnn zoo list [PATTERN]
+kerasdnn zoo show NAME
+kerasdnn train NAME [--epochs N] [--batch-size N] [--learning-rate LR]
+                    [--data-dir DIR] [--output-dir DIR] [--seed N] [--smoke] [--overwrite]
+kerasdnn predict IMAGE [IMAGE ...] [--model NAME] [--weights NAME]
+kerasdnn data export NAME PATH.npz [--data-dir DIR]
+kerasdnn tune [--dataset D] [--tuner KIND] [--max-trials N] [--epochs N]
+              [--directory DIR] [--project-name NAME] [--overwrite]
+              [--chief | --worker N] [--oracle-ip IP] [--oracle-port PORT]
+              [--workers N [--devices 0,1,...]]
 """
 
 import argparse
@@ -39,7 +39,11 @@ def _zoo_list(args):
     if not rows:
         print(f"no model matches {args.pattern!r}", file=sys.stderr)
         return 1
-    print(reporting.format_table(rows, ["name", "dataset", "parameters", "metric", "reference", "target", "backend", "weights"]))
+    print(
+        reporting.format_table(
+            rows, ["name", "dataset", "parameters", "metric", "reference", "target", "backend", "weights"]
+        )
+    )
     return 0
 
 
@@ -71,11 +75,23 @@ def _train(args):
     )
     info = registry.model_info(args.name)
     measured = runs.measured_value(info, results)
-    print(reporting.format_table(
-        [{"model": args.name, "backend": results["backend"], "metric": info.metric, "reference": info.reference,
-          "target": info.target, "measured": measured, "epochs": results["epochs_run"], "diverged": results["diverged"]}],
-        ["model", "backend", "metric", "reference", "target", "measured", "epochs", "diverged"],
-    ))
+    print(
+        reporting.format_table(
+            [
+                {
+                    "model": args.name,
+                    "backend": results["backend"],
+                    "metric": info.metric,
+                    "reference": info.reference,
+                    "target": info.target,
+                    "measured": measured,
+                    "epochs": results["epochs_run"],
+                    "diverged": results["diverged"],
+                }
+            ],
+            ["model", "backend", "metric", "reference", "target", "measured", "epochs", "diverged"],
+        )
+    )
     print(f"results in {results['output_dir']}")
     return 0
 
@@ -100,8 +116,11 @@ def _use_the_models_backend(name, argv):
     """
     backend = registry.model_info(name).backend
     if backend == "tensorflow" and not quiet.tensorflow_installed() and "KERAS_BACKEND" not in os.environ:
-        print(f"{name} trains fastest on TensorFlow, which is not installed here: running on JAX instead "
-              f"(pip install tensorflow for its backend)", file=sys.stderr)
+        print(
+            f"{name} trains fastest on TensorFlow, which is not installed here: running on JAX instead "
+            f"(pip install tensorflow for its backend)",
+            file=sys.stderr,
+        )
         backend = "jax"
     if "KERAS_BACKEND" not in os.environ:
         if "keras" not in sys.modules:
@@ -112,8 +131,11 @@ def _use_the_models_backend(name, argv):
             if keras.backend.backend() != backend:
                 sys.stdout.flush()
                 sys.stderr.flush()
-                os.execvpe(sys.executable, [sys.executable, "-m", "kerasdnn.cli", *argv],
-                           {**os.environ, "KERAS_BACKEND": backend})
+                os.execvpe(
+                    sys.executable,
+                    [sys.executable, "-m", "kerasdnn.cli", *argv],
+                    {**os.environ, "KERAS_BACKEND": backend},
+                )
     # Before Keras imports it, without its no-GPU start-up lines.
     quiet.import_tensorflow_if_installed()
 
@@ -174,8 +196,7 @@ def _tune_locally(args):
     # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
     os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
     command = sys.argv[:1] if os.path.basename(sys.argv[0]) == "kerasdnn" else [sys.executable, "-m", "kerasdnn.cli"]
-    base = [*command, *_without_local_options(args.argv),
-            "--oracle-ip", args.oracle_ip, "--oracle-port", str(port)]
+    base = [*command, *_without_local_options(args.argv), "--oracle-ip", args.oracle_ip, "--oracle-port", str(port)]
     devices = [d for d in (args.devices or "").split(",") if d]
     roles = [("chief", ["--chief"], {"CUDA_VISIBLE_DEVICES": ""})]
     for index in range(args.workers):
@@ -194,8 +215,14 @@ def _tune_locally(args):
 
     try:
         for name, role, environment in roles:
-            process = subprocess.Popen([*base, *role], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                       env={**os.environ, **environment}, start_new_session=True)
+            process = subprocess.Popen(
+                [*base, *role],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env={**os.environ, **environment},
+                start_new_session=True,
+            )
             processes.append(process)
             threading.Thread(target=stream, args=(name, process), daemon=True).start()
         statuses = [process.wait() for process in processes]
@@ -204,8 +231,10 @@ def _tune_locally(args):
         raise
     failed = [(name, status) for (name, _, _), status in zip(roles, statuses) if status != 0]
     if failed:
-        print(f"kerasdnn tune: {', '.join(f'{name} exited with status {status}' for name, status in failed)}",
-              file=sys.stderr)
+        print(
+            f"kerasdnn tune: {', '.join(f'{name} exited with status {status}' for name, status in failed)}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -241,8 +270,10 @@ def _stop(processes):
 def _tune(args):
     if args.workers:
         if args.chief or args.worker is not None:
-            raise ValueError("--workers starts its own chief and workers; received it with "
-                             f"{'--chief' if args.chief else '--worker'}")
+            raise ValueError(
+                "--workers starts its own chief and workers; received it with "
+                f"{'--chief' if args.chief else '--worker'}"
+            )
         return _tune_locally(args)
     if args.oracle_port is None:
         args.oracle_port = 8000
@@ -259,18 +290,40 @@ def _tune(args):
         os.environ["KERASTUNER_ORACLE_IP"] = args.oracle_ip
         os.environ["KERASTUNER_ORACLE_PORT"] = str(args.oracle_port)
     tuner, best = tuning.run_search(
-        args.dataset, kind=args.tuner, max_trials=args.max_trials, epochs=args.epochs,
+        args.dataset,
+        kind=args.tuner,
+        max_trials=args.max_trials,
+        epochs=args.epochs,
         train_samples=data.SMOKE_TRAIN_SAMPLES if args.smoke else args.train_samples,
-        directory=args.directory, project_name=args.project_name, overwrite=args.overwrite,
-        data_dir=args.data_dir, seed=args.seed, tensorboard=args.tensorboard, chief_timeout=args.chief_timeout,
+        directory=args.directory,
+        project_name=args.project_name,
+        overwrite=args.overwrite,
+        data_dir=args.data_dir,
+        seed=args.seed,
+        tensorboard=args.tensorboard,
+        chief_timeout=args.chief_timeout,
     )
     report = os.path.join(tuner.project_dir, "report")
     if best is None:
         print(f"worker {args.worker}: no trials left; the chief writes the report in {report}")
         return 0
-    print(reporting.format_table(tuning.trial_rows(tuner)[:10], ["trial", "status", "score", "depth", "units_1",
-                                                                 "activation", "dropout", "optimizer",
-                                                                 "learning_rate", "batch_size"]))
+    print(
+        reporting.format_table(
+            tuning.trial_rows(tuner)[:10],
+            [
+                "trial",
+                "status",
+                "score",
+                "depth",
+                "units_1",
+                "activation",
+                "dropout",
+                "optimizer",
+                "learning_rate",
+                "batch_size",
+            ],
+        )
+    )
     print(f"best hyperparameters: {best.values}")
     print(f"report in {report}")
     if args.tensorboard:
@@ -280,7 +333,9 @@ def _tune(args):
 
 def build_parser() -> argparse.ArgumentParser:
     """Returns the `argparse` parser of the `kerasdnn` command."""
-    parser = argparse.ArgumentParser(prog="kerasdnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="kerasdnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     zoo_parser = commands.add_parser("zoo", help="list the registered models or show one")
@@ -297,13 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=reporting.positive_int, help="default: the entry's")
     train.add_argument("--batch-size", type=reporting.positive_int, help="default: the entry's")
     train.add_argument("--learning-rate", type=reporting.positive_float, help="default: the entry's")
-    train.add_argument("--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)")
+    train.add_argument(
+        "--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)"
+    )
     train.add_argument("--output-dir", help="default: runs/NAME")
     train.add_argument("--seed", type=reporting.non_negative_int, default=0, help="default: %(default)s")
     train.add_argument("--smoke", action="store_true", help="quick check: a few hundred samples, 1 epoch")
     reporting.add_compile_cache_option(train)
-    train.add_argument("--overwrite", action="store_true",
-                       help="discard an unfinished run of other settings in the output folder instead of refusing")
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="discard an unfinished run of other settings in the output folder instead of refusing",
+    )
     train.set_defaults(handler=_train)
 
     data_parser = commands.add_parser("data", help="export a dataset to a .npz file that loads without TensorFlow")
@@ -311,21 +371,31 @@ def build_parser() -> argparse.ArgumentParser:
     export = data_commands.add_parser("export", help="write a tfds dataset's raw splits to one .npz file")
     export.add_argument("name", choices=choices.IMAGE_DATASETS + ("cifar10",))
     export.add_argument("path", help="the .npz file to write")
-    export.add_argument("--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)")
+    export.add_argument(
+        "--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)"
+    )
     export.set_defaults(handler=_data_export)
 
     predict = commands.add_parser("predict", help="recognize handwritten digits in image files")
-    predict.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG files, any size, light or dark background")
+    predict.add_argument(
+        "images", nargs="+", metavar="IMAGE", help="PNG/JPEG files, any size, light or dark background"
+    )
     predict.add_argument("--model", default="mnist_bn", help="zoo model (default: %(default)s)")
-    predict.add_argument("--weights", default="mnist", help="shipped weights name or .weights.h5 file (default: %(default)s)")
+    predict.add_argument(
+        "--weights", default="mnist", help="shipped weights name or .weights.h5 file (default: %(default)s)"
+    )
     predict.set_defaults(handler=_predict)
 
     tune = commands.add_parser("tune", help="search the MLP space with keras-tuner (resumes by default)")
     tune.add_argument("--dataset", choices=choices.IMAGE_DATASETS, default="mnist", help="default: %(default)s")
     tune.add_argument("--tuner", choices=choices.TUNERS, default="random", help="default: %(default)s")
     tune.add_argument("--max-trials", type=reporting.positive_int, default=10, help="default: %(default)s")
-    tune.add_argument("--epochs", type=reporting.positive_int, default=3, help="epochs per trial (default: %(default)s)")
-    tune.add_argument("--train-samples", type=reporting.positive_int, default=20_000, help="images per trial (default: %(default)s)")
+    tune.add_argument(
+        "--epochs", type=reporting.positive_int, default=3, help="epochs per trial (default: %(default)s)"
+    )
+    tune.add_argument(
+        "--train-samples", type=reporting.positive_int, default=20_000, help="images per trial (default: %(default)s)"
+    )
     tune.add_argument("--directory", default=choices.DEFAULT_DIRECTORY, help="default: %(default)s")
     tune.add_argument("--project-name", help="default: DATASET_TUNER")
     tune.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming an earlier search")
@@ -334,21 +404,40 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--smoke", action="store_true", help="quick check: a few hundred images per trial")
     role = tune.add_mutually_exclusive_group()
     reporting.add_compile_cache_option(tune)
-    tune.add_argument("--tensorboard", metavar="DIR", help="write each trial's curves and hyperparameters for TensorBoard")
-    role.add_argument("--chief", action="store_true",
-                      help="serve the search's oracle to workers; exits once every trial has ended")
-    role.add_argument("--worker", type=reporting.non_negative_int, metavar="N",
-                      help="run trials for the chief as worker N (0, 1, ...)")
+    tune.add_argument(
+        "--tensorboard", metavar="DIR", help="write each trial's curves and hyperparameters for TensorBoard"
+    )
+    role.add_argument(
+        "--chief", action="store_true", help="serve the search's oracle to workers; exits once every trial has ended"
+    )
+    role.add_argument(
+        "--worker",
+        type=reporting.non_negative_int,
+        metavar="N",
+        help="run trials for the chief as worker N (0, 1, ...)",
+    )
     tune.add_argument("--oracle-ip", default="127.0.0.1", help="the chief's address (default: %(default)s)")
-    tune.add_argument("--oracle-port", type=int, default=None,
-                      help="the chief's port (default: 8000; with --workers a free one)")
-    tune.add_argument("--workers", type=reporting.positive_int, metavar="N",
-                      help="start a chief and N workers on this machine and run the search with them")
-    tune.add_argument("--devices", metavar="0,1,...",
-                      help="with --workers: the accelerators, one per worker in turn (CUDA_VISIBLE_DEVICES); "
-                           "workers sharing one split its memory")
-    tune.add_argument("--chief-timeout", type=reporting.positive_float, default=choices.CHIEF_TIMEOUT,
-                      help="seconds a worker waits for its chief (default: %(default)s)")
+    tune.add_argument(
+        "--oracle-port", type=int, default=None, help="the chief's port (default: 8000; with --workers a free one)"
+    )
+    tune.add_argument(
+        "--workers",
+        type=reporting.positive_int,
+        metavar="N",
+        help="start a chief and N workers on this machine and run the search with them",
+    )
+    tune.add_argument(
+        "--devices",
+        metavar="0,1,...",
+        help="with --workers: the accelerators, one per worker in turn (CUDA_VISIBLE_DEVICES); "
+        "workers sharing one split its memory",
+    )
+    tune.add_argument(
+        "--chief-timeout",
+        type=reporting.positive_float,
+        default=choices.CHIEF_TIMEOUT,
+        help="seconds a worker waits for its chief (default: %(default)s)",
+    )
     tune.set_defaults(handler=_tune)
     return parser
 

@@ -23,8 +23,18 @@ from kerasdnn.hints import ArrayLike, ArrayPair
 from kerasdnn.sources import DATASETS, NETWORK_TIMEOUT, TFDS_MIRROR, DatasetNotFoundError, export_arrays, read_splits
 
 __all__ = [
-    "DATASETS", "NETWORK_TIMEOUT", "TFDS_MIRROR", "DatasetNotFoundError", "Normalization", "export_arrays",
-    "fit_normalization", "load_arrays", "load_dataset", "make_dataset", "split_validation", "synthetic_arrays",
+    "DATASETS",
+    "NETWORK_TIMEOUT",
+    "TFDS_MIRROR",
+    "DatasetNotFoundError",
+    "Normalization",
+    "export_arrays",
+    "fit_normalization",
+    "load_arrays",
+    "load_dataset",
+    "make_dataset",
+    "split_validation",
+    "synthetic_arrays",
 ]
 
 NORMALIZATIONS = ("none", "scale", "min_max", "standardize")
@@ -184,8 +194,9 @@ def load_arrays(
     for argument, value in (("train_samples", train_samples), ("test_samples", test_samples)):
         if value is not None:
             validation.check_number(function, argument, value, low=1, integer=True)
-    (x_train, y_train), (x_test, y_test) = read_splits(function, name, data_dir=data_dir, download=download,
-                                                       train_samples=train_samples, test_samples=test_samples)
+    (x_train, y_train), (x_test, y_test) = read_splits(
+        function, name, data_dir=data_dir, download=download, train_samples=train_samples, test_samples=test_samples
+    )
     fitted = fit_normalization(x_train, normalization)
     arrays = (fitted(x_train), y_train), (fitted(x_test), y_test)
     return (*arrays, fitted) if return_normalization else arrays
@@ -211,13 +222,15 @@ def split_validation(x: np.ndarray, y: np.ndarray) -> tuple[ArrayPair, ArrayPair
     _check_same_length("split_validation", x, y)
     held_out = len(x) // 12
     if not held_out:
-        raise ValueError(f"split_validation(): x must hold at least 12 samples to hold out a twelfth; "
-                         f"received {len(x)}")
+        raise ValueError(
+            f"split_validation(): x must hold at least 12 samples to hold out a twelfth; received {len(x)}"
+        )
     return (x[:-held_out], y[:-held_out]), (x[-held_out:], y[-held_out:])
 
 
-def make_dataset(x: ArrayLike, y: ArrayLike, *, batch_size: int = 128, shuffle: bool = True,
-                 seed: int | None = None) -> Any:
+def make_dataset(
+    x: ArrayLike, y: ArrayLike, *, batch_size: int = 128, shuffle: bool = True, seed: int | None = None
+) -> Any:
     """Wraps arrays in a batched, prefetched `tf.data.Dataset`.
 
     The arrays are already in memory, so the pipeline has nothing to
@@ -292,8 +305,16 @@ class EpochShuffledArrays(keras.utils.PyDataset):
             or `shard` is not `(index, count)` with `0 <= index < count`.
     """
 
-    def __init__(self, x: ArrayLike, y: ArrayLike, *, batch_size: int = 128, seed: int = 0, shuffle: bool = True,
-                 shard: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        x: ArrayLike,
+        y: ArrayLike,
+        *,
+        batch_size: int = 128,
+        seed: int = 0,
+        shuffle: bool = True,
+        shard: tuple[int, int] | None = None,
+    ) -> None:
         super().__init__()
         function = "EpochShuffledArrays"
         validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
@@ -327,13 +348,12 @@ class EpochShuffledArrays(keras.utils.PyDataset):
 
 def _check_same_length(function, x, y):
     if len(x) != len(y):
-        raise ValueError(
-            f"{function}(): x and y must hold the same number of samples; "
-            f"received {len(x)} and {len(y)}"
-        )
+        raise ValueError(f"{function}(): x and y must hold the same number of samples; received {len(x)} and {len(y)}")
 
 
-def load_dataset(name: str, *, batch_size: int = 128, seed: int | None = None, **load_arguments: Any) -> tuple[Any, Any]:
+def load_dataset(
+    name: str, *, batch_size: int = 128, seed: int | None = None, **load_arguments: Any
+) -> tuple[Any, Any]:
     """Loads a dataset as `tf.data` pipelines: shuffled training and ordered test.
 
     Example:

@@ -1,10 +1,10 @@
 """How a run spreads over the devices and machines it is on, per Keras backend."""
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
 import json
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import keras
 

@@ -47,7 +47,7 @@ def load_digit(path: str) -> np.ndarray:
     if gray.max() <= 0:
         raise ImageError(f"load_digit(): {path} is blank: no digit found")
     rows, columns = np.nonzero(gray > 0.2 * gray.max())
-    ink = gray[rows.min(): rows.max() + 1, columns.min(): columns.max() + 1]
+    ink = gray[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
 
     height, width = ink.shape
     scale = 20.0 / max(height, width)
@@ -57,7 +57,7 @@ def load_digit(path: str) -> np.ndarray:
 
     field = np.zeros((28, 28), np.float32)
     top, left = (28 - box.shape[0]) // 2, (28 - box.shape[1]) // 2
-    field[top: top + box.shape[0], left: left + box.shape[1]] = box
+    field[top : top + box.shape[0], left : left + box.shape[1]] = box
     # Shift so the centre of mass sits at the centre, as MNIST's creators did.
     total = field.sum()
     center_row = (field.sum(axis=1) * np.arange(28)).sum() / total

@@ -155,11 +155,7 @@ def lsuv_initialize(
     validation.check_number(function, "tolerance", tolerance, low=0, low_inclusive=False)
     validation.check_number(function, "max_iterations", max_iterations, low=1, integer=True)
     if layers is None:
-        layers = [
-            layer
-            for layer in model.layers
-            if isinstance(getattr(layer, "kernel_initializer", None), LSUV)
-        ]
+        layers = [layer for layer in model.layers if isinstance(getattr(layer, "kernel_initializer", None), LSUV)]
     variances = {}
     for layer in layers:
         if getattr(layer, "kernel", None) is None:
@@ -206,13 +202,8 @@ def get(identifier: InitializerLike, *, function: str = "get") -> keras.initiali
         return keras.initializers.get(identifier)
     except (ValueError, TypeError) as error:
         if not isinstance(identifier, str):
-            raise ValueError(
-                f"{function}(): could not interpret kernel_initializer="
-                f"{identifier!r}: {error}"
-            ) from error
-        raise validation.unknown_name_error(
-            function, "kernel_initializer", identifier, names()
-        ) from None
+            raise ValueError(f"{function}(): could not interpret kernel_initializer={identifier!r}: {error}") from error
+        raise validation.unknown_name_error(function, "kernel_initializer", identifier, names()) from None
 
 
 def names() -> list[str]:

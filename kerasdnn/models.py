@@ -83,7 +83,10 @@ def mlp(
     inputs = _input(function, input_shape)
     x = keras.layers.Flatten(name="flatten")(inputs) if len(inputs.shape) > 2 else inputs
     x = _dense_blocks(
-        function, x, units, "block",
+        function,
+        x,
+        units,
+        "block",
         activation=activation,
         kernel_initializer=kernel_initializer,
         kernel_regularizer=kernel_regularizer,
@@ -166,8 +169,7 @@ def cnn(
     inputs = _input(function, input_shape)
     if len(inputs.shape) != 4:
         raise ValueError(
-            f"{function}(): input_shape must be (height, width, channels); "
-            f"received input_shape={input_shape!r}"
+            f"{function}(): input_shape must be (height, width, channels); received input_shape={input_shape!r}"
         )
     normalization = normalizations.resolve(function, normalization, batch_norm, groups)
     if normalization == "instance" and validation.check_sizes(function, "units", units):
@@ -199,7 +201,10 @@ def cnn(
         )
     x = keras.layers.Flatten(name="flatten")(x)
     x = _dense_blocks(
-        function, x, units, "dense_block",
+        function,
+        x,
+        units,
+        "dense_block",
         activation=activation,
         kernel_initializer=kernel_initializer,
         kernel_regularizer=kernel_regularizer,
@@ -262,16 +267,22 @@ def lstm(
     inputs = _input(function, input_shape)
     if len(inputs.shape) != 3:
         raise ValueError(
-            f"{function}(): input_shape must be (timesteps, features); "
-            f"received input_shape={input_shape!r}"
+            f"{function}(): input_shape must be (timesteps, features); received input_shape={input_shape!r}"
         )
     sizes = validation.check_sizes(
-        function, "units", (units,) if isinstance(units, int) and not isinstance(units, bool) else units, allow_empty=False
+        function,
+        "units",
+        (units,) if isinstance(units, int) and not isinstance(units, bool) else units,
+        allow_empty=False,
     )
     validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
     normalization = normalizations.resolve(function, normalization, batch_norm, groups)
     normalization_layer = normalizations.normalization_layer(
-        normalization, "recurrent", sizes[-1], groups=groups, name=normalizations.SHORT_NAMES.get(normalization),
+        normalization,
+        "recurrent",
+        sizes[-1],
+        groups=groups,
+        name=normalizations.SHORT_NAMES.get(normalization),
         function=function,
     )
     x = inputs
@@ -287,8 +298,13 @@ def lstm(
 
 def _dense_blocks(function, x, units, prefix, **block_arguments):
     """Applies one `dense_block` per entry of `units`, named `{prefix}1`, `{prefix}2`, ..., its errors naming `function`."""
-    block_arguments = {"activity_regularizer": None, "batch_norm": None, "use_bias": None, "order": blocks.ORDERS[0],
-                       **block_arguments}
+    block_arguments = {
+        "activity_regularizer": None,
+        "batch_norm": None,
+        "use_bias": None,
+        "order": blocks.ORDERS[0],
+        **block_arguments,
+    }
     for index, size in enumerate(validation.check_sizes(function, "units", units)):
         x = blocks.apply_layers(x, blocks._dense_block(function, size, name=f"{prefix}{index + 1}", **block_arguments))
     return x

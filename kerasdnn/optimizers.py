@@ -7,7 +7,6 @@ import keras
 from kerasdnn import validation
 from kerasdnn.hints import LearningRate, OptimizerLike
 
-
 # The decks treat momentum and Nesterov momentum as optimizers of their own;
 # in Keras they are SGD settings. 0.9 is the usual momentum (Sutskever et al.
 # 2013) and the value the Hanbat deck's examples use.
@@ -65,21 +64,36 @@ class _CoupledWeightDecay(keras.optimizers.Optimizer):
 def _coupled(base):
     # Registered, so a saved model trained with one loads after `import kerasdnn`.
     name = f"Coupled{base.__name__}"
-    cls = type(name, (_CoupledWeightDecay, base), {"__doc__": f"`keras.optimizers.{base.__name__}` with PyTorch's coupled weight decay."})
+    cls = type(
+        name,
+        (_CoupledWeightDecay, base),
+        {"__doc__": f"`keras.optimizers.{base.__name__}` with PyTorch's coupled weight decay."},
+    )
     return keras.saving.register_keras_serializable(package="kerasdnn", name=name)(cls)
 
 
 # The deck optimizers' classes, each with PyTorch's weight_decay.
 COUPLED = {
     base: _coupled(base)
-    for base in (keras.optimizers.SGD, keras.optimizers.Adagrad, keras.optimizers.RMSprop,
-                 keras.optimizers.Adadelta, keras.optimizers.Adam)
+    for base in (
+        keras.optimizers.SGD,
+        keras.optimizers.Adagrad,
+        keras.optimizers.RMSprop,
+        keras.optimizers.Adadelta,
+        keras.optimizers.Adam,
+    )
 }
 
 
-def get(identifier: OptimizerLike = "adam", *, learning_rate: LearningRate | None = None,
-        clipnorm: float | None = None, clipvalue: float | None = None, coupled_weight_decay: float | None = None,
-        function: str = "get") -> keras.optimizers.Optimizer:
+def get(
+    identifier: OptimizerLike = "adam",
+    *,
+    learning_rate: LearningRate | None = None,
+    clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    coupled_weight_decay: float | None = None,
+    function: str = "get",
+) -> keras.optimizers.Optimizer:
     """Builds an optimizer from a name, with an optional learning rate and clipping.
 
     Example:
@@ -156,7 +170,10 @@ def _resolve(identifier, overrides, function):
         optimizer = keras.optimizers.get(identifier)
         return get(optimizer, **overrides, function=function) if overrides else optimizer
     validation.check_type(
-        function, "optimizer", identifier, (str,),
+        function,
+        "optimizer",
+        identifier,
+        (str,),
         "a name, a config dict or a keras.optimizers.Optimizer",
     )
     name = identifier.lower()
@@ -167,8 +184,9 @@ def _resolve(identifier, overrides, function):
     return keras.optimizers.get({"class_name": name, "config": overrides})
 
 
-def cosine_schedule(learning_rate: float, *, epochs: int, samples: int,
-                    batch_size: int) -> keras.optimizers.schedules.CosineDecay:
+def cosine_schedule(
+    learning_rate: float, *, epochs: int, samples: int, batch_size: int
+) -> keras.optimizers.schedules.CosineDecay:
     """Cosine decay from `learning_rate` to 0 over a whole run (Loshchilov & Hutter 2017, "SGDR").
 
     Example:

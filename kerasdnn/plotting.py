@@ -41,7 +41,8 @@ def plot_history(history: Mapping[str, Sequence[float | None]], path: str, *, ti
     """
     pyplot = pyplot_module()
     metrics = [
-        name for name in history
+        name
+        for name in history
         if not name.startswith("val_") and name not in ("epoch", "epoch_seconds", "learning_rate")
     ]
     figure, axes = pyplot.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6), squeeze=False)
@@ -60,9 +61,16 @@ def plot_history(history: Mapping[str, Sequence[float | None]], path: str, *, ti
     return _save(figure, path)
 
 
-def plot_comparison(labels: Sequence[str], series: Mapping[str, Sequence[float | None]], path: str, *, ylabel: str,
-                    title: str | None = None, ylim: tuple[float, float] | None = None,
-                    errors: Mapping[str, Sequence[float | None]] | None = None) -> str:
+def plot_comparison(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    path: str,
+    *,
+    ylabel: str,
+    title: str | None = None,
+    ylim: tuple[float, float] | None = None,
+    errors: Mapping[str, Sequence[float | None]] | None = None,
+) -> str:
     """Draws grouped bars: one group per label, one bar per series.
 
     Used for "reference vs ours" charts: `series={"reference": [...],
@@ -91,8 +99,14 @@ def plot_comparison(labels: Sequence[str], series: Mapping[str, Sequence[float |
         spreads = errors.get(name) or [None] * len(values)
         kept = [(p, v, e or 0.0) for p, v, e in zip(positions, values, spreads) if v is not None]
         if kept:
-            axis.bar([p for p, _, _ in kept], [v for _, v, _ in kept], width, label=name,
-                     yerr=[e for _, _, e in kept] if name in errors else None, capsize=3)
+            axis.bar(
+                [p for p, _, _ in kept],
+                [v for _, v, _ in kept],
+                width,
+                label=name,
+                yerr=[e for _, _, e in kept] if name in errors else None,
+                capsize=3,
+            )
     axis.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
     axis.set_ylabel(ylabel)
     if ylim:
@@ -104,8 +118,15 @@ def plot_comparison(labels: Sequence[str], series: Mapping[str, Sequence[float |
     return _save(figure, path)
 
 
-def plot_curves(curves: Mapping[str, Sequence[float | None]], path: str, *, ylabel: str, xlabel: str = "epoch",
-                title: str | None = None, logy: bool = False) -> str:
+def plot_curves(
+    curves: Mapping[str, Sequence[float | None]],
+    path: str,
+    *,
+    ylabel: str,
+    xlabel: str = "epoch",
+    title: str | None = None,
+    logy: bool = False,
+) -> str:
     """Plots several per-epoch series on one axis, one line each.
 
     Args:
@@ -135,8 +156,9 @@ def plot_curves(curves: Mapping[str, Sequence[float | None]], path: str, *, ylab
     return _save(figure, path)
 
 
-def plot_image_grid(images: Sequence[Any], titles: Sequence[str], path: str, *, columns: int = 10,
-                    title: str | None = None) -> str:
+def plot_image_grid(
+    images: Sequence[Any], titles: Sequence[str], path: str, *, columns: int = 10, title: str | None = None
+) -> str:
     """Draws grayscale images in a grid, each with a short title.
 
     Args:
@@ -162,8 +184,9 @@ def plot_image_grid(images: Sequence[Any], titles: Sequence[str], path: str, *, 
     return _save(figure, path)
 
 
-def plot_confusion_matrix(matrix: Any, path: str, *, labels: Sequence[str] | None = None,
-                          title: str | None = None) -> str:
+def plot_confusion_matrix(
+    matrix: Any, path: str, *, labels: Sequence[str] | None = None, title: str | None = None
+) -> str:
     """Draws a confusion matrix (rows: true class, columns: predicted) with counts.
 
     Args:
@@ -195,8 +218,9 @@ def plot_confusion_matrix(matrix: Any, path: str, *, labels: Sequence[str] | Non
     return _save(figure, path)
 
 
-def plot_decision_boundaries(classifiers: Mapping[str, Any], points: Any, path: str, *, title: str | None = None,
-                             resolution: int = 200) -> str:
+def plot_decision_boundaries(
+    classifiers: Mapping[str, Any], points: Any, path: str, *, title: str | None = None, resolution: int = 200
+) -> str:
     """Shades what each classifier predicts over the square around `points`.
 
     Args:
@@ -220,7 +244,9 @@ def plot_decision_boundaries(classifiers: Mapping[str, Any], points: Any, path: 
     figure, axes = pyplot.subplots(1, len(classifiers), figsize=(3.4 * len(classifiers), 3.4), squeeze=False)
     for axis, (name, (predict, targets)) in zip(axes[0], classifiers.items()):
         scores = np.asarray(predict(grid)).reshape(resolution, resolution)
-        axis.contourf(axis_values, axis_values, scores, levels=[0, 0.5, 1], colors=["#dde6f5", "#f5dede"], extend="both")
+        axis.contourf(
+            axis_values, axis_values, scores, levels=[0, 0.5, 1], colors=["#dde6f5", "#f5dede"], extend="both"
+        )
         axis.contour(axis_values, axis_values, scores, levels=[0.5], colors="black", linewidths=1)
         for target, marker in ((0, "o"), (1, "s")):
             chosen = np.asarray(targets).ravel() == target

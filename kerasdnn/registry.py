@@ -81,8 +81,9 @@ class ModelInfo:
         """Returns the record as a JSON-ready dict."""
         record = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         # Tuples (the metrics) as lists: what reading the JSON back gives.
-        record["training"] = {key: list(value) if isinstance(value, tuple) else value
-                              for key, value in self.training.items()}
+        record["training"] = {
+            key: list(value) if isinstance(value, tuple) else value for key, value in self.training.items()
+        }
         record["input_shape"] = list(self.input_shape)
         record["weights"] = list(self.weights)
         record["weights_sha256"] = dict(self.weights_sha256)
@@ -111,11 +112,22 @@ METRICS = {
 BACKENDS = ("jax", "tensorflow", "torch")
 
 
-def register_model(*, source: tuple[str, str], dataset: str, input_shape: Sequence[int], classes: int, parameters: int,
-                   metric: str = "test accuracy", reference: float | None = None, target: float | None = None,
-                   recipe: str | None = None, training: Mapping[str, Any] | None = None,
-                   weights: Mapping[str, str] | Sequence[str] = (),
-                   notes: str = "", backend: str = "jax") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def register_model(
+    *,
+    source: tuple[str, str],
+    dataset: str,
+    input_shape: Sequence[int],
+    classes: int,
+    parameters: int,
+    metric: str = "test accuracy",
+    reference: float | None = None,
+    target: float | None = None,
+    recipe: str | None = None,
+    training: Mapping[str, Any] | None = None,
+    weights: Mapping[str, str] | Sequence[str] = (),
+    notes: str = "",
+    backend: str = "jax",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Registers a builder function as a zoo entry under its own name.
 
     The function's docstring's first line becomes the entry's summary.
@@ -141,8 +153,13 @@ def register_model(*, source: tuple[str, str], dataset: str, input_shape: Sequen
     validation.check_choice("register_model", "backend", backend, BACKENDS)
     validation.check_choice("register_model", "metric", metric, tuple(METRICS))
     settings = {
-        "optimizer": "adam", "learning_rate": None, "epochs": 15, "batch_size": 128,
-        "loss": "sparse_categorical_crossentropy", "metrics": ("accuracy",), "normalization": "scale",
+        "optimizer": "adam",
+        "learning_rate": None,
+        "epochs": 15,
+        "batch_size": 128,
+        "loss": "sparse_categorical_crossentropy",
+        "metrics": ("accuracy",),
+        "normalization": "scale",
         **(training or {}),
     }
 
@@ -152,10 +169,22 @@ def register_model(*, source: tuple[str, str], dataset: str, input_shape: Sequen
             raise ValueError(f"register_model(): a model named {name!r} is registered already")
         source_name, url = source
         info = ModelInfo(
-            name=name, summary=(function.__doc__ or "").strip().splitlines()[0], source=source_name, url=url,
-            dataset=dataset, input_shape=tuple(input_shape), classes=classes, parameters=parameters,
-            metric=metric, reference=reference, target=target, recipe=recipe, training=types.MappingProxyType(settings),
-            weights=tuple(weights), notes=notes, backend=backend,
+            name=name,
+            summary=(function.__doc__ or "").strip().splitlines()[0],
+            source=source_name,
+            url=url,
+            dataset=dataset,
+            input_shape=tuple(input_shape),
+            classes=classes,
+            parameters=parameters,
+            metric=metric,
+            reference=reference,
+            target=target,
+            recipe=recipe,
+            training=types.MappingProxyType(settings),
+            weights=tuple(weights),
+            notes=notes,
+            backend=backend,
             weights_sha256=types.MappingProxyType(dict(weights) if isinstance(weights, Mapping) else {}),
         )
         _REGISTRY[name] = (function, info)
@@ -219,7 +248,9 @@ def create_model(name: str, *, weights: str | None = None, **overrides: Any) -> 
     if "batch_norm" in overrides and "normalization" not in overrides:
         # The shorthand replaces the record's normalization, whichever it is
         # (batch_norm=False is the way to none: a None override is dropped).
-        batch_norm = validation.check_type("create_model", "batch_norm", overrides.pop("batch_norm"), (bool,), "True or False")
+        batch_norm = validation.check_type(
+            "create_model", "batch_norm", overrides.pop("batch_norm"), (bool,), "True or False"
+        )
         overrides["normalization"] = "batch" if batch_norm else None
     model = function(**overrides)
     if weights is not None:

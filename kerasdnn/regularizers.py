@@ -8,8 +8,9 @@ from kerasdnn import validation
 from kerasdnn.hints import RegularizerLike
 
 
-def get(identifier: RegularizerLike, *, function: str = "get",
-        name: str = "kernel_regularizer") -> keras.regularizers.Regularizer | None:
+def get(
+    identifier: RegularizerLike, *, function: str = "get", name: str = "kernel_regularizer"
+) -> keras.regularizers.Regularizer | None:
     """Resolves a regularizer from a Keras identifier or from l1/l2 strengths.
 
     Example:
@@ -43,19 +44,14 @@ def get(identifier: RegularizerLike, *, function: str = "get",
     if isinstance(identifier, (tuple, list)):
         if len(identifier) != 2:
             raise ValueError(
-                f"{function}(): {name} given as strengths must be a pair (l1, l2); "
-                f"received {name}={identifier!r}"
+                f"{function}(): {name} given as strengths must be a pair (l1, l2); received {name}={identifier!r}"
             )
         l1, l2 = identifier
         validation.check_number(function, f"{name}[0] (l1)", l1, low=0)
         validation.check_number(function, f"{name}[1] (l2)", l2, low=0)
         return keras.regularizers.L1L2(l1=l1, l2=l2)
-    if isinstance(identifier, str) and identifier not in validation.keras_names(
-        keras.regularizers
-    ):
-        raise validation.unknown_name_error(
-            function, name, identifier, validation.keras_names(keras.regularizers)
-        )
+    if isinstance(identifier, str) and identifier not in validation.keras_names(keras.regularizers):
+        raise validation.unknown_name_error(function, name, identifier, validation.keras_names(keras.regularizers))
     try:
         return keras.regularizers.get(identifier)
     except (ValueError, TypeError) as error:

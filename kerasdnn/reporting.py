@@ -42,10 +42,18 @@ class RecipeParser(argparse.ArgumentParser):
         return parsed
 
 
-def recipe_parser(description: str | None, *, epochs: int | None, batch_size: int | None,
-                  learning_rate: float | None = None, output_dir: str | None, train_samples: int | None = None,
-                  test_samples: int | None = None, smoke_epochs: int = 1,
-                  seeds: Sequence[int] | None = None) -> RecipeParser:
+def recipe_parser(
+    description: str | None,
+    *,
+    epochs: int | None,
+    batch_size: int | None,
+    learning_rate: float | None = None,
+    output_dir: str | None,
+    train_samples: int | None = None,
+    test_samples: int | None = None,
+    smoke_epochs: int = 1,
+    seeds: Sequence[int] | None = None,
+) -> RecipeParser:
     """Returns a `RecipeParser` with the options every recipe has.
 
     Options: `--epochs`, `--batch-size`, `--learning-rate` (when the recipe
@@ -78,30 +86,45 @@ def recipe_parser(description: str | None, *, epochs: int | None, batch_size: in
     from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
 
     parser = RecipeParser(
-        description=description, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         full_run={"train_samples": train_samples, "test_samples": test_samples},
         smoke_run={"train_samples": SMOKE_TRAIN_SAMPLES, "test_samples": SMOKE_TEST_SAMPLES, "epochs": smoke_epochs},
     )
     epochs_default = epochs or "set by the recipe"
-    parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"epochs to train (default: {epochs_default})")
+    parser.add_argument(
+        "--epochs", type=positive_int, default=epochs, help=f"epochs to train (default: {epochs_default})"
+    )
     batch_default = batch_size or "set by the recipe"
-    parser.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"samples per batch (default: {batch_default})")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=batch_size, help=f"samples per batch (default: {batch_default})"
+    )
     if learning_rate is not None:
-        parser.add_argument("--learning-rate", type=positive_float, default=learning_rate, help="initial learning rate (default: %(default)s)")
+        parser.add_argument(
+            "--learning-rate",
+            type=positive_float,
+            default=learning_rate,
+            help="initial learning rate (default: %(default)s)",
+        )
     parser.add_argument(
         "--data-dir",
         default=None,
         help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own, downloading on first use)",
     )
     output_default = output_dir or "runs/ and the run's name"
-    parser.add_argument("--output-dir", default=output_dir, help=f"where the run's files go (default: {output_default})")
+    parser.add_argument(
+        "--output-dir", default=output_dir, help=f"where the run's files go (default: {output_default})"
+    )
     if seeds is None:
         parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: %(default)s)")
     else:
         parser.add_argument(
-            "--seeds", type=non_negative_int, nargs="+", default=list(seeds),
+            "--seeds",
+            type=non_negative_int,
+            nargs="+",
+            default=list(seeds),
             help="random seeds, one run each; results report their mean and standard deviation "
-                 f"(default: {' '.join(map(str, seeds))}; a smoke run takes the first unless --seeds is given)",
+            f"(default: {' '.join(map(str, seeds))}; a smoke run takes the first unless --seeds is given)",
         )
     parser.add_argument(
         "--results-dir",
@@ -119,9 +142,12 @@ def recipe_parser(description: str | None, *, epochs: int | None, batch_size: in
 
 def add_compile_cache_option(parser: argparse.ArgumentParser) -> None:
     """Adds `--no-compile-cache`, which keeps JAX from reusing (and writing) compiled steps in the user's cache."""
-    parser.add_argument("--no-compile-cache", action="store_true",
-                        help="compile every step afresh (default: JAX's compiled steps are kept in "
-                             "~/.cache/kerasdnn/jax and reused by later runs)")
+    parser.add_argument(
+        "--no-compile-cache",
+        action="store_true",
+        help="compile every step afresh (default: JAX's compiled steps are kept in "
+        "~/.cache/kerasdnn/jax and reused by later runs)",
+    )
 
 
 def positive_int(text: str) -> int:
@@ -155,8 +181,17 @@ def positive_float(text: str) -> float:
     return value
 
 
-def finish_ladder(recipe_file: str, rows: Sequence[Mapping[str, Any]], args: argparse.Namespace, *, source: str,
-                  reproduces: str, metric: str, title: str, ylim: tuple[float, float]) -> str | None:
+def finish_ladder(
+    recipe_file: str,
+    rows: Sequence[Mapping[str, Any]],
+    args: argparse.Namespace,
+    *,
+    source: str,
+    reproduces: str,
+    metric: str,
+    title: str,
+    ylim: tuple[float, float],
+) -> str | None:
     """Ends a ladder recipe: prints its table, draws reference vs ours (± std) and writes its results.
 
     Args:
@@ -175,11 +210,17 @@ def finish_ladder(recipe_file: str, rows: Sequence[Mapping[str, Any]], args: arg
     from kerasdnn.plotting import plot_comparison
     from kerasdnn.results import finish_recipe, ladder_summary
 
-    print(format_table(rows, ["model", "reference", "ours", "std", "difference", "reproduced", "epochs", "train_seconds"]))
+    print(
+        format_table(rows, ["model", "reference", "ours", "std", "difference", "reproduced", "epochs", "train_seconds"])
+    )
     names = [row["model"] for row in rows]
     plot_comparison(
-        names, {source: [row["reference"] for row in rows], "kerasdnn": [row["ours"] for row in rows]},
-        os.path.join(args.output_dir, "ladder.png"), ylabel=metric, title=title, ylim=ylim,
+        names,
+        {source: [row["reference"] for row in rows], "kerasdnn": [row["ours"] for row in rows]},
+        os.path.join(args.output_dir, "ladder.png"),
+        ylabel=metric,
+        title=title,
+        ylim=ylim,
         errors={"kerasdnn": [row["std"] for row in rows]},
     )
     name = os.path.splitext(os.path.basename(recipe_file))[0]

@@ -133,11 +133,13 @@ def fingerprint(model: keras.Model, optimizer: keras.optimizers.Optimizer, **dec
         architecture["config"] = model.get_config()
     except NotImplementedError:  # a subclassed model without get_config: its weights' shapes only
         pass
-    return _json_ready({
-        "model": _without_names(architecture),
-        "optimizer": {"class_name": type(optimizer).__name__, "config": _without_names(optimizer.get_config())},
-        **decisive,
-    })
+    return _json_ready(
+        {
+            "model": _without_names(architecture),
+            "optimizer": {"class_name": type(optimizer).__name__, "config": _without_names(optimizer.get_config())},
+            **decisive,
+        }
+    )
 
 
 def differences(old: Any, new: Any, path: str = "") -> list[str]:

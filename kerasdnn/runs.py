@@ -11,10 +11,20 @@ from kerasdnn import data, optimizers, registry, results, training
 from kerasdnn.hints import OptimizerLike
 
 
-def train_model(name: str, *, epochs: int | None = None, batch_size: int | None = None,
-                learning_rate: float | None = None, optimizer: OptimizerLike | None = None, data_dir: str | None = None,
-                output_dir: str | None = None, seed: int = 0, smoke: bool = False, overwrite: bool = False,
-                verbose: int | str = 2) -> dict[str, Any]:
+def train_model(
+    name: str,
+    *,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    learning_rate: float | None = None,
+    optimizer: OptimizerLike | None = None,
+    data_dir: str | None = None,
+    output_dir: str | None = None,
+    seed: int = 0,
+    smoke: bool = False,
+    overwrite: bool = False,
+    verbose: int | str = 2,
+) -> dict[str, Any]:
     """Trains a zoo model on its dataset with its recorded settings.
 
     Image datasets keep the last twelfth of the training split for validation
@@ -93,8 +103,9 @@ def train_model(name: str, *, epochs: int | None = None, batch_size: int | None 
     return {**run, "output_dir": output_dir}
 
 
-def train_ladder(names: Sequence[str], *, output_dir: str, seeds: Sequence[int] = (0,),
-                 **train_arguments: Any) -> list[dict[str, Any]]:
+def train_ladder(
+    names: Sequence[str], *, output_dir: str, seeds: Sequence[int] = (0,), **train_arguments: Any
+) -> list[dict[str, Any]]:
     """Trains zoo models one after the other, over seeds, and compares each with its record.
 
     Example:

@@ -30,8 +30,11 @@ from kerasdnn.hints import ArrayPair
 # and the server tfds downloads their source files from.
 DATASETS = {
     "mnist": {"input_shape": (28, 28, 1), "classes": 10, "source": ("storage.googleapis.com", 443)},
-    "fashion_mnist": {"input_shape": (28, 28, 1), "classes": 10,
-                      "source": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80)},
+    "fashion_mnist": {
+        "input_shape": (28, 28, 1),
+        "classes": 10,
+        "source": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80),
+    },
     "cifar10": {"input_shape": (32, 32, 3), "classes": 10, "source": ("www.cs.toronto.edu", 443)},
 }
 # tfds first tries its own copy of every prepared dataset on Google Cloud Storage.
@@ -45,8 +48,15 @@ class DatasetNotFoundError(FileNotFoundError):
     """Raised when no prepared copy of a dataset is found and none can be downloaded."""
 
 
-def read_splits(function: str, name: str, *, data_dir: str | None = None, download: bool = True,
-                train_samples: int | None = None, test_samples: int | None = None) -> tuple[ArrayPair, ArrayPair]:
+def read_splits(
+    function: str,
+    name: str,
+    *,
+    data_dir: str | None = None,
+    download: bool = True,
+    train_samples: int | None = None,
+    test_samples: int | None = None,
+) -> tuple[ArrayPair, ArrayPair]:
     """The raw `((x_train, y_train), (x_test, y_test))` of `name`, a dataset of `DATASETS` or a `.npz` export.
 
     A `NAME.npz` export in `data_dir` (or `TFDS_DATA_DIR`) is read before
@@ -108,7 +118,9 @@ def _from_keras_datasets(function, name):
         return x if x.shape[-1] == channels else x.transpose(0, 2, 3, 1)
 
     return (images(x_train), np.asarray(y_train).reshape(-1).astype(np.int64)), (
-        images(x_test), np.asarray(y_test).reshape(-1).astype(np.int64))
+        images(x_test),
+        np.asarray(y_test).reshape(-1).astype(np.int64),
+    )
 
 
 _EXPORT_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -152,14 +164,16 @@ def export_arrays(name: str, path: str, *, data_dir: str | None = None, download
 
 def _read_export(function, path):
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{function}(): no exported dataset at {path}; write it with "
-                                f"kerasdnn data export NAME {path}")
+        raise FileNotFoundError(
+            f"{function}(): no exported dataset at {path}; write it with kerasdnn data export NAME {path}"
+        )
     try:
         with np.load(path) as saved:
             x_train, y_train, x_test, y_test = (saved[key] for key in _EXPORT_KEYS)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{function}(): {path} is damaged ({error}); export it again with "
-                         f"kerasdnn data export NAME {path}") from None
+        raise ValueError(
+            f"{function}(): {path} is damaged ({error}); export it again with kerasdnn data export NAME {path}"
+        ) from None
     return (x_train, y_train.astype(np.int64)), (x_test, y_test.astype(np.int64))
 
 

@@ -212,10 +212,12 @@ def train(
         optimizer, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, function=function
     )
     validation.check_type(function, "overwrite", overwrite, (bool,), "True or False")
-    train_data = _batches(function, "x", x, y, batch_size, model, loss, seed=seed, shuffle=True,
-                          multi_worker=multi_worker)
-    validation_batches = _batches(function, "validation_data", validation_data, None, batch_size, model, loss,
-                                  multi_worker=multi_worker)
+    train_data = _batches(
+        function, "x", x, y, batch_size, model, loss, seed=seed, shuffle=True, multi_worker=multi_worker
+    )
+    validation_batches = _batches(
+        function, "validation_data", validation_data, None, batch_size, model, loss, multi_worker=multi_worker
+    )
     test_batches = _batches(function, "test_data", test_data, None, batch_size, model, loss, multi_worker=multi_worker)
 
     started = time.perf_counter()
@@ -224,8 +226,14 @@ def train(
     state = run_state.RunState(paths["backup"], paths["history"]) if paths else None
     # Only a run with a backup needs it (the data's checksum reads every byte).
     run_fingerprint = paths and run_state.fingerprint(
-        model, resolved_optimizer, loss=_describe_loss(loss), seed=seed, batch_size=batch_size, epochs=epochs,
-        data=run_state.data_fingerprint([x, y]), validation_data=run_state.data_fingerprint(validation_data),
+        model,
+        resolved_optimizer,
+        loss=_describe_loss(loss),
+        seed=seed,
+        batch_size=batch_size,
+        epochs=epochs,
+        data=run_state.data_fingerprint([x, y]),
+        validation_data=run_state.data_fingerprint(validation_data),
     )
     initial_epoch = _resume_point(function, paths, state, run_fingerprint, epochs, overwrite)
     if not initial_epoch:
@@ -237,9 +245,19 @@ def train(
             jit_compile=default_jit_compile() if jit_compile is None else jit_compile,
         )
         monitor, recorder = _fit(
-            model, train_data, validation_batches, loss=loss, metrics=metrics, epochs=epochs,
-            initial_epoch=initial_epoch, state=state, verbose=verbose,
-            callbacks=[*callbacks, *([keras.callbacks.TensorBoard(paths["tensorboard"])] if paths and tensorboard else [])],
+            model,
+            train_data,
+            validation_batches,
+            loss=loss,
+            metrics=metrics,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            state=state,
+            verbose=verbose,
+            callbacks=[
+                *callbacks,
+                *([keras.callbacks.TensorBoard(paths["tensorboard"])] if paths and tensorboard else []),
+            ],
             **compile_arguments,
         )
         diverged = monitor.diverged_at_step is not None
@@ -247,17 +265,37 @@ def train(
         if test_batches is not None and not diverged:
             test_metrics = model.evaluate(test_batches, verbose=0, return_dict=True)
     results = _results(
-        model, recorder.history, test_metrics, monitor, resolved_optimizer,
-        epochs=epochs, batch_size=batch_size, seed=seed, loss=loss,
-        settings=settings, wall_seconds=time.perf_counter() - started,
+        model,
+        recorder.history,
+        test_metrics,
+        monitor,
+        resolved_optimizer,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        loss=loss,
+        settings=settings,
+        wall_seconds=time.perf_counter() - started,
     )
     if paths:
         _write_outputs(model, results, recorder.history, paths, state, save_model and not diverged)
     return results
 
 
-def _fit(model, train_data, validation_data, *, loss, metrics, epochs, initial_epoch, state, callbacks, verbose,
-         **compile_arguments):
+def _fit(
+    model,
+    train_data,
+    validation_data,
+    *,
+    loss,
+    metrics,
+    epochs,
+    initial_epoch,
+    state,
+    callbacks,
+    verbose,
+    **compile_arguments,
+):
     """Compiles `model` and the twin Keras fits, and fits, watching for a loss that stops being finite.
 
     Returns:
@@ -287,9 +325,15 @@ def _fit(model, train_data, validation_data, *, loss, metrics, epochs, initial_e
             initial_epoch=initial_epoch,
             # The batches are ordered by EpochShuffledArrays (or the dataset).
             shuffle=False,
-            callbacks=[monitor, keras.callbacks.TerminateOnNaN(), recorder,
-                       *(run_callbacks.ForModel(callback, model, fit_model) if fit_model is not model else callback
-                         for callback in callbacks)],
+            callbacks=[
+                monitor,
+                keras.callbacks.TerminateOnNaN(),
+                recorder,
+                *(
+                    run_callbacks.ForModel(callback, model, fit_model) if fit_model is not model else callback
+                    for callback in callbacks
+                ),
+            ],
             verbose=verbose,
         )
     if fit_model is model and step_metric:
@@ -307,8 +351,12 @@ _LOGIT_LOSSES = {
     "categorical_crossentropy": keras.losses.CategoricalCrossentropy,
 }
 _ARGMAX_METRICS = {
-    "accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
-    "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
+    "accuracy",
+    "acc",
+    "sparse_categorical_accuracy",
+    "categorical_accuracy",
+    "sparse_top_k_categorical_accuracy",
+    "top_k_categorical_accuracy",
 }
 
 
@@ -345,7 +393,8 @@ def _fit_twin(model, loss, metrics):
         isinstance(output, keras.layers.Dense)
         and output.activation is keras.activations.softmax
         and output.activity_regularizer is None
-        and isinstance(loss, str) and loss in _LOGIT_LOSSES
+        and isinstance(loss, str)
+        and loss in _LOGIT_LOSSES
         and all(isinstance(metric, str) and metric in _ARGMAX_METRICS for metric in metrics)
     )
     if logits_trick:
@@ -420,14 +469,22 @@ def _batches(function, name, x, y, batch_size, model, loss, *, seed=0, shuffle=F
             f"arrays with y given; received {name} of type {type(x).__name__} without y"
         )
     x, y = np.asarray(x), np.asarray(y)
-    validation.check_samples(function, name, x, y, input_shape=_shape(model, "input_shape"),
-                             classes=(_shape(model, "output_shape") or (None,))[-1], labels=_label_kind(loss))
+    validation.check_samples(
+        function,
+        name,
+        x,
+        y,
+        input_shape=_shape(model, "input_shape"),
+        classes=(_shape(model, "output_shape") or (None,))[-1],
+        labels=_label_kind(loss),
+    )
     if multi_worker:
         # Each worker takes its share of every global batch, which tf.data's
         # DATA sharding does and a Python dataset cannot.
         return data.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
-    return data.EpochShuffledArrays(x, y, batch_size=batch_size, seed=seed, shuffle=shuffle,
-                                    shard=distribute.process_shard())
+    return data.EpochShuffledArrays(
+        x, y, batch_size=batch_size, seed=seed, shuffle=shuffle, shard=distribute.process_shard()
+    )
 
 
 def _shape(model, attribute):
@@ -443,8 +500,10 @@ def _label_kind(loss):
     """`"sparse"` (class indices) or `"one_hot"` for Keras's cross-entropies, else `None`."""
     name = loss if isinstance(loss, str) else type(loss).__name__
     return {
-        "sparse_categorical_crossentropy": "sparse", "SparseCategoricalCrossentropy": "sparse",
-        "categorical_crossentropy": "one_hot", "CategoricalCrossentropy": "one_hot",
+        "sparse_categorical_crossentropy": "sparse",
+        "SparseCategoricalCrossentropy": "sparse",
+        "categorical_crossentropy": "one_hot",
+        "CategoricalCrossentropy": "one_hot",
     }.get(name)
 
 
@@ -539,9 +598,7 @@ def _resume_point(function, paths, state, run_fingerprint, epochs, overwrite):
 
 
 def _lsuv_on_first_batch(model, batches):
-    uses_lsuv = any(
-        isinstance(getattr(layer, "kernel_initializer", None), initializers.LSUV) for layer in model.layers
-    )
+    uses_lsuv = any(isinstance(getattr(layer, "kernel_initializer", None), initializers.LSUV) for layer in model.layers)
     if uses_lsuv:
         first_inputs, _ = batches[0] if isinstance(batches, data.EpochShuffledArrays) else next(iter(batches))
         initializers.lsuv_initialize(model, first_inputs)
@@ -553,7 +610,9 @@ def _finite(value):
     return value if math.isfinite(value) else None
 
 
-def _results(model, history, test_metrics, monitor, optimizer, *, epochs, batch_size, seed, loss, settings, wall_seconds):
+def _results(
+    model, history, test_metrics, monitor, optimizer, *, epochs, batch_size, seed, loss, settings, wall_seconds
+):
     history = {key: [None if v is None else _finite(v) for v in values] for key, values in history.items()}
     epoch_seconds = [s for s in history.pop("epoch_seconds", []) if s is not None]
     epochs_run = len(history.get("loss", []))

@@ -100,8 +100,9 @@ def check_chief_address(ip: str, port: int) -> None:
         probe.close()
     serving = served_search(ip, port, timeout=5)
     if serving is None:
-        raise ChiefAddressError(f"{ip}:{port} is held by another program ({reason}); start the chief with another "
-                                f"--oracle-port")
+        raise ChiefAddressError(
+            f"{ip}:{port} is held by another program ({reason}); start the chief with another --oracle-port"
+        )
     raise ChiefAddressError(
         f"{ip}:{port} already serves {f'the search in {serving}' if serving else 'a keras-tuner search'}; stop that "
         f"chief, or start this one with another --oracle-port"
@@ -133,6 +134,7 @@ def _serve(oracle, project_dir):
     from concurrent import futures
 
     import grpc
+
     # keras-tuner's servicer and its rule for when the chief may exit: not
     # public, and used here alone.
     from keras_tuner.src import protos
@@ -142,8 +144,13 @@ def _serve(oracle, project_dir):
     servicer = oracle_chief.OracleServicer(oracle)
     protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
     service, method = _SEARCH_METHOD.strip("/").split("/")
-    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(
-        service, {method: grpc.unary_unary_rpc_method_handler(lambda request, context: project_dir.encode())})])
+    server.add_generic_rpc_handlers(
+        [
+            grpc.method_handlers_generic_handler(
+                service, {method: grpc.unary_unary_rpc_method_handler(lambda request, context: project_dir.encode())}
+            )
+        ]
+    )
     server.add_insecure_port(f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}")
     server.start()
     try:
@@ -208,8 +215,9 @@ def _declare(hp, name, fixed=None, default=None):
     return hp.Float(name, *bounds, sampling="log", default=default)
 
 
-def trial_optimizer(values: Mapping[str, Any], *, epochs: int | None = None,
-                    samples: int | None = None) -> keras.optimizers.Optimizer:
+def trial_optimizer(
+    values: Mapping[str, Any], *, epochs: int | None = None, samples: int | None = None
+) -> keras.optimizers.Optimizer:
     """Builds the optimizer that a trial's hyperparameter values name.
 
     Example:
@@ -241,8 +249,9 @@ def trial_optimizer(values: Mapping[str, Any], *, epochs: int | None = None,
     identifier = {"class_name": "AdamW", "config": {"weight_decay": decay}} if name == "adamw" else name
     rate = values["learning_rate"]
     if values.get("schedule") == "cosine" and epochs is not None and samples is not None:
-        rate = optimizers.cosine_schedule(rate, epochs=epochs, samples=samples,
-                                          batch_size=values.get("batch_size", SPACE["batch_size"][2]))
+        rate = optimizers.cosine_schedule(
+            rate, epochs=epochs, samples=samples, batch_size=values.get("batch_size", SPACE["batch_size"][2])
+        )
     return optimizers.get(identifier, learning_rate=rate, function="trial_optimizer")
 
 
@@ -271,8 +280,15 @@ class MLPHyperModel(keras_tuner.HyperModel):
         ValueError: If a fixed or default name is not in the space.
     """
 
-    def __init__(self, input_shape: Sequence[int] = (28, 28, 1), classes: int = 10, *, name: str = "mlp_search",
-                 defaults: Mapping[str, Any] | None = None, **fixed: Any) -> None:
+    def __init__(
+        self,
+        input_shape: Sequence[int] = (28, 28, 1),
+        classes: int = 10,
+        *,
+        name: str = "mlp_search",
+        defaults: Mapping[str, Any] | None = None,
+        **fixed: Any,
+    ) -> None:
         super().__init__(name=name, tunable=True)
         for argument, names in (("fixed hyperparameter", fixed), ("default", defaults or {})):
             for key in names:
@@ -313,8 +329,9 @@ class MLPHyperModel(keras_tuner.HyperModel):
         _compile(model, trial_optimizer(hp.values))
         return model
 
-    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x: Any, *args: Any, epochs: int = 1,
-            **kwargs: Any) -> Any:
+    def fit(
+        self, hp: keras_tuner.HyperParameters, model: keras.Model, x: Any, *args: Any, epochs: int = 1, **kwargs: Any
+    ) -> Any:
         values = {**hp.values, "batch_size": self._value(hp, "batch_size"), "schedule": self._value(hp, "schedule")}
         if values["schedule"] == "cosine":
             # A tf.data.Dataset's len() counts batches: only an array's
@@ -428,15 +445,20 @@ def make_tuner(
 
 
 # The keys keras-tuner reads from each kind of file of a search.
-_SEARCH_FILE_KEYS = {"oracle.json": ("ongoing_trials", "start_order", "end_order"),
-                     "trial.json": ("trial_id", "hyperparameters", "status")}
+_SEARCH_FILE_KEYS = {
+    "oracle.json": ("ongoing_trials", "start_order", "end_order"),
+    "trial.json": ("trial_id", "hyperparameters", "status"),
+}
 
 
 def _damaged_search_file(project_dir):
     """The error for the first file of a search that keras-tuner cannot read, or `None`."""
     names = [os.path.join(project_dir, name) for name in sorted(os.listdir(project_dir)) if name.endswith(".json")]
-    names += [os.path.join(project_dir, name, "trial.json") for name in sorted(os.listdir(project_dir))
-              if name.startswith("trial_") and os.path.isfile(os.path.join(project_dir, name, "trial.json"))]
+    names += [
+        os.path.join(project_dir, name, "trial.json")
+        for name in sorted(os.listdir(project_dir))
+        if name.startswith("trial_") and os.path.isfile(os.path.join(project_dir, name, "trial.json"))
+    ]
     for path in names:
         try:
             with open(path) as handle:
@@ -448,8 +470,10 @@ def _damaged_search_file(project_dir):
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             reason = f"not readable JSON: {error}"
         if reason:
-            return DamagedSearchError(f"{path} is damaged ({reason}); restore it, or start the search afresh "
-                                      f"with --overwrite (overwrite=True)")
+            return DamagedSearchError(
+                f"{path} is damaged ({reason}); restore it, or start the search afresh "
+                f"with --overwrite (overwrite=True)"
+            )
     return None
 
 
@@ -512,8 +536,9 @@ class _TrustedOracle:
         super().reload()
         ongoing = getattr(self, "_reloaded_ongoing", {})
         running = {tuner_id: trial for tuner_id, trial in ongoing.items() if trial.status not in _FINISHED}
-        self._retry_queue = [trial_id for trial_id in self._retry_queue
-                             if trial_id not in {trial.trial_id for trial in ongoing.values()}]
+        self._retry_queue = [
+            trial_id for trial_id in self._retry_queue if trial_id not in {trial.trial_id for trial in ongoing.values()}
+        ]
         self.ongoing_trials = running
         self.save()
 
@@ -576,9 +601,18 @@ class _HyperbandDefaultsFirst(_TrustedOracle, keras_tuner.oracles.HyperbandOracl
         return super()._random_values()
 
 
-def search(tuner: keras_tuner.Tuner, x: Any, y: Any, *, validation_data: Any, epochs: int = 5, patience: int = 2,
-           callbacks: Sequence[keras.callbacks.Callback] = (), tensorboard: str | None = None,
-           verbose: int | str = 0) -> None:
+def search(
+    tuner: keras_tuner.Tuner,
+    x: Any,
+    y: Any,
+    *,
+    validation_data: Any,
+    epochs: int = 5,
+    patience: int = 2,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    tensorboard: str | None = None,
+    verbose: int | str = 0,
+) -> None:
     """Runs `tuner.search` with early stopping and NaN termination in every trial.
 
     Example:
@@ -617,8 +651,9 @@ def search(tuner: keras_tuner.Tuner, x: Any, y: Any, *, validation_data: Any, ep
     # walks only the trials' own objects.
     gc.freeze()
     try:
-        tuner.search(x, y, validation_data=validation_data, epochs=epochs,
-                     callbacks=stopping + list(callbacks), verbose=verbose)
+        tuner.search(
+            x, y, validation_data=validation_data, epochs=epochs, callbacks=stopping + list(callbacks), verbose=verbose
+        )
     finally:
         gc.unfreeze()
     return tuner
@@ -653,8 +688,9 @@ class _Tuner(keras_tuner.Tuner):
         callbacks = []
         for callback in kwargs.pop("callbacks", []):
             if isinstance(callback, _HParamsLogger):
-                callback = _TrialTensorBoard(os.path.join(callback.log_dir, trial.trial_id),
-                                             trial.hyperparameters, trial.trial_id)
+                callback = _TrialTensorBoard(
+                    os.path.join(callback.log_dir, trial.trial_id), trial.hyperparameters, trial.trial_id
+                )
             callbacks.append(callback)
         return super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
 
@@ -676,7 +712,7 @@ def trial_hparams(values: Mapping[str, Any]) -> dict[str, Any]:
         declares).
     """
     hparams = {}
-    for name, (kind, choices, default) in SPACE.items():
+    for name, (kind, _, default) in SPACE.items():
         unused = _UNUSED[kind] if _UNUSED[kind] is not None else type(default)()
         hparams[name] = values.get(name, unused)
     return {**hparams, **{name: value for name, value in values.items() if name not in hparams}}
@@ -720,7 +756,8 @@ class _TrialTensorBoard(keras.callbacks.TensorBoard):
         from tensorboard.plugins.hparams import api as hparams_api
 
         self._write_hparams_summary(
-            lambda: hparams_api.hparams(trial_hparams(self.hyperparameters.values), trial_id=self.trial_id))
+            lambda: hparams_api.hparams(trial_hparams(self.hyperparameters.values), trial_id=self.trial_id)
+        )
 
     def on_train_end(self, logs=None):
         super().on_train_end(logs)
@@ -766,7 +803,11 @@ def wait_for_chief(timeout: float = CHIEF_TIMEOUT) -> None:
         try:
             ready.result(timeout=min(1, timeout))
         except grpc.FutureTimeoutError:
-            print(f"kerasdnn: waiting up to {timeout:g} s for the search's chief at {address}", file=sys.stderr, flush=True)
+            print(
+                f"kerasdnn: waiting up to {timeout:g} s for the search's chief at {address}",
+                file=sys.stderr,
+                flush=True,
+            )
             ready.result(timeout=max(0, timeout - 1))
     except grpc.FutureTimeoutError:
         raise ChiefNotFoundError(
@@ -783,8 +824,9 @@ def trial_rows(tuner: keras_tuner.Tuner) -> list[dict[str, Any]]:
     """Returns one dict per finished or failed trial, best score first."""
     rows = []
     for trial in tuner.oracle.trials.values():
-        rows.append({"trial": trial.trial_id, "status": trial.status, "score": trial.score,
-                     **trial.hyperparameters.values})
+        rows.append(
+            {"trial": trial.trial_id, "status": trial.status, "score": trial.score, **trial.hyperparameters.values}
+        )
     return sorted(rows, key=lambda row: (row["score"] is None, -(row["score"] or 0)))
 
 
@@ -811,9 +853,13 @@ def write_report(tuner: keras_tuner.Tuner, output_dir: str) -> keras_tuner.Hyper
         writer.writeheader()
         writer.writerows(rows)
     ordered = sorted(rows, key=lambda row: int(row["trial"]))
-    plot_comparison([row["trial"] for row in ordered], {"score": [row["score"] for row in ordered]},
-                    os.path.join(output_dir, "scores.png"), ylabel=str(tuner.oracle.objective.name),
-                    title="score per trial")
+    plot_comparison(
+        [row["trial"] for row in ordered],
+        {"score": [row["score"] for row in ordered]},
+        os.path.join(output_dir, "scores.png"),
+        ylabel=str(tuner.oracle.objective.name),
+        title="score per trial",
+    )
     return best
 
 
@@ -901,8 +947,16 @@ def run_search(
         check_chief_address(*address)
     from kerasdnn import data
 
-    tuner = make_tuner(kind, MLPHyperModel(defaults=HEADLINES[dataset][1], **fixed), max_trials=max_trials, max_epochs=epochs, directory=directory,
-                       project_name=project_name, overwrite=overwrite, seed=seed)
+    tuner = make_tuner(
+        kind,
+        MLPHyperModel(defaults=HEADLINES[dataset][1], **fixed),
+        max_trials=max_trials,
+        max_epochs=epochs,
+        directory=directory,
+        project_name=project_name,
+        overwrite=overwrite,
+        seed=seed,
+    )
     keras.utils.set_random_seed(seed)
     if role == "chief":
         # The chief trains nothing: it serves the oracle until the search ends.
@@ -911,8 +965,15 @@ def run_search(
         (x_train, y_train), _ = data.load_arrays(dataset, data_dir=data_dir)
         (x_train, y_train), validation_data = data.split_validation(x_train, y_train)
         x_train, y_train = x_train[:train_samples], y_train[:train_samples]
-    search(tuner, x_train, y_train, validation_data=validation_data, epochs=epochs, tensorboard=tensorboard,
-           verbose=verbose)
+    search(
+        tuner,
+        x_train,
+        y_train,
+        validation_data=validation_data,
+        epochs=epochs,
+        tensorboard=tensorboard,
+        verbose=verbose,
+    )
     if role == "worker":
         return tuner, None  # the chief, which holds every trial, writes the report
     best = write_report(tuner, os.path.join(directory, project_name, "report"))

@@ -53,14 +53,11 @@ def check_number(
     if value != value or value in (float("inf"), float("-inf")):
         _fail(function, f"{name} must be finite; received {name}={value!r}")
     too_low = low is not None and (value < low or (value == low and not low_inclusive))
-    too_high = high is not None and (
-        value > high or (value == high and not high_inclusive)
-    )
+    too_high = high is not None and (value > high or (value == high and not high_inclusive))
     if too_low or too_high:
         _fail(
             function,
-            f"{name} must be {_interval(low, high, low_inclusive, high_inclusive)}; "
-            f"received {name}={value!r}",
+            f"{name} must be {_interval(low, high, low_inclusive, high_inclusive)}; received {name}={value!r}",
         )
     return value
 
@@ -142,7 +139,9 @@ def check_type(function: str, name: str, value: Any, types: tuple[type, ...], de
 
 def type_error(function: str, name: str, value: Any, description: str) -> TypeError:
     """Builds the `TypeError` for a value that is none of the types `description` names."""
-    return TypeError(f"{function}(): {name} must be {description}; received {name}={value!r} of type {type(value).__name__}")
+    return TypeError(
+        f"{function}(): {name} must be {description}; received {name}={value!r} of type {type(value).__name__}"
+    )
 
 
 def check_sizes(function: str, name: str, value: Any, *, allow_empty: bool = True) -> tuple[int, ...]:
@@ -243,14 +242,22 @@ def check_samples(
         return
     if labels == "one_hot":
         if y.ndim != 2 or y.shape[1] != classes:
-            _fail(function, f"{y_name} must be one-hot, of shape (samples, {classes}) for the model's {classes} "
-                            f"outputs; received {y_name} of shape {y.shape}")
+            _fail(
+                function,
+                f"{y_name} must be one-hot, of shape (samples, {classes}) for the model's {classes} "
+                f"outputs; received {y_name} of shape {y.shape}",
+            )
         return
     if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
-        _fail(function, f"{y_name} must hold one class index per sample, of shape (samples,); "
-                        f"received {y_name} of shape {y.shape}")
+        _fail(
+            function,
+            f"{y_name} must hold one class index per sample, of shape (samples,); received {y_name} of shape {y.shape}",
+        )
     low, high = y.min().item(), y.max().item()
     whole = y.dtype.kind in "biu" or bool((y == y.astype("int64")).all())
     if not whole or low < 0 or high >= classes:
-        _fail(function, f"{y_name} must hold class indices 0 to {classes - 1} for the model's {classes} outputs; "
-                        f"received {'values' if not whole else 'labels'} from {low!r} to {high!r}")
+        _fail(
+            function,
+            f"{y_name} must hold class indices 0 to {classes - 1} for the model's {classes} outputs; "
+            f"received {'values' if not whole else 'labels'} from {low!r} to {high!r}",
+        )

@@ -26,6 +26,17 @@ from kerasdnn.registry import (
 from kerasdnn.runs import compare_with_record, measured_value, train_ladder, train_model
 
 __all__ = [
-    "BACKENDS", "TORCH_LINEAR_INIT", "WEIGHTS_DIR", "ModelInfo", "compare_with_record", "create_model", "list_models", "measured_value",
-    "model_info", "register_model", "train_ladder", "train_model", "weights_path",
+    "BACKENDS",
+    "TORCH_LINEAR_INIT",
+    "WEIGHTS_DIR",
+    "ModelInfo",
+    "compare_with_record",
+    "create_model",
+    "list_models",
+    "measured_value",
+    "model_info",
+    "register_model",
+    "train_ladder",
+    "train_model",
+    "weights_path",
 ]

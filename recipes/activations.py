@@ -34,8 +34,16 @@ from kerasdnn.results import finish_recipe, seed_statistics
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=5, batch_size=128, learning_rate=1e-3, output_dir="runs/activations",
-                       train_samples=20_000, test_samples=5_000, seeds=(0, 1, 2))
+parser = recipe_parser(
+    __doc__,
+    epochs=5,
+    batch_size=128,
+    learning_rate=1e-3,
+    output_dir="runs/activations",
+    train_samples=20_000,
+    test_samples=5_000,
+    seeds=(0, 1, 2),
+)
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
 names = ["step", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "maxout"]
@@ -53,19 +61,28 @@ for name in names:
     # Maxout takes the max of pieces: feed (z, z/2) so its kink shows.
     inputs = np.concatenate([z, z / 2], axis=1) if name == "maxout" else z
     outputs = layer(inputs)  # also builds PReLU's weights before differentiating
-    (gradient,) = gradients(lambda values: keras.ops.sum(layer(values[0])), [inputs])
+    (gradient,) = gradients(lambda values, layer=layer: keras.ops.sum(layer(values[0])), [inputs])
     shapes[name] = keras.ops.convert_to_numpy(outputs)[:, 0].tolist()
     derivatives[name] = [0.0] * len(z) if gradient is None else keras.ops.convert_to_numpy(gradient)[:, 0].tolist()
 x_label = "z (index over -4 … 4)"
-plot_curves(shapes, os.path.join(args.output_dir, "functions.png"), ylabel="f(z)", xlabel=x_label, title="activation functions")
-plot_curves(derivatives, os.path.join(args.output_dir, "derivatives.png"), ylabel="f'(z)", xlabel=x_label, title="their derivatives")
+plot_curves(
+    shapes, os.path.join(args.output_dir, "functions.png"), ylabel="f(z)", xlabel=x_label, title="activation functions"
+)
+plot_curves(
+    derivatives,
+    os.path.join(args.output_dir, "derivatives.png"),
+    ylabel="f'(z)",
+    xlabel=x_label,
+    title="their derivatives",
+)
 
 ## 2. The vanishing gradient
 # 10 hidden layers of 100 units, Glorot init, no batch norm: gradient norm of
 # each layer's kernel on one batch, at initialization and after 100 steps.
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
-    "fashion_mnist", data_dir=args.data_dir,
+    "fashion_mnist",
+    data_dir=args.data_dir,
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
@@ -82,16 +99,24 @@ def gradient_norms(model):
         return loss_function(y_train[:256], predictions)
 
     kernels = {id(layer.kernel) for layer in model.layers if hasattr(layer, "kernel")}
-    return [float(np.linalg.norm(keras.ops.convert_to_numpy(gradient)))
-            for variable, gradient in zip(model.trainable_variables, gradients(loss, trainable))
-            if id(variable) in kernels]
+    return [
+        float(np.linalg.norm(keras.ops.convert_to_numpy(gradient)))
+        for variable, gradient in zip(model.trainable_variables, gradients(loss, trainable))
+        if id(variable) in kernels
+    ]
 
 
 vanishing, gradient_curves = {}, {}
 for name in ("sigmoid", "relu"):
     keras.utils.set_random_seed(args.seeds[0])
-    model = kerasdnn.mlp((28, 28, 1), units=(100,) * 10, activation=name, kernel_initializer="glorot_uniform",
-                         batch_norm=False, name=f"deep_{name}")
+    model = kerasdnn.mlp(
+        (28, 28, 1),
+        units=(100,) * 10,
+        activation=name,
+        kernel_initializer="glorot_uniform",
+        batch_norm=False,
+        name=f"deep_{name}",
+    )
     at_init = gradient_norms(model)
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss_function)
     steps = 5 if args.smoke else 100
@@ -99,8 +124,14 @@ for name in ("sigmoid", "relu"):
     vanishing[name] = {"at_init": at_init, "after_training": gradient_norms(model)}
     gradient_curves[f"{name}, at init"] = at_init
     gradient_curves[f"{name}, after training"] = vanishing[name]["after_training"]
-plot_curves(gradient_curves, os.path.join(args.output_dir, "gradient_norms.png"), ylabel="‖∂loss/∂kernel‖",
-            xlabel="layer (1 = next to the input)", title="vanishing gradient: 10-layer sigmoid vs ReLU", logy=True)
+plot_curves(
+    gradient_curves,
+    os.path.join(args.output_dir, "gradient_norms.png"),
+    ylabel="‖∂loss/∂kernel‖",
+    xlabel="layer (1 = next to the input)",
+    title="vanishing gradient: 10-layer sigmoid vs ReLU",
+    logy=True,
+)
 ratio = {name: values["at_init"][0] / values["at_init"][-2] for name, values in vanishing.items()}
 
 ## 3. Ranking on Fashion-MNIST, over the seeds
@@ -113,12 +144,20 @@ for name in names[1:]:
     results = []
     for seed in args.seeds:
         keras.utils.set_random_seed(seed)
-        results.append(kerasdnn.train(
-            kerasdnn.mlp((28, 28, 1), units=(256,) * 5, activation=name, batch_norm=False, name=f"mlp_{name}"),
-            x_train, y_train, validation_data=(x_test, y_test), epochs=args.epochs, batch_size=args.batch_size,
-            learning_rate=args.learning_rate, seed=seed, verbose=0,
-            output_dir=os.path.join(args.output_dir, name, f"seed_{seed}"),
-        ))
+        results.append(
+            kerasdnn.train(
+                kerasdnn.mlp((28, 28, 1), units=(256,) * 5, activation=name, batch_norm=False, name=f"mlp_{name}"),
+                x_train,
+                y_train,
+                validation_data=(x_test, y_test),
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                learning_rate=args.learning_rate,
+                seed=seed,
+                verbose=0,
+                output_dir=os.path.join(args.output_dir, name, f"seed_{seed}"),
+            )
+        )
     train_seconds += sum(result["train_seconds"] for result in results)
     spread = seed_statistics([result["final"].get("val_accuracy") for result in results])
     rows.append({"activation": name, "val_accuracy": spread["mean"], "std": spread["std"], "values": spread["values"]})
@@ -126,13 +165,22 @@ rows.sort(key=lambda row: -(row["val_accuracy"] or 0))
 
 ## Evaluate
 
-print(format_table([{"net": n, "layer1/layer10 gradient at init": r} for n, r in ratio.items()],
-                   ["net", "layer1/layer10 gradient at init"]))
+print(
+    format_table(
+        [{"net": n, "layer1/layer10 gradient at init": r} for n, r in ratio.items()],
+        ["net", "layer1/layer10 gradient at init"],
+    )
+)
 print(format_table(rows, ["activation", "val_accuracy", "std", "values"]))
-plot_comparison([row["activation"] for row in rows], {"validation accuracy": [row["val_accuracy"] for row in rows]},
-                os.path.join(args.output_dir, "ranking.png"), ylabel="validation accuracy", ylim=(0.7, 0.95),
-                title="5 × 256 MLP on Fashion-MNIST (mean ± std over seeds)",
-                errors={"validation accuracy": [row["std"] for row in rows]})
+plot_comparison(
+    [row["activation"] for row in rows],
+    {"validation accuracy": [row["val_accuracy"] for row in rows]},
+    os.path.join(args.output_dir, "ranking.png"),
+    ylabel="validation accuracy",
+    ylim=(0.7, 0.95),
+    title="5 × 256 MLP on Fashion-MNIST (mean ± std over seeds)",
+    errors={"validation accuracy": [row["std"] for row in rows]},
+)
 deck_order = ["maxout", "elu", "leaky_relu", "relu", "tanh", "sigmoid"]
 ours_order = [row["activation"] for row in rows if row["activation"] in deck_order]
 summary = {
@@ -145,8 +193,13 @@ summary = {
     "epochs": args.epochs,
     "train_seconds": train_seconds,
 }
-payload = {"summary": summary, "rows": rows, "vanishing": vanishing, "first_to_last_gradient_ratio": ratio,
-           "settings": vars(args)}
+payload = {
+    "summary": summary,
+    "rows": rows,
+    "vanishing": vanishing,
+    "first_to_last_gradient_ratio": ratio,
+    "settings": vars(args),
+}
 finish_recipe(__file__, payload, args, figure="ranking.png")
 
 ## Result

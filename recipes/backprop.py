@@ -39,20 +39,28 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=20_000, batch_size=4, learning_rate=2.0, output_dir="runs/backprop",
-                       smoke_epochs=2_000)
-parser.add_argument("--hidden", type=kerasdnn.reporting.positive_int, default=4, help="hidden units (default: %(default)s)")
+parser = recipe_parser(
+    __doc__, epochs=20_000, batch_size=4, learning_rate=2.0, output_dir="runs/backprop", smoke_epochs=2_000
+)
+parser.add_argument(
+    "--hidden", type=kerasdnn.reporting.positive_int, default=4, help="hidden units (default: %(default)s)"
+)
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
 (x, y), _ = kerasdnn.synthetic_arrays("xor")
 x, y = x.astype(np.float64), y.reshape(-1, 1).astype(np.float64)
 rng = np.random.default_rng(args.seed)
 # Small random weights, as the deck's "initialization" step: N(0, 1), biases 0.
-weights = {"W1": rng.normal(size=(2, args.hidden)), "b1": np.zeros(args.hidden),
-           "W2": rng.normal(size=(args.hidden, 1)), "b2": np.zeros(1)}
+weights = {
+    "W1": rng.normal(size=(2, args.hidden)),
+    "b1": np.zeros(args.hidden),
+    "W2": rng.normal(size=(args.hidden, 1)),
+    "b2": np.zeros(1),
+}
 
 
 ## The network, forward and backward, as the deck derives it
+
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
@@ -72,13 +80,18 @@ def loss(weights, x, target):
 def backward(weights, x, target):
     """∂E/∂w for every weight, by the δ rules: δ_y at the output, δ_h one layer down."""
     h, output = forward(weights, x)
-    delta_y = (output - target) * output * (1 - output)        # (y − y')·sig'(·), sig' = y(1 − y)
-    delta_h = (delta_y @ weights["W2"].T) * h * (1 - h)          # δ_h = δ_y·W₂ᵀ·h(1 − h)
-    return {"W2": h.T @ delta_y, "b2": delta_y.sum(axis=0),     # ∂E/∂W₂ = hᵀ·δ_y
-            "W1": x.T @ delta_h, "b1": delta_h.sum(axis=0)}     # ∂E/∂W₁ = xᵀ·δ_h
+    delta_y = (output - target) * output * (1 - output)  # (y − y')·sig'(·), sig' = y(1 − y)
+    delta_h = (delta_y @ weights["W2"].T) * h * (1 - h)  # δ_h = δ_y·W₂ᵀ·h(1 − h)
+    return {
+        "W2": h.T @ delta_y,
+        "b2": delta_y.sum(axis=0),  # ∂E/∂W₂ = hᵀ·δ_y
+        "W1": x.T @ delta_h,
+        "b1": delta_h.sum(axis=0),
+    }  # ∂E/∂W₁ = xᵀ·δ_h
 
 
 ## Check 1: central finite differences, every weight
+
 
 def numerical_gradient(weights, name, step=1e-6):
     gradient = np.zeros_like(weights[name])
@@ -101,8 +114,13 @@ finite_differences = {name: relative_error(by_hand[name], numerical_gradient(wei
 ## Check 2: Keras's automatic differentiation of the same network
 
 keras.utils.set_random_seed(args.seed)
-model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(args.hidden, activation="sigmoid"),
-                          keras.layers.Dense(1, activation="sigmoid")])
+model = keras.Sequential(
+    [
+        keras.Input((2,)),
+        keras.layers.Dense(args.hidden, activation="sigmoid"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ]
+)
 model.set_weights([weights[name].astype(np.float32) for name in ("W1", "b1", "W2", "b2")])
 inputs, targets = (keras.ops.convert_to_tensor(array.astype(np.float32)) for array in (x, y))
 
@@ -112,12 +130,28 @@ def keras_loss(values):
     return 0.5 * keras.ops.sum((outputs - targets) ** 2)
 
 
-autodiff = [keras.ops.convert_to_numpy(gradient) for gradient in
-            gradients(keras_loss, [keras.ops.convert_to_tensor(variable) for variable in model.trainable_variables])]
-versus_keras = {name: relative_error(by_hand[name], gradient) for name, gradient in zip(("W1", "b1", "W2", "b2"), autodiff)}
-print(format_table([{"weight": name, "vs finite differences": f"{finite_differences[name]:.1e}",
-                     "vs Keras autodiff": f"{versus_keras[name]:.1e}"} for name in weights],
-                   ["weight", "vs finite differences", "vs Keras autodiff"]))
+autodiff = [
+    keras.ops.convert_to_numpy(gradient)
+    for gradient in gradients(
+        keras_loss, [keras.ops.convert_to_tensor(variable) for variable in model.trainable_variables]
+    )
+]
+versus_keras = {
+    name: relative_error(by_hand[name], gradient) for name, gradient in zip(("W1", "b1", "W2", "b2"), autodiff)
+}
+print(
+    format_table(
+        [
+            {
+                "weight": name,
+                "vs finite differences": f"{finite_differences[name]:.1e}",
+                "vs Keras autodiff": f"{versus_keras[name]:.1e}",
+            }
+            for name in weights
+        ],
+        ["weight", "vs finite differences", "vs Keras autodiff"],
+    )
+)
 
 ## Train XOR with the hand-made gradients: w ← w − η·∂E/∂w, full batch
 
@@ -132,10 +166,22 @@ for step in range(args.epochs):
 train_seconds = time.perf_counter() - started
 predictions = forward(weights, x)[1][:, 0]
 accuracy = float(np.mean((predictions > 0.5) == (y[:, 0] > 0.5)))
-plot_curves({f"E (every 100 steps), η = {args.learning_rate}": losses}, os.path.join(args.output_dir, "loss.png"),
-            ylabel="E = ½Σ(y − y')²", xlabel="step / 100", title="XOR by hand-made backpropagation")
-print(format_table([{"x": f"{a:g} {b:g}", "target": int(t), "output": f"{p:.4f}"}
-                    for (a, b), t, p in zip(x, y[:, 0], predictions)], ["x", "target", "output"]))
+plot_curves(
+    {f"E (every 100 steps), η = {args.learning_rate}": losses},
+    os.path.join(args.output_dir, "loss.png"),
+    ylabel="E = ½Σ(y − y')²",
+    xlabel="step / 100",
+    title="XOR by hand-made backpropagation",
+)
+print(
+    format_table(
+        [
+            {"x": f"{a:g} {b:g}", "target": int(t), "output": f"{p:.4f}"}
+            for (a, b), t, p in zip(x, y[:, 0], predictions)
+        ],
+        ["x", "target", "output"],
+    )
+)
 
 ## Save
 
@@ -148,9 +194,13 @@ summary = {
     "epochs": f"{args.epochs} steps",
     "train_seconds": train_seconds,
 }
-payload = {"summary": summary, "finite_differences": finite_differences, "versus_keras": versus_keras,
-           "xor": {"accuracy": accuracy, "outputs": predictions.tolist(), "final_loss": losses[-1], "losses": losses},
-           "settings": vars(args)}
+payload = {
+    "summary": summary,
+    "finite_differences": finite_differences,
+    "versus_keras": versus_keras,
+    "xor": {"accuracy": accuracy, "outputs": predictions.tolist(), "final_loss": losses[-1], "losses": losses},
+    "settings": vars(args),
+}
 finish_recipe(__file__, payload, args, figure="loss.png")
 
 ## Result

@@ -36,15 +36,17 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=3, batch_size=128, output_dir="runs/batch_norm",
-                       train_samples=10_000, test_samples=5_000)
+parser = recipe_parser(
+    __doc__, epochs=3, batch_size=128, output_dir="runs/batch_norm", train_samples=10_000, test_samples=5_000
+)
 args = parser.parse_args()
 learning_rates = {"small": 0.01, "large": 1.0}
 
 ## Prepare the data
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
-    "mnist", data_dir=args.data_dir,
+    "mnist",
+    data_dir=args.data_dir,
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
@@ -57,28 +59,55 @@ for batch_norm in (False, True):
         label = f"{'BN' if batch_norm else 'no BN'}, lr={rate:g}"
         keras.utils.set_random_seed(args.seed)
         result = kerasdnn.train(
-            kerasdnn.zoo.create_model("hanbat_optimizer_net", batch_norm=batch_norm), x_train, y_train,
-            validation_data=(x_test, y_test), epochs=args.epochs, batch_size=args.batch_size,
-            optimizer="sgd", learning_rate=rate, seed=args.seed, verbose=0,
+            kerasdnn.zoo.create_model("hanbat_optimizer_net", batch_norm=batch_norm),
+            x_train,
+            y_train,
+            validation_data=(x_test, y_test),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            optimizer="sgd",
+            learning_rate=rate,
+            seed=args.seed,
+            verbose=0,
             output_dir=os.path.join(args.output_dir, f"mlp_{'bn' if batch_norm else 'plain'}_{size}"),
         )
         train_seconds += result["train_seconds"]
         curves[label] = result["history"]["val_accuracy"]
-        rows.append({"model": "5×256 MLP", "setting": label, "diverged": result["diverged"],
-                     "metric": "val accuracy", "value": result["final"].get("val_accuracy")})
+        rows.append(
+            {
+                "model": "5×256 MLP",
+                "setting": label,
+                "diverged": result["diverged"],
+                "metric": "val accuracy",
+                "value": result["final"].get("val_accuracy"),
+            }
+        )
 
 ## Part 2: the deck's BN CNN on MNIST and BN LSTM on sequence sums
 
 for name, label in (("hanbat_bn_mlp", "BN MLP"), ("hanbat_bn_cnn", "BN CNN")):
     keras.utils.set_random_seed(args.seed)
     result = kerasdnn.train(
-        kerasdnn.zoo.create_model(name), x_train, y_train, validation_data=(x_test, y_test),
-        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=0,
+        kerasdnn.zoo.create_model(name),
+        x_train,
+        y_train,
+        validation_data=(x_test, y_test),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        verbose=0,
         output_dir=os.path.join(args.output_dir, label.split()[1].lower()),
     )
     train_seconds += result["train_seconds"]
-    rows.append({"model": label, "setting": "adam", "diverged": result["diverged"],
-                 "metric": "val accuracy", "value": result["final"].get("val_accuracy")})
+    rows.append(
+        {
+            "model": label,
+            "setting": "adam",
+            "diverged": result["diverged"],
+            "metric": "val accuracy",
+            "value": result["final"].get("val_accuracy"),
+        }
+    )
 
 # 2,000 sequences in a full run (a smoke run's few hundred).
 (x_sequences, y_sums), (x_sequences_test, y_sums_test) = kerasdnn.synthetic_arrays(
@@ -86,21 +115,41 @@ for name, label in (("hanbat_bn_mlp", "BN MLP"), ("hanbat_bn_cnn", "BN CNN")):
 )
 keras.utils.set_random_seed(args.seed)
 result = kerasdnn.train(
-    kerasdnn.zoo.create_model("hanbat_bn_lstm"), x_sequences, y_sums, validation_data=(x_sequences_test, y_sums_test),
-    epochs=1 if args.smoke else 30, batch_size=32, learning_rate=1e-2, loss="mse", metrics=(), seed=args.seed,
-    verbose=0, output_dir=os.path.join(args.output_dir, "lstm"),
+    kerasdnn.zoo.create_model("hanbat_bn_lstm"),
+    x_sequences,
+    y_sums,
+    validation_data=(x_sequences_test, y_sums_test),
+    epochs=1 if args.smoke else 30,
+    batch_size=32,
+    learning_rate=1e-2,
+    loss="mse",
+    metrics=(),
+    seed=args.seed,
+    verbose=0,
+    output_dir=os.path.join(args.output_dir, "lstm"),
 )
 train_seconds += result["train_seconds"]
 # The mean predictor's error: what "learned nothing" scores on this task.
 baseline = float(np.mean((y_sums_test - y_sums.mean()) ** 2))
-rows.append({"model": "BN LSTM", "setting": f"adam (mean predictor: {baseline:.3f})", "diverged": result["diverged"],
-             "metric": "val mse", "value": result["final"].get("val_loss")})
+rows.append(
+    {
+        "model": "BN LSTM",
+        "setting": f"adam (mean predictor: {baseline:.3f})",
+        "diverged": result["diverged"],
+        "metric": "val mse",
+        "value": result["final"].get("val_loss"),
+    }
+)
 
 ## Evaluate
 
 print(format_table(rows, ["model", "setting", "diverged", "metric", "value"]))
-plot_curves(curves, os.path.join(args.output_dir, "mlp_val_accuracy.png"), ylabel="validation accuracy",
-            title="5×256 MLP, SGD: batch norm at a small and a large learning rate")
+plot_curves(
+    curves,
+    os.path.join(args.output_dir, "mlp_val_accuracy.png"),
+    ylabel="validation accuracy",
+    title="5×256 MLP, SGD: batch norm at a small and a large learning rate",
+)
 mlp = {row["setting"]: row for row in rows[:4]}
 summary = {
     "recipe": "batch_norm",

@@ -47,12 +47,29 @@ from kerasdnn.results import finish_recipe, seed_statistics, spread_text
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=5, batch_size=128, output_dir="runs/bn_claims", seeds=(0, 1, 2),
-                       train_samples=10_000, test_samples=5_000)
-INITIALIZERS = {"glorot_uniform": "Glorot", "he_normal": "He", "lecun_normal": "LeCun",
-                "small_random_normal": "N(0, 0.01²)", "big_random_normal": "N(0, 1)"}
-parser.add_argument("--initializers", nargs="+", choices=list(INITIALIZERS), default=list(INITIALIZERS),
-                    help="initializers of (a) and (c); he_normal trains the net of (d) (default: %(default)s)")
+parser = recipe_parser(
+    __doc__,
+    epochs=5,
+    batch_size=128,
+    output_dir="runs/bn_claims",
+    seeds=(0, 1, 2),
+    train_samples=10_000,
+    test_samples=5_000,
+)
+INITIALIZERS = {
+    "glorot_uniform": "Glorot",
+    "he_normal": "He",
+    "lecun_normal": "LeCun",
+    "small_random_normal": "N(0, 0.01²)",
+    "big_random_normal": "N(0, 1)",
+}
+parser.add_argument(
+    "--initializers",
+    nargs="+",
+    choices=list(INITIALIZERS),
+    default=list(INITIALIZERS),
+    help="initializers of (a) and (c); he_normal trains the net of (d) (default: %(default)s)",
+)
 args = parser.parse_args()
 if args.smoke:
     args.initializers = ["he_normal", "big_random_normal"]
@@ -72,9 +89,18 @@ def run(model, folder, seed, optimizer, **train_arguments):
     """Trains `model` on the training split, validating on the held-out twelfth and testing on the test split."""
     global train_seconds
     result = kerasdnn.train(
-        model, x_fit, y_fit, validation_data=(x_val, y_val), test_data=(x_test, y_test), epochs=args.epochs,
-        batch_size=args.batch_size, optimizer=optimizer, seed=seed, verbose=0,
-        output_dir=os.path.join(args.output_dir, folder, f"seed_{seed}"), **train_arguments,
+        model,
+        x_fit,
+        y_fit,
+        validation_data=(x_val, y_val),
+        test_data=(x_test, y_test),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=optimizer,
+        seed=seed,
+        verbose=0,
+        output_dir=os.path.join(args.output_dir, folder, f"seed_{seed}"),
+        **train_arguments,
     )
     train_seconds += result["train_seconds"]
     return result
@@ -85,8 +111,13 @@ def run(model, folder, seed, optimizer, **train_arguments):
 
 def deep_mlp(kernel_initializer, normalization):
     """8 × Dense(256) → [BN] → ReLU, then softmax: every kernel drawn by `kernel_initializer`."""
-    return kerasdnn.mlp((28, 28, 1), units=(256,) * 8, kernel_initializer=kernel_initializer,
-                        normalization=normalization, name="deep_mlp")
+    return kerasdnn.mlp(
+        (28, 28, 1),
+        units=(256,) * 8,
+        kernel_initializer=kernel_initializer,
+        normalization=normalization,
+        name="deep_mlp",
+    )
 
 
 init_rows, trained_bn_net = [], None
@@ -99,23 +130,36 @@ for initializer in args.initializers:
             model = deep_mlp(initializer, normalization)
             # SGD with momentum: Adam's per-weight step sizes would hide part
             # of what the initialization does to the gradients.
-            results.append(run(model, f"init/{initializer}_{normalization}", seed,
-                               keras.optimizers.SGD(0.01, momentum=0.9)))
+            results.append(
+                run(model, f"init/{initializer}_{normalization}", seed, keras.optimizers.SGD(0.01, momentum=0.9))
+            )
             if (initializer, normalization, seed) == ("he_normal", "batch", args.seeds[0]):
                 trained_bn_net = model
         accuracy = seed_statistics([None if r["diverged"] else r["test"]["accuracy"] for r in results])
-        init_rows.append({"initializer": label, "bn": normalization == "batch", "test_accuracy": accuracy["mean"],
-                          "std": accuracy["std"], "values": accuracy["values"],
-                          "diverged": sum(r["diverged"] for r in results), "first_loss": results[0]["history"]["loss"][0],
-                          "final_loss": results[0]["final"].get("loss")})
+        init_rows.append(
+            {
+                "initializer": label,
+                "bn": normalization == "batch",
+                "test_accuracy": accuracy["mean"],
+                "std": accuracy["std"],
+                "values": accuracy["values"],
+                "diverged": sum(r["diverged"] for r in results),
+                "first_loss": results[0]["history"]["loss"][0],
+                "final_loss": results[0]["final"].get("loss"),
+            }
+        )
 
 
 def spread(bn):
     """The range of the mean test accuracy over the initializers, and how many diverged."""
     rows = [row for row in init_rows if row["bn"] == bn]
     means = [row["test_accuracy"] for row in rows if row["test_accuracy"] is not None]
-    return {"min": min(means), "max": max(means), "std_over_initializers": float(np.std(means)),
-            "diverged": [row["initializer"] for row in rows if row["diverged"]]}
+    return {
+        "min": min(means),
+        "max": max(means),
+        "std_over_initializers": float(np.std(means)),
+        "diverged": [row["initializer"] for row in rows if row["diverged"]],
+    }
 
 
 spreads = {"without BN": spread(False), "with BN": spread(True)}
@@ -125,13 +169,22 @@ spreads = {"without BN": spread(False), "with BN": spread(True)}
 
 def lab10_deep(normalization, dropout):
     """784-512×4-10, ReLU, Glorot (lab-10-4/5), with the normalization and dropout asked for."""
-    return kerasdnn.mlp((28, 28, 1), units=(512,) * 4, kernel_initializer="glorot_uniform",
-                        normalization=normalization, dropout=dropout, name="lab10_deep")
+    return kerasdnn.mlp(
+        (28, 28, 1),
+        units=(512,) * 4,
+        kernel_initializer="glorot_uniform",
+        normalization=normalization,
+        dropout=dropout,
+        name="lab10_deep",
+    )
 
 
 regularizer_rows = []
-for label, folder, normalization, dropout in (("plain", "plain", None, 0.0), ("Dropout(0.3)", "dropout", None, 0.3),
-                                             ("BN, no dropout", "bn", "batch", 0.0)):
+for label, folder, normalization, dropout in (
+    ("plain", "plain", None, 0.0),
+    ("Dropout(0.3)", "dropout", None, 0.3),
+    ("BN, no dropout", "bn", "batch", 0.0),
+):
     results, gaps = [], []
     for seed in args.seeds:
         keras.utils.set_random_seed(seed)
@@ -143,10 +196,18 @@ for label, folder, normalization, dropout in (("plain", "plain", None, 0.0), ("D
         gaps.append(train_accuracy - results[-1]["final"]["val_accuracy"])
     accuracy = seed_statistics([r["test"]["accuracy"] for r in results])
     gap = seed_statistics(gaps)
-    regularizer_rows.append({"net": label, "test_accuracy": accuracy["mean"], "std": accuracy["std"],
-                             "values": accuracy["values"], "train_val_gap": gap["mean"], "gap_std": gap["std"],
-                             "gap_values": gap["values"],
-                             "seconds_per_epoch": seed_statistics([r["seconds_per_epoch"] for r in results])["mean"]})
+    regularizer_rows.append(
+        {
+            "net": label,
+            "test_accuracy": accuracy["mean"],
+            "std": accuracy["std"],
+            "values": accuracy["values"],
+            "train_val_gap": gap["mean"],
+            "gap_std": gap["std"],
+            "gap_values": gap["values"],
+            "seconds_per_epoch": seed_statistics([r["seconds_per_epoch"] for r in results])["mean"],
+        }
+    )
 
 ## (d) Training vs inference mode, on the trained BN net of (c)
 
@@ -157,8 +218,10 @@ inference = keras.ops.convert_to_numpy(trained_bn_net(images, training=False))
 
 def training_mode(batch_size):
     """Outputs of `images` in training mode, `batch_size` images at a time (each batch its own statistics)."""
-    outputs = [keras.ops.convert_to_numpy(trained_bn_net(images[start:start + batch_size], training=True))
-               for start in range(0, len(images), batch_size)]
+    outputs = [
+        keras.ops.convert_to_numpy(trained_bn_net(images[start : start + batch_size], training=True))
+        for start in range(0, len(images), batch_size)
+    ]
     trained_bn_net.set_weights(weights)
     return np.concatenate(outputs)
 
@@ -167,32 +230,56 @@ def training_mode(batch_size):
 first_bn = trained_bn_net.get_layer("block1_bn")
 pre_activation = keras.ops.convert_to_numpy(keras.Model(trained_bn_net.input, first_bn.input)(images[:256]))
 moving_mean, moving_variance = (keras.ops.convert_to_numpy(v) for v in (first_bn.moving_mean, first_bn.moving_variance))
-mode_rows = [{"mode": "inference", "batch_size": len(images), "accuracy": float(np.mean(inference.argmax(1) == labels)),
-              "mean_abs_difference": 0.0, "distinct_outputs": len(np.unique(inference.round(6), axis=0))}]
+mode_rows = [
+    {
+        "mode": "inference",
+        "batch_size": len(images),
+        "accuracy": float(np.mean(inference.argmax(1) == labels)),
+        "mean_abs_difference": 0.0,
+        "distinct_outputs": len(np.unique(inference.round(6), axis=0)),
+    }
+]
 for batch_size in (256, 32, 8, 2, 1):
     outputs = training_mode(batch_size)
-    mode_rows.append({"mode": "training", "batch_size": batch_size,
-                      "accuracy": float(np.mean(outputs.argmax(1) == labels)),
-                      "mean_abs_difference": float(np.abs(outputs - inference).mean()),
-                      "distinct_outputs": len(np.unique(outputs.round(6), axis=0))})
+    mode_rows.append(
+        {
+            "mode": "training",
+            "batch_size": batch_size,
+            "accuracy": float(np.mean(outputs.argmax(1) == labels)),
+            "mean_abs_difference": float(np.abs(outputs - inference).mean()),
+            "distinct_outputs": len(np.unique(outputs.round(6), axis=0)),
+        }
+    )
 statistics_gap = {
     "mean_abs_mean_difference": float(np.abs(pre_activation.mean(0) - moving_mean).mean()),
-    "mean_abs_variance_ratio_log": float(np.abs(np.log((pre_activation.var(0) + 1e-3) / (moving_variance + 1e-3))).mean()),
+    "mean_abs_variance_ratio_log": float(
+        np.abs(np.log((pre_activation.var(0) + 1e-3) / (moving_variance + 1e-3))).mean()
+    ),
 }
 
 ## Evaluate
 
 print(format_table(init_rows, ["initializer", "bn", "test_accuracy", "std", "diverged", "first_loss", "final_loss"]))
-print(format_table([{"": key, **value} for key, value in spreads.items()],
-                   ["", "min", "max", "std_over_initializers", "diverged"]))
+print(
+    format_table(
+        [{"": key, **value} for key, value in spreads.items()], ["", "min", "max", "std_over_initializers", "diverged"]
+    )
+)
 print(format_table(regularizer_rows, ["net", "test_accuracy", "std", "train_val_gap", "gap_std", "seconds_per_epoch"]))
 print(format_table(mode_rows, ["mode", "batch_size", "accuracy", "mean_abs_difference", "distinct_outputs"]))
 plot_comparison(
     [INITIALIZERS[initializer] for initializer in args.initializers],
-    {bn: [row["test_accuracy"] for row in init_rows if row["bn"] == (bn == "with BN")] for bn in ("without BN", "with BN")},
-    os.path.join(args.output_dir, "bn_claims.png"), ylabel="test accuracy (no bar: diverged)", ylim=(0.0, 1.0),
+    {
+        bn: [row["test_accuracy"] for row in init_rows if row["bn"] == (bn == "with BN")]
+        for bn in ("without BN", "with BN")
+    },
+    os.path.join(args.output_dir, "bn_claims.png"),
+    ylabel="test accuracy (no bar: diverged)",
+    ylim=(0.0, 1.0),
     title="Deep MLP over five initializations, without and with batch norm",
-    errors={bn: [row["std"] for row in init_rows if row["bn"] == (bn == "with BN")] for bn in ("without BN", "with BN")},
+    errors={
+        bn: [row["std"] for row in init_rows if row["bn"] == (bn == "with BN")] for bn in ("without BN", "with BN")
+    },
 )
 
 
@@ -206,15 +293,26 @@ summary = {
     "reproduces": "deck 003 BN 효과 / Hanbat §5: BN's claims, one experiment each",
     "metric": "test accuracy without → with BN at N(0, 0.01²) and N(0, 1); gap plain / dropout / BN",
     "reference": "fails → trains; BN's gap no wider than dropout's",
-    "ours": " ; ".join(f"{accuracy_text(label, False)} → {accuracy_text(label, True)}"
-                       for label in ("N(0, 0.01²)", "N(0, 1)") if any(row["initializer"] == label for row in init_rows))
-            + " ; " + " / ".join(spread_text(row["train_val_gap"], row["gap_std"]) for row in regularizer_rows),
+    "ours": " ; ".join(
+        f"{accuracy_text(label, False)} → {accuracy_text(label, True)}"
+        for label in ("N(0, 0.01²)", "N(0, 1)")
+        if any(row["initializer"] == label for row in init_rows)
+    )
+    + " ; "
+    + " / ".join(spread_text(row["train_val_gap"], row["gap_std"]) for row in regularizer_rows),
     "seeds": list(args.seeds),
     "epochs": args.epochs,
     "train_seconds": train_seconds,
 }
-payload = {"summary": summary, "initializers": init_rows, "spread": spreads, "regularizer": regularizer_rows,
-           "modes": mode_rows, "statistics_gap": statistics_gap, "settings": vars(args)}
+payload = {
+    "summary": summary,
+    "initializers": init_rows,
+    "spread": spreads,
+    "regularizer": regularizer_rows,
+    "modes": mode_rows,
+    "statistics_gap": statistics_gap,
+    "settings": vars(args),
+}
 finish_recipe(__file__, payload, args, figure="bn_claims.png")
 
 ## Result

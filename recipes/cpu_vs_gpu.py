@@ -42,10 +42,21 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=1, batch_size=32, learning_rate=0.01, output_dir="runs/cpu_vs_gpu",
-                       train_samples=40_000, test_samples=10_000)
-parser.add_argument("--data-source", choices=("auto", "tfds", "generated"), default="auto",
-                    help="auto: tfds's CIFAR-10 if a prepared copy is found, else generated arrays (default: %(default)s)")
+parser = recipe_parser(
+    __doc__,
+    epochs=1,
+    batch_size=32,
+    learning_rate=0.01,
+    output_dir="runs/cpu_vs_gpu",
+    train_samples=40_000,
+    test_samples=10_000,
+)
+parser.add_argument(
+    "--data-source",
+    choices=("auto", "tfds", "generated"),
+    default="auto",
+    help="auto: tfds's CIFAR-10 if a prepared copy is found, else generated arrays (default: %(default)s)",
+)
 args = parser.parse_args()
 
 ## Prepare the data
@@ -54,7 +65,10 @@ source = "generated"
 if args.data_source != "generated":
     try:
         (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
-            "cifar10", data_dir=args.data_dir, train_samples=args.train_samples, test_samples=args.test_samples,
+            "cifar10",
+            data_dir=args.data_dir,
+            train_samples=args.train_samples,
+            test_samples=args.test_samples,
             download=args.data_source == "tfds",
         )
         source = "tfds cifar10"
@@ -81,28 +95,48 @@ for device in devices:
         with tf.device(device.name):
             model = kerasdnn.zoo.create_model("cifar10_deck002")
             result = kerasdnn.train(
-                model, x_train, y_train, test_data=(x_test, y_test), epochs=args.epochs, batch_size=args.batch_size, optimizer="adam",
-                learning_rate=args.learning_rate, steps_per_execution=steps_per_execution, seed=args.seed, verbose=0,
+                model,
+                x_train,
+                y_train,
+                test_data=(x_test, y_test),
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                optimizer="adam",
+                learning_rate=args.learning_rate,
+                steps_per_execution=steps_per_execution,
+                seed=args.seed,
+                verbose=0,
                 output_dir=os.path.join(args.output_dir, f"{device.device_type.lower()}_spe{steps_per_execution}"),
             )
-        rows.append({
-            "device": device.name, "steps_per_execution": steps_per_execution,
-            "seconds_per_epoch": result["seconds_per_epoch"],
-            # Deck 002 shows about 0.42 after its one CPU epoch on CIFAR-10.
-            "test_accuracy": result["test"]["accuracy"],
-            "data": source,
-            "parameters": result["parameters"],
-        })
+        rows.append(
+            {
+                "device": device.name,
+                "steps_per_execution": steps_per_execution,
+                "seconds_per_epoch": result["seconds_per_epoch"],
+                # Deck 002 shows about 0.42 after its one CPU epoch on CIFAR-10.
+                "test_accuracy": result["test"]["accuracy"],
+                "data": source,
+                "parameters": result["parameters"],
+            }
+        )
 
 ## Evaluate
 
-deck = [{"device": "deck 002 CPU", "seconds_per_epoch": 47.0, "test_accuracy": 0.42},
-        {"device": "deck 002 GPU", "seconds_per_epoch": 10.0}]
+deck = [
+    {"device": "deck 002 CPU", "seconds_per_epoch": 47.0, "test_accuracy": 0.42},
+    {"device": "deck 002 GPU", "seconds_per_epoch": 10.0},
+]
 print(f"data: {source}, {args.train_samples:,} images, batch {args.batch_size}")
-print(format_table(deck + rows, ["device", "steps_per_execution", "seconds_per_epoch", "test_accuracy", "data",
-                                 "parameters"]))
-timings = "; ".join(f"{row['device']} ×{row['steps_per_execution']}: {row['seconds_per_epoch']:.1f} s, "
-                    f"accuracy {row['test_accuracy']:.3f}" for row in rows)
+print(
+    format_table(
+        deck + rows, ["device", "steps_per_execution", "seconds_per_epoch", "test_accuracy", "data", "parameters"]
+    )
+)
+timings = "; ".join(
+    f"{row['device']} ×{row['steps_per_execution']}: {row['seconds_per_epoch']:.1f} s, "
+    f"accuracy {row['test_accuracy']:.3f}"
+    for row in rows
+)
 summary = {
     "recipe": "cpu_vs_gpu",
     "reproduces": "deck 002 CPU vs GPU: 164,682-parameter CIFAR-10 net, 1 epoch of 40,000",
@@ -112,7 +146,14 @@ summary = {
     "epochs": args.epochs,
     "train_seconds": sum(row["seconds_per_epoch"] for row in rows),
 }
-payload = {"summary": summary, "data_source": source, "samples": args.train_samples, "rows": rows, "deck": deck, "settings": vars(args)}
+payload = {
+    "summary": summary,
+    "data_source": source,
+    "samples": args.train_samples,
+    "rows": rows,
+    "deck": deck,
+    "settings": vars(args),
+}
 finish_recipe(__file__, payload, args)
 
 ## Result

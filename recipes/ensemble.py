@@ -57,7 +57,8 @@ print(format_table([dropout_facts], list(dropout_facts)))
 ## 2. An ensemble of independently seeded MLPs
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
-    "mnist", data_dir=args.data_dir,
+    "mnist",
+    data_dir=args.data_dir,
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
@@ -66,9 +67,18 @@ for member in range(args.members):
     seed = args.seed + member
     keras.utils.set_random_seed(seed)
     model = kerasdnn.mlp((28, 28, 1), units=(256, 256), batch_norm=False, dropout=0.2, name=f"member{member}")
-    result = kerasdnn.train(model, x_train, y_train, test_data=(x_test, y_test), epochs=args.epochs,
-                            batch_size=args.batch_size, learning_rate=args.learning_rate, seed=seed, verbose=0,
-                            output_dir=os.path.join(args.output_dir, f"member{member}"))
+    result = kerasdnn.train(
+        model,
+        x_train,
+        y_train,
+        test_data=(x_test, y_test),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        seed=seed,
+        verbose=0,
+        output_dir=os.path.join(args.output_dir, f"member{member}"),
+    )
     train_seconds += result["train_seconds"]
     probabilities.append(model.predict(x_test, verbose=0))
     rows.append({"model": f"member {member} (seed {seed})", "test_accuracy": result["test"]["accuracy"]})
@@ -78,9 +88,14 @@ rows.append({"model": f"ensemble of {args.members} (mean probabilities)", "test_
 ## Evaluate
 
 print(format_table(rows, ["model", "test_accuracy"]))
-plot_comparison([row["model"].split(" (")[0] for row in rows], {"test accuracy": [row["test_accuracy"] for row in rows]},
-                os.path.join(args.output_dir, "ensemble.png"), ylabel="test accuracy", ylim=(0.9, 1.0),
-                title="members and their ensemble")
+plot_comparison(
+    [row["model"].split(" (")[0] for row in rows],
+    {"test accuracy": [row["test_accuracy"] for row in rows]},
+    os.path.join(args.output_dir, "ensemble.png"),
+    ylabel="test accuracy",
+    ylim=(0.9, 1.0),
+    title="members and their ensemble",
+)
 best_member = max(row["test_accuracy"] for row in rows[:-1])
 summary = {
     "recipe": "ensemble",

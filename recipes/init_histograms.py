@@ -37,8 +37,15 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=5, batch_size=32, learning_rate=0.1, output_dir="runs/init_histograms",
-                       train_samples=5_000, test_samples=1_000)
+parser = recipe_parser(
+    __doc__,
+    epochs=5,
+    batch_size=32,
+    learning_rate=0.1,
+    output_dir="runs/init_histograms",
+    train_samples=5_000,
+    test_samples=1_000,
+)
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
 samples = 200 if args.smoke else 1000
@@ -61,17 +68,29 @@ inputs = np.random.default_rng(args.seed).normal(size=(samples, 100)).astype(np.
 activations, rows = {}, []
 for activation, initializer, label in configs:
     keras.utils.set_random_seed(args.seed)
-    model = kerasdnn.mlp((100,), units=(100,) * 5, classes=1, activation=activation, kernel_initializer=initializer,
-                         batch_norm=False, classifier_activation=None)
+    model = kerasdnn.mlp(
+        (100,),
+        units=(100,) * 5,
+        classes=1,
+        activation=activation,
+        kernel_initializer=initializer,
+        batch_norm=False,
+        classifier_activation=None,
+    )
     hidden = [layer.output for layer in model.layers if isinstance(layer, keras.layers.Activation)]
     outputs = keras.Model(model.input, hidden)(inputs)
     activations[label] = [keras.ops.convert_to_numpy(output) for output in outputs]
     for depth, values in enumerate(activations[label], 1):
-        rows.append({
-            "config": label, "layer": depth, "mean": float(values.mean()), "std": float(values.std()),
-            # Identical units: every unit of the layer has the same value per sample.
-            "distinct_units": int(len(np.unique(values.round(6), axis=1)[0])),
-        })
+        rows.append(
+            {
+                "config": label,
+                "layer": depth,
+                "mean": float(values.mean()),
+                "std": float(values.std()),
+                # Identical units: every unit of the layer has the same value per sample.
+                "distinct_units": int(len(np.unique(values.round(6), axis=1)[0])),
+            }
+        )
 
 ## Plot the grid: one row per configuration, one column per layer
 
@@ -92,7 +111,9 @@ pyplot.close(figure)
 
 ## The histograms in numbers: layers 1 and 5
 
-print(format_table([row for row in rows if row["layer"] in (1, 5)], ["config", "layer", "mean", "std", "distinct_units"]))
+print(
+    format_table([row for row in rows if row["layer"] in (1, 5)], ["config", "layer", "mean", "std", "distinct_units"])
+)
 
 ## Constant initialization, trained: the units stay identical
 # 784-64-64-10 tanh, SGD; "distinct units" counts the different weight
@@ -104,15 +125,36 @@ print(format_table([row for row in rows if row["layer"] in (1, 5)], ["config", "
 trained, train_seconds = [], 0.0
 for constant in ("zeros", "ones", "glorot_uniform"):
     keras.utils.set_random_seed(args.seed)
-    model = kerasdnn.mlp((28, 28, 1), units=(64, 64), activation="tanh", kernel_initializer=constant,
-                         batch_norm=False, name=f"{constant}_init")
-    result = kerasdnn.train(model, x_train, y_train, test_data=(x_test, y_test), epochs=args.epochs,
-                            batch_size=args.batch_size, optimizer="sgd", learning_rate=args.learning_rate,
-                            seed=args.seed, verbose=0, save_model=False)
+    model = kerasdnn.mlp(
+        (28, 28, 1),
+        units=(64, 64),
+        activation="tanh",
+        kernel_initializer=constant,
+        batch_norm=False,
+        name=f"{constant}_init",
+    )
+    result = kerasdnn.train(
+        model,
+        x_train,
+        y_train,
+        test_data=(x_test, y_test),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer="sgd",
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        verbose=0,
+        save_model=False,
+    )
     train_seconds += result["train_seconds"]
     kernels = [keras.ops.convert_to_numpy(layer.kernel) for layer in model.layers if layer.name.endswith("_dense")]
-    trained.append({"init": constant, "test_accuracy": result["test"]["accuracy"],
-                    "distinct_units": [int(np.unique(kernel.round(6), axis=1).shape[1]) for kernel in kernels]})
+    trained.append(
+        {
+            "init": constant,
+            "test_accuracy": result["test"]["accuracy"],
+            "distinct_units": [int(np.unique(kernel.round(6), axis=1).shape[1]) for kernel in kernels],
+        }
+    )
 print(format_table(trained, ["init", "test_accuracy", "distinct_units"]))
 
 ## Evaluate
@@ -122,10 +164,11 @@ summary = {
     "recipe": "init_histograms",
     "reproduces": "decks 000/002/003 activation histograms per init (5 layers × 100); constant init trained",
     "metric": "layer-5 std: sigmoid N(0,1) / N(0,.01²) / Xavier; ReLU .01 / Xavier / He; tanh .01 / 1.0; "
-              "distinct units after training, zeros / ones / Xavier",
+    "distinct units after training, zeros / ones / Xavier",
     "reference": "saturated / collapsed / spread; shrinks / shrinks / spread; collapses / saturates; 1 / 1 / 64",
     "ours": " / ".join(f"{last[label]['std']:.3g}" for _, _, label in configs[:8])
-            + "; " + " / ".join(str(max(row["distinct_units"])) for row in trained),
+    + "; "
+    + " / ".join(str(max(row["distinct_units"])) for row in trained),
     "epochs": f"no training; {args.epochs} (constant init)",
     "train_seconds": train_seconds,
 }

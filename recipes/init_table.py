@@ -32,15 +32,24 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=3, batch_size=128, learning_rate=0.01, output_dir="runs/init_table",
-                       train_samples=20_000, test_samples=5_000)
-parser.add_argument("--dataset", choices=("fashion_mnist", "cifar10"), default="fashion_mnist", help="(default: %(default)s)")
+parser = recipe_parser(
+    __doc__,
+    epochs=3,
+    batch_size=128,
+    learning_rate=0.01,
+    output_dir="runs/init_table",
+    train_samples=20_000,
+    test_samples=5_000,
+)
+parser.add_argument(
+    "--dataset", choices=("fashion_mnist", "cifar10"), default="fashion_mnist", help="(default: %(default)s)"
+)
 args = parser.parse_args()
 initializers = {
     "LSUV": "lsuv",
     "OrthoNorm": "orthogonal",
     # Orthonormal weights times √2, the gain He et al. derive for ReLU.
-    "OrthoNorm-MSRA": {"class_name": "Orthogonal", "config": {"gain": 2 ** 0.5}},
+    "OrthoNorm-MSRA": {"class_name": "Orthogonal", "config": {"gain": 2**0.5}},
     "Xavier": "glorot_uniform",
     "MSRA": "he_normal",
 }
@@ -58,7 +67,9 @@ paper = {
 
 info = kerasdnn.data.DATASETS[args.dataset]
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
-    args.dataset, normalization="standardize", data_dir=args.data_dir,
+    args.dataset,
+    normalization="standardize",
+    data_dir=args.data_dir,
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
@@ -75,12 +86,27 @@ rows, train_seconds = [], 0.0
 for init_label, initializer in initializers.items():
     for activation in trained:
         keras.utils.set_random_seed(args.seed)
-        model = kerasdnn.mlp(info["input_shape"], units=(128,) * depth, classes=info["classes"], activation=activation,
-                             kernel_initializer=initializer, batch_norm=False, name=f"{init_label}_{activation}")
+        model = kerasdnn.mlp(
+            info["input_shape"],
+            units=(128,) * depth,
+            classes=info["classes"],
+            activation=activation,
+            kernel_initializer=initializer,
+            batch_norm=False,
+            name=f"{init_label}_{activation}",
+        )
         result = kerasdnn.train(
-            model, x_train, y_train, validation_data=(x_test, y_test), epochs=args.epochs,
-            batch_size=args.batch_size, optimizer="momentum", learning_rate=args.learning_rate, seed=args.seed,
-            verbose=0, output_dir=os.path.join(args.output_dir, f"{init_label}_{activation}"),
+            model,
+            x_train,
+            y_train,
+            validation_data=(x_test, y_test),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            optimizer="momentum",
+            learning_rate=args.learning_rate,
+            seed=args.seed,
+            verbose=0,
+            output_dir=os.path.join(args.output_dir, f"{init_label}_{activation}"),
         )
         train_seconds += result["train_seconds"]
         accuracy = result["final"].get("val_accuracy")

@@ -43,8 +43,13 @@ from kerasdnn.results import finish_recipe, spread_text
 ## Setup
 
 parser = recipe_parser(__doc__, epochs=None, batch_size=None, output_dir="runs/ladder_gaps", seeds=(0, 1, 2))
-parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128, 256],
-                    help="batch sizes of the SGD rungs' sweep (default: %(default)s)")
+parser.add_argument(
+    "--batch-sizes",
+    type=int,
+    nargs="+",
+    default=[32, 64, 128, 256],
+    help="batch sizes of the SGD rungs' sweep (default: %(default)s)",
+)
 args = parser.parse_args()
 if args.smoke:
     args.batch_sizes = args.batch_sizes[:1]
@@ -54,24 +59,44 @@ rows = []
 def add_row(experiment, name, setting, runs):
     """Adds one setting's runs over the seeds, judged against the rung's reference."""
     compared = kerasdnn.zoo.compare_with_record(kerasdnn.zoo.model_info(name), runs)
-    rows.append({"experiment": experiment, "rung": name, "setting": setting,
-                 **{key: compared[key] for key in ("metric", "reference", "ours", "std", "values", "reproduced",
-                                                   "train_seconds")}})
+    rows.append(
+        {
+            "experiment": experiment,
+            "rung": name,
+            "setting": setting,
+            **{
+                key: compared[key]
+                for key in ("metric", "reference", "ours", "std", "values", "reproduced", "train_seconds")
+            },
+        }
+    )
 
 
 def seed_runs(name, folder, seeds=args.seeds, **train_arguments):
     """Trains zoo entry `name` once per seed, into `folder/seed_N`."""
     return [
-        kerasdnn.zoo.train_model(name, output_dir=os.path.join(args.output_dir, folder, f"seed_{seed}"), seed=seed,
-                                 data_dir=args.data_dir, smoke=args.smoke, epochs=args.epochs, verbose=0,
-                                 **train_arguments)
+        kerasdnn.zoo.train_model(
+            name,
+            output_dir=os.path.join(args.output_dir, folder, f"seed_{seed}"),
+            seed=seed,
+            data_dir=args.data_dir,
+            smoke=args.smoke,
+            epochs=args.epochs,
+            verbose=0,
+            **train_arguments,
+        )
         for seed in seeds
     ]
 
 
 ## 1. lab-10-1: Keras's small initial weights, or the lab's N(0, 1) weights and biases
 
-add_row("softmax init", "lab10_softmax", "zoo: random_normal (std 0.05), zero biases", seed_runs("lab10_softmax", "softmax_zoo"))
+add_row(
+    "softmax init",
+    "lab10_softmax",
+    "zoo: random_normal (std 0.05), zero biases",
+    seed_runs("lab10_softmax", "softmax_zoo"),
+)
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     "mnist", data_dir=args.data_dir, train_samples=args.train_samples, test_samples=args.test_samples
 )
@@ -80,26 +105,47 @@ lab = kerasdnn.zoo.model_info("lab10_softmax").training
 runs = []
 for seed in args.seeds:
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Flatten(),
-        # tf.random_normal([784, 10]) and tf.random_normal([10]), as the lab writes them.
-        keras.layers.Dense(10, activation="softmax", kernel_initializer=kerasdnn.BigRandomNormal(),
-                           bias_initializer=kerasdnn.BigRandomNormal()),
-    ], name="lab10_softmax_lab_init")
-    runs.append(kerasdnn.train(
-        model, x_train, y_train, validation_data=(x_val, y_val), test_data=(x_test, y_test),
-        epochs=args.epochs or lab["epochs"], batch_size=lab["batch_size"], learning_rate=lab["learning_rate"],
-        seed=seed, verbose=0, output_dir=os.path.join(args.output_dir, "softmax_lab", f"seed_{seed}"),
-    ))
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Flatten(),
+            # tf.random_normal([784, 10]) and tf.random_normal([10]), as the lab writes them.
+            keras.layers.Dense(
+                10,
+                activation="softmax",
+                kernel_initializer=kerasdnn.BigRandomNormal(),
+                bias_initializer=kerasdnn.BigRandomNormal(),
+            ),
+        ],
+        name="lab10_softmax_lab_init",
+    )
+    runs.append(
+        kerasdnn.train(
+            model,
+            x_train,
+            y_train,
+            validation_data=(x_val, y_val),
+            test_data=(x_test, y_test),
+            epochs=args.epochs or lab["epochs"],
+            batch_size=lab["batch_size"],
+            learning_rate=lab["learning_rate"],
+            seed=seed,
+            verbose=0,
+            output_dir=os.path.join(args.output_dir, "softmax_lab", f"seed_{seed}"),
+        )
+    )
 add_row("softmax init", "lab10_softmax", "lab: N(0, 1) weights and biases", runs)
 
 ## 2. ToBig's SGD rungs at four batch sizes, first seed
 
 for name in ("tobigs_relu", "tobigs_he"):
     for batch_size in args.batch_sizes:
-        add_row("SGD batch size", name, f"batch {batch_size}",
-                seed_runs(name, f"{name}_batch_{batch_size}", seeds=args.seeds[:1], batch_size=batch_size))
+        add_row(
+            "SGD batch size",
+            name,
+            f"batch {batch_size}",
+            seed_runs(name, f"{name}_batch_{batch_size}", seeds=args.seeds[:1], batch_size=batch_size),
+        )
 
 ## 3. ToBig's +L2: Keras's kernel L2, or PyTorch's coupled weight decay on every parameter
 
@@ -116,8 +162,10 @@ print(format_table(rows, ["experiment", "rung", "setting", "reference", "ours", 
 plot_comparison(
     [f"{row['rung']}\n{row['setting'][:28]}" for row in rows],
     {"reference": [row["reference"] for row in rows], "kerasdnn": [row["ours"] for row in rows]},
-    os.path.join(args.output_dir, "ladder_gaps.png"), ylabel="accuracy (test; ToBig's: validation)",
-    title="Ladder rungs outside their band: one cause at a time", ylim=(0.6, 1.0),
+    os.path.join(args.output_dir, "ladder_gaps.png"),
+    ylabel="accuracy (test; ToBig's: validation)",
+    title="Ladder rungs outside their band: one cause at a time",
+    ylim=(0.6, 1.0),
     errors={"kerasdnn": [row["std"] for row in rows]},
 )
 summary = {

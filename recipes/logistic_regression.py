@@ -31,8 +31,9 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=300, batch_size=64, learning_rate=0.5, output_dir="runs/logistic_regression",
-                       smoke_epochs=30)
+parser = recipe_parser(
+    __doc__, epochs=300, batch_size=64, learning_rate=0.5, output_dir="runs/logistic_regression", smoke_epochs=30
+)
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
 
@@ -45,21 +46,33 @@ pass_probability = 1 / (1 + np.exp(-TRUE_SLOPE * (hours[:, 0] - TRUE_BOUNDARY)))
 passed = (rng.uniform(size=600) < pass_probability).astype("float32")
 # Disjoint draws: the first 400 students train, the other 200 are held out.
 (x_train, y_train), (x_test, y_test) = (hours[:400], passed[:400]), (hours[400:], passed[400:])
-bayes_accuracy = float(np.mean(np.where(x_test[:, 0] > TRUE_BOUNDARY, pass_probability[400:],
-                                        1 - pass_probability[400:])))
+bayes_accuracy = float(
+    np.mean(np.where(x_test[:, 0] > TRUE_BOUNDARY, pass_probability[400:], 1 - pass_probability[400:]))
+)
 
 ## Build the model: ŷ = σ(w·x + b)
 
 keras.utils.set_random_seed(args.seed)
-model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid", name="logistic")],
-                         name="logistic_regression")
+model = keras.Sequential(
+    [keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid", name="logistic")], name="logistic_regression"
+)
 
 ## Train with binary cross-entropy
 
 result = kerasdnn.train(
-    model, x_train, y_train, test_data=(x_test, y_test),
-    epochs=args.epochs, batch_size=args.batch_size, optimizer="sgd", learning_rate=args.learning_rate,
-    loss="binary_crossentropy", metrics=("accuracy",), seed=args.seed, output_dir=args.output_dir, verbose=0,
+    model,
+    x_train,
+    y_train,
+    test_data=(x_test, y_test),
+    epochs=args.epochs,
+    batch_size=args.batch_size,
+    optimizer="sgd",
+    learning_rate=args.learning_rate,
+    loss="binary_crossentropy",
+    metrics=("accuracy",),
+    seed=args.seed,
+    output_dir=args.output_dir,
+    verbose=0,
 )
 
 ## Evaluate: the learned boundary x* = −b / w
@@ -67,14 +80,21 @@ result = kerasdnn.train(
 kernel, bias = model.get_layer("logistic").get_weights()
 weight, bias = float(kernel[0, 0]), float(bias[0])
 boundary = -bias / weight
-print(f"learned ŷ = σ({weight:.3f}·x {bias:+.3f}); decision boundary x* = {boundary:.2f} hours "
-      f"(true {TRUE_BOUNDARY}); test accuracy {result['test']['accuracy']:.4f} (Bayes rate {bayes_accuracy:.4f})")
+print(
+    f"learned ŷ = σ({weight:.3f}·x {bias:+.3f}); decision boundary x* = {boundary:.2f} hours "
+    f"(true {TRUE_BOUNDARY}); test accuracy {result['test']['accuracy']:.4f} (Bayes rate {bayes_accuracy:.4f})"
+)
 
 figure_path = os.path.join(args.output_dir, "decision_boundary.png")
 pyplot = pyplot_module()
 figure, axis = pyplot.subplots(figsize=(6, 3.6))
-axis.scatter(x_test[:, 0], y_test + rng.uniform(-0.04, 0.04, size=len(y_test)), s=10, alpha=0.5,
-             label="held-out students (jittered)")
+axis.scatter(
+    x_test[:, 0],
+    y_test + rng.uniform(-0.04, 0.04, size=len(y_test)),
+    s=10,
+    alpha=0.5,
+    label="held-out students (jittered)",
+)
 grid = np.linspace(0, 10, 200, dtype="float32")[:, None]
 axis.plot(grid[:, 0], model.predict(grid, verbose=0)[:, 0], label="learned ŷ = σ(w·x + b)")
 axis.plot(grid[:, 0], 1 / (1 + np.exp(-TRUE_SLOPE * (grid[:, 0] - TRUE_BOUNDARY))), "--", label="true probability")
@@ -94,9 +114,15 @@ summary = {
     "epochs": result["epochs_run"],
     "train_seconds": result["train_seconds"],
 }
-payload = {"summary": summary, "weight": weight, "bias": bias, "boundary": boundary,
-           "test_accuracy": result["test"]["accuracy"], "bayes_accuracy": bayes_accuracy,
-           "settings": vars(args)}
+payload = {
+    "summary": summary,
+    "weight": weight,
+    "bias": bias,
+    "boundary": boundary,
+    "test_accuracy": result["test"]["accuracy"],
+    "bayes_accuracy": bayes_accuracy,
+    "settings": vars(args),
+}
 finish_recipe(__file__, payload, args, figure="decision_boundary.png")
 
 ## Result

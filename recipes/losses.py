@@ -42,7 +42,8 @@ losses = {"mae": "mean_absolute_error", "mse": "mean_squared_error", "cross-entr
 ## Prepare the data: one-hot targets, which all three losses can compare with
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
-    "mnist", data_dir=args.data_dir,
+    "mnist",
+    data_dir=args.data_dir,
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
@@ -55,9 +56,19 @@ for label, loss in losses.items():
     keras.utils.set_random_seed(args.seed)
     model = kerasdnn.mlp((28, 28, 1), units=(256,), batch_norm=False, name=f"classifier_{label.replace('-', '_')}")
     result = kerasdnn.train(
-        model, x_train, one_hot_train, validation_data=(x_test, one_hot_test), test_data=(x_test, one_hot_test),
-        epochs=args.epochs, batch_size=args.batch_size, optimizer="sgd", learning_rate=args.learning_rate,
-        loss=loss, metrics=(keras.metrics.CategoricalAccuracy(name="accuracy"),), seed=args.seed, verbose=0,
+        model,
+        x_train,
+        one_hot_train,
+        validation_data=(x_test, one_hot_test),
+        test_data=(x_test, one_hot_test),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer="sgd",
+        learning_rate=args.learning_rate,
+        loss=loss,
+        metrics=(keras.metrics.CategoricalAccuracy(name="accuracy"),),
+        seed=args.seed,
+        verbose=0,
         output_dir=os.path.join(args.output_dir, label),
     )
     train_seconds += result["train_seconds"]
@@ -67,8 +78,12 @@ for label, loss in losses.items():
 ## Evaluate
 
 print(format_table(rows, ["loss", "test_accuracy", "final_loss"]))
-plot_curves(curves, os.path.join(args.output_dir, "val_accuracy.png"), ylabel="validation accuracy",
-            title="one softmax classifier, three losses (SGD)")
+plot_curves(
+    curves,
+    os.path.join(args.output_dir, "val_accuracy.png"),
+    ylabel="validation accuracy",
+    title="one softmax classifier, three losses (SGD)",
+)
 summary = {
     "recipe": "losses",
     "reproduces": "deck 001 loss functions: MAE vs MSE vs cross-entropy",

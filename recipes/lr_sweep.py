@@ -30,8 +30,9 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=20, batch_size=32, output_dir="runs/lr_sweep",
-                       train_samples=10_000, test_samples=5_000)
+parser = recipe_parser(
+    __doc__, epochs=20, batch_size=32, output_dir="runs/lr_sweep", train_samples=10_000, test_samples=5_000
+)
 args = parser.parse_args()
 linear_rates = [10.0, 1.0, 0.1, 0.01, 0.001]
 mnist_rates = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
@@ -46,37 +47,56 @@ for rate in linear_rates:
     keras.utils.set_random_seed(args.seed)
     result = kerasdnn.train(
         kerasdnn.zoo.create_model("hanbat_lr_linear"),
-        x_train, y_train,
+        x_train,
+        y_train,
         validation_data=(x_test, y_test),
-        epochs=args.epochs, batch_size=args.batch_size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
         # R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² (Hanbat recap), on the held-out split as val_r2_score.
-        optimizer="sgd", learning_rate=rate, loss="mse", metrics=("r2_score",),
-        steps_per_execution=1, seed=args.seed,
-        output_dir=os.path.join(args.output_dir, f"linear_lr{rate:g}"), verbose=0,
+        optimizer="sgd",
+        learning_rate=rate,
+        loss="mse",
+        metrics=("r2_score",),
+        steps_per_execution=1,
+        seed=args.seed,
+        output_dir=os.path.join(args.output_dir, f"linear_lr{rate:g}"),
+        verbose=0,
     )
     train_seconds += result["train_seconds"]
     history = result["history"]
     curves[f"lr={rate:g}"] = history["loss"]
-    linear_rows.append({
-        "learning_rate": rate,
-        "diverged": result["diverged"],
-        "diverged_at_step": result["diverged_at_step"],
-        "first_loss": history["loss"][0],
-        "final_loss": result["final"].get("loss"),
-        "final_val_loss": result["final"].get("val_loss"),
-        # Keras's R2Score reads 0 for NaN predictions: a diverged run has none.
-        "final_val_r2": None if result["diverged"] else result["final"].get("val_r2_score"),
-    })
-print(format_table(linear_rows, ["learning_rate", "diverged", "diverged_at_step", "first_loss", "final_loss",
-                                  "final_val_loss", "final_val_r2"]))
-plot_curves(curves, os.path.join(args.output_dir, "linear_loss_curves.png"), ylabel="training loss (mse)",
-            title="Dense(1) + SGD: loss per learning rate (gaps: diverged)", logy=True)
+    linear_rows.append(
+        {
+            "learning_rate": rate,
+            "diverged": result["diverged"],
+            "diverged_at_step": result["diverged_at_step"],
+            "first_loss": history["loss"][0],
+            "final_loss": result["final"].get("loss"),
+            "final_val_loss": result["final"].get("val_loss"),
+            # Keras's R2Score reads 0 for NaN predictions: a diverged run has none.
+            "final_val_r2": None if result["diverged"] else result["final"].get("val_r2_score"),
+        }
+    )
+print(
+    format_table(
+        linear_rows,
+        ["learning_rate", "diverged", "diverged_at_step", "first_loss", "final_loss", "final_val_loss", "final_val_r2"],
+    )
+)
+plot_curves(
+    curves,
+    os.path.join(args.output_dir, "linear_loss_curves.png"),
+    ylabel="training loss (mse)",
+    title="Dense(1) + SGD: loss per learning rate (gaps: diverged)",
+    logy=True,
+)
 
 ## Part 2: the BN-MLP on MNIST
 # Two epochs of plain SGD on 10,000 images per rate: enough to rank the rates.
 
 (x_mnist, y_mnist), (x_val, y_val) = kerasdnn.load_arrays(
-    "mnist", data_dir=args.data_dir,
+    "mnist",
+    data_dir=args.data_dir,
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
@@ -85,24 +105,34 @@ for rate in mnist_rates:
     keras.utils.set_random_seed(args.seed)
     result = kerasdnn.train(
         kerasdnn.zoo.create_model("mnist_bn"),
-        x_mnist, y_mnist, validation_data=(x_val, y_val),
-        epochs=1 if args.smoke else 2, batch_size=128,
-        optimizer="sgd", learning_rate=rate, seed=args.seed,
-        output_dir=os.path.join(args.output_dir, f"mnist_lr{rate:g}"), verbose=0,
+        x_mnist,
+        y_mnist,
+        validation_data=(x_val, y_val),
+        epochs=1 if args.smoke else 2,
+        batch_size=128,
+        optimizer="sgd",
+        learning_rate=rate,
+        seed=args.seed,
+        output_dir=os.path.join(args.output_dir, f"mnist_lr{rate:g}"),
+        verbose=0,
     )
     train_seconds += result["train_seconds"]
-    mnist_rows.append({
-        "learning_rate": rate,
-        "diverged": result["diverged"],
-        "val_accuracy": result["final"].get("val_accuracy"),
-        "final_loss": result["final"].get("loss"),
-    })
+    mnist_rows.append(
+        {
+            "learning_rate": rate,
+            "diverged": result["diverged"],
+            "val_accuracy": result["final"].get("val_accuracy"),
+            "final_loss": result["final"].get("loss"),
+        }
+    )
 print(format_table(mnist_rows, ["learning_rate", "diverged", "val_accuracy", "final_loss"]))
 plot_comparison(
     [f"{row['learning_rate']:g}" for row in mnist_rows],
     {"validation accuracy": [row["val_accuracy"] for row in mnist_rows]},
     os.path.join(args.output_dir, "mnist_lr_range.png"),
-    ylabel="validation accuracy after 2 epochs", title="BN-MLP on MNIST, SGD: learning-rate range", ylim=(0, 1),
+    ylabel="validation accuracy after 2 epochs",
+    title="BN-MLP on MNIST, SGD: learning-rate range",
+    ylim=(0, 1),
 )
 
 ## Evaluate
@@ -116,7 +146,8 @@ summary = {
     "ours": (
         f"diverged at step {largest['diverged_at_step']} / "
         f"loss {smallest['first_loss']:.2f} → {smallest['final_loss']:.2f}"
-        if largest["diverged"] else "α=10 did not diverge"
+        if largest["diverged"]
+        else "α=10 did not diverge"
     ),
     "epochs": args.epochs,
     "train_seconds": train_seconds,

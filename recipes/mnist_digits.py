@@ -36,7 +36,9 @@ from kerasdnn.results import finish_recipe
 
 parser = recipe_parser(__doc__, epochs=5, batch_size=128, learning_rate=2e-3, output_dir="runs/mnist_digits")
 parser.add_argument("--image", help="a digit image to recognize in 6.3.3 (default: a test-set image)")
-parser.add_argument("--index", type=int, default=0, help="test-set image to recognize when no --image is given (default: 0)")
+parser.add_argument(
+    "--index", type=int, default=0, help="test-set image to recognize when no --image is given (default: 0)"
+)
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
 keras.utils.set_random_seed(args.seed)
@@ -44,11 +46,16 @@ keras.utils.set_random_seed(args.seed)
 ## 6.3.1 Look at the data
 
 (x_raw, y_train), (x_test_raw, y_test) = kerasdnn.load_arrays(
-    "mnist", normalization="none", data_dir=args.data_dir,
+    "mnist",
+    normalization="none",
+    data_dir=args.data_dir,
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
-class_counts = {"train": np.bincount(y_train, minlength=10).tolist(), "test": np.bincount(y_test, minlength=10).tolist()}
+class_counts = {
+    "train": np.bincount(y_train, minlength=10).tolist(),
+    "test": np.bincount(y_test, minlength=10).tolist(),
+}
 pixels = {
     "shape": list(x_raw.shape[1:]),
     "min": float(x_raw.min()),
@@ -57,21 +64,38 @@ pixels = {
     "std": float(x_raw.std()),
     "fraction_nonzero": float((x_raw > 0).mean()),
 }
-print(format_table([{"split": split, **{str(d): n for d, n in enumerate(counts)}} for split, counts in class_counts.items()],
-                   ["split", *map(str, range(10))]))
+print(
+    format_table(
+        [{"split": split, **{str(d): n for d, n in enumerate(counts)}} for split, counts in class_counts.items()],
+        ["split", *map(str, range(10))],
+    )
+)
 print(format_table([pixels], list(pixels)))
 first_of_each = [np.flatnonzero(y_train == digit)[:3] for digit in range(10)]
 samples = np.concatenate(first_of_each)
-plot_image_grid(x_raw[samples], [f"label {y_train[i]}" for i in samples],
-                os.path.join(args.output_dir, "samples.png"), columns=10, title="MNIST training images")
+plot_image_grid(
+    x_raw[samples],
+    [f"label {y_train[i]}" for i in samples],
+    os.path.join(args.output_dir, "samples.png"),
+    columns=10,
+    title="MNIST training images",
+)
 
 ## 6.3.2 Build, train and evaluate
 
 x_train, x_test = x_raw / 255.0, x_test_raw / 255.0
 model = kerasdnn.zoo.create_model("mnist_bn")
 result = kerasdnn.train(
-    model, x_train, y_train, test_data=(x_test, y_test), epochs=args.epochs, batch_size=args.batch_size,
-    learning_rate=args.learning_rate, seed=args.seed, output_dir=os.path.join(args.output_dir, "training"), verbose=2,
+    model,
+    x_train,
+    y_train,
+    test_data=(x_test, y_test),
+    epochs=args.epochs,
+    batch_size=args.batch_size,
+    learning_rate=args.learning_rate,
+    seed=args.seed,
+    output_dir=os.path.join(args.output_dir, "training"),
+    verbose=2,
 )
 predicted = model.predict(x_test, verbose=0).argmax(axis=1)
 confusion = np.zeros((10, 10), int)
@@ -81,8 +105,12 @@ off_diagonal = [(int(confusion[t, p]), t, p) for t in range(10) for p in range(1
 confused_pairs = [{"true": t, "predicted": p, "count": n} for n, t, p in sorted(off_diagonal, reverse=True)[:5]]
 print(format_table(confused_pairs, ["true", "predicted", "count"]))
 wrong = np.flatnonzero(predicted != y_test)[:30]
-plot_image_grid(x_test_raw[wrong], [f"{y_test[i]} → {predicted[i]}" for i in wrong],
-                os.path.join(args.output_dir, "misclassified.png"), title="misclassified (true → predicted)")
+plot_image_grid(
+    x_test_raw[wrong],
+    [f"{y_test[i]} → {predicted[i]}" for i in wrong],
+    os.path.join(args.output_dir, "misclassified.png"),
+    title="misclassified (true → predicted)",
+)
 
 ## 6.3.3 Recognize an image
 # A file goes through the same preparation as MNIST's own digits (ink on
@@ -97,8 +125,13 @@ prediction = int(probabilities.argmax())
 print(f"{source}: {prediction} (probability {probabilities[prediction]:.3f})")
 print("probabilities: " + "  ".join(f"{d}:{p:.3f}" for d, p in enumerate(probabilities)))
 plot_image_grid([digit], [f"prediction {prediction}"], os.path.join(args.output_dir, "recognized_input.png"), columns=1)
-plot_comparison([str(d) for d in range(10)], {"probability": probabilities.tolist()},
-                os.path.join(args.output_dir, "recognized_probabilities.png"), ylabel="probability", ylim=(0, 1))
+plot_comparison(
+    [str(d) for d in range(10)],
+    {"probability": probabilities.tolist()},
+    os.path.join(args.output_dir, "recognized_probabilities.png"),
+    ylabel="probability",
+    ylim=(0, 1),
+)
 
 ## Evaluate
 
@@ -112,7 +145,11 @@ summary = {
     "train_seconds": result["train_seconds"],
 }
 payload = {
-    "summary": summary, "test": result["test"], "class_counts": class_counts, "pixels": pixels, "confused_pairs": confused_pairs,
+    "summary": summary,
+    "test": result["test"],
+    "class_counts": class_counts,
+    "pixels": pixels,
+    "confused_pairs": confused_pairs,
     "recognized": {"source": source, "prediction": prediction, "probabilities": probabilities.tolist()},
     "settings": vars(args),
 }

@@ -40,16 +40,19 @@ args = parser.parse_args()
 ## Prepare the data
 # hunkim lab-07-2: open, high, volume, low → close.
 
-stock = np.array([
-    [828.659973, 833.450012, 908100, 828.349976, 831.659973],
-    [823.02002, 828.070007, 1828100, 821.655029, 828.070007],
-    [819.929993, 824.400024, 1438100, 818.97998, 824.159973],
-    [816, 820.958984, 1008100, 815.48999, 819.23999],
-    [819.359985, 823, 1188100, 818.469971, 818.97998],
-    [819, 823, 1198100, 816, 820.450012],
-    [811.700012, 815.25, 1098100, 809.780029, 813.669983],
-    [809.51001, 816.659973, 1398100, 804.539978, 809.559998],
-], np.float32)
+stock = np.array(
+    [
+        [828.659973, 833.450012, 908100, 828.349976, 831.659973],
+        [823.02002, 828.070007, 1828100, 821.655029, 828.070007],
+        [819.929993, 824.400024, 1438100, 818.97998, 824.159973],
+        [816, 820.958984, 1008100, 815.48999, 819.23999],
+        [819.359985, 823, 1188100, 818.469971, 818.97998],
+        [819, 823, 1198100, 816, 820.450012],
+        [811.700012, 815.25, 1098100, 809.780029, 813.669983],
+        [809.51001, 816.659973, 1398100, 804.539978, 809.559998],
+    ],
+    np.float32,
+)
 # The deck's table; classes A, B, C as 0, 1, 2.
 table = np.array([[1, 9000], [2, -5000], [4, -2000], [6, 8000], [9, 9000]], np.float32)
 table_labels = np.array([0, 0, 1, 1, 2])
@@ -58,13 +61,24 @@ table_labels = np.array([0, 0, 1, 1, 2])
 def fit(name, x, y, *, input_shape, classes, loss, metrics, learning_rate, validation_data=None):
     """Trains a single Dense layer full-batch with plain gradient descent."""
     keras.utils.set_random_seed(args.seed)
-    model = kerasdnn.mlp(input_shape, units=(), classes=classes,
-                         classifier_activation="softmax" if classes > 1 else None, name=name)
+    model = kerasdnn.mlp(
+        input_shape, units=(), classes=classes, classifier_activation="softmax" if classes > 1 else None, name=name
+    )
     return kerasdnn.train(
-        model, x, y, validation_data=validation_data, epochs=args.epochs, batch_size=len(x), optimizer="sgd",
+        model,
+        x,
+        y,
+        validation_data=validation_data,
+        epochs=args.epochs,
+        batch_size=len(x),
+        optimizer="sgd",
         learning_rate=learning_rate,
-        loss=loss, metrics=metrics, steps_per_execution=1, seed=args.seed,
-        output_dir=os.path.join(args.output_dir, name), verbose=0,
+        loss=loss,
+        metrics=metrics,
+        steps_per_execution=1,
+        seed=args.seed,
+        output_dir=os.path.join(args.output_dir, name),
+        verbose=0,
     )
 
 
@@ -78,45 +92,89 @@ rows, curves, train_seconds = [], {}, 0.0
 for method in ("none", "min_max"):
     scale = kerasdnn.fit_normalization(fitted, method, axis=0)
     train, test = scale(fitted), scale(held_out)
-    result = fit(f"stock_{method}", train[:, :-1], train[:, -1:], input_shape=(4,), classes=1,
-                 loss="mse", metrics=("r2_score",), learning_rate=1e-5, validation_data=(test[:, :-1], test[:, -1:]))
+    result = fit(
+        f"stock_{method}",
+        train[:, :-1],
+        train[:, -1:],
+        input_shape=(4,),
+        classes=1,
+        loss="mse",
+        metrics=("r2_score",),
+        learning_rate=1e-5,
+        validation_data=(test[:, :-1], test[:, -1:]),
+    )
     train_seconds += result["train_seconds"]
     curves[f"stock {method}"] = result["history"]["loss"]
-    rows.append({"experiment": f"stock rows, {method}", "diverged": result["diverged"],
-                 "diverged_at_step": result["diverged_at_step"], "first_loss": result["history"]["loss"][0],
-                 "final_loss": result["final"].get("loss"), "final_val_loss": result["final"].get("val_loss"),
-                 # Keras's R2Score reads 0 for NaN predictions: a diverged run has none.
-                 "held_out_r2": None if result["diverged"] else result["final"].get("val_r2_score"),
-                 "accuracy": None})
+    rows.append(
+        {
+            "experiment": f"stock rows, {method}",
+            "diverged": result["diverged"],
+            "diverged_at_step": result["diverged_at_step"],
+            "first_loss": result["history"]["loss"][0],
+            "final_loss": result["final"].get("loss"),
+            "final_val_loss": result["final"].get("val_loss"),
+            # Keras's R2Score reads 0 for NaN predictions: a diverged run has none.
+            "held_out_r2": None if result["diverged"] else result["final"].get("val_r2_score"),
+            "accuracy": None,
+        }
+    )
 
 ## Part 2: the deck's table, raw, standardized and min-max scaled
 
 table_curves = {}
 for method in ("none", "standardize", "min_max"):
     scaled = kerasdnn.fit_normalization(table, method, axis=0)(table)
-    result = fit(f"table_{method}", scaled, table_labels, input_shape=(2,), classes=3,
-                 loss="sparse_categorical_crossentropy", metrics=("accuracy",), learning_rate=0.5)
+    result = fit(
+        f"table_{method}",
+        scaled,
+        table_labels,
+        input_shape=(2,),
+        classes=3,
+        loss="sparse_categorical_crossentropy",
+        metrics=("accuracy",),
+        learning_rate=0.5,
+    )
     train_seconds += result["train_seconds"]
     table_curves[f"table {method}"] = result["history"]["loss"]
-    rows.append({"experiment": f"x1/x2 table, {method}", "diverged": result["diverged"],
-                 "diverged_at_step": result["diverged_at_step"], "first_loss": result["history"]["loss"][0],
-                 "final_loss": result["final"].get("loss"), "accuracy": result["final"].get("accuracy")})
+    rows.append(
+        {
+            "experiment": f"x1/x2 table, {method}",
+            "diverged": result["diverged"],
+            "diverged_at_step": result["diverged_at_step"],
+            "first_loss": result["history"]["loss"][0],
+            "final_loss": result["final"].get("loss"),
+            "accuracy": result["final"].get("accuracy"),
+        }
+    )
 
 ## Evaluate
 
-print(format_table(rows, ["experiment", "diverged", "diverged_at_step", "first_loss", "final_loss", "held_out_r2",
-                          "accuracy"]))
-plot_curves(curves, os.path.join(args.output_dir, "stock_loss.png"), ylabel="cost (mse)", logy=True,
-            title="lab-07: gradient descent at 1e-5, raw vs min-max (gap: NaN)")
-plot_curves(table_curves, os.path.join(args.output_dir, "table_loss.png"), ylabel="cross-entropy", logy=True,
-            title="x1/x2 table: softmax regression")
+print(
+    format_table(
+        rows, ["experiment", "diverged", "diverged_at_step", "first_loss", "final_loss", "held_out_r2", "accuracy"]
+    )
+)
+plot_curves(
+    curves,
+    os.path.join(args.output_dir, "stock_loss.png"),
+    ylabel="cost (mse)",
+    logy=True,
+    title="lab-07: gradient descent at 1e-5, raw vs min-max (gap: NaN)",
+)
+plot_curves(
+    table_curves,
+    os.path.join(args.output_dir, "table_loss.png"),
+    ylabel="cross-entropy",
+    logy=True,
+    title="x1/x2 table: softmax regression",
+)
 raw, scaled = rows[0], rows[1]
 summary = {
     "recipe": "normalization",
     "reproduces": "Hanbat §2 / 6.2 and hunkim lab-07-2/07-3 (stock rows, GD 1e-5)",
     "metric": "cost unscaled / min-max (held-out R²)",
     "reference": "NaN / finite, decreasing",
-    "ours": ("NaN (diverged at step %s)" % raw["diverged_at_step"] if raw["diverged"] else f"{raw['final_loss']:.4g}")
+    "ours": (f"NaN (diverged at step {raw['diverged_at_step']})" if raw["diverged"] else f"{raw['final_loss']:.4g}")
     + f" / {scaled['first_loss']:.4g} → {scaled['final_loss']:.4g}"
     + ("" if scaled["held_out_r2"] is None else f" (R² {scaled['held_out_r2']:.4g})"),
     "epochs": args.epochs,

@@ -38,8 +38,15 @@ from kerasdnn.results import finish_recipe, seed_statistics, spread_text
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=None, batch_size=128, output_dir="runs/normalizations", seeds=(0, 1, 2),
-                       train_samples=10_000, test_samples=5_000)
+parser = recipe_parser(
+    __doc__,
+    epochs=None,
+    batch_size=128,
+    output_dir="runs/normalizations",
+    seeds=(0, 1, 2),
+    train_samples=10_000,
+    test_samples=5_000,
+)
 args = parser.parse_args()
 NORMALIZATIONS = (None, "batch", "layer", "group", "instance", "weight")
 # Group norm between its two ends: one group is layer norm, one channel per
@@ -53,23 +60,41 @@ GROUPS = 8
 
 def mlp(normalization):
     """The ladder's MLP (ToBig's +BN rung, `tobigs_bn`), its batch norm swapped for `normalization`."""
-    return kerasdnn.mlp((28, 28, 1), units=(512, 256, 128), kernel_initializer="he_uniform", use_bias=True,
-                        normalization=normalization, groups=GROUPS if normalization == "group" else None,
-                        name=f"mlp_{normalization}")
+    return kerasdnn.mlp(
+        (28, 28, 1),
+        units=(512, 256, 128),
+        kernel_initializer="he_uniform",
+        use_bias=True,
+        normalization=normalization,
+        groups=GROUPS if normalization == "group" else None,
+        name=f"mlp_{normalization}",
+    )
 
 
 def cnn(normalization):
     """The Hanbat CNN (`hanbat_bn_cnn`), its batch norm swapped for `normalization`."""
-    return kerasdnn.cnn((28, 28, 1), filters=(32,), convs=2, padding="valid", units=(),
-                        normalization=normalization, groups=GROUPS if normalization == "group" else None,
-                        name=f"cnn_{normalization}")
+    return kerasdnn.cnn(
+        (28, 28, 1),
+        filters=(32,),
+        convs=2,
+        padding="valid",
+        units=(),
+        normalization=normalization,
+        groups=GROUPS if normalization == "group" else None,
+        name=f"cnn_{normalization}",
+    )
 
 
 # Each net's data and training settings: the ladder's SGD for the MLP, Keras's
 # Adam default for the CNN. Both train on the same number of images.
 NETWORKS = {
-    "Fashion-MNIST MLP": {"build": mlp, "dataset": "fashion_mnist", "epochs": 10,
-                          "optimizer": keras.optimizers.SGD, "options": {"learning_rate": 0.01, "momentum": 0.5}},
+    "Fashion-MNIST MLP": {
+        "build": mlp,
+        "dataset": "fashion_mnist",
+        "epochs": 10,
+        "optimizer": keras.optimizers.SGD,
+        "options": {"learning_rate": 0.01, "momentum": 0.5},
+    },
     "MNIST CNN": {"build": cnn, "dataset": "mnist", "epochs": 5, "optimizer": keras.optimizers.Adam, "options": {}},
 }
 
@@ -97,9 +122,18 @@ for network, setup in NETWORKS.items():
                 # starts with mean 0 and variance 1 on a training batch.
                 kerasdnn.normalizations.initialize_from_data(model, x_train[:512])
             result = kerasdnn.train(
-                model, x_train, y_train, test_data=(x_test, y_test), epochs=epochs, batch_size=args.batch_size,
-                optimizer=setup["optimizer"](**setup["options"]), seed=seed, verbose=0,
-                output_dir=os.path.join(args.output_dir, network.split()[-1].lower(), str(normalization), f"seed_{seed}"),
+                model,
+                x_train,
+                y_train,
+                test_data=(x_test, y_test),
+                epochs=epochs,
+                batch_size=args.batch_size,
+                optimizer=setup["optimizer"](**setup["options"]),
+                seed=seed,
+                verbose=0,
+                output_dir=os.path.join(
+                    args.output_dir, network.split()[-1].lower(), str(normalization), f"seed_{seed}"
+                ),
             )
             train_seconds += result["train_seconds"]
             runs[normalization].append(result)
@@ -108,8 +142,14 @@ for network, setup in NETWORKS.items():
     targets = [run["history"]["loss"][-1] for run in runs[None]]
     for normalization in NORMALIZATIONS:
         if normalization in refused:
-            rows.append({"network": network, "normalization": str(normalization), "applies": False,
-                         "reason": refused[normalization]})
+            rows.append(
+                {
+                    "network": network,
+                    "normalization": str(normalization),
+                    "applies": False,
+                    "reason": refused[normalization],
+                }
+            )
             continue
         results = runs[normalization]
         to_target = [
@@ -117,19 +157,40 @@ for network, setup in NETWORKS.items():
             for run, target in zip(results, targets)
         ]
         accuracy = seed_statistics([None if run["diverged"] else run["test"]["accuracy"] for run in results])
-        rows.append({
-            "network": network, "normalization": str(normalization), "applies": True,
-            "test_accuracy": accuracy["mean"], "std": accuracy["std"], "values": accuracy["values"],
-            "epochs_to_target": seed_statistics(to_target)["mean"], "epochs_to_target_values": to_target,
-            "target_losses": targets, "epochs": epochs,
-            "seconds_per_epoch": seed_statistics([run["seconds_per_epoch"] for run in results])["mean"],
-            "parameters": results[0]["parameters"],
-        })
+        rows.append(
+            {
+                "network": network,
+                "normalization": str(normalization),
+                "applies": True,
+                "test_accuracy": accuracy["mean"],
+                "std": accuracy["std"],
+                "values": accuracy["values"],
+                "epochs_to_target": seed_statistics(to_target)["mean"],
+                "epochs_to_target_values": to_target,
+                "target_losses": targets,
+                "epochs": epochs,
+                "seconds_per_epoch": seed_statistics([run["seconds_per_epoch"] for run in results])["mean"],
+                "parameters": results[0]["parameters"],
+            }
+        )
 
 ## Evaluate
 
-print(format_table(rows, ["network", "normalization", "applies", "test_accuracy", "std", "epochs_to_target",
-                          "seconds_per_epoch", "parameters"]))
+print(
+    format_table(
+        rows,
+        [
+            "network",
+            "normalization",
+            "applies",
+            "test_accuracy",
+            "std",
+            "epochs_to_target",
+            "seconds_per_epoch",
+            "parameters",
+        ],
+    )
+)
 labels = [str(normalization) for normalization in NORMALIZATIONS]
 
 
@@ -139,18 +200,26 @@ def by_network(network, key):
     return [found.get(label) for label in labels]
 
 
-plot_comparison(labels, {network: by_network(network, "test_accuracy") for network in NETWORKS},
-                os.path.join(args.output_dir, "normalizations.png"), ylabel="test accuracy",
-                title="Normalizations: test accuracy over seeds (instance: CNN only)", ylim=(0.7, 1.0),
-                errors={network: by_network(network, "std") for network in NETWORKS})
+plot_comparison(
+    labels,
+    {network: by_network(network, "test_accuracy") for network in NETWORKS},
+    os.path.join(args.output_dir, "normalizations.png"),
+    ylabel="test accuracy",
+    title="Normalizations: test accuracy over seeds (instance: CNN only)",
+    ylim=(0.7, 1.0),
+    errors={network: by_network(network, "std") for network in NETWORKS},
+)
 summary = {
     "recipe": "normalizations",
     "reproduces": "deck 003 other normalizations (weight, layer, instance, group beside batch)",
     "metric": f"test accuracy, MLP then CNN: {' / '.join(labels)}",
     "reference": "the deck names them; no numbers",
     "ours": " ; ".join(
-        " / ".join("-" if row.get("test_accuracy") is None else spread_text(row["test_accuracy"], row["std"])
-                   for row in rows if row["network"] == network)
+        " / ".join(
+            "-" if row.get("test_accuracy") is None else spread_text(row["test_accuracy"], row["std"])
+            for row in rows
+            if row["network"] == network
+        )
         for network in NETWORKS
     ),
     "seeds": list(args.seeds),

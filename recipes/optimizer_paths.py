@@ -41,7 +41,9 @@ from kerasdnn.results import finish_recipe
 ## Setup
 
 parser = recipe_parser(__doc__, epochs=20, batch_size=32, output_dir="runs/optimizer_paths", smoke_epochs=2)
-parser.add_argument("--steps", type=int, default=40, help="steps of each optimizer on the ravine (default: %(default)s)")
+parser.add_argument(
+    "--steps", type=int, default=40, help="steps of each optimizer on the ravine (default: %(default)s)"
+)
 parser.add_argument("--long-steps", type=int, default=3000, help="steps of the Adagrad run (default: %(default)s)")
 args = parser.parse_args()
 if args.smoke:
@@ -59,19 +61,40 @@ for rate in rates:
         keras.utils.set_random_seed(args.seed)
         model = kerasdnn.zoo.create_model("hanbat_lr_linear")
         result = kerasdnn.train(
-            model, x, y, test_data=(x_test, y_test), epochs=args.epochs, batch_size=batch_size, optimizer="sgd",
-            learning_rate=rate, loss="mse", metrics=(), seed=args.seed, verbose=0, save_model=False,
+            model,
+            x,
+            y,
+            test_data=(x_test, y_test),
+            epochs=args.epochs,
+            batch_size=batch_size,
+            optimizer="sgd",
+            learning_rate=rate,
+            loss="mse",
+            metrics=(),
+            seed=args.seed,
+            verbose=0,
+            save_model=False,
         )
         train_seconds += result["train_seconds"]
         curves[f"{label}, η={rate}"] = result["history"]["loss"]
-        descent_rows.append({
-            "method": label, "learning_rate": rate, "updates": args.epochs * -(-len(x) // batch_size),
-            "final_loss": result["history"]["loss"][-1], "test_mse": result["test"]["loss"] if result["test"] else None,
-            "diverged": result["diverged"],
-        })
+        descent_rows.append(
+            {
+                "method": label,
+                "learning_rate": rate,
+                "updates": args.epochs * -(-len(x) // batch_size),
+                "final_loss": result["history"]["loss"][-1],
+                "test_mse": result["test"]["loss"] if result["test"] else None,
+                "diverged": result["diverged"],
+            }
+        )
 print(format_table(descent_rows, ["method", "learning_rate", "updates", "final_loss", "test_mse", "diverged"]))
-plot_curves(curves, os.path.join(args.output_dir, "gd_vs_sgd.png"), ylabel="training mse", logy=True,
-            title="GD vs SGD vs mini-batch at the deck's rates")
+plot_curves(
+    curves,
+    os.path.join(args.output_dir, "gd_vs_sgd.png"),
+    ylabel="training mse",
+    logy=True,
+    title="GD vs SGD vs mini-batch at the deck's rates",
+)
 
 ## 2. Seven optimizers on the ravine f(x, y) = x²/20 + y²
 # A classic picture (CS231n; Saito, "Deep Learning from Scratch", ch. 6): the
@@ -114,8 +137,16 @@ for name, options in settings.items():
     below = next((step for step, loss in enumerate(losses) if loss < 1e-2), None)
     # Steps that cross the ravine's floor (y changes sign): SGD's oscillation.
     crossings = int(np.sum(np.sign(path[1:, 1]) != np.sign(path[:-1, 1])))
-    path_rows.append({"optimizer": name, **options, "final_loss": losses[-1], "steps_to_0.01": below,
-                      "y_crossings": crossings, "end": [round(float(v), 4) for v in path[-1]]})
+    path_rows.append(
+        {
+            "optimizer": name,
+            **options,
+            "final_loss": losses[-1],
+            "steps_to_0.01": below,
+            "y_crossings": crossings,
+            "end": [round(float(v), 4) for v in path[-1]],
+        }
+    )
 print(format_table(path_rows, ["optimizer", "learning_rate", "final_loss", "steps_to_0.01", "y_crossings", "end"]))
 pyplot = pyplot_module()
 figure, axes = pyplot.subplots(2, 4, figsize=(16, 7), sharex=True, sharey=True)
@@ -138,11 +169,23 @@ marks = [step for step in (1, 10, 100, 1000) if step <= args.long_steps]
 for name in ("adagrad", "rmsprop"):
     path = walk(kerasdnn.optimizers.get(name, learning_rate=0.1), args.long_steps)
     step_lengths[name] = np.linalg.norm(np.diff(path, axis=0), axis=1).tolist()
-    adagrad_rows.append({"optimizer": name, **{f"step_{step}": step_lengths[name][step - 1] for step in marks},
-                         "last_step": step_lengths[name][-1], "final_loss": ravine(path[-1])})
+    adagrad_rows.append(
+        {
+            "optimizer": name,
+            **{f"step_{step}": step_lengths[name][step - 1] for step in marks},
+            "last_step": step_lengths[name][-1],
+            "final_loss": ravine(path[-1]),
+        }
+    )
 print(format_table(adagrad_rows, ["optimizer", *[f"step_{step}" for step in marks], "final_loss"]))
-plot_curves(step_lengths, os.path.join(args.output_dir, "step_lengths.png"), ylabel="step length |Δθ|",
-            xlabel="step", logy=True, title="Adagrad's steps shrink as its squared gradients pile up (lr 0.1)")
+plot_curves(
+    step_lengths,
+    os.path.join(args.output_dir, "step_lengths.png"),
+    ylabel="step length |Δθ|",
+    xlabel="step",
+    logy=True,
+    title="Adagrad's steps shrink as its squared gradients pile up (lr 0.1)",
+)
 
 ## Evaluate
 
@@ -152,17 +195,22 @@ summary = {
     "recipe": "optimizer_paths",
     "reproduces": "decks 001/003 how optimizers move: GD vs SGD, paths on a 2-D surface, Adagrad's stall",
     "metric": "ravine loss after the steps (sgd / momentum / nesterov / adagrad / rmsprop / adadelta / adam); "
-              "η=0.01 mse GD / SGD; Adagrad step 1 → last",
+    "η=0.01 mse GD / SGD; Adagrad step 1 → last",
     "reference": "momentum damps SGD's oscillation; GD crawls at η=0.01; Adagrad's steps shrink",
     "ours": " / ".join(f"{by_name[name]['final_loss']:.3g}" for name in settings)
-            + f"; {gd_slow['GD']:.3g} / {gd_slow['SGD']:.3g}"
-            + f"; {step_lengths['adagrad'][0]:.3g} → {step_lengths['adagrad'][-1]:.3g}",
+    + f"; {gd_slow['GD']:.3g} / {gd_slow['SGD']:.3g}"
+    + f"; {step_lengths['adagrad'][0]:.3g} → {step_lengths['adagrad'][-1]:.3g}",
     "epochs": f"{args.epochs} epochs; {args.steps} and {args.long_steps} steps",
     "train_seconds": train_seconds,
 }
-payload = {"summary": summary, "descent": descent_rows, "paths": path_rows,
-           "step_lengths": {name: lengths[:: max(1, len(lengths) // 300)] for name, lengths in step_lengths.items()},
-           "adagrad": adagrad_rows, "settings": vars(args)}
+payload = {
+    "summary": summary,
+    "descent": descent_rows,
+    "paths": path_rows,
+    "step_lengths": {name: lengths[:: max(1, len(lengths) // 300)] for name, lengths in step_lengths.items()},
+    "adagrad": adagrad_rows,
+    "settings": vars(args),
+}
 finish_recipe(__file__, payload, args, figure="paths.png")
 
 ## Result

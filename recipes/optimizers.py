@@ -54,8 +54,14 @@ runs = [
 # defaults. Keras 2's decay=1e-6 divides the rate by 1 + 1e-6·step, which is
 # Keras 3's InverseTimeDecay with decay_steps=1.
 deck_runs = [
-    ("sgd 0.01 decay 1e-6 nesterov 0.9", lambda: keras.optimizers.SGD(
-        keras.optimizers.schedules.InverseTimeDecay(0.01, decay_steps=1, decay_rate=1e-6), momentum=0.9, nesterov=True)),
+    (
+        "sgd 0.01 decay 1e-6 nesterov 0.9",
+        lambda: keras.optimizers.SGD(
+            keras.optimizers.schedules.InverseTimeDecay(0.01, decay_steps=1, decay_rate=1e-6),
+            momentum=0.9,
+            nesterov=True,
+        ),
+    ),
     ("adagrad 0.01", lambda: keras.optimizers.Adagrad(0.01)),
     ("rmsprop 0.001 rho 0.9", lambda: keras.optimizers.RMSprop(0.001, rho=0.9)),
     ("adadelta 1.0 rho 0.95", lambda: keras.optimizers.Adadelta(1.0, rho=0.95)),
@@ -69,7 +75,8 @@ if args.smoke:
     # compiles anew); tests/test_optimizers.py resolves every name.
     runs, deck_runs = runs[::4], deck_runs[::2]
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
-    "mnist", data_dir=args.data_dir,
+    "mnist",
+    data_dir=args.data_dir,
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
@@ -77,25 +84,36 @@ if args.smoke:
 
 ## Train one net per optimizer, from the same initial weights
 
+
 def compare(runs, figure, title):
     """Trains the net once per `(label, optimizer, clipping)`; returns the rows, best test accuracy first."""
     rows, curves = [], {}
     for label, optimizer, clipping in runs:
         keras.utils.set_random_seed(args.seed)
         result = kerasdnn.train(
-            kerasdnn.zoo.create_model("hanbat_optimizer_net"), x_train, y_train,
-            validation_data=(x_val, y_val), test_data=(x_test, y_test),
-            epochs=args.epochs, batch_size=args.batch_size, optimizer=optimizer, seed=args.seed, verbose=0,
-            output_dir=os.path.join(args.output_dir, label.replace(" ", "_").replace("=", "")), **clipping,
+            kerasdnn.zoo.create_model("hanbat_optimizer_net"),
+            x_train,
+            y_train,
+            validation_data=(x_val, y_val),
+            test_data=(x_test, y_test),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            optimizer=optimizer,
+            seed=args.seed,
+            verbose=0,
+            output_dir=os.path.join(args.output_dir, label.replace(" ", "_").replace("=", "")),
+            **clipping,
         )
         curves[label] = result["history"]["val_accuracy"]
-        rows.append({
-            "optimizer": label,
-            "val_accuracy": result["final"]["val_accuracy"],
-            "test_accuracy": result["test"]["accuracy"] if result["test"] else None,
-            "seconds_per_epoch": result["seconds_per_epoch"],
-            "train_seconds": result["train_seconds"],
-        })
+        rows.append(
+            {
+                "optimizer": label,
+                "val_accuracy": result["final"]["val_accuracy"],
+                "test_accuracy": result["test"]["accuracy"] if result["test"] else None,
+                "seconds_per_epoch": result["seconds_per_epoch"],
+                "train_seconds": result["train_seconds"],
+            }
+        )
     rows.sort(key=lambda row: -(row["test_accuracy"] or 0))
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
@@ -105,13 +123,17 @@ def compare(runs, figure, title):
 
 
 def ranking(rows, name=lambda label: label):
-    return " > ".join(f"{name(row['optimizer'])} {row['test_accuracy']:.4f}" for row in rows
-                      if row["test_accuracy"] is not None)
+    return " > ".join(
+        f"{name(row['optimizer'])} {row['test_accuracy']:.4f}" for row in rows if row["test_accuracy"] is not None
+    )
 
 
 keras_defaults = compare(runs, "val_accuracy.png", "validation accuracy per optimizer, Keras 3's default rates")
-deck_settings = compare([(label, build(), {}) for label, build in deck_runs], "deck_val_accuracy.png",
-                        "validation accuracy per optimizer, the deck's settings")
+deck_settings = compare(
+    [(label, build(), {}) for label, build in deck_runs],
+    "deck_val_accuracy.png",
+    "validation accuracy per optimizer, the deck's settings",
+)
 
 ## Save
 
@@ -121,8 +143,8 @@ summary = {
     "metric": "test accuracy, best → worst",
     "reference": "(deck reports no numbers)",
     "ours": f"Keras defaults: {ranking(keras_defaults)}; deck settings: "
-            # The optimizer's name only: its settings are in the rows.
-            f"{ranking(deck_settings, lambda label: label.split()[0])}",
+    # The optimizer's name only: its settings are in the rows.
+    f"{ranking(deck_settings, lambda label: label.split()[0])}",
     "epochs": args.epochs,
     "train_seconds": sum(row["train_seconds"] for row in keras_defaults + deck_settings),
 }

@@ -25,15 +25,15 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np
 
-import kerasdnn
 from kerasdnn.plotting import plot_decision_boundaries
 from kerasdnn.reporting import format_table, recipe_parser
 from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=100, batch_size=1, learning_rate=0.1, output_dir="runs/perceptron",
-                       smoke_epochs=20)
+parser = recipe_parser(
+    __doc__, epochs=100, batch_size=1, learning_rate=0.1, output_dir="runs/perceptron", smoke_epochs=20
+)
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
 inputs = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
@@ -65,15 +65,24 @@ rows, boundaries = [], {}
 for gate, targets in gates.items():
     weights, bias, accuracies = train_perceptron(targets, np.random.default_rng(args.seed))
     learned_at = next((epoch + 1 for epoch, accuracy in enumerate(accuracies) if accuracy == 1.0), None)
-    rows.append({"gate": gate, "final_accuracy": accuracies[-1], "best_accuracy": max(accuracies),
-                 "learned_at_epoch": learned_at, "weights": weights.tolist(), "bias": bias})
+    rows.append(
+        {
+            "gate": gate,
+            "final_accuracy": accuracies[-1],
+            "best_accuracy": max(accuracies),
+            "learned_at_epoch": learned_at,
+            "weights": weights.tolist(),
+            "bias": bias,
+        }
+    )
     boundaries[gate] = (lambda points, w=weights, b=bias: step(points @ w + b), targets)
 
 ## Evaluate
 
 print(format_table(rows, ["gate", "final_accuracy", "best_accuracy", "learned_at_epoch"]))
-plot_decision_boundaries(boundaries, inputs, os.path.join(args.output_dir, "decision_boundaries.png"),
-                         title="single perceptron, delta rule")
+plot_decision_boundaries(
+    boundaries, inputs, os.path.join(args.output_dir, "decision_boundaries.png"), title="single perceptron, delta rule"
+)
 summary = {
     "recipe": "perceptron",
     "reproduces": "deck 001 perceptron + delta rule on AND / OR / XOR",

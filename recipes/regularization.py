@@ -35,10 +35,16 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=60, batch_size=64, learning_rate=1e-3, output_dir="runs/regularization",
-                       train_samples=1_000)
-parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 5_000, 55_000],
-                    help="training-set sizes of the more-data comparison (default: %(default)s)")
+parser = recipe_parser(
+    __doc__, epochs=60, batch_size=64, learning_rate=1e-3, output_dir="runs/regularization", train_samples=1_000
+)
+parser.add_argument(
+    "--sizes",
+    type=int,
+    nargs="+",
+    default=[1_000, 5_000, 55_000],
+    help="training-set sizes of the more-data comparison (default: %(default)s)",
+)
 args = parser.parse_args()
 if args.smoke:
     args.sizes = [args.train_samples // 2, args.train_samples]
@@ -63,9 +69,12 @@ settings = {
 # images. The more-data comparison draws its larger sets from the same split.
 
 (x_all, y_all), (x_val, y_val) = kerasdnn.load_arrays(
-    "mnist", data_dir=args.data_dir, train_samples=max(args.sizes + [args.train_samples]), test_samples=5_000,
+    "mnist",
+    data_dir=args.data_dir,
+    train_samples=max(args.sizes + [args.train_samples]),
+    test_samples=5_000,
 )
-x_train, y_train = x_all[:args.train_samples], y_all[:args.train_samples]
+x_train, y_train = x_all[: args.train_samples], y_all[: args.train_samples]
 
 
 def fit_and_measure(label, x, y, validation_x, **overrides):
@@ -73,8 +82,16 @@ def fit_and_measure(label, x, y, validation_x, **overrides):
     keras.utils.set_random_seed(args.seed)
     model = kerasdnn.mlp(x.shape[1:], units=(256,), batch_norm=False, name="regularized", **overrides)
     result = kerasdnn.train(
-        model, x, y, validation_data=(validation_x, y_val), epochs=args.epochs, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, seed=args.seed, verbose=0, output_dir=os.path.join(args.output_dir, label),
+        model,
+        x,
+        y,
+        validation_data=(validation_x, y_val),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        verbose=0,
+        output_dir=os.path.join(args.output_dir, label),
     )
     final, val_losses = result["final"], result["history"]["val_loss"]
     row = {
@@ -110,12 +127,23 @@ cures.append(fit_and_measure("features_196", halve(x_train), y_train, halve(x_va
 ## Evaluate
 
 print(format_table(rows + cures, ["setting", "train_accuracy", "val_accuracy", "gap", "val_loss_rise"]))
-plot_curves(curves, os.path.join(args.output_dir, "val_loss_curves.png"), ylabel="validation loss", logy=True,
-            title="validation loss, 1,000 training images: the climb is overfitting")
+plot_curves(
+    curves,
+    os.path.join(args.output_dir, "val_loss_curves.png"),
+    ylabel="validation loss",
+    logy=True,
+    title="validation loss, 1,000 training images: the climb is overfitting",
+)
 plot_comparison(
     [row["setting"] for row in rows + cures],
-    {"train": [row["train_accuracy"] for row in rows + cures], "validation": [row["val_accuracy"] for row in rows + cures]},
-    os.path.join(args.output_dir, "gap.png"), ylabel="accuracy", title="Overfitting and its cures", ylim=(0, 1),
+    {
+        "train": [row["train_accuracy"] for row in rows + cures],
+        "validation": [row["val_accuracy"] for row in rows + cures],
+    },
+    os.path.join(args.output_dir, "gap.png"),
+    ylabel="accuracy",
+    title="Overfitting and its cures",
+    ylim=(0, 1),
 )
 summary = {
     "recipe": "regularization",

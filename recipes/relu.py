@@ -39,8 +39,16 @@ from kerasdnn.results import finish_recipe, seed_statistics, spread_text
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=15, batch_size=32, learning_rate=0.01, output_dir="runs/relu",
-                       train_samples=10_000, test_samples=1_000, seeds=(0, 1, 2))
+parser = recipe_parser(
+    __doc__,
+    epochs=15,
+    batch_size=32,
+    learning_rate=0.01,
+    output_dir="runs/relu",
+    train_samples=10_000,
+    test_samples=1_000,
+    seeds=(0, 1, 2),
+)
 args = parser.parse_args()
 # Krizhevsky et al. measured epochs to 25 % training error on CIFAR-10; MNIST
 # is easier, so the bar is 5 %.
@@ -53,8 +61,14 @@ rates = [0.01, 0.1, 0.3, 1.0]
 
 def relu_net(activation, name):
     """784-256-256-256-10 without batch norm, Glorot-initialized for every activation (a fair race)."""
-    return kerasdnn.mlp((28, 28, 1), units=(256, 256, 256), activation=activation, batch_norm=False,
-                        kernel_initializer="glorot_uniform", name=name)
+    return kerasdnn.mlp(
+        (28, 28, 1),
+        units=(256, 256, 256),
+        activation=activation,
+        batch_norm=False,
+        kernel_initializer="glorot_uniform",
+        name=name,
+    )
 
 
 ## 1. Epochs to 5 % training error: ReLU vs tanh vs sigmoid
@@ -64,20 +78,41 @@ for activation in ("relu", "tanh", "sigmoid"):
     epochs_needed = []
     for seed in args.seeds:
         keras.utils.set_random_seed(seed)
-        result = kerasdnn.train(relu_net(activation, activation), x_train, y_train, epochs=args.epochs,
-                                batch_size=args.batch_size, optimizer="sgd", learning_rate=args.learning_rate,
-                                seed=seed, verbose=0, save_model=False)
+        result = kerasdnn.train(
+            relu_net(activation, activation),
+            x_train,
+            y_train,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            optimizer="sgd",
+            learning_rate=args.learning_rate,
+            seed=seed,
+            verbose=0,
+            save_model=False,
+        )
         train_seconds += result["train_seconds"]
         errors = [1 - accuracy for accuracy in result["history"]["accuracy"]]
         epochs_needed.append(next((epoch for epoch, error in enumerate(errors, 1) if error < ERROR_BAR), None))
         if seed == args.seeds[0]:
             curves[activation] = errors
     spread = seed_statistics(epochs_needed)
-    race.append({"activation": activation, "epochs_to_5%": spread["mean"], "std": spread["std"],
-                 "per_seed": epochs_needed, "reached": spread["runs"]})
+    race.append(
+        {
+            "activation": activation,
+            "epochs_to_5%": spread["mean"],
+            "std": spread["std"],
+            "per_seed": epochs_needed,
+            "reached": spread["runs"],
+        }
+    )
 print(format_table(race, ["activation", "epochs_to_5%", "std", "per_seed", "reached"]))
-plot_curves(curves, os.path.join(args.output_dir, "training_error.png"), ylabel="training error", logy=True,
-            title=f"SGD {args.learning_rate}, batch {args.batch_size}: ReLU vs tanh vs sigmoid")
+plot_curves(
+    curves,
+    os.path.join(args.output_dir, "training_error.png"),
+    ylabel="training error",
+    logy=True,
+    title=f"SGD {args.learning_rate}, batch {args.batch_size}: ReLU vs tanh vs sigmoid",
+)
 
 ## 2. Dead units as the learning rate grows, ReLU and Leaky ReLU (0.1)
 
@@ -87,8 +122,18 @@ for label, activation in (("relu", "relu"), ("leaky_relu_0.1", keras.layers.Leak
     for rate in rates:
         keras.utils.set_random_seed(args.seeds[0])
         model = relu_net(activation, f"{label}_{rate}")
-        result = kerasdnn.train(model, x_train, y_train, epochs=1, batch_size=args.batch_size, optimizer="sgd",
-                                learning_rate=rate, seed=args.seeds[0], verbose=0, save_model=False)
+        result = kerasdnn.train(
+            model,
+            x_train,
+            y_train,
+            epochs=1,
+            batch_size=args.batch_size,
+            optimizer="sgd",
+            learning_rate=rate,
+            seed=args.seeds[0],
+            verbose=0,
+            save_model=False,
+        )
         train_seconds += result["train_seconds"]
         # A unit is dead when its pre-activation is below zero for every probe
         # image: ReLU passes no gradient through it, Leaky ReLU a tenth.
@@ -97,8 +142,15 @@ for label, activation in (("relu", "relu"), ("leaky_relu_0.1", keras.layers.Leak
         outputs = [keras.ops.convert_to_numpy(output) for output in probe_model.predict(probe, verbose=0)]
         dead = float(np.mean(np.concatenate([np.all(output <= 0, axis=0) for output in outputs])))
         # A diverged net's weights are NaN: nothing to count.
-        dead_rows.append({"activation": label, "learning_rate": rate, "dead_share": None if result["diverged"] else dead,
-                          "diverged": result["diverged"], "train_accuracy": result["final"].get("accuracy")})
+        dead_rows.append(
+            {
+                "activation": label,
+                "learning_rate": rate,
+                "dead_share": None if result["diverged"] else dead,
+                "diverged": result["diverged"],
+                "train_accuracy": result["final"].get("accuracy"),
+            }
+        )
 print(format_table(dead_rows, ["activation", "learning_rate", "dead_share", "train_accuracy", "diverged"]))
 
 ## Evaluate
@@ -109,12 +161,16 @@ summary = {
     "recipe": "relu",
     "reproduces": "decks 000/002 ReLU: faster convergence, dead units at large rates, Leaky ReLU 0.1",
     "metric": "epochs to 5 % training error relu / tanh / sigmoid; dead share relu at lr "
-              + " / ".join(map(str, rates)) + "; leaky at the largest",
+    + " / ".join(map(str, rates))
+    + "; leaky at the largest",
     "reference": "ReLU about 6× faster (Krizhevsky 2012); dead ReLUs grow with the rate; leaky ones none",
-    "ours": " / ".join("-" if by_activation[a]["epochs_to_5%"] is None else f"{by_activation[a]['epochs_to_5%']:.1f}"
-                       for a in ("relu", "tanh", "sigmoid"))
-            + "; " + " / ".join(spread_text(dead[("relu", rate)], None) for rate in rates)
-            + f"; {spread_text(dead[('leaky_relu_0.1', rates[-1])], None)}",
+    "ours": " / ".join(
+        "-" if by_activation[a]["epochs_to_5%"] is None else f"{by_activation[a]['epochs_to_5%']:.1f}"
+        for a in ("relu", "tanh", "sigmoid")
+    )
+    + "; "
+    + " / ".join(spread_text(dead[("relu", rate)], None) for rate in rates)
+    + f"; {spread_text(dead[('leaky_relu_0.1', rates[-1])], None)}",
     "seeds": list(args.seeds),
     "epochs": f"{args.epochs} (race); 1 (dead units)",
     "train_seconds": train_seconds,

@@ -20,7 +20,9 @@ args = parser.parse_args()
 
 targets = {repository / "README.md": lambda text: replace_table(text, reproduction_table(results))}
 for recipe, comment in result_comments(results).items():
-    targets[repository / "recipes" / f"{recipe}.py"] = lambda text, comment=comment: replace_result_comment(text, comment)
+    targets[repository / "recipes" / f"{recipe}.py"] = lambda text, comment=comment: replace_result_comment(
+        text, comment
+    )
 
 stale = []
 for path, regenerate in targets.items():

@@ -30,8 +30,15 @@ from kerasdnn.results import finish_recipe
 
 ## Setup
 
-parser = recipe_parser(__doc__, epochs=10, batch_size=128, learning_rate=1e-3, output_dir="runs/sparsity",
-                       train_samples=10_000, test_samples=5_000)
+parser = recipe_parser(
+    __doc__,
+    epochs=10,
+    batch_size=128,
+    learning_rate=1e-3,
+    output_dir="runs/sparsity",
+    train_samples=10_000,
+    test_samples=5_000,
+)
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
 # Below this magnitude a weight counts as zero: a thousandth of the He
@@ -57,16 +64,37 @@ rows, kernels, train_seconds = [], {}, 0.0
 for kind, values in penalties.items():
     for strength in values:
         keras.utils.set_random_seed(args.seed)
-        model = kerasdnn.mlp((28, 28, 1), units=(256,), batch_norm=False, kernel_regularizer=penalty(kind, strength),
-                             name=f"{kind.replace(' ', '_')}_{strength}")
-        result = kerasdnn.train(model, x_train, y_train, test_data=(x_test, y_test), epochs=args.epochs,
-                                batch_size=args.batch_size, learning_rate=args.learning_rate, seed=args.seed,
-                                verbose=0, save_model=False)
+        model = kerasdnn.mlp(
+            (28, 28, 1),
+            units=(256,),
+            batch_norm=False,
+            kernel_regularizer=penalty(kind, strength),
+            name=f"{kind.replace(' ', '_')}_{strength}",
+        )
+        result = kerasdnn.train(
+            model,
+            x_train,
+            y_train,
+            test_data=(x_test, y_test),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            learning_rate=args.learning_rate,
+            seed=args.seed,
+            verbose=0,
+            save_model=False,
+        )
         train_seconds += result["train_seconds"]
         kernel = np.abs(keras.ops.convert_to_numpy(model.get_layer("block1_dense").kernel))
         kernels[(kind, strength)] = kernel
-        rows.append({"penalty": kind, "strength": strength, "test_accuracy": result["test"]["accuracy"],
-                     "zero_share": float(np.mean(kernel < ZERO)), "mean_magnitude": float(kernel.mean())})
+        rows.append(
+            {
+                "penalty": kind,
+                "strength": strength,
+                "test_accuracy": result["test"]["accuracy"],
+                "zero_share": float(np.mean(kernel < ZERO)),
+                "mean_magnitude": float(kernel.mean()),
+            }
+        )
 print(format_table(rows, ["penalty", "strength", "test_accuracy", "zero_share", "mean_magnitude"]))
 
 ## Evaluate: the share of zero weights where accuracy is matched
@@ -83,8 +111,13 @@ figure, axis = pyplot.subplots(figsize=(7, 4))
 bins = np.logspace(-7, 0, 60)
 for kind, row in {"none": rows[0], **matched}.items():
     if row is not None:
-        axis.hist(kernels[(kind, row["strength"])].ravel(), bins=bins, histtype="step", linewidth=1.5,
-                  label=f"{kind} {row['strength'] or ''} (acc {row['test_accuracy']:.3f})")
+        axis.hist(
+            kernels[(kind, row["strength"])].ravel(),
+            bins=bins,
+            histtype="step",
+            linewidth=1.5,
+            label=f"{kind} {row['strength'] or ''} (acc {row['test_accuracy']:.3f})",
+        )
 axis.axvline(ZERO, color="grey", linestyle=":")
 axis.set_xscale("log")
 axis.set_xlabel("|weight| of the first layer")

@@ -44,12 +44,18 @@ from kerasdnn.results import improvement_verdict, record_result, seed_statistics
 ## Setup
 
 parser = recipe_parser(__doc__, epochs=None, batch_size=None, output_dir=None, seeds=(0, 1, 2))
-parser.add_argument("--dataset", choices=kerasdnn.choices.IMAGE_DATASETS, default="mnist", help="(default: %(default)s)")
+parser.add_argument(
+    "--dataset", choices=kerasdnn.choices.IMAGE_DATASETS, default="mnist", help="(default: %(default)s)"
+)
 parser.add_argument("--tuner", choices=tuning.TUNERS, default="bayesian", help="(default: %(default)s)")
 parser.add_argument("--max-trials", type=positive_int, default=12, help="(default: %(default)s)")
 parser.add_argument("--trial-epochs", type=positive_int, default=5, help="epochs per trial (default: %(default)s)")
-parser.add_argument("--finalists", type=positive_int, default=3,
-                    help="best trials trained in full, one seed each (default: %(default)s)")
+parser.add_argument(
+    "--finalists",
+    type=positive_int,
+    default=3,
+    help="best trials trained in full, one seed each (default: %(default)s)",
+)
 parser.add_argument("--overwrite", action="store_true", help="discard an earlier search instead of resuming it")
 args = parser.parse_args()
 name = f"tune_{args.dataset}"
@@ -64,20 +70,50 @@ if args.smoke:
 # accuracy. The first trial is the untuned record's net.
 
 tuner, _ = tuning.run_search(
-    args.dataset, kind=args.tuner, max_trials=args.max_trials, epochs=args.trial_epochs,
+    args.dataset,
+    kind=args.tuner,
+    max_trials=args.max_trials,
+    epochs=args.trial_epochs,
     train_samples=args.train_samples,
-    batch_norm=True, kernel_initializer="auto", l1=0.0, l2=0.0, optimizer="adamw", schedule="cosine",
+    batch_norm=True,
+    kernel_initializer="auto",
+    l1=0.0,
+    l2=0.0,
+    optimizer="adamw",
+    schedule="cosine",
     directory=os.path.join(output_dir, "tuner") if args.smoke else tuning.DEFAULT_DIRECTORY,
-    project_name=name, overwrite=args.overwrite or args.smoke, data_dir=args.data_dir, seed=args.seeds[0],
+    project_name=name,
+    overwrite=args.overwrite or args.smoke,
+    data_dir=args.data_dir,
+    seed=args.seeds[0],
 )
 trials = tuning.trial_rows(tuner)
-print(format_table(trials, ["trial", "status", "score", "depth", "units_1", "units_2", "activation", "dropout",
-                            "weight_decay", "learning_rate", "batch_size"]))
+print(
+    format_table(
+        trials,
+        [
+            "trial",
+            "status",
+            "score",
+            "depth",
+            "units_1",
+            "units_2",
+            "activation",
+            "dropout",
+            "weight_decay",
+            "learning_rate",
+            "batch_size",
+        ],
+    )
+)
 
 ## Train the finalists in full, keep the best on validation
 
 (x_train, y_train), test_data = kerasdnn.load_arrays(
-    args.dataset, data_dir=args.data_dir, train_samples=args.train_samples, test_samples=args.test_samples,
+    args.dataset,
+    data_dir=args.data_dir,
+    train_samples=args.train_samples,
+    test_samples=args.test_samples,
 )
 (x_train, y_train), validation_data = kerasdnn.split_validation(x_train, y_train)
 
@@ -88,20 +124,38 @@ def train_in_full(hyperparameters, seed, folder, test=None):
     model = tuning.MLPHyperModel().build(hyperparameters.copy())
     values = hyperparameters.values
     return kerasdnn.train(
-        model, x_train, y_train, validation_data=validation_data, test_data=test, epochs=epochs,
-        batch_size=values["batch_size"], optimizer=tuning.trial_optimizer(values, epochs=epochs, samples=len(x_train)),
-        seed=seed, verbose=2, output_dir=os.path.join(output_dir, folder), settings={"hyperparameters": values},
+        model,
+        x_train,
+        y_train,
+        validation_data=validation_data,
+        test_data=test,
+        epochs=epochs,
+        batch_size=values["batch_size"],
+        optimizer=tuning.trial_optimizer(values, epochs=epochs, samples=len(x_train)),
+        seed=seed,
+        verbose=2,
+        output_dir=os.path.join(output_dir, folder),
+        settings={"hyperparameters": values},
     )
 
 
 finalists = [
-    {"rank": rank, "hyperparameters": hyperparameters,
-     "run": train_in_full(hyperparameters, args.seeds[0], f"finalist{rank}")}
+    {
+        "rank": rank,
+        "hyperparameters": hyperparameters,
+        "run": train_in_full(hyperparameters, args.seeds[0], f"finalist{rank}"),
+    }
     for rank, hyperparameters in enumerate(tuner.get_best_hyperparameters(args.finalists), 1)
 ]
-finalist_rows = [{"rank": f["rank"], "hyperparameters": f["hyperparameters"].values,
-                  "val_accuracy": f["run"]["best"]["val_accuracy"], "train_seconds": f["run"]["train_seconds"]}
-                 for f in finalists]
+finalist_rows = [
+    {
+        "rank": f["rank"],
+        "hyperparameters": f["hyperparameters"].values,
+        "val_accuracy": f["run"]["best"]["val_accuracy"],
+        "train_seconds": f["run"]["train_seconds"],
+    }
+    for f in finalists
+]
 print(format_table(finalist_rows, ["rank", "val_accuracy", "train_seconds"]))
 chosen = max(finalists, key=lambda finalist: finalist["run"]["best"]["val_accuracy"])
 
@@ -120,9 +174,15 @@ runs = [{**chosen["run"], "test": first_test}] + [
 tuned = seed_statistics([run["test"]["accuracy"] for run in runs])
 with open(os.path.join(os.path.dirname(__file__), "results", f"{record}.json")) as handle:
     untuned = json.load(handle)["test_accuracy"]
-print(format_table([{"model": f"{record}, untuned", **untuned},
-                    {"model": f"tuned ({len(trials)} trials, finalist {chosen['rank']})", **tuned}],
-                   ["model", "mean", "std", "runs"]))
+print(
+    format_table(
+        [
+            {"model": f"{record}, untuned", **untuned},
+            {"model": f"tuned ({len(trials)} trials, finalist {chosen['rank']})", **tuned},
+        ],
+        ["model", "mean", "std", "runs"],
+    )
+)
 summary = {
     "recipe": name,
     "reproduces": f"keras-tuner {args.tuner} search on {args.dataset} from {record}, the choice retrained",
@@ -136,15 +196,23 @@ summary = {
     "train_seconds": sum(row["train_seconds"] for row in finalist_rows) + sum(run["train_seconds"] for run in runs[1:]),
 }
 payload = {
-    "summary": summary, "best_hyperparameters": chosen["hyperparameters"].values, "trials": trials,
-    "test_accuracy": tuned, "untuned": untuned,
+    "summary": summary,
+    "best_hyperparameters": chosen["hyperparameters"].values,
+    "trials": trials,
+    "test_accuracy": tuned,
+    "untuned": untuned,
     "finalists": finalist_rows,
     "runs": [{key: value for key, value in run.items() if key != "history"} for run in runs],
     "settings": vars(args),
 }
 kerasdnn.write_json(os.path.join(output_dir, f"{name}.json"), payload)
-record_result(os.path.join(os.path.dirname(__file__), "results", f"{name}.json"), payload, smoke=args.smoke,
-              results_dir=args.results_dir, figure=os.path.join(tuner.project_dir, "report", "scores.png"))
+record_result(
+    os.path.join(os.path.dirname(__file__), "results", f"{name}.json"),
+    payload,
+    smoke=args.smoke,
+    results_dir=args.results_dir,
+    figure=os.path.join(tuner.project_dir, "report", "scores.png"),
+)
 
 ## Result
 # Generated by recipes/reproduction_table.py from the results files; do not edit.

@@ -44,22 +44,41 @@ for name in ("xor_linear", "xor_sigmoid"):
     keras.utils.set_random_seed(args.seed)
     model = kerasdnn.zoo.create_model(name)
     result = kerasdnn.train(
-        model, full_batches, test_data=(x, y), epochs=args.epochs, optimizer="sgd",
-        learning_rate=args.learning_rate, loss="binary_crossentropy", seed=args.seed, verbose=0,
+        model,
+        full_batches,
+        test_data=(x, y),
+        epochs=args.epochs,
+        optimizer="sgd",
+        learning_rate=args.learning_rate,
+        loss="binary_crossentropy",
+        seed=args.seed,
+        verbose=0,
         output_dir=os.path.join(args.output_dir, name),
     )
     train_seconds += result["train_seconds"]
     curves[name] = result["history"]["loss"]
     boundaries[name] = (lambda points, m=model: m.predict(points, verbose=0, batch_size=4096), y)
-    rows.append({"model": name, "steps": 100 * result["epochs_run"], "loss": result["test"]["loss"],
-                 "accuracy": result["test"]["accuracy"],
-                 "predictions": [round(float(p), 4) for p in model.predict(x, verbose=0).ravel()]})
+    rows.append(
+        {
+            "model": name,
+            "steps": 100 * result["epochs_run"],
+            "loss": result["test"]["loss"],
+            "accuracy": result["test"]["accuracy"],
+            "predictions": [round(float(p), 4) for p in model.predict(x, verbose=0).ravel()],
+        }
+    )
 
 ## Evaluate
 
 print(format_table(rows, ["model", "steps", "loss", "accuracy", "predictions"]))
-plot_curves(curves, os.path.join(args.output_dir, "loss.png"), ylabel="binary cross-entropy",
-            xlabel="epoch (100 steps)", title="XOR, 2-10-1 net", logy=True)
+plot_curves(
+    curves,
+    os.path.join(args.output_dir, "loss.png"),
+    ylabel="binary cross-entropy",
+    xlabel="epoch (100 steps)",
+    title="XOR, 2-10-1 net",
+    logy=True,
+)
 plot_decision_boundaries(boundaries, x, os.path.join(args.output_dir, "decision_boundaries.png"), title="XOR")
 linear, sigmoid = rows
 summary = {

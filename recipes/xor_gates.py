@@ -50,11 +50,14 @@ gates = {
 
 ## Build the model: NAND and OR side by side, AND on top
 
-model = keras.Sequential([
-    keras.Input((2,)),
-    keras.layers.Dense(2, activation=kerasdnn.step, name="nand_or"),
-    keras.layers.Dense(1, activation=kerasdnn.step, name="and"),
-], name="xor_from_gates")
+model = keras.Sequential(
+    [
+        keras.Input((2,)),
+        keras.layers.Dense(2, activation=kerasdnn.step, name="nand_or"),
+        keras.layers.Dense(1, activation=kerasdnn.step, name="and"),
+    ],
+    name="xor_from_gates",
+)
 (nand_w, nand_b), (or_w, or_b), (and_w, and_b) = gates["NAND"], gates["OR"], gates["AND"]
 model.get_layer("nand_or").set_weights([np.stack([nand_w, or_w], axis=1), np.array([nand_b, or_b])])
 model.get_layer("and").set_weights([and_w.reshape(2, 1), np.array([and_b])])
@@ -80,10 +83,14 @@ def half_plane(weights, bias):
 # NAND's half-plane, OR's, and the network: their intersection is the band
 # around the diagonal that holds exactly (0, 1) and (1, 0).
 plot_decision_boundaries(
-    {"NAND: -0.5·x1 - 0.5·x2 + 0.7 > 0": (half_plane(nand_w, nand_b), np.array([1, 1, 1, 0])),
-     "OR: 0.5·x1 + 0.5·x2 - 0.2 > 0": (half_plane(or_w, or_b), np.array([0, 1, 1, 1])),
-     "AND(NAND, OR) = XOR": (lambda points: model.predict(points, verbose=0)[:, 0], xor)},
-    inputs, os.path.join(args.output_dir, "half_planes.png"), title="XOR as the intersection of two half-planes",
+    {
+        "NAND: -0.5·x1 - 0.5·x2 + 0.7 > 0": (half_plane(nand_w, nand_b), np.array([1, 1, 1, 0])),
+        "OR: 0.5·x1 + 0.5·x2 - 0.2 > 0": (half_plane(or_w, or_b), np.array([0, 1, 1, 1])),
+        "AND(NAND, OR) = XOR": (lambda points: model.predict(points, verbose=0)[:, 0], xor),
+    },
+    inputs,
+    os.path.join(args.output_dir, "half_planes.png"),
+    title="XOR as the intersection of two half-planes",
 )
 summary = {
     "recipe": "xor_gates",
@@ -94,8 +101,12 @@ summary = {
     "epochs": 0,
     "train_seconds": 0.0,
 }
-payload = {"summary": summary, "rows": rows, "gates": {name: {"weights": w.tolist(), "bias": b}
-                                                       for name, (w, b) in gates.items()}, "settings": vars(args)}
+payload = {
+    "summary": summary,
+    "rows": rows,
+    "gates": {name: {"weights": w.tolist(), "bias": b} for name, (w, b) in gates.items()},
+    "settings": vars(args),
+}
 finish_recipe(__file__, payload, args, figure="half_planes.png")
 
 ## Result

@@ -46,14 +46,18 @@ def main():
         name, status = (part.strip() for part in line.rsplit(":", 1))
         module = module_of(name)
         counts[module]["equivalent" if name in equivalent and status not in KILLED else status] += 1
-    print(f"{'module':28} {'killed':>7} {'survived':>8} {'equivalent':>10} {'not reached':>11} {'not run':>7} "
-          f"{'score':>6}")
+    print(
+        f"{'module':28} {'killed':>7} {'survived':>8} {'equivalent':>10} {'not reached':>11} {'not run':>7} "
+        f"{'score':>6}"
+    )
     for module, count in sorted(counts.items()):
         killed = sum(count[status] for status in KILLED)
         judged = killed + count["survived"]
         score = f"{100 * killed / judged:.1f}%" if judged else "-"
-        print(f"{module:28} {killed:7} {count['survived']:8} {count['equivalent']:10} {count['no tests']:11} "
-              f"{count['not checked']:7} {score:>6}")
+        print(
+            f"{module:28} {killed:7} {count['survived']:8} {count['equivalent']:10} {count['no tests']:11} "
+            f"{count['not checked']:7} {score:>6}"
+        )
     return 0
 
 

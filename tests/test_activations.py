@@ -4,7 +4,6 @@ import pytest
 
 import kerasdnn
 
-
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("activations")
 
@@ -23,7 +22,9 @@ def test_leaky_relu_uses_the_decks_slope():
 
 
 def test_very_leaky_relu_slope_is_one_third():
-    np.testing.assert_allclose(_apply(kerasdnn.activation_layer("very_leaky_relu"), [[-3.0, 2.0]]), [[-1.0, 2.0]], rtol=1e-6)
+    np.testing.assert_allclose(
+        _apply(kerasdnn.activation_layer("very_leaky_relu"), [[-3.0, 2.0]]), [[-1.0, 2.0]], rtol=1e-6
+    )
 
 
 @pytest.mark.core
@@ -37,7 +38,10 @@ def test_maxout_on_feature_maps_keeps_spatial_axes():
 
 
 def test_maxout_rejects_indivisible_features():
-    with pytest.raises(ValueError, match=r"^Maxout\(\): the last axis must be a multiple of pieces=3; received input shape \(None, 4\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^Maxout\(\): the last axis must be a multiple of pieces=3; received input shape \(None, 4\)$",
+    ):
         keras.Sequential([keras.Input((4,)), kerasdnn.Maxout(3)])
 
 
@@ -58,12 +62,18 @@ def test_identity_gives_no_layer():
 
 
 def test_unknown_activation_message():
-    with pytest.raises(ValueError, match=r"^dense_block\(\): activation must be one of .*maxout.*; received activation='rleu' \(did you mean 'relu'"):
+    with pytest.raises(
+        ValueError,
+        match=r"^dense_block\(\): activation must be one of .*maxout.*; received activation='rleu' \(did you mean 'relu'",
+    ):
         kerasdnn.dense_block(4, "rleu")
 
 
 def test_activation_of_wrong_type():
-    with pytest.raises(TypeError, match=r"^dense_block\(\): activation must be a name, a callable or a keras.layers.Layer; received activation=3 of type int$"):
+    with pytest.raises(
+        TypeError,
+        match=r"^dense_block\(\): activation must be a name, a callable or a keras.layers.Layer; received activation=3 of type int$",
+    ):
         kerasdnn.dense_block(4, 3)
 
 

@@ -70,8 +70,10 @@ def test_import_time_smoke_times_each_row_and_judges_the_targets(tmp_path, monke
     assert list(rows) == ["import keras", "import kerasdnn without TensorFlow", "kerasdnn --help"]
     for row in rows.values():
         assert row["median_seconds"] == row["fastest_seconds"] == row["seconds"][0] > 0
-    assert (rows["import kerasdnn without TensorFlow"]["target_seconds"], rows["kerasdnn --help"]["target_seconds"]) == (
-        3.0, 1.0)
+    assert (
+        rows["import kerasdnn without TensorFlow"]["target_seconds"],
+        rows["kerasdnn --help"]["target_seconds"],
+    ) == (3.0, 1.0)
     assert all(row["met"] == (row["median_seconds"] <= row["target_seconds"]) for row in rows.values() if "met" in row)
 
 
@@ -93,22 +95,33 @@ def test_the_pytorch_twin_is_the_headline_record_as_keras_builds_and_trains_it(m
     import headline
 
     info = kerasdnn.zoo.model_info("mnist_bn")
-    assert headline.record_settings() == {"epochs": 15, "batch_size": 128, "learning_rate": 2e-3,
-                                          "weight_decay": 0.05, "normalization": "scale"}
+    assert headline.record_settings() == {
+        "epochs": 15,
+        "batch_size": 128,
+        "learning_rate": 2e-3,
+        "weight_decay": 0.05,
+        "normalization": "scale",
+    }
     assert (info.training["epochs"], info.training["batch_size"], info.training["optimizer"]["class_name"]) == (
-        15, 128, "AdamW")
+        15,
+        128,
+        "AdamW",
+    )
     twin, model = headline.build(), kerasdnn.zoo.create_model("mnist_bn")
     assert headline.weight_count(twin) == model.count_params() == info.parameters
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     linear = [layer for layer in twin if layer.__class__.__name__ == "Linear"]
     assert [(layer.in_features, layer.out_features, layer.bias is not None) for layer in linear] == [
-        (layer.kernel.shape[0], layer.units, layer.use_bias) for layer in dense]
+        (layer.kernel.shape[0], layer.units, layer.use_bias) for layer in dense
+    ]
     norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
     twin_norms = [layer for layer in twin if layer.__class__.__name__ == "BatchNorm1d"]
     assert [value for layer in norms for value in (1 - layer.momentum, layer.epsilon)] == pytest.approx(
-        [value for layer in twin_norms for value in (layer.momentum, layer.eps)])
+        [value for layer in twin_norms for value in (layer.momentum, layer.eps)]
+    )
     assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [
-        layer.p for layer in twin if layer.__class__.__name__ == "Dropout"]
+        layer.p for layer in twin if layer.__class__.__name__ == "Dropout"
+    ]
     # He normal truncated at two standard deviations: the first kernel's spread and bound, as Keras draws it.
     ours = linear[0].weight.detach().numpy()
     theirs = keras.ops.convert_to_numpy(dense[0].kernel_initializer(shape=(784, 512)))
@@ -124,7 +137,9 @@ def test_benchmarks_readme_is_generated_from_the_committed_results(monkeypatch):
     # Every section measured, but the GPU's where no accelerator run is committed.
     unmeasured = [line for line in readme.splitlines() if line.startswith("Not measured yet")]
     gpu_run = (BENCHMARKS / "results" / "accelerator.json").exists()
-    assert unmeasured == ([] if gpu_run else ["Not measured yet: run `python benchmarks/accelerator.py --data-dir DIR`."])
+    assert unmeasured == (
+        [] if gpu_run else ["Not measured yet: run `python benchmarks/accelerator.py --data-dir DIR`."]
+    )
 
 
 def test_committed_scaling_results_are_a_full_run():
@@ -142,7 +157,8 @@ def test_backends_smoke_times_every_family_on_every_backend(tmp_path, monkeypatc
         assert {"kerasdnn_jax", "kerasdnn_tensorflow", "keras_fit_jax", "keras_fit_tensorflow"} <= set(seconds)
         assert all(value > 0 for value in seconds.values())
         assert entry["fastest_backend"] == min(
-            ("jax", "tensorflow", "torch"), key=lambda name: seconds.get(f"kerasdnn_{name}", float("inf")))
+            ("jax", "tensorflow", "torch"), key=lambda name: seconds.get(f"kerasdnn_{name}", float("inf"))
+        )
     assert 0 < report["nets"]["mnist_bn"]["ratios"]["roofline_over_kerasdnn"] < 1
 
 
@@ -154,14 +170,20 @@ def test_time_to_accuracy_smoke_times_every_contender_and_judges_the_targets(tmp
     assert report["smoke"] is True and report["settings"]["epochs"] == 1
     assert list(report["rows"]) == ["recipe", "recipe_cached", "keras_fit", "keras_fit_spe32", "pytorch_eager"]
     for row in report["rows"].values():
-        assert row["wall_seconds"] > row["train_seconds"] == row["first_epoch_seconds"] == row["steady_epoch_seconds"] > 0
+        assert (
+            row["wall_seconds"] > row["train_seconds"] == row["first_epoch_seconds"] == row["steady_epoch_seconds"] > 0
+        )
     rows, ratios = report["rows"], report["ratios"]
     assert ratios["recipe_train_over_pytorch_eager"] == pytest.approx(
-        rows["recipe"]["train_seconds"] / rows["pytorch_eager"]["train_seconds"])
+        rows["recipe"]["train_seconds"] / rows["pytorch_eager"]["train_seconds"]
+    )
     assert ratios["recipe_steady_epoch_over_floor"] == pytest.approx(
-        rows["recipe"]["steady_epoch_seconds"] / report["floor_seconds_per_epoch"])
-    assert report["met"] == {name: (ratios[name] >= target if name.startswith("accuracy") else ratios[name] <= target)
-                             for name, target in report["targets"].items()}
+        rows["recipe"]["steady_epoch_seconds"] / report["floor_seconds_per_epoch"]
+    )
+    assert report["met"] == {
+        name: (ratios[name] >= target if name.startswith("accuracy") else ratios[name] <= target)
+        for name, target in report["targets"].items()
+    }
 
 
 @pytest.mark.slow
@@ -178,4 +200,3 @@ def test_committed_tuner_load_results_are_a_full_run():
     report = json.loads((BENCHMARKS / "results" / "tuner_load.json").read_text())
     assert report["smoke"] is False and [row["workers"] for row in report["rows"]] == [4, 8, 16]
     assert all(row["completed"] == row["trials"] for row in report["rows"])
-

@@ -36,7 +36,10 @@ def test_bias_is_dropped_only_when_bn_follows_dense():
     assert kerasdnn.dense_block(8, use_bias=True)[0].use_bias
 
 
-@pytest.mark.parametrize("activation, initializer", [("relu", "HeNormal"), ("prelu", "HeNormal"), ("tanh", "GlorotUniform"), ("sigmoid", "GlorotUniform")])
+@pytest.mark.parametrize(
+    "activation, initializer",
+    [("relu", "HeNormal"), ("prelu", "HeNormal"), ("tanh", "GlorotUniform"), ("sigmoid", "GlorotUniform")],
+)
 def test_default_initializer_follows_activation(activation, initializer):
     assert type(kerasdnn.dense_block(8, activation)[0].kernel_initializer).__name__ == initializer
 
@@ -58,7 +61,9 @@ def test_maxout_block_outputs_units():
 
 
 def test_kernel_regularizer_pair_is_the_decks_l1_l2(seed):
-    model = keras.Sequential([keras.Input((5,)), *kerasdnn.dense_block(3, batch_norm=False, kernel_regularizer=(0.01, 0.01))])
+    model = keras.Sequential(
+        [keras.Input((5,)), *kerasdnn.dense_block(3, batch_norm=False, kernel_regularizer=(0.01, 0.01))]
+    )
     model(np.ones((1, 5), "float32"))
     kernel = keras.ops.convert_to_numpy(model.layers[0].kernel)
     expected = 0.01 * np.abs(kernel).sum() + 0.01 * np.square(kernel).sum()
@@ -75,7 +80,12 @@ def test_activity_regularizer_penalizes_outputs(seed):
 
 
 def test_dropout_acts_only_in_training(seed):
-    model = keras.Sequential([keras.Input((1000,)), *kerasdnn.dense_block(1000, None, batch_norm=False, dropout=0.5, kernel_initializer="identity")])
+    model = keras.Sequential(
+        [
+            keras.Input((1000,)),
+            *kerasdnn.dense_block(1000, None, batch_norm=False, dropout=0.5, kernel_initializer="identity"),
+        ]
+    )
     x = np.ones((4, 1000), "float32")
     inference = keras.ops.convert_to_numpy(model(x, training=False))
     training = keras.ops.convert_to_numpy(model(x, training=True))
@@ -90,11 +100,31 @@ def test_dropout_acts_only_in_training(seed):
     [
         ({"dropout": 1.5}, ValueError, r"^dense_block\(\): dropout must be in \[0, 1\); received dropout=1.5$"),
         ({"units": 0}, ValueError, r"^dense_block\(\): units must be >= 1; received units=0$"),
-        ({"order": "bn_first"}, ValueError, r"^dense_block\(\): order must be one of dense_activation_bn_dropout, dense_activation_dropout_bn, dense_bn_activation_dropout; received order='bn_first'$"),
-        ({"kernel_regularizer": -0.1}, ValueError, r"^dense_block\(\): kernel_regularizer must be >= 0; received kernel_regularizer=-0.1$"),
-        ({"kernel_regularizer": (0.1,)}, ValueError, r"^dense_block\(\): kernel_regularizer given as strengths must be a pair \(l1, l2\); received kernel_regularizer=\(0.1,\)$"),
-        ({"kernel_regularizer": "l3"}, ValueError, r"^dense_block\(\): kernel_regularizer must be one of l1, l1_l2, l2, orthogonal_regularizer; received kernel_regularizer='l3'"),
-        ({"batch_norm": "yes"}, TypeError, r"^dense_block\(\): batch_norm must be True or False; received batch_norm='yes' of type str$"),
+        (
+            {"order": "bn_first"},
+            ValueError,
+            r"^dense_block\(\): order must be one of dense_activation_bn_dropout, dense_activation_dropout_bn, dense_bn_activation_dropout; received order='bn_first'$",
+        ),
+        (
+            {"kernel_regularizer": -0.1},
+            ValueError,
+            r"^dense_block\(\): kernel_regularizer must be >= 0; received kernel_regularizer=-0.1$",
+        ),
+        (
+            {"kernel_regularizer": (0.1,)},
+            ValueError,
+            r"^dense_block\(\): kernel_regularizer given as strengths must be a pair \(l1, l2\); received kernel_regularizer=\(0.1,\)$",
+        ),
+        (
+            {"kernel_regularizer": "l3"},
+            ValueError,
+            r"^dense_block\(\): kernel_regularizer must be one of l1, l1_l2, l2, orthogonal_regularizer; received kernel_regularizer='l3'",
+        ),
+        (
+            {"batch_norm": "yes"},
+            TypeError,
+            r"^dense_block\(\): batch_norm must be True or False; received batch_norm='yes' of type str$",
+        ),
     ],
 )
 def test_dense_block_errors(kwargs, error, message):
@@ -104,9 +134,18 @@ def test_dense_block_errors(kwargs, error, message):
 
 
 def test_conv_block_is_the_decks_conv_conv_bn_pool():
-    assert _types(kerasdnn.conv_block(32)) == ["Conv2D", "Activation", "Conv2D", "Activation", "BatchNormalization", "MaxPooling2D"]
+    assert _types(kerasdnn.conv_block(32)) == [
+        "Conv2D",
+        "Activation",
+        "Conv2D",
+        "Activation",
+        "BatchNormalization",
+        "MaxPooling2D",
+    ]
 
 
 def test_conv_block_errors():
-    with pytest.raises(ValueError, match=r"^conv_block\(\): padding must be one of same, valid; received padding='full'$"):
+    with pytest.raises(
+        ValueError, match=r"^conv_block\(\): padding must be one of same, valid; received padding='full'$"
+    ):
         kerasdnn.conv_block(8, padding="full")

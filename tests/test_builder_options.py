@@ -26,8 +26,10 @@ def _kernel_layers(model):
 @pytest.mark.parametrize("activation", RECTIFIERS + OTHERS)
 def test_default_initializer_of_each_activation_in_every_builder(activation):
     expected = "HeNormal" if activation in RECTIFIERS else "GlorotUniform"
-    assert kerasdnn.blocks.default_initializer(activation) == {"HeNormal": "he_normal",
-                                                               "GlorotUniform": "glorot_uniform"}[expected]
+    assert (
+        kerasdnn.blocks.default_initializer(activation)
+        == {"HeNormal": "he_normal", "GlorotUniform": "glorot_uniform"}[expected]
+    )
     assert type(kerasdnn.dense_block(4, activation)[0].kernel_initializer).__name__ == expected
     hidden = kerasdnn.mlp((3,), units=(4, 5, 6), activation=activation)
     *blocks, output = _kernel_layers(hidden)
@@ -42,16 +44,23 @@ def test_default_initializer_of_each_activation_in_every_builder(activation):
 
 
 def test_a_rectifier_layer_object_gets_he_initialization():
-    for layer, expected in ((keras.layers.ReLU(), "HeNormal"), (keras.layers.LeakyReLU(), "HeNormal"),
-                            (keras.layers.PReLU(), "HeNormal"), (keras.layers.ELU(), "HeNormal"),
-                            (keras.layers.Activation("tanh"), "GlorotUniform")):
+    for layer, expected in (
+        (keras.layers.ReLU(), "HeNormal"),
+        (keras.layers.LeakyReLU(), "HeNormal"),
+        (keras.layers.PReLU(), "HeNormal"),
+        (keras.layers.ELU(), "HeNormal"),
+        (keras.layers.Activation("tanh"), "GlorotUniform"),
+    ):
         assert type(kerasdnn.dense_block(4, layer)[0].kernel_initializer).__name__ == expected
 
 
-@pytest.mark.parametrize("build, kernels", [
-    (lambda **options: kerasdnn.mlp((3,), units=(4, 5), **options), 3),
-    (lambda **options: kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), **options), 6),
-])
+@pytest.mark.parametrize(
+    "build, kernels",
+    [
+        (lambda **options: kerasdnn.mlp((3,), units=(4, 5), **options), 3),
+        (lambda **options: kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), **options), 6),
+    ],
+)
 def test_kernel_options_reach_every_kernel_the_output_included(build, kernels):
     model = build(kernel_regularizer=(0.25, 0.5), kernel_initializer="lecun_normal")
     layers = _kernel_layers(model)
@@ -80,11 +89,14 @@ def test_mlp_blocks_carry_bn_dropout_and_the_activation_in_order():
     assert [layer.use_bias for layer in plain.layers if isinstance(layer, keras.layers.Dense)] == [True] * 3
 
 
-@pytest.mark.parametrize("order, kinds", [
-    ("dense_bn_activation_dropout", ["Dense", "BatchNormalization", "Activation", "Dropout"]),
-    ("dense_activation_bn_dropout", ["Dense", "Activation", "BatchNormalization", "Dropout"]),
-    ("dense_activation_dropout_bn", ["Dense", "Activation", "Dropout", "BatchNormalization"]),
-])
+@pytest.mark.parametrize(
+    "order, kinds",
+    [
+        ("dense_bn_activation_dropout", ["Dense", "BatchNormalization", "Activation", "Dropout"]),
+        ("dense_activation_bn_dropout", ["Dense", "Activation", "BatchNormalization", "Dropout"]),
+        ("dense_activation_dropout_bn", ["Dense", "Activation", "Dropout", "BatchNormalization"]),
+    ],
+)
 def test_mlp_order_places_bn_in_every_block(order, kinds):
     model = kerasdnn.mlp((3,), units=(4, 5), dropout=0.5, order=order)
     assert _kinds(model) == kinds * 2 + ["Dense"]
@@ -110,8 +122,15 @@ def test_lstm_normalizes_after_its_last_lstm_only():
 
 
 def test_the_remaining_mlp_options_reach_their_layers():
-    model = kerasdnn.mlp((2, 3), units=(4, 5), classes=3, activity_regularizer=(0.5, 0.25), use_bias=True,
-                         classifier_activation="sigmoid", name="named")
+    model = kerasdnn.mlp(
+        (2, 3),
+        units=(4, 5),
+        classes=3,
+        activity_regularizer=(0.5, 0.25),
+        use_bias=True,
+        classifier_activation="sigmoid",
+        name="named",
+    )
     *hidden, output = _kernel_layers(model)
     assert model.name == "named" and model.input_shape == (None, 2, 3) and model.output_shape == (None, 3)
     for layer in hidden:  # each hidden Dense output is penalized, and keeps its bias before BN when asked
@@ -123,12 +142,24 @@ def test_the_remaining_mlp_options_reach_their_layers():
 
 
 def test_the_remaining_cnn_options_reach_every_block():
-    model = kerasdnn.cnn((16, 16, 2), filters=(3, 4), classes=5, kernel_size=2, convs=1, padding="valid",
-                         pool_size=3, units=(), classifier_activation="sigmoid", name="named_cnn")
+    model = kerasdnn.cnn(
+        (16, 16, 2),
+        filters=(3, 4),
+        classes=5,
+        kernel_size=2,
+        convs=1,
+        padding="valid",
+        pool_size=3,
+        units=(),
+        classifier_activation="sigmoid",
+        name="named_cnn",
+    )
     convolutions = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     pools = [layer for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
     assert [layer.kernel_size for layer in convolutions] == [(2, 2), (2, 2)]
-    assert {layer.padding for layer in convolutions} == {"valid"} and [layer.pool_size for layer in pools] == [(3, 3)] * 2
+    assert {layer.padding for layer in convolutions} == {"valid"} and [layer.pool_size for layer in pools] == [
+        (3, 3)
+    ] * 2
     # 16 → 15 (2×2 valid) → 5 (pool 3) → 4 (2×2 valid) → 1 (pool 3): 4 maps of 1×1.
     assert [layer.output.shape[1:] for layer in pools] == [(5, 5, 3), (1, 1, 4)]
     assert model.name == "named_cnn" and model.output_shape == (None, 5)
@@ -148,15 +179,42 @@ def test_the_remaining_lstm_options():
 def test_every_builder_names_its_layers_and_itself():
     # Activation layers keep Keras's automatic names (activation, activation_1, ...).
     assert _names_without_activations(kerasdnn.mlp((4, 4, 1), units=(3, 2), dropout=0.5)) == [
-        "inputs", "flatten", "block1_dense", "block1_bn", "block1_dropout", "block2_dense", "block2_bn",
-        "block2_dropout", "predictions"]
+        "inputs",
+        "flatten",
+        "block1_dense",
+        "block1_bn",
+        "block1_dropout",
+        "block2_dense",
+        "block2_bn",
+        "block2_dropout",
+        "predictions",
+    ]
     assert _names_without_activations(kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), dropout=0.5)) == [
         "inputs",
-        "conv_block1_conv1", "conv_block1_conv2", "conv_block1_bn", "conv_block1_pool", "conv_block1_dropout",
-        "conv_block2_conv1", "conv_block2_conv2", "conv_block2_bn", "conv_block2_pool", "conv_block2_dropout",
-        "flatten", "dense_block1_dense", "dense_block1_bn", "dense_block1_dropout", "predictions"]
+        "conv_block1_conv1",
+        "conv_block1_conv2",
+        "conv_block1_bn",
+        "conv_block1_pool",
+        "conv_block1_dropout",
+        "conv_block2_conv1",
+        "conv_block2_conv2",
+        "conv_block2_bn",
+        "conv_block2_pool",
+        "conv_block2_dropout",
+        "flatten",
+        "dense_block1_dense",
+        "dense_block1_bn",
+        "dense_block1_dropout",
+        "predictions",
+    ]
     assert _names_without_activations(kerasdnn.lstm((5, 2), units=(4, 3), dropout=0.5)) == [
-        "inputs", "lstm1", "lstm2", "bn", "dropout", "predictions"]
+        "inputs",
+        "lstm1",
+        "lstm2",
+        "bn",
+        "dropout",
+        "predictions",
+    ]
     assert [kerasdnn.mlp((3,)).name, kerasdnn.cnn((8, 8, 1)).name, kerasdnn.lstm((5, 2)).name] == ["mlp", "cnn", "lstm"]
 
 
@@ -173,34 +231,57 @@ def test_conv_block_defaults_are_the_decks():
     assert [layer.pool_size for layer in model.layers if type(layer).__name__ == "MaxPooling2D"] == [(2, 2)]
 
 
-@pytest.mark.parametrize("build, error, message", [
-    (lambda: kerasdnn.conv_block(0), ValueError, "conv_block(): filters must be >= 1; received filters=0"),
-    (lambda: kerasdnn.conv_block(2.5), TypeError, "conv_block(): filters must be an integer; received filters=2.5"),
-    (lambda: kerasdnn.conv_block(4, convs=0), ValueError, "conv_block(): convs must be >= 1; received convs=0"),
-    (lambda: kerasdnn.conv_block(4, convs=1.5), TypeError, "conv_block(): convs must be an integer; received convs=1.5"),
-    (lambda: kerasdnn.conv_block(4, dropout=1.0), ValueError, "conv_block(): dropout must be in [0, 1); received dropout=1.0"),
-    (lambda: kerasdnn.conv_block(4, dropout=-0.1), ValueError, "conv_block(): dropout must be in [0, 1); received dropout=-0.1"),
-    (lambda: kerasdnn.conv_block(4, kernel_regularizer="l3"), ValueError, "conv_block(): "),
-    (lambda: kerasdnn.conv_block(4, kernel_initializer="he_norm"), ValueError, "conv_block(): "),
-    (lambda: kerasdnn.dense_block(2.5), TypeError, "dense_block(): units must be an integer; received units=2.5"),
-    (lambda: kerasdnn.dense_block(4, activity_regularizer="l3"), ValueError, "dense_block(): "),
-    (lambda: kerasdnn.cnn((8, 8, 1), filters=(0,)), ValueError, "cnn(): filters"),
-    (lambda: kerasdnn.cnn((8, 8, 1), units=(0,)), ValueError, "cnn(): units"),
-    (lambda: kerasdnn.cnn((8, 8, 1), convs=0), ValueError, "cnn(): convs must be >= 1"),
-    (lambda: kerasdnn.cnn((8, 8, 1), kernel_initializer="he_norm"), ValueError, "cnn(): "),
-    (lambda: kerasdnn.cnn([8, 8, 0]), ValueError, "cnn(): input_shape"),
-    (lambda: kerasdnn.lstm((5, 2), units=()), ValueError, "lstm(): units"),
-    (lambda: kerasdnn.lstm((5, 2), units=(0,)), ValueError, "lstm(): units"),
-    (lambda: kerasdnn.lstm((5, 2), classes=0), ValueError, "lstm(): classes must be >= 1; received classes=0"),
-    (lambda: kerasdnn.lstm((5, 2), dropout=1.0), ValueError, "lstm(): dropout must be in [0, 1); received dropout=1.0"),
-    (lambda: kerasdnn.lstm((5, 0)), ValueError, "lstm(): input_shape"),
-    # A builder's message names the builder called, not the block inside it.
-    (lambda: kerasdnn.mlp((3,), dropout=1.5), ValueError, "mlp(): dropout must be in [0, 1); received dropout=1.5"),
-    (lambda: kerasdnn.mlp((3,), order="bn_first"), ValueError, "mlp(): order must be one of"),
-    (lambda: kerasdnn.mlp((3,), activation="relux"), ValueError, "mlp(): activation must be one of"),
-    (lambda: kerasdnn.cnn((8, 8, 1), padding="full"), ValueError, "cnn(): padding must be one of same, valid"),
-    (lambda: kerasdnn.cnn((8, 8, 1), dropout=2.0), ValueError, "cnn(): dropout must be in [0, 1); received dropout=2.0"),
-])
+@pytest.mark.parametrize(
+    "build, error, message",
+    [
+        (lambda: kerasdnn.conv_block(0), ValueError, "conv_block(): filters must be >= 1; received filters=0"),
+        (lambda: kerasdnn.conv_block(2.5), TypeError, "conv_block(): filters must be an integer; received filters=2.5"),
+        (lambda: kerasdnn.conv_block(4, convs=0), ValueError, "conv_block(): convs must be >= 1; received convs=0"),
+        (
+            lambda: kerasdnn.conv_block(4, convs=1.5),
+            TypeError,
+            "conv_block(): convs must be an integer; received convs=1.5",
+        ),
+        (
+            lambda: kerasdnn.conv_block(4, dropout=1.0),
+            ValueError,
+            "conv_block(): dropout must be in [0, 1); received dropout=1.0",
+        ),
+        (
+            lambda: kerasdnn.conv_block(4, dropout=-0.1),
+            ValueError,
+            "conv_block(): dropout must be in [0, 1); received dropout=-0.1",
+        ),
+        (lambda: kerasdnn.conv_block(4, kernel_regularizer="l3"), ValueError, "conv_block(): "),
+        (lambda: kerasdnn.conv_block(4, kernel_initializer="he_norm"), ValueError, "conv_block(): "),
+        (lambda: kerasdnn.dense_block(2.5), TypeError, "dense_block(): units must be an integer; received units=2.5"),
+        (lambda: kerasdnn.dense_block(4, activity_regularizer="l3"), ValueError, "dense_block(): "),
+        (lambda: kerasdnn.cnn((8, 8, 1), filters=(0,)), ValueError, "cnn(): filters"),
+        (lambda: kerasdnn.cnn((8, 8, 1), units=(0,)), ValueError, "cnn(): units"),
+        (lambda: kerasdnn.cnn((8, 8, 1), convs=0), ValueError, "cnn(): convs must be >= 1"),
+        (lambda: kerasdnn.cnn((8, 8, 1), kernel_initializer="he_norm"), ValueError, "cnn(): "),
+        (lambda: kerasdnn.cnn([8, 8, 0]), ValueError, "cnn(): input_shape"),
+        (lambda: kerasdnn.lstm((5, 2), units=()), ValueError, "lstm(): units"),
+        (lambda: kerasdnn.lstm((5, 2), units=(0,)), ValueError, "lstm(): units"),
+        (lambda: kerasdnn.lstm((5, 2), classes=0), ValueError, "lstm(): classes must be >= 1; received classes=0"),
+        (
+            lambda: kerasdnn.lstm((5, 2), dropout=1.0),
+            ValueError,
+            "lstm(): dropout must be in [0, 1); received dropout=1.0",
+        ),
+        (lambda: kerasdnn.lstm((5, 0)), ValueError, "lstm(): input_shape"),
+        # A builder's message names the builder called, not the block inside it.
+        (lambda: kerasdnn.mlp((3,), dropout=1.5), ValueError, "mlp(): dropout must be in [0, 1); received dropout=1.5"),
+        (lambda: kerasdnn.mlp((3,), order="bn_first"), ValueError, "mlp(): order must be one of"),
+        (lambda: kerasdnn.mlp((3,), activation="relux"), ValueError, "mlp(): activation must be one of"),
+        (lambda: kerasdnn.cnn((8, 8, 1), padding="full"), ValueError, "cnn(): padding must be one of same, valid"),
+        (
+            lambda: kerasdnn.cnn((8, 8, 1), dropout=2.0),
+            ValueError,
+            "cnn(): dropout must be in [0, 1); received dropout=2.0",
+        ),
+    ],
+)
 def test_builders_refuse_bad_arguments_naming_them(build, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}"):
         build()
@@ -209,17 +290,23 @@ def test_builders_refuse_bad_arguments_naming_them(build, error, message):
 def test_conv_block_passes_its_own_options_on():
     kinds = [type(layer).__name__ for layer in kerasdnn.conv_block(4, batch_norm=False)]
     assert kinds == ["Conv2D", "Activation", "Conv2D", "Activation", "MaxPooling2D"]
-    assert [layer.name for layer in kerasdnn.conv_block(4, convs=1, dropout=0.5, name="c")
-            if type(layer).__name__ != "Activation"] == ["c_conv1", "c_bn", "c_pool", "c_dropout"]
+    assert [
+        layer.name
+        for layer in kerasdnn.conv_block(4, convs=1, dropout=0.5, name="c")
+        if type(layer).__name__ != "Activation"
+    ] == ["c_conv1", "c_bn", "c_pool", "c_dropout"]
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: kerasdnn.cnn((8, 8, 1), normalization="batchnorm"), "cnn(): normalization must be one of"),
-    (lambda: kerasdnn.cnn((8, 8, 1), normalization="instance", units=(0,)), "cnn(): units"),
-    (lambda: kerasdnn.lstm((5, 2), normalization="batchnorm"), "lstm(): normalization must be one of"),
-    (lambda: kerasdnn.lstm((5, 2), groups=4), "lstm(): groups applies to normalization='group' only"),
-    (lambda: kerasdnn.cnn((8, 8, 1), groups=4), "cnn(): groups applies to normalization='group' only"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: kerasdnn.cnn((8, 8, 1), normalization="batchnorm"), "cnn(): normalization must be one of"),
+        (lambda: kerasdnn.cnn((8, 8, 1), normalization="instance", units=(0,)), "cnn(): units"),
+        (lambda: kerasdnn.lstm((5, 2), normalization="batchnorm"), "lstm(): normalization must be one of"),
+        (lambda: kerasdnn.lstm((5, 2), groups=4), "lstm(): groups applies to normalization='group' only"),
+        (lambda: kerasdnn.cnn((8, 8, 1), groups=4), "cnn(): groups applies to normalization='group' only"),
+    ],
+)
 def test_the_normalization_arguments_are_checked_by_the_builder_called(build, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
         build()

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 import kerasdnn
-from conftest import REPOSITORY
 from kerasdnn.cli import main
 
+from conftest import REPOSITORY
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("cli")
@@ -42,13 +42,23 @@ def test_zoo_show_prints_record_and_layers(capsys):
 def test_unknown_name_is_a_clear_error_not_a_traceback(capsys):
     assert main(["zoo", "show", "lab10_relu_xavir"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("kerasdnn zoo: model_info(): name must be one of ") and "(did you mean 'lab10_relu_xavier'" in err
+    assert (
+        err.startswith("kerasdnn zoo: model_info(): name must be one of ")
+        and "(did you mean 'lab10_relu_xavier'" in err
+    )
     assert "Traceback" not in err
 
 
 def test_help_on_every_command(capsys):
-    for argv in (["--help"], ["zoo", "--help"], ["zoo", "list", "--help"], ["zoo", "show", "--help"], ["train", "--help"],
-                 ["predict", "--help"], ["tune", "--help"]):
+    for argv in (
+        ["--help"],
+        ["zoo", "--help"],
+        ["zoo", "list", "--help"],
+        ["zoo", "show", "--help"],
+        ["train", "--help"],
+        ["predict", "--help"],
+        ["tune", "--help"],
+    ):
         with pytest.raises(SystemExit) as exit_info:
             main(argv)
         assert exit_info.value.code == 0
@@ -125,22 +135,33 @@ def test_help_and_zoo_list_load_neither_keras_nor_a_backend():
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert "mnist_bn" in finished.stdout and finished.stdout.strip().endswith("[]")
     # A plain `import kerasdnn` loads everything, so that Keras knows kerasdnn's objects.
-    plain = subprocess.run([sys.executable, "-c", "import sys, kerasdnn; print('keras' in sys.modules, kerasdnn.mlp)"],
-                           capture_output=True, text=True, timeout=120)
+    plain = subprocess.run(
+        [sys.executable, "-c", "import sys, kerasdnn; print('keras' in sys.modules, kerasdnn.mlp)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert plain.stdout.startswith("True <function mlp"), plain.stderr[-2000:]
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("chosen, expected, launcher", [
-    (None, "jax", "command"),        # sets KERAS_BACKEND before Keras loads
-    (None, "jax", "module"),         # Keras loaded already: runs itself again on JAX
-    ("tensorflow", "tensorflow", "module"),
-])
+@pytest.mark.parametrize(
+    "chosen, expected, launcher",
+    [
+        (None, "jax", "command"),  # sets KERAS_BACKEND before Keras loads
+        (None, "jax", "module"),  # Keras loaded already: runs itself again on JAX
+        ("tensorflow", "tensorflow", "module"),
+    ],
+)
 def test_train_runs_on_the_records_backend_unless_the_user_chose_one(tmp_path, chosen, expected, launcher):
     environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
     output = tmp_path / str(chosen)
     arguments = ["train", "hanbat_bn_lstm", "--smoke", "--output-dir", str(output)]
-    command = [sys.executable, "-c", f"import sys; sys.argv = ['kerasdnn', *{arguments!r}]; from kerasdnn.cli import main; sys.exit(main())"]
+    command = [
+        sys.executable,
+        "-c",
+        f"import sys; sys.argv = ['kerasdnn', *{arguments!r}]; from kerasdnn.cli import main; sys.exit(main())",
+    ]
     if launcher == "module":
         command = [sys.executable, "-m", "kerasdnn.cli", *arguments]
     extra = {"KERAS_BACKEND": chosen} if chosen else {"KERAS_HOME": str(tmp_path / "keras_home")}
@@ -154,13 +175,26 @@ def test_train_runs_on_the_records_backend_unless_the_user_chose_one(tmp_path, c
 def test_smoke_run_and_command_print_no_tensorflow_start_up_lines(tmp_path):
     # As a new user runs them: no log settings of their own.
     environment = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
-    recipe = subprocess.run([sys.executable, str(REPOSITORY / "recipes" / "mnist_bn.py"), "--smoke", "--output-dir",
-                             str(tmp_path / "recipe")], env=environment, capture_output=True, text=True, timeout=300)
+    recipe = subprocess.run(
+        [
+            sys.executable,
+            str(REPOSITORY / "recipes" / "mnist_bn.py"),
+            "--smoke",
+            "--output-dir",
+            str(tmp_path / "recipe"),
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert recipe.returncode == 0, recipe.stderr[-2000:]
     assert recipe.stderr == ""
     assert "kerasdnn mnist_bn (570,122 parameters)" in recipe.stdout
-    command = _as_the_command(f"from kerasdnn.cli import main; sys.exit(main(['train', 'hanbat_bn_lstm', '--smoke', "
-                              f"'--output-dir', {str(tmp_path / 'command')!r}]))")
+    command = _as_the_command(
+        f"from kerasdnn.cli import main; sys.exit(main(['train', 'hanbat_bn_lstm', '--smoke', "
+        f"'--output-dir', {str(tmp_path / 'command')!r}]))"
+    )
     assert command.returncode == 0, command.stderr[-2000:]
     assert command.stderr == ""
 
@@ -168,11 +202,17 @@ def test_smoke_run_and_command_print_no_tensorflow_start_up_lines(tmp_path):
 def test_start_up_filter_passes_everything_but_the_no_gpu_lines(capfd, monkeypatch):
     monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     with kerasdnn.quiet.filtered_stderr():
-        os.write(2, b"I0000 00:00:1.0 1 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n")
+        os.write(
+            2,
+            b"I0000 00:00:1.0 1 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n",
+        )
         os.write(2, b"E0000 00:00:1.0 1 cuda_platform.cc:52] failed call to cuInit: UNKNOWN ERROR (303)\n")
         os.write(2, b"I0000 gpu_device.cc:2019] Created device /job:localhost/device:GPU:0\n")
         os.write(2, b"a warning of our own\n")
-    assert capfd.readouterr().err == "I0000 gpu_device.cc:2019] Created device /job:localhost/device:GPU:0\na warning of our own\n"
+    assert (
+        capfd.readouterr().err
+        == "I0000 gpu_device.cc:2019] Created device /job:localhost/device:GPU:0\na warning of our own\n"
+    )
     # Asking TensorFlow for every line turns the filter off.
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
     with kerasdnn.quiet.filtered_stderr():
@@ -189,9 +229,14 @@ def test_ctrl_c_stops_training_with_one_line_and_the_rerun_resumes(tmp_path):
     command = [sys.executable, "-m", "kerasdnn.cli", "train", "xor_sigmoid", "--output-dir", str(output)]
     # Ctrl-C's default action in the child whatever the test process has: an
     # ignored SIGINT (as a pytest-xdist worker may have it) survives exec.
-    process = subprocess.Popen([*command, "--epochs", "300"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env={**os.environ, "KERAS_BACKEND": "jax"},
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        [*command, "--epochs", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KERAS_BACKEND": "jax"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     while not list((output / "backup").glob("epoch-*")) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -218,7 +263,9 @@ def test_train_refuses_a_backup_of_other_settings_unless_overwritten(tmp_path, c
     assert main(["train", "xor_sigmoid", "--smoke", "--output-dir", str(tmp_path)]) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith(f"kerasdnn train: train(): {tmp_path}/backup holds 1 epochs of a different run (")
-    assert error.endswith("pass overwrite=True (--overwrite) to discard it and start afresh, or choose another output_dir")
+    assert error.endswith(
+        "pass overwrite=True (--overwrite) to discard it and start afresh, or choose another output_dir"
+    )
     assert main(["train", "xor_sigmoid", "--smoke", "--output-dir", str(tmp_path), "--overwrite"]) == 0
     assert not (tmp_path / "backup").exists()
 
@@ -245,9 +292,13 @@ def test_tensorflow_is_kept_off_the_gpus_unless_it_is_the_backend(backend, hidde
         "print(calls)\n"
         "print(tf.config.get_visible_devices('GPU'))\n"
     )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "KERAS_BACKEND": backend})
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "KERAS_BACKEND": backend},
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     calls, visible = run.stdout.strip().splitlines()[-2:]
     assert calls == ("[([], 'GPU')]" if hidden else "[]") and visible == "[]"
-

@@ -26,37 +26,102 @@ def recorded(monkeypatch):
 
     def train_model(name, **arguments):
         calls["train_model"] = {"name": name, **arguments}
-        return {"backend": "jax", "test": {"accuracy": 0.5}, "epochs_run": 4, "diverged": False,
-                "output_dir": arguments["output_dir"] or "runs/x"}
+        return {
+            "backend": "jax",
+            "test": {"accuracy": 0.5},
+            "epochs_run": 4,
+            "diverged": False,
+            "output_dir": arguments["output_dir"] or "runs/x",
+        }
 
     def run_search(dataset, **arguments):
-        calls["run_search"] = {"dataset": dataset, **arguments, **{key: os.environ[key] for key in (
-            "KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")}}
+        calls["run_search"] = {
+            "dataset": dataset,
+            **arguments,
+            **{
+                key: os.environ[key]
+                for key in ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
+            },
+        }
         worker = os.environ["KERASTUNER_TUNER_ID"].startswith("tuner")
         return TUNER, None if worker else type("Best", (), {"values": {"depth": 2}})()
 
     monkeypatch.setattr(runs, "train_model", train_model)
     monkeypatch.setattr(tuning, "run_search", run_search)
     monkeypatch.setattr(tuning, "trial_rows", lambda tuner: calls.setdefault("trial_rows", tuner) and TRIALS)
-    monkeypatch.setattr(data, "export_arrays", lambda name, path, **arguments: calls.setdefault(
-        "export_arrays", {"name": name, "path": path, **arguments}) and path)
-    monkeypatch.setattr(registry, "create_model", lambda name, **arguments: calls.setdefault(
-        "create_model", {"name": name, **arguments}) and (_ for _ in ()).throw(ValueError("stop here")))
+    monkeypatch.setattr(
+        data,
+        "export_arrays",
+        lambda name, path, **arguments: (
+            calls.setdefault("export_arrays", {"name": name, "path": path, **arguments}) and path
+        ),
+    )
+    monkeypatch.setattr(
+        registry,
+        "create_model",
+        lambda name, **arguments: (
+            calls.setdefault("create_model", {"name": name, **arguments})
+            and (_ for _ in ()).throw(ValueError("stop here"))
+        ),
+    )
     return calls
 
 
 TUNER = type("Tuner", (), {"project_dir": "p"})()
 # Eleven trials, best first: the command shows the first ten.
-TRIALS = [{"trial": str(index), "status": "COMPLETED", "score": 0.5 - index / 100, "depth": 2, "units_1": 64,
-           "activation": "relu", "dropout": 0.1, "optimizer": "adam", "learning_rate": 0.001, "batch_size": 64,
-           "l1": 0.0} for index in range(11)]
+TRIALS = [
+    {
+        "trial": str(index),
+        "status": "COMPLETED",
+        "score": 0.5 - index / 100,
+        "depth": 2,
+        "units_1": 64,
+        "activation": "relu",
+        "dropout": 0.1,
+        "optimizer": "adam",
+        "learning_rate": 0.001,
+        "batch_size": 64,
+        "l1": 0.0,
+    }
+    for index in range(11)
+]
 
 
 def test_every_train_option_reaches_train_model(recorded, capsys):
-    assert main(["train", "lab10_softmax", "--epochs", "3", "--batch-size", "7", "--learning-rate", "0.125",
-                 "--data-dir", "d", "--output-dir", "o", "--seed", "5", "--smoke", "--overwrite"]) == 0
-    assert recorded["train_model"] == {"name": "lab10_softmax", "epochs": 3, "batch_size": 7, "learning_rate": 0.125,
-                                       "data_dir": "d", "output_dir": "o", "seed": 5, "smoke": True, "overwrite": True}
+    assert (
+        main(
+            [
+                "train",
+                "lab10_softmax",
+                "--epochs",
+                "3",
+                "--batch-size",
+                "7",
+                "--learning-rate",
+                "0.125",
+                "--data-dir",
+                "d",
+                "--output-dir",
+                "o",
+                "--seed",
+                "5",
+                "--smoke",
+                "--overwrite",
+            ]
+        )
+        == 0
+    )
+    assert recorded["train_model"] == {
+        "name": "lab10_softmax",
+        "epochs": 3,
+        "batch_size": 7,
+        "learning_rate": 0.125,
+        "data_dir": "d",
+        "output_dir": "o",
+        "seed": 5,
+        "smoke": True,
+        "overwrite": True,
+    }
     assert capsys.readouterr().out.splitlines() == [
         "model          backend  metric         reference  target  measured  epochs  diverged",
         "-------------  -------  -------------  ---------  ------  --------  ------  --------",
@@ -64,24 +129,86 @@ def test_every_train_option_reaches_train_model(recorded, capsys):
         "results in o",
     ]
     assert main(["train", "mnist_bn"]) == 0  # a record with a target
-    assert capsys.readouterr().out.splitlines()[2].split() == ["mnist_bn", "jax", "test", "accuracy", "0.9826", "0.987",
-                                                               "0.5", "4", "False"]
+    assert capsys.readouterr().out.splitlines()[2].split() == [
+        "mnist_bn",
+        "jax",
+        "test",
+        "accuracy",
+        "0.9826",
+        "0.987",
+        "0.5",
+        "4",
+        "False",
+    ]
     assert main(["train", "lab10_bn"]) == 0
-    assert recorded["train_model"] == {"name": "lab10_bn", "epochs": None, "batch_size": None, "learning_rate": None,
-                                       "data_dir": None, "output_dir": None, "seed": 0, "smoke": False,
-                                       "overwrite": False}
+    assert recorded["train_model"] == {
+        "name": "lab10_bn",
+        "epochs": None,
+        "batch_size": None,
+        "learning_rate": None,
+        "data_dir": None,
+        "output_dir": None,
+        "seed": 0,
+        "smoke": False,
+        "overwrite": False,
+    }
 
 
 def test_every_tune_option_reaches_run_search(recorded, capsys):
-    assert main(["tune", "--dataset", "fashion_mnist", "--tuner", "bayesian", "--max-trials", "4", "--epochs", "2",
-                 "--train-samples", "300", "--directory", "t", "--project-name", "p", "--overwrite",
-                 "--data-dir", "d", "--seed", "6", "--tensorboard", "logs", "--chief-timeout", "12.5",
-                 "--worker", "2", "--oracle-ip", "127.0.0.2", "--oracle-port", "9123"]) == 0
+    assert (
+        main(
+            [
+                "tune",
+                "--dataset",
+                "fashion_mnist",
+                "--tuner",
+                "bayesian",
+                "--max-trials",
+                "4",
+                "--epochs",
+                "2",
+                "--train-samples",
+                "300",
+                "--directory",
+                "t",
+                "--project-name",
+                "p",
+                "--overwrite",
+                "--data-dir",
+                "d",
+                "--seed",
+                "6",
+                "--tensorboard",
+                "logs",
+                "--chief-timeout",
+                "12.5",
+                "--worker",
+                "2",
+                "--oracle-ip",
+                "127.0.0.2",
+                "--oracle-port",
+                "9123",
+            ]
+        )
+        == 0
+    )
     assert recorded["run_search"] == {
-        "dataset": "fashion_mnist", "kind": "bayesian", "max_trials": 4, "epochs": 2, "train_samples": 300,
-        "directory": "t", "project_name": "p", "overwrite": True, "data_dir": "d", "seed": 6, "tensorboard": "logs",
-        "chief_timeout": 12.5, "KERASTUNER_TUNER_ID": "tuner2", "KERASTUNER_ORACLE_IP": "127.0.0.2",
-        "KERASTUNER_ORACLE_PORT": "9123"}
+        "dataset": "fashion_mnist",
+        "kind": "bayesian",
+        "max_trials": 4,
+        "epochs": 2,
+        "train_samples": 300,
+        "directory": "t",
+        "project_name": "p",
+        "overwrite": True,
+        "data_dir": "d",
+        "seed": 6,
+        "tensorboard": "logs",
+        "chief_timeout": 12.5,
+        "KERASTUNER_TUNER_ID": "tuner2",
+        "KERASTUNER_ORACLE_IP": "127.0.0.2",
+        "KERASTUNER_ORACLE_PORT": "9123",
+    }
     assert capsys.readouterr().out == "worker 2: no trials left; the chief writes the report in p/report\n"
     assert main(["tune", "--smoke", "--chief"]) == 0
     search = recorded["run_search"]
@@ -90,21 +217,33 @@ def test_every_tune_option_reaches_run_search(recorded, capsys):
     assert (search["KERASTUNER_TUNER_ID"], search["KERASTUNER_ORACLE_PORT"]) == ("chief", "8000")
     printed = capsys.readouterr().out.splitlines()
     assert recorded["trial_rows"] is TUNER
-    assert printed[0].split() == ["trial", "status", "score", "depth", "units_1", "activation", "dropout", "optimizer",
-                                  "learning_rate", "batch_size"]
+    assert printed[0].split() == [
+        "trial",
+        "status",
+        "score",
+        "depth",
+        "units_1",
+        "activation",
+        "dropout",
+        "optimizer",
+        "learning_rate",
+        "batch_size",
+    ]
     assert [line.split()[0] for line in printed[2:12]] == [str(index) for index in range(10)]
     assert printed[2].split() == ["0", "COMPLETED", "0.5", "2", "64", "relu", "0.1", "adam", "0.001", "64"]
     assert printed[12:] == ["best hyperparameters: {'depth': 2}", "report in p/report"]
     assert main(["tune", "--tensorboard", "logs"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
-        "TensorBoard logs in logs: tensorboard --logdir logs (HParams tab)")
+        "TensorBoard logs in logs: tensorboard --logdir logs (HParams tab)"
+    )
 
 
 @pytest.mark.parametrize("role, shown", [(["--chief"], "--chief"), (["--worker", "1"], "--worker")])
 def test_workers_refuse_a_role_naming_it(role, shown, recorded, capsys):
     assert main(["tune", "--workers", "2", *role]) == 2
     assert capsys.readouterr().err == (
-        f"kerasdnn tune: --workers starts its own chief and workers; received it with {shown}\n")
+        f"kerasdnn tune: --workers starts its own chief and workers; received it with {shown}\n"
+    )
     assert "run_search" not in recorded
 
 
@@ -137,14 +276,26 @@ def test_predict_prints_each_images_digit_from_the_normalized_pixels(recorded, m
     # A net whose answer is known: zero kernel, biases favouring 7 (softmax of the biases).
     biases = np.zeros(10, "float32")
     biases[7] = 2.0
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
-                              keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros",
-                                                 bias_initializer=keras.initializers.Constant(biases))])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(
+                10,
+                activation="softmax",
+                kernel_initializer="zeros",
+                bias_initializer=keras.initializers.Constant(biases),
+            ),
+        ]
+    )
     seen = []
     predict = model.predict
     monkeypatch.setattr(model, "predict", lambda x, **arguments: seen.append(x) or predict(x, **arguments))
-    monkeypatch.setattr(registry, "create_model", lambda name, **arguments: recorded.setdefault(
-        "create_model", {"name": name, **arguments}) and model)
+    monkeypatch.setattr(
+        registry,
+        "create_model",
+        lambda name, **arguments: recorded.setdefault("create_model", {"name": name, **arguments}) and model,
+    )
     digit = tmp_path / "digit.png"
     canvas = np.zeros((28, 28), "uint8")
     canvas[6:22, 12:16] = 255
@@ -166,13 +317,16 @@ def test_predict_names_an_image_it_cannot_read(recorded, monkeypatch, tmp_path, 
     assert capsys.readouterr().err == f"kerasdnn predict: load_digit(): no such file: {tmp_path / 'missing.png'}\n"
     assert main(["predict", "x.png", "--model", "hanbat_bn_lstm"]) == 2
     assert capsys.readouterr().err == (
-        "kerasdnn predict: predict: --model must be a 28×28 MNIST-style classifier; received --model=hanbat_bn_lstm\n")
+        "kerasdnn predict: predict: --model must be a 28×28 MNIST-style classifier; received --model=hanbat_bn_lstm\n"
+    )
     # Either half of the condition refuses: a 28×28 input on other data, or MNIST data of another shape.
     import dataclasses
 
     record = registry.model_info("mnist_bn")
     for changed in ({"dataset": "cifar10"}, {"input_shape": (784,)}):
-        monkeypatch.setattr(registry, "model_info", lambda name: dataclasses.replace(record, **changed))
+        monkeypatch.setattr(
+            registry, "model_info", lambda name, changed=changed: dataclasses.replace(record, **changed)
+        )
         assert main(["predict", "x.png"]) == 2
         assert "--model must be a 28×28 MNIST-style classifier" in capsys.readouterr().err
 
@@ -187,7 +341,8 @@ def test_zoo_list_and_show_print_the_records(recorded, capsys):
     ]
     assert main(["zoo", "list", "mnist_bn"]) == 0  # a target and shipped weights
     assert capsys.readouterr().out.splitlines()[2] == (
-        "mnist_bn  mnist    570,122     test accuracy  0.9826     0.987   jax      mnist  ")
+        "mnist_bn  mnist    570,122     test accuracy  0.9826     0.987   jax      mnist  "
+    )
     assert main(["zoo", "list"]) == 0  # no pattern: every model
     assert len(capsys.readouterr().out.splitlines()) == 2 + len(kerasdnn.zoo.list_models())
     assert main(["zoo", "list", "nothing*"]) == 1
@@ -244,8 +399,13 @@ def test_a_tensorflow_record_runs_on_jax_where_tensorflow_is_not_installed_and_s
     from kerasdnn import quiet
 
     started = []
-    monkeypatch.setattr(os, "execvpe", lambda file, argv, environment: started.append(environment["KERAS_BACKEND"])
-                        or (_ for _ in ()).throw(SystemExit(0)))
+    monkeypatch.setattr(
+        os,
+        "execvpe",
+        lambda file, argv, environment: (
+            started.append(environment["KERAS_BACKEND"]) or (_ for _ in ()).throw(SystemExit(0))
+        ),
+    )
     monkeypatch.setattr(quiet, "tensorflow_installed", lambda: False)
     monkeypatch.delenv("KERAS_BACKEND")
     if keras.backend.backend() == "jax":
@@ -256,7 +416,8 @@ def test_a_tensorflow_record_runs_on_jax_where_tensorflow_is_not_installed_and_s
         assert started == ["jax"]
     assert capsys.readouterr().err.splitlines()[0] == (
         "hanbat_bn_cnn trains fastest on TensorFlow, which is not installed here: running on JAX instead "
-        "(pip install tensorflow for its backend)")
+        "(pip install tensorflow for its backend)"
+    )
     # A backend the user set wins, without a word.
     monkeypatch.setenv("KERAS_BACKEND", keras.backend.backend())
     assert main(["train", "hanbat_bn_cnn"]) == 0 and "not installed" not in capsys.readouterr().err
@@ -287,7 +448,7 @@ def test_workers_start_a_chief_and_pinned_workers_with_the_search_options(record
     assert main(["tune", "--workers", "3", "--devices", "0,1", "--max-trials", "4", "--oracle-port", "9000"]) == 0
     chief, *workers = _Process.started
     forwarded = ["tune", "--max-trials", "4", "--oracle-ip", "127.0.0.1", "--oracle-port", "9000"]
-    assert chief.command[-len(forwarded) - 1:] == [*forwarded, "--chief"]
+    assert chief.command[-len(forwarded) - 1 :] == [*forwarded, "--chief"]
     assert chief.environment["CUDA_VISIBLE_DEVICES"] == ""
     assert [worker.command[-2:] for worker in workers] == [["--worker", "0"], ["--worker", "1"], ["--worker", "2"]]
     assert [worker.environment["CUDA_VISIBLE_DEVICES"] for worker in workers] == ["0", "1", "0"]
@@ -305,20 +466,35 @@ def test_workers_sharing_the_machine_split_its_memory_and_a_failure_is_named(rec
     assert capsys.readouterr().err == "kerasdnn tune: worker 1 exited with status 3\n"
     chief, *workers = _Process.started
     port = chief.command[chief.command.index("--oracle-port") + 1]
-    assert int(port) > 0 and all(worker.command[worker.command.index("--oracle-port") + 1] == port
-                                 for worker in workers)
+    assert int(port) > 0 and all(
+        worker.command[worker.command.index("--oracle-port") + 1] == port for worker in workers
+    )
     assert [worker.environment.get("XLA_PYTHON_CLIENT_MEM_FRACTION") for worker in workers] == ["0.45", "0.45"]
-    assert all("CUDA_VISIBLE_DEVICES" not in worker.environment or
-               worker.environment["CUDA_VISIBLE_DEVICES"] == os.environ.get("CUDA_VISIBLE_DEVICES")
-               for worker in workers)
+    assert all(
+        "CUDA_VISIBLE_DEVICES" not in worker.environment
+        or worker.environment["CUDA_VISIBLE_DEVICES"] == os.environ.get("CUDA_VISIBLE_DEVICES")
+        for worker in workers
+    )
 
 
 def test_the_launchers_own_options_are_not_forwarded():
     from kerasdnn.cli import _without_local_options
 
-    assert _without_local_options(["tune", "--workers", "2", "--devices=0,1", "--max-trials", "3",
-                                   "--oracle-port=5", "--oracle-ip", "h", "--seed", "1"]) == [
-        "tune", "--max-trials", "3", "--seed", "1"]
+    assert _without_local_options(
+        [
+            "tune",
+            "--workers",
+            "2",
+            "--devices=0,1",
+            "--max-trials",
+            "3",
+            "--oracle-port=5",
+            "--oracle-ip",
+            "h",
+            "--seed",
+            "1",
+        ]
+    ) == ["tune", "--max-trials", "3", "--seed", "1"]
 
 
 def test_ctrl_c_says_where_the_run_stands(recorded, monkeypatch, tmp_path, capsys):
@@ -353,8 +529,10 @@ def test_the_commands_help_and_required_subcommands(capsys, monkeypatch):
     text = capsys.readouterr().out
     assert text.startswith("usage: kerasdnn [-h] COMMAND ...") and cli.__doc__.splitlines()[0] in text
     assert "list the registered models or show one" in text and "train a zoo model with its recorded settings" in text
-    for argv, message in ((["zoo"], "the following arguments are required: ZOO_COMMAND"),
-                          ([], "the following arguments are required: COMMAND")):
+    for argv, message in (
+        (["zoo"], "the following arguments are required: ZOO_COMMAND"),
+        ([], "the following arguments are required: COMMAND"),
+    ):
         with pytest.raises(SystemExit):
             main(argv)
         assert message in capsys.readouterr().err
@@ -372,8 +550,14 @@ def test_data_export_passes_its_arguments_and_writes_the_name(monkeypatch, tmp_p
 
     prepared = []
     monkeypatch.setattr(sources, "_prepared_builder", lambda *args: prepared.append(args))
-    monkeypatch.setattr(sources, "_read_split", lambda builder, split, samples: (
-        np.full((2, 28, 28, 1), {"train": 1, "test": 2}[split], "uint8"), np.arange(2)))
+    monkeypatch.setattr(
+        sources,
+        "_read_split",
+        lambda builder, split, samples: (
+            np.full((2, 28, 28, 1), {"train": 1, "test": 2}[split], "uint8"),
+            np.arange(2),
+        ),
+    )
     path = str(tmp_path / "m.npz")
     assert data.export_arrays("mnist", path, data_dir="d") == path
     assert prepared == [("export_arrays", "mnist", "d", True)]  # downloads unless told not to
@@ -430,12 +614,25 @@ def test_workers_stream_their_output_and_ctrl_c_stops_every_process(recorded, mo
     assert main(["tune", "--workers", "2", "--devices", "0,1"]) == 1
     out, err = capsys.readouterr()
     assert err == "kerasdnn tune: chief exited with status 4, worker 0 exited with status 5\n"
-    assert sorted(out.splitlines()) == sorted(["[chief] hello from --chief", "[chief] done", "[worker 0] hello from 0",
-                                               "[worker 0] done", "[worker 1] hello from 1", "[worker 1] done"])
+    assert sorted(out.splitlines()) == sorted(
+        [
+            "[chief] hello from --chief",
+            "[chief] done",
+            "[worker 0] hello from 0",
+            "[worker 0] done",
+            "[worker 1] hello from 1",
+            "[worker 1] done",
+        ]
+    )
     chief, first, second = _Process.started
     assert chief.command[:3] == [sys.executable, "-m", "kerasdnn.cli"]
-    assert chief.options == {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True,
-                             "env": chief.environment, "start_new_session": True}
+    assert chief.options == {
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.STDOUT,
+        "text": True,
+        "env": chief.environment,
+        "start_new_session": True,
+    }
     # One worker per device: no memory share to set. The search's backend is the MLPs'.
     assert "XLA_PYTHON_CLIENT_MEM_FRACTION" not in first.environment and os.environ["KERAS_BACKEND"] == "jax"
     # Started as `kerasdnn`, the command starts its processes as `kerasdnn` too.

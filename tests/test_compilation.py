@@ -34,7 +34,9 @@ def test_the_cache_goes_to_the_users_cache_folder_and_a_chosen_folder_wins(no_ca
     jax = no_cache_chosen
     assert compilation.use_compilation_cache() == str(tmp_path / "home" / ".cache" / "kerasdnn" / "jax")
     assert jax.config.jax_compilation_cache_dir == str(tmp_path / "home" / ".cache" / "kerasdnn" / "jax")
-    assert compilation.use_compilation_cache(str(tmp_path / "other")) == str(tmp_path / "home" / ".cache" / "kerasdnn" / "jax")
+    assert compilation.use_compilation_cache(str(tmp_path / "other")) == str(
+        tmp_path / "home" / ".cache" / "kerasdnn" / "jax"
+    )
 
 
 @pytest.mark.parametrize("arguments, cached", [([], True), (["--no-compile-cache"], False)])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import kerasdnn
-from conftest import free_port
 
+from conftest import free_port
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("data")
@@ -90,9 +90,18 @@ def test_missing_offline_copy_names_the_folder(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"name": "mnsit"}, r"^load_arrays\(\): name must be one of cifar10, fashion_mnist, mnist; received name='mnsit' \(did you mean 'mnist'"),
-        ({"name": "mnist", "normalization": "zscore"}, r"^load_arrays\(\): normalization must be one of min_max, none, scale, standardize; received normalization='zscore'$"),
-        ({"name": "mnist", "train_samples": 0}, r"^load_arrays\(\): train_samples must be >= 1; received train_samples=0$"),
+        (
+            {"name": "mnsit"},
+            r"^load_arrays\(\): name must be one of cifar10, fashion_mnist, mnist; received name='mnsit' \(did you mean 'mnist'",
+        ),
+        (
+            {"name": "mnist", "normalization": "zscore"},
+            r"^load_arrays\(\): normalization must be one of min_max, none, scale, standardize; received normalization='zscore'$",
+        ),
+        (
+            {"name": "mnist", "train_samples": 0},
+            r"^load_arrays\(\): train_samples must be >= 1; received train_samples=0$",
+        ),
     ],
 )
 def test_load_errors(kwargs, message):
@@ -101,7 +110,9 @@ def test_load_errors(kwargs, message):
 
 
 def test_make_dataset_length_mismatch():
-    with pytest.raises(ValueError, match=r"^make_dataset\(\): x and y must hold the same number of samples; received 3 and 2$"):
+    with pytest.raises(
+        ValueError, match=r"^make_dataset\(\): x and y must hold the same number of samples; received 3 and 2$"
+    ):
         kerasdnn.make_dataset(np.zeros((3, 2)), np.zeros(2))
 
 
@@ -139,8 +150,10 @@ def test_no_network_fails_fast_without_trying_to_download(tmp_path, monkeypatch,
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", download)
     start = time.perf_counter()
-    with pytest.raises(kerasdnn.DatasetNotFoundError,
-                       match=rf"and the network is unreachable \(no connection to {re.escape(address[0])}:{address[1]} within 2 s\)"):
+    with pytest.raises(
+        kerasdnn.DatasetNotFoundError,
+        match=rf"and the network is unreachable \(no connection to {re.escape(address[0])}:{address[1]} within 2 s\)",
+    ):
         kerasdnn.load_arrays("mnist", data_dir=str(tmp_path / "data"))
     assert time.perf_counter() - start < 2 + 3
     assert not (tmp_path / "data").exists()
@@ -174,11 +187,16 @@ def test_an_exported_dataset_loads_as_the_tfds_one_does(tmp_path, capsys):
 
 def test_an_export_named_after_its_dataset_in_data_dir_is_read_before_tfds(tmp_path, monkeypatch):
     generator = np.random.default_rng(0)
-    splits = {"x_train": generator.integers(0, 256, (24, 28, 28, 1)).astype("uint8"), "y_train": np.arange(24) % 10,
-              "x_test": generator.integers(0, 256, (6, 28, 28, 1)).astype("uint8"), "y_test": np.arange(6)}
+    splits = {
+        "x_train": generator.integers(0, 256, (24, 28, 28, 1)).astype("uint8"),
+        "y_train": np.arange(24) % 10,
+        "x_test": generator.integers(0, 256, (6, 28, 28, 1)).astype("uint8"),
+        "y_test": np.arange(6),
+    }
     np.savez(tmp_path / "fashion_mnist.npz", **splits)
-    (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("fashion_mnist", data_dir=str(tmp_path),
-                                                                train_samples=20, download=False)
+    (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
+        "fashion_mnist", data_dir=str(tmp_path), train_samples=20, download=False
+    )
     np.testing.assert_allclose(x_train, splits["x_train"][:20] / 255.0, rtol=1e-6)
     np.testing.assert_array_equal(y_test, splits["y_test"])
     assert x_train.shape == (20, 28, 28, 1) and x_test.shape == (6, 28, 28, 1) and y_train.dtype == np.int64
@@ -192,18 +210,25 @@ def test_an_export_named_after_its_dataset_in_data_dir_is_read_before_tfds(tmp_p
 def test_a_damaged_or_missing_export_names_the_file(tmp_path):
     damaged = tmp_path / "mnist.npz"
     damaged.write_bytes(b"PK\x03\x04 not a zip")
-    with pytest.raises(ValueError, match=rf"^load_arrays\(\): {damaged} is damaged \(.*\); export it again with "
-                                         rf"kerasdnn data export NAME {damaged}$"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^load_arrays\(\): {damaged} is damaged \(.*\); export it again with "
+        rf"kerasdnn data export NAME {damaged}$",
+    ):
         kerasdnn.load_arrays(str(damaged))
-    with pytest.raises(FileNotFoundError, match=r"^load_arrays\(\): no exported dataset at .*missing.npz; write it "
-                                                r"with kerasdnn data export NAME"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"^load_arrays\(\): no exported dataset at .*missing.npz; write it "
+        r"with kerasdnn data export NAME",
+    ):
         kerasdnn.load_arrays(str(tmp_path / "missing.npz"))
     with pytest.raises(ValueError, match=r"^export_arrays\(\): path must end in \.npz; received path='x.csv'$"):
         kerasdnn.data.export_arrays("mnist", "x.csv")
 
 
-@pytest.mark.parametrize("name, samples", [("linear_regression", 40), ("linear_regression", 41),
-                                           ("sequence_sum", 12), ("sequence_sum", 13)])
+@pytest.mark.parametrize(
+    "name, samples", [("linear_regression", 40), ("linear_regression", 41), ("sequence_sum", 12), ("sequence_sum", 13)]
+)
 def test_generated_splits_are_disjoint_and_sized_as_documented(name, samples):
     (x_train, y_train), (x_test, y_test) = kerasdnn.synthetic_arrays(name, samples=samples, seed=3)
     assert len(x_train) == len(y_train) == samples and len(x_test) == len(y_test) == samples // 4
@@ -233,23 +258,35 @@ def test_split_validation_is_disjoint_and_covers_the_split(samples, held_out):
     (x_train, y_train), (x_val, y_val) = kerasdnn.split_validation(x, y)
     assert len(y_val) == held_out and sorted([*y_train, *y_val]) == list(range(samples))
     assert not set(y_train) & set(y_val)
-    np.testing.assert_array_equal(x_val, x[samples - held_out:])
+    np.testing.assert_array_equal(x_val, x[samples - held_out :])
 
 
-@pytest.mark.parametrize("method, axis, expected", [
-    # Hand-computed on [[1, 10], [3, 30], [8, 20]]: means (4, 20), population
-    # stds (sqrt(26/3), sqrt(200/3)); min (1, 10), range (7, 20); over all
-    # values: mean 12, min 1, range 29.
-    ("standardize", 0, [[-3 / (26 / 3) ** 0.5, -10 / (200 / 3) ** 0.5], [-1 / (26 / 3) ** 0.5, 10 / (200 / 3) ** 0.5],
-                        [4 / (26 / 3) ** 0.5, 0.0]]),
-    ("min_max", 0, [[0.0, 0.0], [2 / 7, 1.0], [1.0, 0.5]]),
-    ("min_max", None, [[0.0, 9 / 29], [2 / 29, 1.0], [7 / 29, 19 / 29]]),
-    ("scale", None, [[1 / 255, 10 / 255], [3 / 255, 30 / 255], [8 / 255, 20 / 255]]),
-    ("none", None, [[1, 10], [3, 30], [8, 20]]),
-])
+@pytest.mark.parametrize(
+    "method, axis, expected",
+    [
+        # Hand-computed on [[1, 10], [3, 30], [8, 20]]: means (4, 20), population
+        # stds (sqrt(26/3), sqrt(200/3)); min (1, 10), range (7, 20); over all
+        # values: mean 12, min 1, range 29.
+        (
+            "standardize",
+            0,
+            [
+                [-3 / (26 / 3) ** 0.5, -10 / (200 / 3) ** 0.5],
+                [-1 / (26 / 3) ** 0.5, 10 / (200 / 3) ** 0.5],
+                [4 / (26 / 3) ** 0.5, 0.0],
+            ],
+        ),
+        ("min_max", 0, [[0.0, 0.0], [2 / 7, 1.0], [1.0, 0.5]]),
+        ("min_max", None, [[0.0, 9 / 29], [2 / 29, 1.0], [7 / 29, 19 / 29]]),
+        ("scale", None, [[1 / 255, 10 / 255], [3 / 255, 30 / 255], [8 / 255, 20 / 255]]),
+        ("none", None, [[1, 10], [3, 30], [8, 20]]),
+    ],
+)
 def test_fit_normalization_by_hand(method, axis, expected):
     table = np.array([[1, 10], [3, 30], [8, 20]], "float32")
-    np.testing.assert_allclose(kerasdnn.fit_normalization(table, method, axis=axis)(table), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        kerasdnn.fit_normalization(table, method, axis=axis)(table), expected, rtol=1e-5, atol=1e-6
+    )
 
 
 def test_standardize_over_all_values_by_hand():
@@ -260,8 +297,9 @@ def test_standardize_over_all_values_by_hand():
 
 
 def test_train_and_test_samples_truncate_each_split(raw_mnist):
-    (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("mnist", normalization="none", train_samples=7,
-                                                                test_samples=5)
+    (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
+        "mnist", normalization="none", train_samples=7, test_samples=5
+    )
     assert (len(x_train), len(y_train), len(x_test), len(y_test)) == (7, 7, 5, 5)
     np.testing.assert_array_equal(x_train, raw_mnist[0][0][:7])
     np.testing.assert_array_equal(y_test, raw_mnist[1][1][:5])
@@ -270,11 +308,17 @@ def test_train_and_test_samples_truncate_each_split(raw_mnist):
 
 def test_split_validation_refuses_too_few_samples():
     # 11 samples hold no twelfth: x[:-0] would train on nothing and validate on all.
-    with pytest.raises(ValueError, match=r"^split_validation\(\): x must hold at least 12 samples to hold out a "
-                                         r"twelfth; received 11$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^split_validation\(\): x must hold at least 12 samples to hold out a "
+        r"twelfth; received 11$",
+    ):
         kerasdnn.split_validation(np.zeros((11, 2)), np.zeros(11))
-    with pytest.raises(ValueError, match=r"^split_validation\(\): x and y must hold the same number of samples; "
-                                         r"received 12 and 11$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^split_validation\(\): x and y must hold the same number of samples; "
+        r"received 12 and 11$",
+    ):
         kerasdnn.split_validation(np.zeros((12, 2)), np.zeros(11))
 
 
@@ -294,21 +338,30 @@ def test_make_dataset_batches_shuffles_by_seed_and_reshuffles_each_epoch():
     np.testing.assert_array_equal(ordered, y)
 
 
-@pytest.mark.parametrize("batch_size, message", [
-    (0, "make_dataset(): batch_size must be >= 1; received batch_size=0"),
-    (2.5, "make_dataset(): batch_size must be an integer; received batch_size=2.5"),
-])
+@pytest.mark.parametrize(
+    "batch_size, message",
+    [
+        (0, "make_dataset(): batch_size must be >= 1; received batch_size=0"),
+        (2.5, "make_dataset(): batch_size must be an integer; received batch_size=2.5"),
+    ],
+)
 def test_make_dataset_refuses_a_bad_batch_size(batch_size, message):
     with pytest.raises((ValueError, TypeError), match=f"^{re.escape(message)}$"):
         kerasdnn.make_dataset(np.zeros((4, 1)), np.zeros(4), batch_size=batch_size)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    ({"batch_size": 0}, "EpochShuffledArrays(): batch_size must be >= 1; received batch_size=0"),
-    ({"y": np.zeros(3)}, "EpochShuffledArrays(): x and y must hold the same number of samples; received 4 and 3"),
-    ({"shard": (0,)}, "EpochShuffledArrays(): shard must be (index, count) with 0 <= index < count; received (0,)"),
-    ({"shard": (-1, 2)}, "EpochShuffledArrays(): shard must be (index, count) with 0 <= index < count; received (-1, 2)"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"batch_size": 0}, "EpochShuffledArrays(): batch_size must be >= 1; received batch_size=0"),
+        ({"y": np.zeros(3)}, "EpochShuffledArrays(): x and y must hold the same number of samples; received 4 and 3"),
+        ({"shard": (0,)}, "EpochShuffledArrays(): shard must be (index, count) with 0 <= index < count; received (0,)"),
+        (
+            {"shard": (-1, 2)},
+            "EpochShuffledArrays(): shard must be (index, count) with 0 <= index < count; received (-1, 2)",
+        ),
+    ],
+)
 def test_epoch_shuffled_arrays_refuses_bad_arguments(arguments, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         kerasdnn.data.EpochShuffledArrays(np.zeros((4, 1)), **{"y": np.zeros(4), **arguments})
@@ -327,7 +380,10 @@ def test_epoch_shuffled_arrays_defaults_and_settings():
 def test_normalization_to_json_holds_its_statistics():
     table = np.array([[1.0, 10.0], [3.0, 30.0]])
     assert kerasdnn.fit_normalization(table, "min_max", axis=0).to_json() == {
-        "method": "min_max", "shift": [1.0, 10.0], "scale": [2.0, 20.0]}
+        "method": "min_max",
+        "shift": [1.0, 10.0],
+        "scale": [2.0, 20.0],
+    }
     assert kerasdnn.fit_normalization(table, "scale").to_json() == {"method": "scale", "shift": 0.0, "scale": 255.0}
 
 
@@ -368,8 +424,9 @@ def test_synthetic_arrays_defaults_and_refusals():
         kerasdnn.synthetic_arrays("xor", samples=3)
 
 
-@pytest.mark.parametrize("name, x_shape, y_shape", [("xor", (2,), (1,)), ("linear_regression", (3,), (1,)),
-                                                    ("sequence_sum", (20, 1), (1,))])
+@pytest.mark.parametrize(
+    "name, x_shape, y_shape", [("xor", (2,), (1,)), ("linear_regression", (3,), (1,)), ("sequence_sum", (20, 1), (1,))]
+)
 def test_synthetic_arrays_are_float32_of_the_tasks_shapes(name, x_shape, y_shape):
     (x_train, y_train), (x_test, y_test) = kerasdnn.synthetic_arrays(name, samples=4)  # the smallest allowed
     for array, shape in ((x_train, x_shape), (x_test, x_shape), (y_train, y_shape), (y_test, y_shape)):

@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 
 import kerasdnn
+
 from conftest import REPOSITORY, free_port
 
-on_tensorflow = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.distribute needs the TensorFlow backend")
+on_tensorflow = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="tf.distribute needs the TensorFlow backend"
+)
 
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
@@ -29,15 +32,22 @@ def test_without_tf_config_or_devices_the_default_strategy_is_used(monkeypatch):
 def test_a_one_task_cluster_is_not_multi_worker(monkeypatch):
     import tensorflow as tf
 
-    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "worker", "index": 0}}))
+    monkeypatch.setenv(
+        "TF_CONFIG", json.dumps({"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "worker", "index": 0}})
+    )
     assert kerasdnn.default_strategy() is tf.distribute.get_strategy()
 
 
 @on_tensorflow
-@pytest.mark.parametrize("text", ["not json", '{"cluster": {"worker": ["a:1", "b:2"]}}', '{"cluster": [], "task": {"type": "worker", "index": 0}}'])
+@pytest.mark.parametrize(
+    "text",
+    ["not json", '{"cluster": {"worker": ["a:1", "b:2"]}}', '{"cluster": [], "task": {"type": "worker", "index": 0}}'],
+)
 def test_malformed_tf_config_is_named(monkeypatch, text):
     monkeypatch.setenv("TF_CONFIG", text)
-    with pytest.raises(ValueError, match=r"^default_strategy\(\): TF_CONFIG must be a JSON object with a 'cluster'") as error:
+    with pytest.raises(
+        ValueError, match=r"^default_strategy\(\): TF_CONFIG must be a JSON object with a 'cluster'"
+    ) as error:
         kerasdnn.default_strategy()
     assert repr(text) in str(error.value)
 
@@ -48,11 +58,20 @@ def test_two_workers_train_in_lockstep_on_loopback(tmp_path):
     processes = []
     for index in range(2):
         config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        processes.append(subprocess.Popen(
-            [sys.executable, str(REPOSITORY / "tests" / "helpers" / "multi_worker_fit.py"), str(tmp_path / f"worker{index}.npz")],
-            env={**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CONFIG": json.dumps(config)},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        ))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(REPOSITORY / "tests" / "helpers" / "multi_worker_fit.py"),
+                    str(tmp_path / f"worker{index}.npz"),
+                ],
+                env={**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CONFIG": json.dumps(config)},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
+        )
     try:
         outputs = [process.communicate(timeout=300)[0] for process in processes]
     finally:
@@ -90,18 +109,33 @@ def test_jax_data_parallel_over_two_devices_and_two_processes_matches_one_device
     script = REPOSITORY / "tests" / "helpers" / "jax_data_parallel_fit.py"
 
     def start(name, devices=1, **variables):
-        environment = {**os.environ, "KERAS_BACKEND": "jax",
-                       "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", **variables}
-        return subprocess.Popen([sys.executable, str(script), str(tmp_path / f"{name}.npz")], env=environment,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        environment = {
+            **os.environ,
+            "KERAS_BACKEND": "jax",
+            "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+            **variables,
+        }
+        return subprocess.Popen(
+            [sys.executable, str(script), str(tmp_path / f"{name}.npz")],
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     # Two processes of one device each, joined over 127.0.0.1 (Gloo on CPUs),
     # each feeding its half of every batch.
     address = f"127.0.0.1:{free_port()}"
-    runs = {name: start(name, KERAS_DISTRIBUTION_JOB_ADDRESSES=address, KERAS_DISTRIBUTION_NUM_PROCESSES="2",
-                        KERAS_DISTRIBUTION_PROCESS_ID=str(index))
-            for index, name in enumerate(("process0", "process1"))}
-    for name, run in runs.items():
+    runs = {
+        name: start(
+            name,
+            KERAS_DISTRIBUTION_JOB_ADDRESSES=address,
+            KERAS_DISTRIBUTION_NUM_PROCESSES="2",
+            KERAS_DISTRIBUTION_PROCESS_ID=str(index),
+        )
+        for index, name in enumerate(("process0", "process1"))
+    }
+    for run in runs.values():
         output, _ = run.communicate(timeout=300)
         assert run.returncode == 0, output[-3000:]
     for name, devices in (("devices1", 1), ("devices2", 2)):
@@ -114,4 +148,6 @@ def test_jax_data_parallel_over_two_devices_and_two_processes_matches_one_device
     for name in ("devices2", "process0", "process1"):
         np.testing.assert_allclose(results[name]["loss"], results["devices1"]["loss"], rtol=1e-4)
         for index in range(int(results["devices1"]["weights"])):
-            np.testing.assert_allclose(results[name][f"w{index}"], results["devices1"][f"w{index}"], rtol=1e-4, atol=1e-5)
+            np.testing.assert_allclose(
+                results[name][f"w{index}"], results["devices1"][f"w{index}"], rtol=1e-4, atol=1e-5
+            )

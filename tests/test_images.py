@@ -4,7 +4,6 @@ from PIL import Image
 
 from kerasdnn import images
 
-
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("images")
 

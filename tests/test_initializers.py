@@ -6,7 +6,6 @@ import pytest
 
 import kerasdnn
 
-
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("initializers")
 
@@ -52,12 +51,18 @@ def test_lsuv_gives_unit_output_variance_per_layer(seed):
 
 def test_lsuv_rejects_layers_without_kernel(seed):
     model = kerasdnn.mlp((10,), units=(4,))
-    with pytest.raises(ValueError, match=r"^lsuv_initialize\(\): layers must have a kernel \(Dense, Conv\); received layer 'block1_bn' of type BatchNormalization$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^lsuv_initialize\(\): layers must have a kernel \(Dense, Conv\); received layer 'block1_bn' of type BatchNormalization$",
+    ):
         kerasdnn.lsuv_initialize(model, np.zeros((8, 10)), layers=[model.get_layer("block1_bn")])
 
 
 def test_unknown_initializer_suggests_close_match():
-    with pytest.raises(ValueError, match=r"^dense_block\(\): kernel_initializer must be one of .*received kernel_initializer='he_nromal' \(did you mean 'he_normal'"):
+    with pytest.raises(
+        ValueError,
+        match=r"^dense_block\(\): kernel_initializer must be one of .*received kernel_initializer='he_nromal' \(did you mean 'he_normal'",
+    ):
         kerasdnn.dense_block(8, kernel_initializer="he_nromal")
 
 
@@ -89,7 +94,8 @@ def test_lsuv_iterations_tolerance_and_layers_do_what_they_say():
     assert abs(before - 1.0) > 0.5
     # One iteration measures, rescales once, and reports what it measured.
     assert kerasdnn.lsuv_initialize(model, x, max_iterations=1, layers=[model.get_layer("first")]) == {
-        "first": pytest.approx(before, rel=1e-5)}
+        "first": pytest.approx(before, rel=1e-5)
+    }
     assert _variance(model, "first", x) == pytest.approx(1.0, rel=1e-4)
     # Two or more: the second measurement is within the tolerance, and is reported.
     model = _linear_net()
@@ -99,18 +105,29 @@ def test_lsuv_iterations_tolerance_and_layers_do_what_they_say():
     model = _linear_net()
     kernel = keras.ops.convert_to_numpy(model.get_layer("first").kernel)
     assert kerasdnn.lsuv_initialize(model, x, tolerance=before + 1, layers=[model.get_layer("first")]) == {
-        "first": pytest.approx(before, rel=1e-5)}
+        "first": pytest.approx(before, rel=1e-5)
+    }
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.get_layer("first").kernel), kernel)
     # Without layers=, only the layers initialized with "lsuv" are visited.
     assert kerasdnn.lsuv_initialize(_linear_net(), x) == {}
 
 
-@pytest.mark.parametrize("arguments, error, message", [
-    ({"tolerance": 0}, ValueError, "lsuv_initialize(): tolerance must be > 0; received tolerance=0"),
-    ({"max_iterations": 0}, ValueError, "lsuv_initialize(): max_iterations must be >= 1; received max_iterations=0"),
-    ({"max_iterations": 2.5}, TypeError,
-     "lsuv_initialize(): max_iterations must be an integer; received max_iterations=2.5"),
-])
+@pytest.mark.parametrize(
+    "arguments, error, message",
+    [
+        ({"tolerance": 0}, ValueError, "lsuv_initialize(): tolerance must be > 0; received tolerance=0"),
+        (
+            {"max_iterations": 0},
+            ValueError,
+            "lsuv_initialize(): max_iterations must be >= 1; received max_iterations=0",
+        ),
+        (
+            {"max_iterations": 2.5},
+            TypeError,
+            "lsuv_initialize(): max_iterations must be an integer; received max_iterations=2.5",
+        ),
+    ],
+)
 def test_lsuv_refuses_bad_settings(arguments, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         kerasdnn.lsuv_initialize(_linear_net(), np.zeros((4, 20), "float32"), **arguments)
@@ -139,9 +156,12 @@ def test_lsuv_measures_in_inference_mode_and_stops_at_the_tolerance():
 
 def test_initializer_names_and_configs():
     assert {"lsuv", "small_random_normal", "big_random_normal", "he_normal", "glorot_uniform"} <= set(
-        kerasdnn.initializers.names())
-    for name, cls, std in (("small_random_normal", kerasdnn.SmallRandomNormal, 0.01),
-                           ("big_random_normal", kerasdnn.BigRandomNormal, 1.0)):
+        kerasdnn.initializers.names()
+    )
+    for name, cls, std in (
+        ("small_random_normal", kerasdnn.SmallRandomNormal, 0.01),
+        ("big_random_normal", kerasdnn.BigRandomNormal, 1.0),
+    ):
         initializer = kerasdnn.initializers.get(name)
         assert type(initializer) is cls and initializer.stddev == std and initializer.mean == 0.0
         assert cls(seed=4).get_config() == {"seed": 4}

@@ -4,7 +4,6 @@ import pytest
 
 import kerasdnn
 
-
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("models")
 
@@ -59,11 +58,36 @@ def test_models_compose_inside_a_users_functional_model():
 @pytest.mark.parametrize(
     "builder, kwargs, error, message",
     [
-        (kerasdnn.mlp, {"input_shape": 784}, TypeError, r"^mlp\(\): input_shape must be a tuple of integers; received input_shape=784 of type int$"),
-        (kerasdnn.mlp, {"input_shape": (784,), "units": (64, -1)}, ValueError, r"^mlp\(\): units must hold integers >= 1; received units=\(64, -1\)$"),
-        (kerasdnn.mlp, {"input_shape": (784,), "classes": 0}, ValueError, r"^mlp\(\): classes must be >= 1; received classes=0$"),
-        (kerasdnn.cnn, {"input_shape": (784,)}, ValueError, r"^cnn\(\): input_shape must be \(height, width, channels\); received input_shape=\(784,\)$"),
-        (kerasdnn.lstm, {"input_shape": (28, 28, 1)}, ValueError, r"^lstm\(\): input_shape must be \(timesteps, features\); received input_shape=\(28, 28, 1\)$"),
+        (
+            kerasdnn.mlp,
+            {"input_shape": 784},
+            TypeError,
+            r"^mlp\(\): input_shape must be a tuple of integers; received input_shape=784 of type int$",
+        ),
+        (
+            kerasdnn.mlp,
+            {"input_shape": (784,), "units": (64, -1)},
+            ValueError,
+            r"^mlp\(\): units must hold integers >= 1; received units=\(64, -1\)$",
+        ),
+        (
+            kerasdnn.mlp,
+            {"input_shape": (784,), "classes": 0},
+            ValueError,
+            r"^mlp\(\): classes must be >= 1; received classes=0$",
+        ),
+        (
+            kerasdnn.cnn,
+            {"input_shape": (784,)},
+            ValueError,
+            r"^cnn\(\): input_shape must be \(height, width, channels\); received input_shape=\(784,\)$",
+        ),
+        (
+            kerasdnn.lstm,
+            {"input_shape": (28, 28, 1)},
+            ValueError,
+            r"^lstm\(\): input_shape must be \(timesteps, features\); received input_shape=\(28, 28, 1\)$",
+        ),
     ],
 )
 def test_builder_errors(builder, kwargs, error, message):
@@ -84,7 +108,12 @@ def test_keras_file_round_trip_with_every_custom_object(tmp_path, seed):
         ("leaky_relu", "he_normal"),
         ("elu", "glorot_uniform"),
     ]:
-        x = kerasdnn.apply_layers(x, kerasdnn.dense_block(6, activation, kernel_initializer=initializer, kernel_regularizer=(0.01, 0.01), dropout=0.1))
+        x = kerasdnn.apply_layers(
+            x,
+            kerasdnn.dense_block(
+                6, activation, kernel_initializer=initializer, kernel_regularizer=(0.01, 0.01), dropout=0.1
+            ),
+        )
     model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
     model.compile(optimizer=kerasdnn.optimizers.get("nesterov", clipnorm=1.0), loss="sparse_categorical_crossentropy")
     data = np.random.default_rng(0).normal(size=(16, 12)).astype("float32")
@@ -122,8 +151,11 @@ def test_outputs_stay_float32_under_mixed_precision(build):
 @pytest.mark.parametrize("builder", ["mlp", "cnn"])
 def test_one_class_with_softmax_is_refused(builder):
     shape = (8,) if builder == "mlp" else (8, 8, 1)
-    with pytest.raises(ValueError, match=rf"^{builder}\(\): classes=1 with classifier_activation='softmax' always "
-                                         r"outputs 1\.0; use classifier_activation='sigmoid' for one unit, or "
-                                         r"classes >= 2; received classes=1$"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^{builder}\(\): classes=1 with classifier_activation='softmax' always "
+        r"outputs 1\.0; use classifier_activation='sigmoid' for one unit, or "
+        r"classes >= 2; received classes=1$",
+    ):
         getattr(kerasdnn, builder)(shape, classes=1)
     assert getattr(kerasdnn, builder)(shape, classes=1, classifier_activation="sigmoid").output_shape == (None, 1)

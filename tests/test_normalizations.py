@@ -74,7 +74,9 @@ def test_only_batch_norm_depends_on_the_rest_of_the_batch(images):
     # One sample normalized alone or inside its batch: the same for every
     # normalization of one sample, not for batch norm.
     for normalization in ("layer", "group", "instance", "batch"):
-        layer = kerasdnn.normalizations.normalization_layer(normalization, "conv", 8, groups=4 if normalization == "group" else None)
+        layer = kerasdnn.normalizations.normalization_layer(
+            normalization, "conv", 8, groups=4 if normalization == "group" else None
+        )
         alone = _numpy(layer(images[:2], training=True))[0]
         in_batch = _numpy(layer(images, training=True))[0]
         assert np.allclose(alone, in_batch, atol=1e-4) == (normalization != "batch"), normalization
@@ -138,25 +140,35 @@ def test_weight_norm_gradient_steps_of_the_direction_are_orthogonal_to_it():
     assert (np.linalg.norm(v + step, axis=0) > np.linalg.norm(v, axis=0)).all()
 
 
-@pytest.mark.parametrize("layer, input_shape, output_shape", [
-    (keras.layers.Dense(3, activation="relu"), (2, 4), (2, 3)),
-    (keras.layers.Conv2D(3, 2), (2, 5, 5, 2), (2, 4, 4, 3)),
-])
+@pytest.mark.parametrize(
+    "layer, input_shape, output_shape",
+    [
+        (keras.layers.Dense(3, activation="relu"), (2, 4), (2, 3)),
+        (keras.layers.Conv2D(3, 2), (2, 5, 5, 2), (2, 4, 4, 3)),
+    ],
+)
 def test_weight_norm_passes_keras_layer_checks(layer, input_shape, output_shape):
     from keras.src import testing  # Keras's own layer test, the bar
 
     case = testing.TestCase()
     case.run_layer_test(
-        WeightNormalization, init_kwargs={"layer": layer}, input_shape=input_shape, expected_output_shape=output_shape,
-        expected_num_trainable_weights=3, expected_num_non_trainable_weights=0, supports_masking=False,
-        run_training_check=True, run_mixed_precision_check=True,
+        WeightNormalization,
+        init_kwargs={"layer": layer},
+        input_shape=input_shape,
+        expected_output_shape=output_shape,
+        expected_num_trainable_weights=3,
+        expected_num_non_trainable_weights=0,
+        supports_masking=False,
+        run_training_check=True,
+        run_mixed_precision_check=True,
     )
 
 
 @pytest.mark.parametrize("normalization", [None, "batch", "layer", "group", "instance", "weight"])
 def test_every_normalization_round_trips_through_a_keras_file(tmp_path, normalization):
-    model = kerasdnn.cnn((8, 8, 1), filters=(4,), units=(), normalization=normalization,
-                         groups=2 if normalization == "group" else None)
+    model = kerasdnn.cnn(
+        (8, 8, 1), filters=(4,), units=(), normalization=normalization, groups=2 if normalization == "group" else None
+    )
     x = np.random.default_rng(6).normal(size=(3, 8, 8, 1)).astype("float32")
     model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
     model.fit(x, np.array([0, 1, 2]), epochs=1, verbose=0)  # moves every variable off its initial value
@@ -192,17 +204,32 @@ def test_data_dependent_init_of_a_convolution():
 # The builders place the normalization asked for.
 
 
-@pytest.mark.parametrize("normalization, kind", [
-    ("batch", "BatchNormalization"), ("layer", "LayerNormalization"), ("group", "GroupNormalization"),
-])
-@pytest.mark.parametrize("order, expected", [
-    ("dense_bn_activation_dropout", ["Dense", "norm", "Activation", "Dropout"]),
-    ("dense_activation_bn_dropout", ["Dense", "Activation", "norm", "Dropout"]),
-    ("dense_activation_dropout_bn", ["Dense", "Activation", "Dropout", "norm"]),
-])
+@pytest.mark.parametrize(
+    "normalization, kind",
+    [
+        ("batch", "BatchNormalization"),
+        ("layer", "LayerNormalization"),
+        ("group", "GroupNormalization"),
+    ],
+)
+@pytest.mark.parametrize(
+    "order, expected",
+    [
+        ("dense_bn_activation_dropout", ["Dense", "norm", "Activation", "Dropout"]),
+        ("dense_activation_bn_dropout", ["Dense", "Activation", "norm", "Dropout"]),
+        ("dense_activation_dropout_bn", ["Dense", "Activation", "Dropout", "norm"]),
+    ],
+)
 def test_dense_block_puts_the_normalization_in_batch_norms_place(normalization, kind, order, expected):
-    layers = kerasdnn.dense_block(8, "relu", normalization=normalization, groups=2 if normalization == "group" else None,
-                                  dropout=0.5, order=order, name="b")
+    layers = kerasdnn.dense_block(
+        8,
+        "relu",
+        normalization=normalization,
+        groups=2 if normalization == "group" else None,
+        dropout=0.5,
+        order=order,
+        name="b",
+    )
     assert [type(layer).__name__ for layer in layers] == [kind if part == "norm" else part for part in expected]
     suffix = {"batch": "bn", "layer": "ln", "group": "gn"}[normalization]
     assert layers[expected.index("norm")].name == f"b_{suffix}"
@@ -235,13 +262,26 @@ def test_batch_norm_is_the_shorthand_it_was():
         assert same.count_params() == other.count_params()
 
 
-@pytest.mark.parametrize("normalization, per_block", [
-    (None, []), ("batch", ["BatchNormalization"]), ("layer", ["GroupNormalization"]),
-    ("group", ["GroupNormalization"]), ("instance", ["GroupNormalization"]), ("weight", []),
-])
+@pytest.mark.parametrize(
+    "normalization, per_block",
+    [
+        (None, []),
+        ("batch", ["BatchNormalization"]),
+        ("layer", ["GroupNormalization"]),
+        ("group", ["GroupNormalization"]),
+        ("instance", ["GroupNormalization"]),
+        ("weight", []),
+    ],
+)
 def test_cnn_normalizes_every_block_before_pooling(normalization, per_block):
-    model = kerasdnn.cnn((8, 8, 1), filters=(4, 8), convs=2, units=(), normalization=normalization,
-                         groups=2 if normalization == "group" else None)
+    model = kerasdnn.cnn(
+        (8, 8, 1),
+        filters=(4, 8),
+        convs=2,
+        units=(),
+        normalization=normalization,
+        groups=2 if normalization == "group" else None,
+    )
     conv = "WeightNormalization" if normalization == "weight" else "Conv2D"
     block = [conv, "Activation", conv, "Activation", *per_block, "MaxPooling2D"]
     assert [type(layer).__name__ for layer in model.layers[1:]] == block * 2 + ["Flatten", "Dense"]
@@ -253,7 +293,9 @@ def test_cnn_normalizes_every_block_before_pooling(normalization, per_block):
 
 def test_mlp_and_lstm_take_the_normalization_by_name():
     model = kerasdnn.mlp((3,), units=(4, 6), normalization="layer")
-    assert [type(layer).__name__ for layer in model.layers[1:]] == ["Dense", "LayerNormalization", "Activation"] * 2 + ["Dense"]
+    assert [type(layer).__name__ for layer in model.layers[1:]] == ["Dense", "LayerNormalization", "Activation"] * 2 + [
+        "Dense"
+    ]
     assert [layer.use_bias for layer in model.layers if type(layer).__name__ == "Dense"] == [False, False, True]
     recurrent = kerasdnn.lstm((5, 2), units=(4, 8), normalization="group", groups=4)
     assert [type(layer).__name__ for layer in recurrent.layers[1:]] == ["LSTM", "LSTM", "GroupNormalization", "Dense"]
@@ -274,55 +316,87 @@ def test_zoo_records_take_another_normalization():
     # batch_norm= replaces the record's normalization, whichever it is.
     assert "BatchNormalization" not in _kinds(kerasdnn.zoo.create_model("tobigs_bn", batch_norm=False))
     assert "BatchNormalization" in _kinds(kerasdnn.zoo.create_model("hanbat_optimizer_net", batch_norm=True))
-    with pytest.raises(TypeError, match=r"create_model\(\): batch_norm must be True or False; received batch_norm='no'"):
+    with pytest.raises(
+        TypeError, match=r"create_model\(\): batch_norm must be True or False; received batch_norm='no'"
+    ):
         kerasdnn.zoo.create_model("tobigs_bn", batch_norm="no")
 
 
 # Refusals name the argument, what is allowed and what was received.
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: kerasdnn.dense_block(4, normalization="instance"),
-     r"dense_block\(\): normalization='instance' does not apply here: instance normalization normalizes each "
-     r"channel of one sample over its spatial positions, and a Dense output has none"),
-    (lambda: kerasdnn.mlp((3,), normalization="instance"), r"normalization='instance' does not apply here"),
-    (lambda: kerasdnn.lstm((5, 2), normalization="instance"), r"an LSTM's last output has none"),
-    (lambda: kerasdnn.lstm((5, 2), normalization="weight"),
-     r"lstm\(\): normalization='weight' does not apply here: weight normalization reparameterizes the kernel of a "
-     r"Dense or Conv layer, and an LSTM's kernels are inside its cell"),
-    (lambda: kerasdnn.cnn((8, 8, 1), normalization="instance"),
-     r"cnn\(\): normalization='instance' does not apply to the Dense blocks after flattening.*units=\(\).*"
-     r"received units=\(128,\)"),
-    (lambda: kerasdnn.conv_block(12, normalization="group", groups=5),
-     r"conv_block\(\): groups must divide the 12 channels it normalizes; received groups=5"),
-    (lambda: kerasdnn.conv_block(12, normalization="group"),
-     r"groups must divide the 12 channels it normalizes; received groups=32"),
-    (lambda: kerasdnn.mlp((3,), normalization="batchnorm"),
-     r"mlp\(\): normalization must be one of batch, group, instance, layer, weight; received "
-     r"normalization='batchnorm' \(did you mean 'batch'\?\)"),
-    (lambda: kerasdnn.dense_block(4, normalization="layer", batch_norm=True),
-     r"dense_block\(\): batch_norm=True contradicts normalization='layer'; pass only normalization="),
-    (lambda: kerasdnn.cnn((8, 8, 1), normalization=None, batch_norm=True), r"batch_norm=True contradicts normalization=None"),
-    (lambda: kerasdnn.lstm((5, 2), normalization="group", batch_norm=False),
-     r"batch_norm=False contradicts normalization='group'"),
-    (lambda: kerasdnn.mlp((3,), groups=4),
-     r"mlp\(\): groups applies to normalization='group' only; received groups=4 with normalization='batch'"),
-    (lambda: kerasdnn.dense_block(4, normalization="group", groups=0), r"dense_block\(\): groups must be"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (
+            lambda: kerasdnn.dense_block(4, normalization="instance"),
+            r"dense_block\(\): normalization='instance' does not apply here: instance normalization normalizes each "
+            r"channel of one sample over its spatial positions, and a Dense output has none",
+        ),
+        (lambda: kerasdnn.mlp((3,), normalization="instance"), r"normalization='instance' does not apply here"),
+        (lambda: kerasdnn.lstm((5, 2), normalization="instance"), r"an LSTM's last output has none"),
+        (
+            lambda: kerasdnn.lstm((5, 2), normalization="weight"),
+            r"lstm\(\): normalization='weight' does not apply here: weight normalization reparameterizes the kernel of a "
+            r"Dense or Conv layer, and an LSTM's kernels are inside its cell",
+        ),
+        (
+            lambda: kerasdnn.cnn((8, 8, 1), normalization="instance"),
+            r"cnn\(\): normalization='instance' does not apply to the Dense blocks after flattening.*units=\(\).*"
+            r"received units=\(128,\)",
+        ),
+        (
+            lambda: kerasdnn.conv_block(12, normalization="group", groups=5),
+            r"conv_block\(\): groups must divide the 12 channels it normalizes; received groups=5",
+        ),
+        (
+            lambda: kerasdnn.conv_block(12, normalization="group"),
+            r"groups must divide the 12 channels it normalizes; received groups=32",
+        ),
+        (
+            lambda: kerasdnn.mlp((3,), normalization="batchnorm"),
+            r"mlp\(\): normalization must be one of batch, group, instance, layer, weight; received "
+            r"normalization='batchnorm' \(did you mean 'batch'\?\)",
+        ),
+        (
+            lambda: kerasdnn.dense_block(4, normalization="layer", batch_norm=True),
+            r"dense_block\(\): batch_norm=True contradicts normalization='layer'; pass only normalization=",
+        ),
+        (
+            lambda: kerasdnn.cnn((8, 8, 1), normalization=None, batch_norm=True),
+            r"batch_norm=True contradicts normalization=None",
+        ),
+        (
+            lambda: kerasdnn.lstm((5, 2), normalization="group", batch_norm=False),
+            r"batch_norm=False contradicts normalization='group'",
+        ),
+        (
+            lambda: kerasdnn.mlp((3,), groups=4),
+            r"mlp\(\): groups applies to normalization='group' only; received groups=4 with normalization='batch'",
+        ),
+        (lambda: kerasdnn.dense_block(4, normalization="group", groups=0), r"dense_block\(\): groups must be"),
+    ],
+)
 def test_bad_normalization_arguments_are_refused(build, message):
     with pytest.raises(ValueError, match=message):
         build()
 
 
 def test_weight_norm_refuses_a_layer_without_a_kernel():
-    with pytest.raises(TypeError, match=r"WeightNormalization\(\): layer must be a keras.layers.Dense, Conv1D, Conv2D "
-                                        r"or Conv3D: a layer with a kernel; received layer=.*Dropout"):
+    with pytest.raises(
+        TypeError,
+        match=r"WeightNormalization\(\): layer must be a keras.layers.Dense, Conv1D, Conv2D "
+        r"or Conv3D: a layer with a kernel; received layer=.*Dropout",
+    ):
         WeightNormalization(keras.layers.Dropout(0.5))
     with pytest.raises(TypeError, match=r"dense_block\(\): batch_norm must be True or False; received batch_norm=1"):
         kerasdnn.dense_block(4, batch_norm=1)
 
 
 def test_data_dependent_init_needs_weight_norm():
-    with pytest.raises(ValueError, match=r"initialize_from_data\(\): model 'mlp' has no WeightNormalization layer; "
-                                         r"build it with normalization='weight'"):
+    with pytest.raises(
+        ValueError,
+        match=r"initialize_from_data\(\): model 'mlp' has no WeightNormalization layer; "
+        r"build it with normalization='weight'",
+    ):
         initialize_from_data(kerasdnn.mlp((3,), units=(4,)), np.zeros((2, 3), "float32"))

@@ -8,7 +8,6 @@ import pytest
 import kerasdnn
 from kerasdnn import optimizers
 
-
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("optimizers")
 
@@ -62,7 +61,9 @@ def test_a_schedule_reaches_the_optimizer_through_train():
     x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
     schedule = keras.optimizers.schedules.CosineDecay(0.05, decay_steps=20)
     model = kerasdnn.mlp((4,), units=(8,), classes=2)
-    result = kerasdnn.train(model, x, (x[:, 0] > 0).astype(int), epochs=2, batch_size=16, learning_rate=schedule, verbose=0)
+    result = kerasdnn.train(
+        model, x, (x[:, 0] > 0).astype(int), epochs=2, batch_size=16, learning_rate=schedule, verbose=0
+    )
     # 4 batches an epoch: the rate logged after each epoch is the schedule's
     # value at that step count.
     assert int(model.optimizer.iterations) == 8
@@ -73,11 +74,23 @@ def test_a_schedule_reaches_the_optimizer_through_train():
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"identifier": "adm"}, ValueError, r"^get\(\): optimizer must be one of .*; received optimizer='adm' \(did you mean 'adam'"),
+        (
+            {"identifier": "adm"},
+            ValueError,
+            r"^get\(\): optimizer must be one of .*; received optimizer='adm' \(did you mean 'adam'",
+        ),
         ({"learning_rate": 0}, ValueError, r"^get\(\): learning_rate must be > 0; received learning_rate=0$"),
         ({"clipnorm": -1.0}, ValueError, r"^get\(\): clipnorm must be > 0; received clipnorm=-1.0$"),
-        ({"clipnorm": 1.0, "clipvalue": 0.5}, ValueError, r"^get\(\): pass at most one of clipnorm and clipvalue; received clipnorm=1.0, clipvalue=0.5$"),
-        ({"identifier": 3}, TypeError, r"^get\(\): optimizer must be a name, a config dict or a keras.optimizers.Optimizer; received optimizer=3 of type int$"),
+        (
+            {"clipnorm": 1.0, "clipvalue": 0.5},
+            ValueError,
+            r"^get\(\): pass at most one of clipnorm and clipvalue; received clipnorm=1.0, clipvalue=0.5$",
+        ),
+        (
+            {"identifier": 3},
+            TypeError,
+            r"^get\(\): optimizer must be a name, a config dict or a keras.optimizers.Optimizer; received optimizer=3 of type int$",
+        ),
     ],
 )
 def test_errors(kwargs, error, message):
@@ -116,8 +129,13 @@ def test_coupled_weight_decay_reaches_every_parameter_through_fit(name, tmp_path
     # included, by 1 − 0.1·0.5; Adam normalizes the decayed gradient, so each
     # parameter moves against its sign by the rate.
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, bias_initializer="ones"),
-                              keras.layers.BatchNormalization(beta_initializer="ones")])
+    model = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(2, bias_initializer="ones"),
+            keras.layers.BatchNormalization(beta_initializer="ones"),
+        ]
+    )
     before = [np.array(weight) for weight in model.trainable_weights]
     optimizer = optimizers.get(name, learning_rate=0.1, coupled_weight_decay=0.5)
     assert type(optimizer).__name__ == f"Coupled{type(optimizers.get(name)).__name__}"
@@ -129,14 +147,19 @@ def test_coupled_weight_decay_reaches_every_parameter_through_fit(name, tmp_path
         np.testing.assert_allclose(np.array(new), expected, rtol=1e-4, atol=1e-4)
     # Registered, so the saved model opens after `import kerasdnn`.
     model.save(tmp_path / "coupled.keras")
-    restored = keras.saving.load_model(tmp_path / "coupled.keras", custom_objects={"_zero_gradient_loss": _zero_gradient_loss})
+    restored = keras.saving.load_model(
+        tmp_path / "coupled.keras", custom_objects={"_zero_gradient_loss": _zero_gradient_loss}
+    )
     assert restored.optimizer.get_config()["coupled_weight_decay"] == 0.5
 
 
 def test_coupled_weight_decay_names_the_optimizers_it_applies_to():
-    with pytest.raises(ValueError, match=r"^get\(\): coupled_weight_decay applies to sgd, momentum, nesterov, adagrad, "
-                                         r"rmsprop, adadelta, adam \(as PyTorch's weight_decay; AdamW decays decoupled\); "
-                                         r"received optimizer AdamW$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^get\(\): coupled_weight_decay applies to sgd, momentum, nesterov, adagrad, "
+        r"rmsprop, adadelta, adam \(as PyTorch's weight_decay; AdamW decays decoupled\); "
+        r"received optimizer AdamW$",
+    ):
         optimizers.get("adamw", coupled_weight_decay=1e-3)
     with pytest.raises(ValueError, match=r"coupled_weight_decay must be >= 0; received coupled_weight_decay=-1"):
         optimizers.get("adam", coupled_weight_decay=-1)

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import kerasdnn
-from conftest import REPOSITORY
 from kerasdnn.results import replace_result_comment, replace_table, reproduction_table, result_comments
+
+from conftest import REPOSITORY
 
 RECIPES = REPOSITORY / "recipes"
 
@@ -38,8 +39,10 @@ def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_
         accuracies.append(results["test"]["accuracy"])
     assert accuracies[0] != accuracies[1]  # two seeds, two different runs
     # The table shows their mean and sample standard deviation.
-    row = next(line for line in capsys.readouterr().out.splitlines() if "kerasdnn mnist_bn (570,122 parameters)" in line)
-    mean, std = sum(accuracies) / 2, abs(accuracies[0] - accuracies[1]) / 2 ** 0.5
+    row = next(
+        line for line in capsys.readouterr().out.splitlines() if "kerasdnn mnist_bn (570,122 parameters)" in line
+    )
+    mean, std = sum(accuracies) / 2, abs(accuracies[0] - accuracies[1]) / 2**0.5
     assert row.split(")")[-1].split()[:3] == [f"{mean:.4g}", f"{std:.4g}", "2"]
     assert (committed.read_bytes() if committed.exists() else None) == before
 
@@ -59,28 +62,45 @@ SMOKE_OUTPUTS = {
     "perceptron": (["perceptron.json", "decision_boundaries.png"], ["rows"]),
     "xor": (["xor.json", "loss.png", "decision_boundaries.png"], ["rows"]),
     "xor_gates": (["xor_gates.json", "half_planes.png"], ["rows", "gates"]),
-    "bn_claims": (["bn_claims.json", "bn_claims.png", "init/he_normal_batch/seed_0/results.json",
-                   "regularizer/dropout/seed_0/results.json"], ["initializers", "spread", "regularizer", "modes"]),
+    "bn_claims": (
+        [
+            "bn_claims.json",
+            "bn_claims.png",
+            "init/he_normal_batch/seed_0/results.json",
+            "regularizer/dropout/seed_0/results.json",
+        ],
+        ["initializers", "spread", "regularizer", "modes"],
+    ),
     "normalizations": (["normalizations.json", "normalizations.png", "cnn/weight/seed_0/results.json"], ["rows"]),
-    "logistic_regression": (["logistic_regression.json", "decision_boundary.png", "results.json"],
-                            ["boundary", "test_accuracy", "bayes_accuracy"]),
+    "logistic_regression": (
+        ["logistic_regression.json", "decision_boundary.png", "results.json"],
+        ["boundary", "test_accuracy", "bayes_accuracy"],
+    ),
     "backprop": (["backprop.json", "loss.png"], ["finite_differences", "versus_keras", "xor"]),
-    "activations": (["activations.json", "functions.png", "derivatives.png", "gradient_norms.png", "ranking.png"],
-                    ["rows", "vanishing"]),
+    "activations": (
+        ["activations.json", "functions.png", "derivatives.png", "gradient_norms.png", "ranking.png"],
+        ["rows", "vanishing"],
+    ),
     "init_histograms": (["init_histograms.json", "histograms.png"], ["layers", "trained"]),
     "init_table": (["init_table.json", "LSUV_maxout/results.json"], ["rows", "table", "paper"]),
     "fashion_ladder": (["ladder.json", "ladder.png", "tobigs_l2/seed_0/results.json"], ["rungs"]),
-    "ladder_gaps": (["ladder_gaps.json", "ladder_gaps.png", "softmax_lab/seed_0/results.json",
-                     "l2_coupled/seed_0/results.json"], ["rows"]),
-    "optimizer_paths": (["optimizer_paths.json", "gd_vs_sgd.png", "paths.png", "step_lengths.png"],
-                        ["descent", "paths", "adagrad"]),
+    "ladder_gaps": (
+        ["ladder_gaps.json", "ladder_gaps.png", "softmax_lab/seed_0/results.json", "l2_coupled/seed_0/results.json"],
+        ["rows"],
+    ),
+    "optimizer_paths": (
+        ["optimizer_paths.json", "gd_vs_sgd.png", "paths.png", "step_lengths.png"],
+        ["descent", "paths", "adagrad"],
+    ),
     "sparsity": (["sparsity.json", "magnitudes.png"], ["rows", "matched"]),
     "relu": (["relu.json", "training_error.png"], ["race", "dead_units"]),
     "ensemble": (["ensemble.json", "ensemble.png"], ["dropout", "rows"]),
     "losses": (["losses.json", "val_accuracy.png"], ["rows"]),
     "cpu_vs_gpu": (["cpu_vs_gpu.json", "cpu_spe1/results.json"], ["rows", "data_source"]),
-    "tune_mnist": (["tune_mnist.json", "best.keras", "finalist1/results.json", "tuner/tune_mnist/report/trials.csv"],
-                   ["best_hyperparameters", "trials", "test_accuracy", "untuned", "finalists", "runs"]),
+    "tune_mnist": (
+        ["tune_mnist.json", "best.keras", "finalist1/results.json", "tuner/tune_mnist/report/trials.csv"],
+        ["best_hyperparameters", "trials", "test_accuracy", "untuned", "finalists", "runs"],
+    ),
 }
 
 
@@ -174,7 +194,7 @@ def _shown_as(number, token):
     if "e" in token.lower():
         return any(math.isclose(candidate, float(token), rel_tol=5e-3) for candidate in (number, 100 * number))
     decimals = len(token.split(".")[1]) if "." in token else 0
-    tolerance = 0.5 * 10 ** -decimals + 1e-9
+    tolerance = 0.5 * 10**-decimals + 1e-9
     return any(abs(candidate - float(token)) <= tolerance for candidate in (number, 100 * number))
 
 
@@ -215,8 +235,14 @@ def test_normalization_smoke_shows_nan_raw_and_finite_min_max(smoke_runs):
 def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
     rungs = smoke_runs["mnist_ladder"][1]["rungs"]
     assert [row["model"] for row in rungs] == [
-        "lab10_softmax", "lab10_relu_normal", "lab10_relu_xavier", "lab10_deep_xavier", "lab10_deep_dropout", "lab10_bn",
-        "lab10_6_plain", "lab10_6_bn",
+        "lab10_softmax",
+        "lab10_relu_normal",
+        "lab10_relu_xavier",
+        "lab10_deep_xavier",
+        "lab10_deep_dropout",
+        "lab10_bn",
+        "lab10_6_plain",
+        "lab10_6_bn",
     ]
     assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826, 0.9574, 0.9766]
 
@@ -225,17 +251,40 @@ def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
 def test_tune_mnist_starts_from_the_headline_and_judges_the_choice_against_its_record(smoke_runs):
     payload = smoke_runs["tune_mnist"][1]
     first = next(row for row in payload["trials"] if int(row["trial"]) == 0)
-    assert {key: first[key] for key in ("depth", "units_1", "units_2", "units_3", "dropout", "optimizer",
-                                        "weight_decay", "learning_rate", "batch_size", "schedule")} == {
-        "depth": 3, "units_1": 512, "units_2": 256, "units_3": 128, "dropout": 0.2, "optimizer": "adamw",
-        "weight_decay": 0.05, "learning_rate": 0.002, "batch_size": 128, "schedule": "cosine"}
+    assert {
+        key: first[key]
+        for key in (
+            "depth",
+            "units_1",
+            "units_2",
+            "units_3",
+            "dropout",
+            "optimizer",
+            "weight_decay",
+            "learning_rate",
+            "batch_size",
+            "schedule",
+        )
+    } == {
+        "depth": 3,
+        "units_1": 512,
+        "units_2": 256,
+        "units_3": 128,
+        "dropout": 0.2,
+        "optimizer": "adamw",
+        "weight_decay": 0.05,
+        "learning_rate": 0.002,
+        "batch_size": 128,
+        "schedule": "cosine",
+    }
     committed = json.loads((RECIPES / "results" / "mnist_bn.json").read_text())["test_accuracy"]
     assert payload["untuned"] == committed
     tuned = payload["test_accuracy"]
     assert tuned["values"] == [run["test"]["accuracy"] for run in payload["runs"]] and tuned["runs"] == 1
     margin = tuned["mean"] - committed["mean"]
-    assert payload["summary"]["verdict"] == (f"tuned − untuned {margin:+.4f} ≤ larger std {committed['std']:.4f}: "
-                                             "does not pay")
+    assert payload["summary"]["verdict"] == (
+        f"tuned − untuned {margin:+.4f} ≤ larger std {committed['std']:.4f}: does not pay"
+    )
 
 
 @_recipe_group("perceptron")
@@ -425,6 +474,10 @@ def test_nothing_cites_a_file_outside_the_repository():
     # The decks are cited by number and section; the notes they were read
     # into are not part of kerasdnn.
     outside = "SPEC" + ".md"
-    citing = [str(path.relative_to(REPOSITORY)) for pattern in ("*.py", "*.md")
-              for path in REPOSITORY.rglob(pattern) if ".git" not in path.parts and outside in path.read_text()]
+    citing = [
+        str(path.relative_to(REPOSITORY))
+        for pattern in ("*.py", "*.md")
+        for path in REPOSITORY.rglob(pattern)
+        if ".git" not in path.parts and outside in path.read_text()
+    ]
     assert citing == []

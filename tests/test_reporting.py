@@ -53,11 +53,14 @@ def test_seed_statistics_are_the_mean_and_sample_standard_deviation():
     assert results.spread_text(0.98683, 0.00071) == "0.9868 ± 0.0007"
 
 
-@pytest.mark.parametrize("mean, std, reproduced", [
-    (0.9226, None, True),     # 0.32 point from 0.9194: inside MNIST's 0.5-point band
-    (0.9259, 0.0005, False),  # 0.65 point, two std 0.1 point
-    (0.9259, 0.0040, True),   # 0.65 point, but two std 0.8 point
-])
+@pytest.mark.parametrize(
+    "mean, std, reproduced",
+    [
+        (0.9226, None, True),  # 0.32 point from 0.9194: inside MNIST's 0.5-point band
+        (0.9259, 0.0005, False),  # 0.65 point, two std 0.1 point
+        (0.9259, 0.0040, True),  # 0.65 point, but two std 0.8 point
+    ],
+)
 def test_a_mean_reproduces_within_two_std_or_the_band(mean, std, reproduced):
     spread = {"mean": mean, "std": std}
     assert results.reproduces(spread, 0.9194, results.band("mnist", "test accuracy")) is reproduced
@@ -72,12 +75,39 @@ def test_nothing_is_judged_without_a_reference_or_a_band():
 
 def test_a_ladder_summary_counts_the_rungs_that_reproduce_and_names_the_others():
     rows = [
-        {"model": "a", "reference": 0.9, "ours": 0.9065, "std": 0.001, "seeds": [0, 1, 2], "difference": 0.0065,
-         "reproduced": False, "epochs": 15, "train_seconds": 10.0},
-        {"model": "b", "reference": 0.8, "ours": 0.801, "std": 0.002, "seeds": [0, 1, 2], "difference": 0.001,
-         "reproduced": True, "epochs": 15, "train_seconds": 5.0},
-        {"model": "c", "reference": None, "ours": 1.5, "std": None, "seeds": [0, 1, 2], "difference": None,
-         "reproduced": None, "epochs": 3, "train_seconds": 1.0},
+        {
+            "model": "a",
+            "reference": 0.9,
+            "ours": 0.9065,
+            "std": 0.001,
+            "seeds": [0, 1, 2],
+            "difference": 0.0065,
+            "reproduced": False,
+            "epochs": 15,
+            "train_seconds": 10.0,
+        },
+        {
+            "model": "b",
+            "reference": 0.8,
+            "ours": 0.801,
+            "std": 0.002,
+            "seeds": [0, 1, 2],
+            "difference": 0.001,
+            "reproduced": True,
+            "epochs": 15,
+            "train_seconds": 5.0,
+        },
+        {
+            "model": "c",
+            "reference": None,
+            "ours": 1.5,
+            "std": None,
+            "seeds": [0, 1, 2],
+            "difference": None,
+            "reproduced": None,
+            "epochs": 3,
+            "train_seconds": 1.0,
+        },
     ]
     summary = results.ladder_summary(rows, recipe="r", reproduces="x", metric="m")
     assert summary["verdict"] == "1 of 2 rungs reproduce; outside (points): a +0.65"
@@ -90,11 +120,14 @@ def test_target_verdict():
     assert results.target_verdict({"mean": 0.9864}, 0.987) == "target ≥ 0.987: missed"
 
 
-@pytest.mark.parametrize("values, mean, std", [
-    ([1.0, 2.0, 4.0], 7 / 3, (21 / 9) ** 0.5),  # odd count: deviations −4/3, −1/3, 5/3 over n − 1 = 2
-    ([1.0, 3.0], 2.0, 2 ** 0.5),                # even count: deviations ±1 over n − 1 = 1
-    ([0.25, None, 0.75, 0.5, 1.0], 0.625, (0.3125 / 3) ** 0.5),  # the diverged seed is left out
-])
+@pytest.mark.parametrize(
+    "values, mean, std",
+    [
+        ([1.0, 2.0, 4.0], 7 / 3, (21 / 9) ** 0.5),  # odd count: deviations −4/3, −1/3, 5/3 over n − 1 = 2
+        ([1.0, 3.0], 2.0, 2**0.5),  # even count: deviations ±1 over n − 1 = 1
+        ([0.25, None, 0.75, 0.5, 1.0], 0.625, (0.3125 / 3) ** 0.5),  # the diverged seed is left out
+    ],
+)
 def test_seed_statistics_by_hand(values, mean, std):
     spread = results.seed_statistics(values)
     assert spread["mean"] == pytest.approx(mean, abs=1e-12) and spread["std"] == pytest.approx(std, abs=1e-12)
@@ -106,14 +139,17 @@ def test_seed_statistics_of_no_number_is_none():
     assert results.seed_statistics([]) == {"mean": None, "std": None, "values": [], "runs": 0}
 
 
-@pytest.mark.parametrize("mean, std, band, reproduced", [
-    (0.5, None, 0.25, True),     # exactly at the band (binary fractions, no rounding)
-    (0.5, 0.125, 0.0625, True),  # exactly at two std
-    (0.5, 0.1, 0.01, False),     # 0.25 away: outside two std (0.2), inside three (0.3)
-    (0.5, None, 0.01, False),    # no std: the band alone
-    (0.0, None, 0.25, True),     # below the reference as above it
-    (0.0, 0.0, 0.125, False),
-])
+@pytest.mark.parametrize(
+    "mean, std, band, reproduced",
+    [
+        (0.5, None, 0.25, True),  # exactly at the band (binary fractions, no rounding)
+        (0.5, 0.125, 0.0625, True),  # exactly at two std
+        (0.5, 0.1, 0.01, False),  # 0.25 away: outside two std (0.2), inside three (0.3)
+        (0.5, None, 0.01, False),  # no std: the band alone
+        (0.0, None, 0.25, True),  # below the reference as above it
+        (0.0, 0.0, 0.125, False),
+    ],
+)
 def test_reproduces_at_its_boundaries(mean, std, band, reproduced):
     assert results.reproduces({"mean": mean, "std": std}, 0.25, band) is reproduced
 
@@ -125,27 +161,58 @@ def test_a_target_met_exactly_is_met_and_no_mean_misses():
 
 def test_improvement_verdict_by_hand():
     assert results.improvement_verdict({"mean": 0.75, "std": 0.125}, {"mean": 0.5, "std": None}) == (
-        "tuned − untuned +0.2500 > larger std 0.1250: pays")
+        "tuned − untuned +0.2500 > larger std 0.1250: pays"
+    )
     assert results.improvement_verdict({"mean": 0.625, "std": None}, {"mean": 0.5, "std": 0.125}) == (
-        "tuned − untuned +0.1250 ≤ larger std 0.1250: does not pay")
+        "tuned − untuned +0.1250 ≤ larger std 0.1250: does not pay"
+    )
     assert results.improvement_verdict({"mean": None, "std": None}, {"mean": 0.5, "std": 0.1}) == (
-        "tuned − untuned: not measured")
+        "tuned − untuned: not measured"
+    )
 
 
 def test_a_ladder_summary_is_exactly_its_rows():
     rows = [
-        {"model": "a", "reference": 0.9, "ours": 0.9065, "std": 0.001, "seeds": [3, 4], "difference": 0.0065,
-         "reproduced": False, "epochs": 15, "train_seconds": 10.0},
-        {"model": "b", "reference": None, "ours": 1.5, "std": None, "seeds": [3, 4], "difference": None,
-         "reproduced": None, "epochs": 3, "train_seconds": 1.5},
+        {
+            "model": "a",
+            "reference": 0.9,
+            "ours": 0.9065,
+            "std": 0.001,
+            "seeds": [3, 4],
+            "difference": 0.0065,
+            "reproduced": False,
+            "epochs": 15,
+            "train_seconds": 10.0,
+        },
+        {
+            "model": "b",
+            "reference": None,
+            "ours": 1.5,
+            "std": None,
+            "seeds": [3, 4],
+            "difference": None,
+            "reproduced": None,
+            "epochs": 3,
+            "train_seconds": 1.5,
+        },
     ]
     assert results.ladder_summary(rows, recipe="r", reproduces="x", metric="m") == {
-        "recipe": "r", "reproduces": "x", "metric": "m", "reference": "0.9000 / -",
-        "ours": "0.9065 ± 0.0010 / 1.5000", "seeds": [3, 4],
-        "verdict": "0 of 1 rungs reproduce; outside (points): a +0.65", "epochs": "15 / 3", "train_seconds": 11.5,
+        "recipe": "r",
+        "reproduces": "x",
+        "metric": "m",
+        "reference": "0.9000 / -",
+        "ours": "0.9065 ± 0.0010 / 1.5000",
+        "seeds": [3, 4],
+        "verdict": "0 of 1 rungs reproduce; outside (points): a +0.65",
+        "epochs": "15 / 3",
+        "train_seconds": 11.5,
     }
-    two = results.ladder_summary([rows[0], {**rows[0], "model": "c", "difference": -0.01, "reference": 1}],
-                                 recipe="r", reproduces="x", metric="m")
+    two = results.ladder_summary(
+        [rows[0], {**rows[0], "model": "c", "difference": -0.01, "reference": 1}],
+        recipe="r",
+        reproduces="x",
+        metric="m",
+    )
     assert two["verdict"] == "0 of 2 rungs reproduce; outside (points): a +0.65, c -1.00"
     assert two["reference"] == "0.9000 / 1"  # a whole number as written
     # One rung that reproduces: nothing is named outside.
@@ -157,7 +224,11 @@ def test_format_table_aligns_columns_and_shows_an_empty_table():
     from kerasdnn.reporting import format_table
 
     assert format_table([{"a": 0.123456, "bb": None}, {"a": "long text"}], ["a", "bb"]).splitlines() == [
-        "a          bb", "---------  --", "0.1235     - ", "long text  - "]
+        "a          bb",
+        "---------  --",
+        "0.1235     - ",
+        "long text  - ",
+    ]
     assert format_table([], ["trial", "score"]).splitlines() == ["trial  score", "-----  -----"]
 
 
@@ -188,13 +259,15 @@ def test_record_result_writes_full_runs_only_with_the_backend_and_the_figure(tmp
     assert results.record_result(str(target), {"summary": 1}, smoke=True, figure=str(tmp_path / "curve.png")) is None
     assert not (tmp_path / "results").exists()
     assert results.record_result(str(target), {"summary": 1}, smoke=False, figure=str(tmp_path / "curve.png")) == str(
-        target)
+        target
+    )
     assert json.loads(target.read_text()) == {"summary": 1, "backend": keras.backend.backend()}
     assert (tmp_path / "results" / "x.png").read_bytes() == b"png"
     # --results-dir: the same name in another folder; a recorded backend is kept.
     other = results.record_result(str(target), {"backend": "torch"}, smoke=False, results_dir=str(tmp_path / "other"))
     assert other == str(tmp_path / "other" / "x.json") and json.loads((tmp_path / "other" / "x.json").read_text()) == {
-        "backend": "torch"}
+        "backend": "torch"
+    }
     assert not (tmp_path / "other" / "x.png").exists()
     # The folder exists now: writing again replaces the file.
     assert results.record_result(str(target), {"summary": 2}, smoke=False) == str(target)
@@ -216,17 +289,31 @@ def test_finish_recipe_writes_the_output_folder_and_in_full_runs_the_results(tmp
     arguments.smoke = False
     written = results.finish_recipe(str(recipe), {"summary": {}}, arguments, output_name="named.json", figure="fig.png")
     assert written == str(tmp_path / "recipes" / "results" / "my_recipe.json")
-    assert (tmp_path / "out" / "named.json").is_file() and (tmp_path / "recipes" / "results" / "my_recipe.png").is_file()
+    assert (tmp_path / "out" / "named.json").is_file() and (
+        tmp_path / "recipes" / "results" / "my_recipe.png"
+    ).is_file()
     # --results-dir, and no figure: only the JSON, in that folder.
     arguments.results_dir = str(tmp_path / "elsewhere")
-    assert results.finish_recipe(str(recipe), {"summary": {}}, arguments) == str(tmp_path / "elsewhere" / "my_recipe.json")
+    assert results.finish_recipe(str(recipe), {"summary": {}}, arguments) == str(
+        tmp_path / "elsewhere" / "my_recipe.json"
+    )
     assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["my_recipe.json"]
 
 
 def _summary(**changes):
-    return {"recipe": "r", "reproduces": "deck 1 §2", "metric": "test accuracy", "reference": 0.98, "ours": 0.9868,
-            "std": 0.0007, "seeds": [0, 1, 2], "verdict": "reproduced", "epochs": 15, "train_seconds": 61.6,
-            **changes}
+    return {
+        "recipe": "r",
+        "reproduces": "deck 1 §2",
+        "metric": "test accuracy",
+        "reference": 0.98,
+        "ours": 0.9868,
+        "std": 0.0007,
+        "seeds": [0, 1, 2],
+        "verdict": "reproduced",
+        "epochs": 15,
+        "train_seconds": 61.6,
+        **changes,
+    }
 
 
 def test_reproduction_table_and_result_comments_are_built_from_the_files(tmp_path):
@@ -234,10 +321,12 @@ def test_reproduction_table_and_result_comments_are_built_from_the_files(tmp_pat
 
     (tmp_path / "b_recipe.json").write_text(json.dumps({"summary": _summary(recipe="b_recipe"), "backend": "jax"}))
     (tmp_path / "b_recipe.png").write_bytes(b"")
-    (tmp_path / "a_one.json").write_text(json.dumps({"seed": 4, "summary": _summary(
-        recipe="a_one", ours="0.5 / 0.6", std=None, seeds=None, verdict="")}))
-    (tmp_path / "fashion_bn.json").write_text(json.dumps({"settings": {"seed": 2}, "summary": _summary(
-        recipe="mnist_bn", seeds=None), "backend": "torch"}))
+    (tmp_path / "a_one.json").write_text(
+        json.dumps({"seed": 4, "summary": _summary(recipe="a_one", ours="0.5 / 0.6", std=None, seeds=None, verdict="")})
+    )
+    (tmp_path / "fashion_bn.json").write_text(
+        json.dumps({"settings": {"seed": 2}, "summary": _summary(recipe="mnist_bn", seeds=None), "backend": "torch"})
+    )
     (tmp_path / "no_summary.json").write_text(json.dumps({"rows": []}))
     table = results.reproduction_table(tmp_path, figures_url="figs").splitlines()
     assert table[2:] == [
@@ -251,7 +340,8 @@ def test_reproduction_table_and_result_comments_are_built_from_the_files(tmp_pat
     assert comments["a_one"] == (
         "## Result\n# Generated by recipes/reproduction_table.py from the results files; do not edit.\n"
         "# recipes/results/a_one.json (seed 4, tensorflow (not recorded) backend, 2-core\n"
-        "#   CPU): test accuracy: 0.5 / 0.6; reference 0.98; 15 epochs, 62 s of\n#   training.\n")
+        "#   CPU): test accuracy: 0.5 / 0.6; reference 0.98; 15 epochs, 62 s of\n#   training.\n"
+    )
     assert "(seeds 0 1 2, jax backend" in comments["b_recipe"] and "(reproduced)" in comments["b_recipe"]
     assert "recipes/results/fashion_bn.json (seed 2, torch backend" in comments["mnist_bn"]
 
@@ -263,7 +353,8 @@ def test_replacing_the_generated_blocks_keeps_everything_else():
         results.replace_table("no markers", "new")
     source = '"""doc"""\ncode()\n# ## Result\n# old\n# ## Discussion\n# kept\n'
     assert results.replace_result_comment(source, "## Result\n# new\n") == (
-        '"""doc"""\ncode()\n# ## Result\n# new\n\n## Discussion\n# kept\n')
+        '"""doc"""\ncode()\n# ## Result\n# new\n\n## Discussion\n# kept\n'
+    )
     assert results.replace_result_comment("a\n## Result\nold", "## Result\nnew\n") == "a\n## Result\nnew\n"
     with pytest.raises(ValueError, match=r"^replace_result_comment\(\): the recipe must contain a '## Result' block$"):
         results.replace_result_comment("nothing", "x")
@@ -274,7 +365,8 @@ def test_recipe_help_states_every_default(monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     text = " ".join(_parser(learning_rate=0.5, seeds=(0, 1)).format_help().split())
     for expected in (
-        "usage: ", "doc",
+        "usage: ",
+        "doc",
         "--epochs EPOCHS epochs to train (default: 5)",
         "--batch-size BATCH_SIZE samples per batch (default: 32)",
         "--learning-rate LEARNING_RATE initial learning rate (default: 0.5)",
@@ -295,27 +387,36 @@ def test_recipe_help_states_every_default(monkeypatch):
     assert "--seed SEED random seed (default: 0)" in unset and "--learning-rate" not in unset
 
 
-@pytest.mark.parametrize("parse, text, value", [
-    ("positive_int", "1", 1), ("positive_int", "12", 12), ("non_negative_int", "0", 0),
-    ("positive_float", "0.25", 0.25), ("positive_float", "1e-3", 1e-3),
-])
+@pytest.mark.parametrize(
+    "parse, text, value",
+    [
+        ("positive_int", "1", 1),
+        ("positive_int", "12", 12),
+        ("non_negative_int", "0", 0),
+        ("positive_float", "0.25", 0.25),
+        ("positive_float", "1e-3", 1e-3),
+    ],
+)
 def test_command_line_numbers_at_their_bounds(parse, text, value):
     from kerasdnn import reporting
 
     assert getattr(reporting, parse)(text) == value
 
 
-@pytest.mark.parametrize("parse, text, message", [
-    ("positive_int", "0", "must be an integer >= 1; received 0"),
-    ("positive_int", "x", "must be an integer >= 1; received x"),
-    ("positive_int", "1.5", "must be an integer >= 1; received 1.5"),
-    ("non_negative_int", "-1", "must be an integer >= 0; received -1"),
-    ("non_negative_int", "", "must be an integer >= 0; received "),
-    ("positive_float", "0", "must be a number > 0; received 0"),
-    ("positive_float", "inf", "must be a number > 0; received inf"),
-    ("positive_float", "nan", "must be a number > 0; received nan"),
-    ("positive_float", "one", "must be a number > 0; received one"),
-])
+@pytest.mark.parametrize(
+    "parse, text, message",
+    [
+        ("positive_int", "0", "must be an integer >= 1; received 0"),
+        ("positive_int", "x", "must be an integer >= 1; received x"),
+        ("positive_int", "1.5", "must be an integer >= 1; received 1.5"),
+        ("non_negative_int", "-1", "must be an integer >= 0; received -1"),
+        ("non_negative_int", "", "must be an integer >= 0; received "),
+        ("positive_float", "0", "must be a number > 0; received 0"),
+        ("positive_float", "inf", "must be a number > 0; received inf"),
+        ("positive_float", "nan", "must be a number > 0; received nan"),
+        ("positive_float", "one", "must be a number > 0; received one"),
+    ],
+)
 def test_command_line_numbers_out_of_range_are_refused(parse, text, message):
     import argparse
 
@@ -347,35 +448,63 @@ def test_finish_ladder_prints_draws_and_records_the_ladder(tmp_path, capsys, mon
 
     drawn = {}
     draw = plotting.plot_comparison
-    monkeypatch.setattr(plotting, "plot_comparison", lambda *args, **kwargs: drawn.update(args=args, **kwargs) or draw(
-        *args, **kwargs))
+    monkeypatch.setattr(
+        plotting, "plot_comparison", lambda *args, **kwargs: drawn.update(args=args, **kwargs) or draw(*args, **kwargs)
+    )
 
     recipe = tmp_path / "recipes" / "some_ladder.py"
     (tmp_path / "recipes").mkdir()
     (tmp_path / "out").mkdir()
-    rows = [{"model": "a", "reference": 0.9, "ours": 0.91, "std": 0.01, "seeds": [0, 1], "difference": 0.01,
-             "reproduced": True, "epochs": 2, "train_seconds": 3.0}]
+    rows = [
+        {
+            "model": "a",
+            "reference": 0.9,
+            "ours": 0.91,
+            "std": 0.01,
+            "seeds": [0, 1],
+            "difference": 0.01,
+            "reproduced": True,
+            "epochs": 2,
+            "train_seconds": 3.0,
+        }
+    ]
     arguments = argparse.Namespace(output_dir=str(tmp_path / "out"), smoke=False, results_dir=None, seeds=[0, 1])
-    written = finish_ladder(str(recipe), rows, arguments, source="deck", reproduces="x", metric="test accuracy",
-                            title="t", ylim=(0.8, 1.0))
+    written = finish_ladder(
+        str(recipe), rows, arguments, source="deck", reproduces="x", metric="test accuracy", title="t", ylim=(0.8, 1.0)
+    )
     assert written == str(tmp_path / "recipes" / "results" / "some_ladder.json")
     payload = json.loads((tmp_path / "out" / "ladder.json").read_text())
     assert payload["rungs"] == rows and payload["settings"]["seeds"] == [0, 1]
-    assert payload["summary"] == results.ladder_summary(rows, recipe="some_ladder", reproduces="x", metric="test accuracy")
+    assert payload["summary"] == results.ladder_summary(
+        rows, recipe="some_ladder", reproduces="x", metric="test accuracy"
+    )
     assert (tmp_path / "out" / "ladder.png").stat().st_size > 0
     assert drawn["args"] == (["a"], {"deck": [0.9], "kerasdnn": [0.91]}, str(tmp_path / "out" / "ladder.png"))
     assert (drawn["ylabel"], drawn["title"], drawn["ylim"], drawn["errors"]) == (
-        "test accuracy", "t", (0.8, 1.0), {"kerasdnn": [0.01]})
+        "test accuracy",
+        "t",
+        (0.8, 1.0),
+        {"kerasdnn": [0.01]},
+    )
     assert (tmp_path / "recipes" / "results" / "some_ladder.png").is_file()
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0].split() == ["model", "reference", "ours", "std", "difference", "reproduced", "epochs",
-                                  "train_seconds"]
+    assert printed[0].split() == [
+        "model",
+        "reference",
+        "ours",
+        "std",
+        "difference",
+        "reproduced",
+        "epochs",
+        "train_seconds",
+    ]
     assert printed[2].split() == ["a", "0.9", "0.91", "0.01", "0.01", "True", "2", "3"]
 
 
 def test_recipe_options_parse_their_types_and_keep_the_description_as_written(monkeypatch, capsys):
-    parsed = _parser(learning_rate=0.5).parse_args(["--epochs", "3", "--batch-size", "64", "--learning-rate", "0.25",
-                                                    "--seed", "7"])
+    parsed = _parser(learning_rate=0.5).parse_args(
+        ["--epochs", "3", "--batch-size", "64", "--learning-rate", "0.25", "--seed", "7"]
+    )
     assert (parsed.epochs, parsed.batch_size, parsed.learning_rate, parsed.seed) == (3, 64, 0.25, 7)
     assert (_parser().parse_args([]).output_dir, _parser(output_dir=None).parse_args([]).output_dir) == ("runs/x", None)
     assert (_parser().parse_args([]).batch_size, _parser(batch_size=None).parse_args([]).batch_size) == (32, None)
@@ -383,15 +512,18 @@ def test_recipe_options_parse_their_types_and_keep_the_description_as_written(mo
         with pytest.raises(SystemExit):
             _parser().parse_args([option, "0"])
         assert f"argument {option}: must be an integer >= 1; received 0" in capsys.readouterr().err
-    for option, value, message in (("--learning-rate", "0", "must be a number > 0; received 0"),
-                                   ("--seed", "-2", "must be an integer >= 0; received -2")):
+    for option, value, message in (
+        ("--learning-rate", "0", "must be a number > 0; received 0"),
+        ("--seed", "-2", "must be an integer >= 0; received -2"),
+    ):
         with pytest.raises(SystemExit):
             _parser(learning_rate=0.5).parse_args([option, value])
         assert f"argument {option}: {message}" in capsys.readouterr().err
     # The recipe's docstring keeps its line breaks in --help.
     monkeypatch.setenv("COLUMNS", "200")
-    help_text = recipe_parser("First line.\n\n    python recipes/x.py --smoke\n", epochs=1, batch_size=1,
-                              output_dir="o").format_help()
+    help_text = recipe_parser(
+        "First line.\n\n    python recipes/x.py --smoke\n", epochs=1, batch_size=1, output_dir="o"
+    ).format_help()
     assert "First line.\n\n    python recipes/x.py --smoke\n" in help_text
 
 
@@ -407,8 +539,9 @@ def test_reproduction_table_header_and_default_links(tmp_path):
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     # A text "ours" (a ladder's rungs) is shown as written; the link uses the README's path.
-    assert table[2].endswith("| 0.5 / 0.6 | 3 | reproduced | 15 | 62 s | tensorflow (not recorded) "
-                             "| [x.png](recipes/results/x.png) |")
+    assert table[2].endswith(
+        "| 0.5 / 0.6 | 3 | reproduced | 15 | 62 s | tensorflow (not recorded) | [x.png](recipes/results/x.png) |"
+    )
 
 
 def test_result_comments_join_two_files_of_one_recipe_and_default_to_seed_0(tmp_path):
@@ -433,4 +566,5 @@ def test_replacing_blocks_uses_the_first_marker_of_each_kind():
             results.replace_table(broken, "new")
     source = "code\n## Result\nold\n## Discussion\nfirst\n## Result quoted\n## Discussion\nsecond\n"
     assert results.replace_result_comment(source, "## Result\nnew\n") == (
-        "code\n## Result\nnew\n\n## Discussion\nfirst\n## Result quoted\n## Discussion\nsecond\n")
+        "code\n## Result\nnew\n\n## Discussion\nfirst\n## Result quoted\n## Discussion\nsecond\n"
+    )

@@ -83,7 +83,9 @@ def test_a_kill_at_any_file_operation_resumes_to_the_uninterrupted_run(tmp_path,
         assert result["epochs_run"] == 3 and result["history"]["loss"] == pytest.approx(whole["history"]["loss"]), where
         for resumed, expected in zip(model.get_weights(), weights):
             np.testing.assert_allclose(resumed, expected, rtol=1e-5, atol=1e-6, err_msg=where)
-        assert sorted(os.listdir(folder)) == ["history.csv", "learning_curves.png", "model.keras", "results.json"], where
+        assert sorted(os.listdir(folder)) == ["history.csv", "learning_curves.png", "model.keras", "results.json"], (
+            where
+        )
 
 
 @pytest.mark.parametrize(
@@ -95,8 +97,11 @@ def test_a_kill_at_any_file_operation_resumes_to_the_uninterrupted_run(tmp_path,
         ({"epochs": 5}, r"epochs: 3 in the backup, 5 now"),
         ({"optimizer": "sgd"}, r"optimizer\.class_name: 'Adam' in the backup, 'SGD' now"),
         ({"x_scale": 2.0}, r"data\[0\]\.crc32"),
-        ({"loss": "as_object"}, r"loss: 'sparse_categorical_crossentropy' in the backup, "
-                                r"\{'class_name': 'SparseCategoricalCrossentropy'"),
+        (
+            {"loss": "as_object"},
+            r"loss: 'sparse_categorical_crossentropy' in the backup, "
+            r"\{'class_name': 'SparseCategoricalCrossentropy'",
+        ),
         ({"validation_data": "held_out"}, r"validation_data: None in the backup, \["),
     ],
 )
@@ -111,14 +116,22 @@ def test_a_backup_of_another_run_is_refused_naming_what_differs(tmp_path, change
         change["loss"] = keras.losses.SparseCategoricalCrossentropy()
     if change.get("validation_data"):
         change["validation_data"] = (x[:24], y[:24])
-    with pytest.raises(ValueError, match=rf"^train\(\): {tmp_path}/backup holds 1 epochs of a different run "
-                                         rf"\(.*{differs}.*\); pass overwrite=True \(--overwrite\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^train\(\): {tmp_path}/backup holds 1 epochs of a different run "
+        rf"\(.*{differs}.*\); pass overwrite=True \(--overwrite\)",
+    ):
         kerasdnn.train(_net(), x, y, output_dir=tmp_path, **{**ARGUMENTS, **change})
     # Refused means untouched: the same run still resumes from epoch 1.
     begun = []
-    kerasdnn.train(_net(), _task()[0], y, output_dir=tmp_path,
-                   callbacks=[keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: begun.append(e))],
-                   **ARGUMENTS)
+    kerasdnn.train(
+        _net(),
+        _task()[0],
+        y,
+        output_dir=tmp_path,
+        callbacks=[keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: begun.append(e))],
+        **ARGUMENTS,
+    )
     assert begun == [1, 2]
 
 
@@ -142,9 +155,14 @@ def _killed_after_two_epochs(folder):
 def test_overwrite_discards_the_backup_and_trains_every_epoch(tmp_path):
     _killed_after_two_epochs(tmp_path)
     begun = []
-    result = kerasdnn.train(_net(), *_task(), output_dir=tmp_path, overwrite=True,
-                            callbacks=[keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: begun.append(e))],
-                            **{**ARGUMENTS, "seed": 9})
+    result = kerasdnn.train(
+        _net(),
+        *_task(),
+        output_dir=tmp_path,
+        overwrite=True,
+        callbacks=[keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: begun.append(e))],
+        **{**ARGUMENTS, "seed": 9},
+    )
     assert begun == [0, 1, 2] and result["seed"] == 9 and _epochs_in(tmp_path / "history.csv") == [0, 1, 2]
 
 
@@ -176,8 +194,11 @@ def test_a_damaged_backup_names_the_file_and_the_remedy(tmp_path, damage, file, 
             else:
                 handle.seek(os.path.getsize(path) // 2)
                 handle.write(b"\xff" * 64)
-    with pytest.raises(run_state.DamagedRunError, match=rf"^{path} is damaged \(.*{reason}.*\); delete "
-                                                        rf"{tmp_path}/backup to start the run afresh, or pass overwrite=True"):
+    with pytest.raises(
+        run_state.DamagedRunError,
+        match=rf"^{path} is damaged \(.*{reason}.*\); delete "
+        rf"{tmp_path}/backup to start the run afresh, or pass overwrite=True",
+    ):
         kerasdnn.train(_net(), *_task(), output_dir=tmp_path, **ARGUMENTS)
 
 
@@ -191,8 +212,14 @@ def test_callbacks_see_the_callers_model_and_checkpoints_load(tmp_path):
             seen.append((self.model, sorted(logs)))
 
     model = _net()
-    kerasdnn.train(model, x, y, output_dir=tmp_path / "run", callbacks=[
-        Predicts(), keras.callbacks.ModelCheckpoint(str(checkpoint))], **ARGUMENTS)
+    kerasdnn.train(
+        model,
+        x,
+        y,
+        output_dir=tmp_path / "run",
+        callbacks=[Predicts(), keras.callbacks.ModelCheckpoint(str(checkpoint))],
+        **ARGUMENTS,
+    )
     # Probabilities, every epoch: the softmax was never switched off.
     np.testing.assert_allclose(np.concatenate(sums), 1.0, atol=1e-5)
     assert all(seen_model is model for seen_model, _ in seen)
@@ -223,8 +250,13 @@ def test_a_saturated_softmax_is_fitted_on_its_logits():
     x = np.random.default_rng(1).uniform(size=(512, 256)).astype("float32")
     y = (x[:, :8].sum(axis=1) > 4).astype(int) + 2 * (x[:, 8] > 0.5)
     keras.utils.set_random_seed(2)
-    model = kerasdnn.mlp((256,), units=(128, 128), batch_norm=False,
-                         kernel_initializer=keras.initializers.RandomNormal(stddev=1.0), classes=4)
+    model = kerasdnn.mlp(
+        (256,),
+        units=(128, 128),
+        batch_norm=False,
+        kernel_initializer=keras.initializers.RandomNormal(stddev=1.0),
+        classes=4,
+    )
     result = kerasdnn.train(model, x, y, epochs=10, batch_size=32, learning_rate=0.01, verbose=0)
     assert result["history"]["loss"][0] > 50 and result["final"]["accuracy"] > 0.75
     np.testing.assert_allclose(model.predict(x[:8], verbose=0).sum(axis=1), 1.0, atol=1e-5)
@@ -233,30 +265,74 @@ def test_a_saturated_softmax_is_fitted_on_its_logits():
 @pytest.mark.parametrize(
     "arguments, error, message",
     [
-        ({"y": np.full(40, 2)}, ValueError, r"^train\(\): y must hold class indices 0 to 1 for the model's 2 outputs; received labels from 2 to 2$"),
+        (
+            {"y": np.full(40, 2)},
+            ValueError,
+            r"^train\(\): y must hold class indices 0 to 1 for the model's 2 outputs; received labels from 2 to 2$",
+        ),
         ({"y": np.full(40, -1)}, ValueError, r"received labels from -1 to -1$"),
         ({"y": np.full(40, 0.5)}, ValueError, r"received values from 0\.5 to 0\.5$"),
-        ({"x": np.zeros((40, 13), "float32")}, ValueError, r"^train\(\): x must have shape \(samples, 12\) for this model; received x of shape \(40, 13\)$"),
-        ({"x": np.zeros((40, 12, 1), "float32")}, ValueError, r"x must have shape \(samples, 12\) for this model; received x of shape \(40, 12, 1\)$"),
-        ({"x": np.zeros((0, 12)), "y": np.zeros(0, int)}, ValueError, r"^train\(\): x must hold at least one sample; received x of shape \(0, 12\)$"),
+        (
+            {"x": np.zeros((40, 13), "float32")},
+            ValueError,
+            r"^train\(\): x must have shape \(samples, 12\) for this model; received x of shape \(40, 13\)$",
+        ),
+        (
+            {"x": np.zeros((40, 12, 1), "float32")},
+            ValueError,
+            r"x must have shape \(samples, 12\) for this model; received x of shape \(40, 12, 1\)$",
+        ),
+        (
+            {"x": np.zeros((0, 12)), "y": np.zeros(0, int)},
+            ValueError,
+            r"^train\(\): x must hold at least one sample; received x of shape \(0, 12\)$",
+        ),
         ({"x": np.full((40, 12), "a")}, TypeError, r"^train\(\): x must hold numbers; received x of dtype <U1$"),
         ({"y": np.zeros(39, int)}, ValueError, r"^train\(\): x and y must hold as many samples; received 40 and 39$"),
-        ({"validation_data": (np.zeros((8, 11)), np.zeros(8, int))}, ValueError, r"^train\(\): validation_data\[0\] must have shape \(samples, 12\)"),
-        ({"test_data": (np.zeros((8, 12)), np.zeros(7, int))}, ValueError, r"^train\(\): test_data\[0\] and test_data\[1\] must hold as many samples; received 8 and 7$"),
-        ({"validation_data": np.zeros((8, 12))}, TypeError, r"^train\(\): validation_data must be an \(x, y\) pair of arrays or a tf.data.Dataset; received validation_data of type ndarray$"),
-        ({"loss": "categorical_crossentropy"}, ValueError, r"^train\(\): y must be one-hot, of shape \(samples, 2\) for the model's 2 outputs; received y of shape \(40,\)$"),
+        (
+            {"validation_data": (np.zeros((8, 11)), np.zeros(8, int))},
+            ValueError,
+            r"^train\(\): validation_data\[0\] must have shape \(samples, 12\)",
+        ),
+        (
+            {"test_data": (np.zeros((8, 12)), np.zeros(7, int))},
+            ValueError,
+            r"^train\(\): test_data\[0\] and test_data\[1\] must hold as many samples; received 8 and 7$",
+        ),
+        (
+            {"validation_data": np.zeros((8, 12))},
+            TypeError,
+            r"^train\(\): validation_data must be an \(x, y\) pair of arrays or a tf.data.Dataset; received validation_data of type ndarray$",
+        ),
+        (
+            {"loss": "categorical_crossentropy"},
+            ValueError,
+            r"^train\(\): y must be one-hot, of shape \(samples, 2\) for the model's 2 outputs; received y of shape \(40,\)$",
+        ),
         ({"overwrite": "yes"}, TypeError, r"^train\(\): overwrite must be True or False"),
         # A loss given as an object is read as its name is.
-        ({"loss": keras.losses.CategoricalCrossentropy()}, ValueError, r"^train\(\): y must be one-hot, of shape "
-         r"\(samples, 2\) for the model's 2 outputs; received y of shape \(40,\)$"),
-        ({"loss": keras.losses.SparseCategoricalCrossentropy(), "y": np.full(40, 3)}, ValueError,
-         r"y must hold class indices 0 to 1 for the model's 2 outputs; received labels from 3 to 3$"),
+        (
+            {"loss": keras.losses.CategoricalCrossentropy()},
+            ValueError,
+            r"^train\(\): y must be one-hot, of shape "
+            r"\(samples, 2\) for the model's 2 outputs; received y of shape \(40,\)$",
+        ),
+        (
+            {"loss": keras.losses.SparseCategoricalCrossentropy(), "y": np.full(40, 3)},
+            ValueError,
+            r"y must hold class indices 0 to 1 for the model's 2 outputs; received labels from 3 to 3$",
+        ),
     ],
 )
 def test_bad_data_is_refused_before_training_naming_the_argument(arguments, error, message):
     trained = []
-    base = {"x": np.zeros((40, 12), "float32"), "y": np.zeros(40, int), "epochs": 1, "verbose": 0,
-            "callbacks": [keras.callbacks.LambdaCallback(on_train_begin=lambda logs: trained.append(1))]}
+    base = {
+        "x": np.zeros((40, 12), "float32"),
+        "y": np.zeros(40, int),
+        "epochs": 1,
+        "verbose": 0,
+        "callbacks": [keras.callbacks.LambdaCallback(on_train_begin=lambda logs: trained.append(1))],
+    }
     with pytest.raises(error, match=message):
         kerasdnn.train(_net(), **{**base, **arguments})
     assert trained == []
@@ -281,8 +357,11 @@ def test_an_output_dir_that_cannot_be_written_is_refused(tmp_path, monkeypatch, 
         monkeypatch.setattr("tempfile.TemporaryFile", refuse)
         cases[case] = (tmp_path / "read_only", "Read-only file system")
     folder, reason = cases[case]
-    with pytest.raises(ValueError, match=rf"^train\(\): output_dir must be a folder that can be created and written; "
-                                         rf"received output_dir='{folder}' \({reason}\)$"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^train\(\): output_dir must be a folder that can be created and written; "
+        rf"received output_dir='{folder}' \({reason}\)$",
+    ):
         kerasdnn.train(_net(), *_task(), output_dir=folder, **ARGUMENTS)
 
 

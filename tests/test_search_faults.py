@@ -25,8 +25,9 @@ def _search(directory, max_trials=2, kind="random", **kwargs):
     x = np.random.default_rng(0).uniform(size=(96, 28, 28, 1)).astype("float32")
     y = np.arange(96) % 10
     hypermodel = _Counting(units_1=16, units_2=8, units_3=8, depth=1, batch_size=32)
-    tuner = tuning.make_tuner(kind, hypermodel, max_trials=max_trials, directory=str(directory),
-                              project_name="search", **kwargs)
+    tuner = tuning.make_tuner(
+        kind, hypermodel, max_trials=max_trials, directory=str(directory), project_name="search", **kwargs
+    )
     _Counting.trained = []
     tuning.search(tuner, x, y, validation_data=(x[:32], y[:32]), epochs=1)
     return tuner, len(_Counting.trained)
@@ -71,8 +72,11 @@ def test_a_damaged_search_file_is_named_with_the_remedy(tmp_path, file, content,
     _search(tmp_path)
     path = tmp_path / "search" / file
     path.write_text(content)
-    with pytest.raises(tuning.DamagedSearchError, match=rf"^{path} is damaged \({reason}.*\); restore it, or start "
-                                                       r"the search afresh with --overwrite \(overwrite=True\)$"):
+    with pytest.raises(
+        tuning.DamagedSearchError,
+        match=rf"^{path} is damaged \({reason}.*\); restore it, or start "
+        r"the search afresh with --overwrite \(overwrite=True\)$",
+    ):
         _search(tmp_path)
     # The remedy works.
     _, trained = _search(tmp_path, overwrite=True)
@@ -82,8 +86,11 @@ def test_a_damaged_search_file_is_named_with_the_remedy(tmp_path, file, content,
 def test_a_deleted_trial_is_reported_not_trained_again(tmp_path):
     _search(tmp_path)
     os.remove(tmp_path / "search" / "trial_0" / "trial.json")
-    with pytest.raises(tuning.DamagedSearchError, match=rf"^{tmp_path}/search/trial_0/trial.json is missing, but "
-                                                       rf"{tmp_path}/search/oracle.json lists trial 0 \(1 missing in all\)"):
+    with pytest.raises(
+        tuning.DamagedSearchError,
+        match=rf"^{tmp_path}/search/trial_0/trial.json is missing, but "
+        rf"{tmp_path}/search/oracle.json lists trial 0 \(1 missing in all\)",
+    ):
         _search(tmp_path)
 
 

@@ -1,8 +1,8 @@
 """Each option of `kerasdnn.train` changes what it claims to: checked by its effect, on tiny linear models."""
 
 import json
-import re
 import math
+import re
 
 import keras
 import numpy as np
@@ -46,7 +46,7 @@ def _expected_batches(y, batch_size, seed, epoch):
     # The documented order, computed here: epoch e visits
     # default_rng([seed, e]).permutation(n), cut into batches.
     order = np.random.default_rng([seed, epoch]).permutation(len(y))
-    return [sorted(y[order[start:start + batch_size]].tolist()) for start in range(0, len(y), batch_size)]
+    return [sorted(y[order[start : start + batch_size]].tolist()) for start in range(0, len(y), batch_size)]
 
 
 def test_training_batches_are_shuffled_per_epoch_by_the_seed(fed_batches):
@@ -55,7 +55,7 @@ def test_training_batches_are_shuffled_per_epoch_by_the_seed(fed_batches):
     for epoch in range(2):
         fed = [fed_batches[epoch, index] for index in range(3)]
         assert fed == _expected_batches(y, 4, seed=3, epoch=epoch)
-    in_order = [sorted(y[start:start + 4].tolist()) for start in range(0, 12, 4)]
+    in_order = [sorted(y[start : start + 4].tolist()) for start in range(0, 12, 4)]
     assert [fed_batches[0, index] for index in range(3)] != in_order
     assert [fed_batches[0, index] for index in range(3)] != [fed_batches[1, index] for index in range(3)]
 
@@ -106,8 +106,14 @@ def test_the_same_seed_trains_the_same_weights_and_another_seed_others():
 
     def weights(seed):
         keras.utils.set_random_seed(7)  # the same starting weights every time
-        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(8, activation="tanh"),
-                                  keras.layers.Dropout(0.5), keras.layers.Dense(1)])
+        model = keras.Sequential(
+            [
+                keras.Input((1,)),
+                keras.layers.Dense(8, activation="tanh"),
+                keras.layers.Dropout(0.5),
+                keras.layers.Dense(1),
+            ]
+        )
         result = _fit(model, x, y, epochs=2, batch_size=8, seed=seed)
         assert result["seed"] == seed
         return np.concatenate([weight.ravel() for weight in model.get_weights()])
@@ -130,8 +136,16 @@ def test_validation_and_test_data_are_the_ones_evaluated():
 
 def test_save_model_settings_and_tensorboard_reach_the_folder(tmp_path):
     x, y = _line(8)
-    _fit(_linear(), x, y, epochs=1, batch_size=4, output_dir=tmp_path / "saved", tensorboard=True,
-         settings={"recipe": "here"})
+    _fit(
+        _linear(),
+        x,
+        y,
+        epochs=1,
+        batch_size=4,
+        output_dir=tmp_path / "saved",
+        tensorboard=True,
+        settings={"recipe": "here"},
+    )
     assert (tmp_path / "saved" / "model.keras").is_file() and (tmp_path / "saved" / "tensorboard").is_dir()
     assert json.loads((tmp_path / "saved" / "results.json").read_text())["settings"] == {"recipe": "here"}
     _fit(_linear(), x, y, epochs=1, batch_size=4, output_dir=tmp_path / "unsaved", save_model=False)
@@ -142,8 +156,14 @@ def test_save_model_settings_and_tensorboard_reach_the_folder(tmp_path):
 def test_callbacks_given_are_called_every_epoch():
     x, y = _line(8)
     seen = []
-    _fit(_linear(), x, y, epochs=3, batch_size=4,
-         callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))])
+    _fit(
+        _linear(),
+        x,
+        y,
+        epochs=3,
+        batch_size=4,
+        callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))],
+    )
     assert seen == [0, 1, 2]
 
 
@@ -174,22 +194,35 @@ def test_the_divergence_step_is_the_poisoned_batch_counted_from_the_start(steps_
     assert result["diverged_at_step"] == steps_per_epoch + 3  # 1-based: batch 3 of epoch 2
 
 
-@pytest.mark.parametrize("options, error, message", [
-    ({"epochs": 0}, ValueError, "train(): epochs must be >= 1; received epochs=0"),
-    ({"batch_size": 0}, ValueError, "train(): batch_size must be >= 1; received batch_size=0"),
-    ({"batch_size": 1.5}, TypeError, "train(): batch_size must be an integer; received batch_size=1.5"),
-    ({"steps_per_execution": 0}, ValueError, "train(): steps_per_execution must be >= 1; received steps_per_execution=0"),
-    ({"seed": -1}, ValueError, "train(): seed must be >= 0; received seed=-1"),
-    ({"epochs": 2.5}, TypeError, "train(): epochs must be an integer; received epochs=2.5"),
-    ({"seed": 1.5}, TypeError, "train(): seed must be an integer; received seed=1.5"),
-    ({"steps_per_execution": 2.5}, TypeError,
-     "train(): steps_per_execution must be an integer; received steps_per_execution=2.5"),
-    ({"overwrite": "yes"}, TypeError, "train(): overwrite must be True or False; received overwrite='yes'"),
-    ({"validation_data": [1, 2, 3]}, TypeError,
-     "train(): validation_data must be an (x, y) pair of arrays or a tf.data.Dataset; received validation_data of "
-     "type list"),
-    ({"test_data": (np.zeros((3, 1), "float32"), np.zeros(2))}, ValueError, "train(): test_data"),
-])
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"epochs": 0}, ValueError, "train(): epochs must be >= 1; received epochs=0"),
+        ({"batch_size": 0}, ValueError, "train(): batch_size must be >= 1; received batch_size=0"),
+        ({"batch_size": 1.5}, TypeError, "train(): batch_size must be an integer; received batch_size=1.5"),
+        (
+            {"steps_per_execution": 0},
+            ValueError,
+            "train(): steps_per_execution must be >= 1; received steps_per_execution=0",
+        ),
+        ({"seed": -1}, ValueError, "train(): seed must be >= 0; received seed=-1"),
+        ({"epochs": 2.5}, TypeError, "train(): epochs must be an integer; received epochs=2.5"),
+        ({"seed": 1.5}, TypeError, "train(): seed must be an integer; received seed=1.5"),
+        (
+            {"steps_per_execution": 2.5},
+            TypeError,
+            "train(): steps_per_execution must be an integer; received steps_per_execution=2.5",
+        ),
+        ({"overwrite": "yes"}, TypeError, "train(): overwrite must be True or False; received overwrite='yes'"),
+        (
+            {"validation_data": [1, 2, 3]},
+            TypeError,
+            "train(): validation_data must be an (x, y) pair of arrays or a tf.data.Dataset; received validation_data of "
+            "type list",
+        ),
+        ({"test_data": (np.zeros((3, 1), "float32"), np.zeros(2))}, ValueError, "train(): test_data"),
+    ],
+)
 def test_train_refuses_bad_arguments_naming_them(options, error, message):
     x, y = _line(8)
     with pytest.raises(error, match=f"^{re.escape(message)}"):
@@ -199,11 +232,28 @@ def test_train_refuses_bad_arguments_naming_them(options, error, message):
 def test_the_results_describe_the_run():
     x, y = _line(8)
     model = _linear()
-    result = _fit(model, x, y, epochs=3, batch_size=4, optimizer="sgd", learning_rate=0.5, clipnorm=2.0, seed=2,
-                  validation_data=(x, y), loss=keras.losses.MeanSquaredError(), metrics=("mae",))
+    result = _fit(
+        model,
+        x,
+        y,
+        epochs=3,
+        batch_size=4,
+        optimizer="sgd",
+        learning_rate=0.5,
+        clipnorm=2.0,
+        seed=2,
+        validation_data=(x, y),
+        loss=keras.losses.MeanSquaredError(),
+        metrics=("mae",),
+    )
     assert result["optimizer"] == {"name": "SGD", "learning_rate": pytest.approx(0.5), "momentum": 0.0, "clipnorm": 2.0}
     assert (result["model"], result["parameters"], result["epochs"], result["epochs_run"]) == (model.name, 2, 3, 3)
-    assert (result["batch_size"], result["seed"], result["loss"], result["diverged"]) == (4, 2, "MeanSquaredError", False)
+    assert (result["batch_size"], result["seed"], result["loss"], result["diverged"]) == (
+        4,
+        2,
+        "MeanSquaredError",
+        False,
+    )
     assert result["diverged_at_epoch"] is result["diverged_at_step"] is None
     assert result["backend"] == keras.backend.backend() and result["versions"]["keras"] == keras.__version__
     assert len(result["epoch_seconds"]) == 3 and result["train_seconds"] == pytest.approx(sum(result["epoch_seconds"]))
@@ -212,8 +262,12 @@ def test_the_results_describe_the_run():
     assert result["final"]["val_mae"] == result["history"]["val_mae"][-1] and len(result["history"]["loss"]) == 3
     # Momentum and Nesterov are recorded where the optimizer has them.
     nesterov = _fit(_linear(), x, y, epochs=1, optimizer=keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True))
-    assert nesterov["optimizer"] == {"name": "SGD", "learning_rate": pytest.approx(0.1), "momentum": 0.9,
-                                     "nesterov": True}
+    assert nesterov["optimizer"] == {
+        "name": "SGD",
+        "learning_rate": pytest.approx(0.1),
+        "momentum": 0.9,
+        "nesterov": True,
+    }
 
 
 def test_a_validation_loss_that_overflows_is_recorded_as_missing_and_the_run_goes_on(tmp_path):
@@ -221,8 +275,15 @@ def test_a_validation_loss_that_overflows_is_recorded_as_missing_and_the_run_goe
     # is infinite while the training loss stays finite (lab-07's unscaled
     # stock rows do this on their first step).
     x, y = _line()
-    result = _fit(_linear("ones"), x, y, validation_data=(np.full((2, 1), 1e20, "float32"), np.zeros(2, "float32")),
-                  epochs=2, batch_size=12, output_dir=str(tmp_path))
+    result = _fit(
+        _linear("ones"),
+        x,
+        y,
+        validation_data=(np.full((2, 1), 1e20, "float32"), np.zeros(2, "float32")),
+        epochs=2,
+        batch_size=12,
+        output_dir=str(tmp_path),
+    )
     assert result["history"]["val_loss"] == [None, None] and not result["diverged"]
     assert all(math.isfinite(loss) for loss in result["history"]["loss"])
     assert json.loads((tmp_path / "results.json").read_text())["history"]["val_loss"] == [None, None]
@@ -235,9 +296,18 @@ def test_the_best_epoch_is_the_first_to_reach_the_highest_validation_accuracy(tm
     keras.utils.set_random_seed(0)
     model = kerasdnn.mlp((4,), units=(8,), classes=2, batch_norm=False)
     # The loss as an object: no logits twin, whose Keras layer mutmut cannot trampoline.
-    result = kerasdnn.train(model, x, y, validation_data=(x[:16], y[:16]), epochs=6, batch_size=16, verbose=0,
-                            learning_rate=0.05, output_dir=str(tmp_path),
-                            loss=keras.losses.SparseCategoricalCrossentropy())
+    result = kerasdnn.train(
+        model,
+        x,
+        y,
+        validation_data=(x[:16], y[:16]),
+        epochs=6,
+        batch_size=16,
+        verbose=0,
+        learning_rate=0.05,
+        output_dir=str(tmp_path),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+    )
     scores = result["history"]["val_accuracy"]
     first_best = scores.index(max(scores))  # list.index: the first of equal scores
     assert result["best"] == {"epoch": first_best + 1, "val_accuracy": max(scores)}

@@ -9,7 +9,6 @@ import pytest
 import kerasdnn
 from kerasdnn import training
 
-
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("training")
 
@@ -32,16 +31,29 @@ def test_short_fit_learns_well_above_chance_and_writes_its_files(mnist_small, tm
     y_test = np.random.default_rng(0).permutation(y_test)
     model = kerasdnn.mlp((28, 28, 1), units=(128, 64), dropout=0.1)
     result = kerasdnn.train(
-        model, x_train, y_train, validation_data=(x_val, y_val), test_data=(x_test, y_test),
-        epochs=3, output_dir=tmp_path, settings={"purpose": "test"}, tensorboard=True, verbose=0,
+        model,
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        test_data=(x_test, y_test),
+        epochs=3,
+        output_dir=tmp_path,
+        settings={"purpose": "test"},
+        tensorboard=True,
+        verbose=0,
     )
     assert result["test"]["accuracy"] < 0.2 < 0.85 < result["final"]["val_accuracy"]  # chance is 0.10
     assert result["test"]["accuracy"] == pytest.approx(
-        model.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"])
+        model.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"]
+    )
     validation_curve = result["history"]["val_accuracy"]
     assert result["best"] == {"epoch": int(np.argmax(validation_curve)) + 1, "val_accuracy": max(validation_curve)}
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "history.csv", "learning_curves.png", "model.keras", "results.json", "tensorboard"
+        "history.csv",
+        "learning_curves.png",
+        "model.keras",
+        "results.json",
+        "tensorboard",
     ]
     assert any((tmp_path / "tensorboard" / "train").iterdir())
     saved = _load_strict(tmp_path / "results.json")
@@ -53,15 +65,28 @@ def test_short_fit_learns_well_above_chance_and_writes_its_files(mnist_small, tm
     assert {"kerasdnn", "keras", "numpy", "python", keras.backend.backend()} <= set(saved["versions"])
     assert (tmp_path / "learning_curves.png").read_bytes()[:4] == b"\x89PNG"
     reloaded = keras.saving.load_model(tmp_path / "model.keras")
-    assert reloaded.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"] == pytest.approx(result["test"]["accuracy"])
+    assert reloaded.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"] == pytest.approx(
+        result["test"]["accuracy"]
+    )
 
 
 def test_best_epoch_is_the_first_argmax_of_the_monitored_metric():
     history = {"loss": [1.0, 0.5, 0.4, 0.3], "accuracy": [0.5, 0.7, 0.7, 0.6]}
     monitor = kerasdnn.callbacks.RunMonitor(None, 1)
     model = kerasdnn.mlp((2,), units=())
-    results = training._results(model, history, None, monitor, keras.optimizers.SGD(), epochs=4, batch_size=1,
-                                seed=0, loss="mse", settings=None, wall_seconds=0.0)
+    results = training._results(
+        model,
+        history,
+        None,
+        monitor,
+        keras.optimizers.SGD(),
+        epochs=4,
+        batch_size=1,
+        seed=0,
+        loss="mse",
+        settings=None,
+        wall_seconds=0.0,
+    )
     assert results["best"] == {"epoch": 2, "accuracy": 0.7} and results["final"]["accuracy"] == 0.6
 
 
@@ -71,8 +96,20 @@ def _overshooting_regression(tmp_path, learning_rate=10.0, **arguments):
     x = np.random.default_rng(0).uniform(size=(200, 3)).astype("float32")
     y = x @ np.array([1.0, 2.0, 3.0], "float32")
     model = kerasdnn.mlp((3,), units=(), classes=1, classifier_activation=None)
-    return kerasdnn.train(model, x, y, optimizer="sgd", learning_rate=learning_rate, loss="mse", metrics=(),
-                          epochs=20, batch_size=10, output_dir=tmp_path, verbose=0, **arguments)
+    return kerasdnn.train(
+        model,
+        x,
+        y,
+        optimizer="sgd",
+        learning_rate=learning_rate,
+        loss="mse",
+        metrics=(),
+        epochs=20,
+        batch_size=10,
+        output_dir=tmp_path,
+        verbose=0,
+        **arguments,
+    )
 
 
 def test_divergence_is_reported_not_raised_and_json_holds_no_nan(tmp_path):
@@ -91,7 +128,9 @@ def test_divergence_step_is_the_same_batch_at_any_steps_per_execution(tmp_path):
     assert 2 <= one_by_one["diverged_at_step"] <= 19
     assert default["diverged_at_step"] == one_by_one["diverged_at_step"]
     # The second epoch's batches count from the first epoch's 20.
-    later = _overshooting_regression(tmp_path / "later", learning_rate=keras.optimizers.schedules.PiecewiseConstantDecay([20], [0.1, 10.0]))
+    later = _overshooting_regression(
+        tmp_path / "later", learning_rate=keras.optimizers.schedules.PiecewiseConstantDecay([20], [0.1, 10.0])
+    )
     assert later["diverged_at_epoch"] == 2 and later["diverged_at_step"] > 20
 
 
@@ -126,12 +165,17 @@ def test_killed_run_resumes_exactly_where_it_stopped(tmp_path):
     kerasdnn.train(uninterrupted, x, y, output_dir=tmp_path / "uninterrupted", **arguments)
 
     with pytest.raises(KeyboardInterrupt):
-        kerasdnn.train(_dropout_net(), x, y, output_dir=tmp_path / "killed", callbacks=[_Interrupt(at_epoch=2)], **arguments)
+        kerasdnn.train(
+            _dropout_net(), x, y, output_dir=tmp_path / "killed", callbacks=[_Interrupt(at_epoch=2)], **arguments
+        )
     assert (tmp_path / "killed" / "backup").is_dir() and not (tmp_path / "killed" / "results.json").exists()
     trained_epochs = []
     resumed = _dropout_net()
     result = kerasdnn.train(
-        resumed, x, y, output_dir=tmp_path / "killed",
+        resumed,
+        x,
+        y,
+        output_dir=tmp_path / "killed",
         callbacks=[keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: trained_epochs.append(epoch))],
         **arguments,
     )
@@ -166,8 +210,10 @@ def test_each_epoch_orders_batches_by_seed_and_epoch_alone():
 def test_process_shards_together_are_the_whole_batch(shuffle):
     x, y = np.arange(10).reshape(10, 1), np.arange(10)
     whole = kerasdnn.data.EpochShuffledArrays(x, y, batch_size=4, seed=1, shuffle=shuffle)
-    shards = [kerasdnn.data.EpochShuffledArrays(x, y, batch_size=4, seed=1, shuffle=shuffle, shard=(index, 2))
-              for index in range(2)]
+    shards = [
+        kerasdnn.data.EpochShuffledArrays(x, y, batch_size=4, seed=1, shuffle=shuffle, shard=(index, 2))
+        for index in range(2)
+    ]
     for batch in range(len(whole)):
         parts = [shard[batch][1].tolist() for shard in shards]
         assert len(parts[0]) == len(parts[1]) and sorted(parts[0] + parts[1]) == sorted(whole[batch][1].tolist())
@@ -178,14 +224,37 @@ def test_process_shards_together_are_the_whole_batch(shuffle):
 def test_backup_of_a_different_model_is_refused_unless_overwritten(mnist_small, tmp_path, seed):
     (x_train, y_train), _ = mnist_small
     with pytest.raises(KeyboardInterrupt):
-        kerasdnn.train(kerasdnn.mlp((28, 28, 1), units=(32,)), x_train[:300], y_train[:300], epochs=3,
-                       output_dir=tmp_path, callbacks=[_Interrupt(at_epoch=1)], verbose=0)
-    with pytest.raises(ValueError, match=r"^train\(\): .*backup holds 1 epochs of a different run \(model\.config\.layers"
-                       r".*; pass overwrite=True \(--overwrite\) to discard it and start afresh"):
-        kerasdnn.train(kerasdnn.mlp((28, 28, 1), units=(16, 16)), x_train[:300], y_train[:300],
-                       epochs=3, output_dir=tmp_path, verbose=0)
-    result = kerasdnn.train(kerasdnn.mlp((28, 28, 1), units=(16, 16)), x_train[:300], y_train[:300],
-                            epochs=3, output_dir=tmp_path, verbose=0, overwrite=True)
+        kerasdnn.train(
+            kerasdnn.mlp((28, 28, 1), units=(32,)),
+            x_train[:300],
+            y_train[:300],
+            epochs=3,
+            output_dir=tmp_path,
+            callbacks=[_Interrupt(at_epoch=1)],
+            verbose=0,
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"^train\(\): .*backup holds 1 epochs of a different run \(model\.config\.layers"
+        r".*; pass overwrite=True \(--overwrite\) to discard it and start afresh",
+    ):
+        kerasdnn.train(
+            kerasdnn.mlp((28, 28, 1), units=(16, 16)),
+            x_train[:300],
+            y_train[:300],
+            epochs=3,
+            output_dir=tmp_path,
+            verbose=0,
+        )
+    result = kerasdnn.train(
+        kerasdnn.mlp((28, 28, 1), units=(16, 16)),
+        x_train[:300],
+        y_train[:300],
+        epochs=3,
+        output_dir=tmp_path,
+        verbose=0,
+        overwrite=True,
+    )
     assert result["epochs_run"] == 3 and not (tmp_path / "backup").exists()
 
 
@@ -202,7 +271,9 @@ def test_lsuv_layers_are_rescaled_before_fitting(mnist_small, seed):
 def test_training_without_output_dir_writes_nothing(tmp_path, monkeypatch, seed):
     monkeypatch.chdir(tmp_path)
     x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
-    result = kerasdnn.train(kerasdnn.mlp((4,), units=(8,), classes=2), x, (x[:, 0] > 0).astype(int), epochs=2, verbose=0)
+    result = kerasdnn.train(
+        kerasdnn.mlp((4,), units=(8,), classes=2), x, (x[:, 0] > 0).astype(int), epochs=2, verbose=0
+    )
     assert result["epochs_run"] == 2 and math.isfinite(result["final"]["loss"]) and list(tmp_path.iterdir()) == []
 
 
@@ -219,7 +290,11 @@ def test_jit_compile_stays_off_on_cpu(seed):
     [
         ({"epochs": 0}, ValueError, r"^train\(\): epochs must be >= 1; received epochs=0$"),
         ({"optimizer": "adamm"}, ValueError, r"^train\(\): optimizer must be one of .*received optimizer='adamm'"),
-        ({"y": None}, TypeError, r"^train\(\): x must be a tf.data.Dataset, an \(x, y\) pair, or arrays with y given; received x of type ndarray without y$"),
+        (
+            {"y": None},
+            TypeError,
+            r"^train\(\): x must be a tf.data.Dataset, an \(x, y\) pair, or arrays with y given; received x of type ndarray without y$",
+        ),
     ],
 )
 def test_train_errors(kwargs, error, message):

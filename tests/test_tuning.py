@@ -11,8 +11,9 @@ import keras
 import keras_tuner
 import pytest
 
-from conftest import REPOSITORY, free_port
 from kerasdnn import tuning, zoo
+
+from conftest import REPOSITORY, free_port
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("tuning")
@@ -29,6 +30,7 @@ def test_default_trial_is_the_datasets_headline_network_trained_as_its_record_sa
     hypermodel = tuning.MLPHyperModel(defaults=defaults)
     model = hypermodel.build(hp)
     assert model.count_params() == info.parameters
+
     # Layer by layer the record's net: sizes, rates, activations, initializers.
     def configs(net):
         return [{key: value for key, value in layer.get_config().items() if key != "name"} for layer in net.layers]
@@ -36,15 +38,24 @@ def test_default_trial_is_the_datasets_headline_network_trained_as_its_record_sa
     assert configs(model) == configs(zoo.create_model(record))
     # batch_size and schedule are declared by fit, units_4 by deeper trials.
     space_defaults = {name: default for name, (_, _, default) in tuning.SPACE.items()}
-    assert hp.values == {name: value for name, value in {**space_defaults, **defaults}.items()
-                         if name not in ("batch_size", "schedule") and (name != "units_4" or hp.values["depth"] == 4)
-                         and (name != "units_3" or hp.values["depth"] >= 3)}
+    assert hp.values == {
+        name: value
+        for name, value in {**space_defaults, **defaults}.items()
+        if name not in ("batch_size", "schedule")
+        and (name != "units_4" or hp.values["depth"] == 4)
+        and (name != "units_3" or hp.values["depth"] >= 3)
+    }
     # The record's training: AdamW's decay, rate, cosine schedule, batch size.
     training = info.training
-    assert {"optimizer": "adamw", "weight_decay": training["optimizer"]["config"]["weight_decay"],
-            "learning_rate": training["learning_rate"], "schedule": training["schedule"],
-            "batch_size": training["batch_size"]} == {
-        name: space_defaults[name] for name in ("optimizer", "weight_decay", "learning_rate", "schedule", "batch_size")}
+    assert {
+        "optimizer": "adamw",
+        "weight_decay": training["optimizer"]["config"]["weight_decay"],
+        "learning_rate": training["learning_rate"],
+        "schedule": training["schedule"],
+        "batch_size": training["batch_size"],
+    } == {
+        name: space_defaults[name] for name in ("optimizer", "weight_decay", "learning_rate", "schedule", "batch_size")
+    }
     assert training["optimizer"]["class_name"] == "AdamW"
     (x, y), _ = mnist_small
     history = hypermodel.fit(hp, model, x[:256], y[:256], epochs=2, verbose=0)
@@ -59,14 +70,18 @@ def test_trial_optimizer_follows_the_values():
     adamw = tuning.trial_optimizer({"optimizer": "adamw", "weight_decay": 0.1, "learning_rate": 0.01})
     assert type(adamw).__name__ == "AdamW" and adamw.weight_decay == 0.1
     assert float(adamw.learning_rate) == pytest.approx(0.01)
-    decayed = tuning.trial_optimizer({"optimizer": "nesterov", "learning_rate": 0.1, "schedule": "cosine",
-                                      "batch_size": 100, "weight_decay": 0.1}, epochs=3, samples=1000)
+    decayed = tuning.trial_optimizer(
+        {"optimizer": "nesterov", "learning_rate": 0.1, "schedule": "cosine", "batch_size": 100, "weight_decay": 0.1},
+        epochs=3,
+        samples=1000,
+    )
     assert decayed.nesterov and not decayed.weight_decay
     schedule = decayed.get_config()["learning_rate"]["config"]
     assert schedule["decay_steps"] == 30 and schedule["initial_learning_rate"] == 0.1
     assert tuning.trial_optimizer({"optimizer": "adamw", "learning_rate": 0.01}).weight_decay == 0.05
-    constant = tuning.trial_optimizer({"optimizer": "sgd", "learning_rate": 0.1, "schedule": "constant"},
-                                      epochs=3, samples=1000)
+    constant = tuning.trial_optimizer(
+        {"optimizer": "sgd", "learning_rate": 0.1, "schedule": "constant"}, epochs=3, samples=1000
+    )
     assert float(constant.learning_rate) == pytest.approx(0.1)
 
 
@@ -78,8 +93,11 @@ def test_cosine_trials_need_arrays(mnist_small):
     import tensorflow as tf
 
     dataset = tf.data.Dataset.from_tensor_slices((x[:64], y[:64])).batch(32)
-    with pytest.raises(ValueError, match=r"^MLPHyperModel.fit\(\): schedule 'cosine' needs x as an array, whose "
-                                         r"length sets the decay steps; received x of type _BatchDataset"):
+    with pytest.raises(
+        ValueError,
+        match=r"^MLPHyperModel.fit\(\): schedule 'cosine' needs x as an array, whose "
+        r"length sets the decay steps; received x of type _BatchDataset",
+    ):
         hypermodel.fit(hp, model, dataset, epochs=1)
 
 
@@ -96,7 +114,10 @@ def test_fixed_values_are_not_searched():
     hypermodel = tuning.MLPHyperModel(depth=1, activation="tanh", units_1=64)
     for values, _ in _random_samples(hypermodel, 3):
         assert values["depth"] == 1 and values["activation"] == "tanh" and values["units_1"] == 64
-    with pytest.raises(ValueError, match=r"^MLPHyperModel\(\): fixed hyperparameter must be one of .*received fixed hyperparameter='dept' \(did you mean 'depth'"):
+    with pytest.raises(
+        ValueError,
+        match=r"^MLPHyperModel\(\): fixed hyperparameter must be one of .*received fixed hyperparameter='dept' \(did you mean 'depth'",
+    ):
         tuning.MLPHyperModel(dept=2)
 
 
@@ -111,7 +132,10 @@ def test_random_samples_build(seed):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"kind": "genetic"}, r"^make_tuner\(\): kind must be one of bayesian, grid, hyperband, random; received kind='genetic'$"),
+        (
+            {"kind": "genetic"},
+            r"^make_tuner\(\): kind must be one of bayesian, grid, hyperband, random; received kind='genetic'$",
+        ),
         ({"max_trials": 0}, r"^make_tuner\(\): max_trials must be >= 1; received max_trials=0$"),
     ],
 )
@@ -146,12 +170,22 @@ def test_every_tuner_kind_builds_its_own_oracle_and_starts_from_the_default(tmp_
 @pytest.mark.core
 def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     (x, y), (x_val, y_val) = mnist_small
-    tuner = tuning.make_tuner("random", tuning.MLPHyperModel(units_1=64, units_2=32, units_3=32, l1=1e-5, l2=1e-3),
-                              max_trials=2, directory=str(tmp_path), project_name="mnist")
-    tuning.search(tuner, x[:500], y[:500], validation_data=(x_val[:200], y_val[:200]), epochs=2,
-                  tensorboard=tmp_path / "logs")
+    tuner = tuning.make_tuner(
+        "random",
+        tuning.MLPHyperModel(units_1=64, units_2=32, units_3=32, l1=1e-5, l2=1e-3),
+        max_trials=2,
+        directory=str(tmp_path),
+        project_name="mnist",
+    )
+    tuning.search(
+        tuner, x[:500], y[:500], validation_data=(x_val[:200], y_val[:200]), epochs=2, tensorboard=tmp_path / "logs"
+    )
     best = tuning.write_report(tuner, str(tmp_path / "report"))
-    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["best_hyperparameters.json", "scores.png", "trials.csv"]
+    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == [
+        "best_hyperparameters.json",
+        "scores.png",
+        "trials.csv",
+    ]
     assert json.loads((tmp_path / "report" / "best_hyperparameters.json").read_text()) == best.values
     rows = (tmp_path / "report" / "trials.csv").read_text().splitlines()
     assert len(rows) == 3 and rows[0].startswith("trial,status,score,depth")
@@ -160,7 +194,8 @@ def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
     scores = [row["score"] for row in rows]
     assert scores == sorted(scores, reverse=True) and len(set(scores)) == 2
     assert [line.split(",")[0] for line in (tmp_path / "report" / "trials.csv").read_text().splitlines()[1:]] == [
-        row["trial"] for row in rows]
+        row["trial"] for row in rows
+    ]
     # Each column of trials.csv holds its own hyperparameter's value (l1 under l1, l2 under l2, ...).
     values = {trial.trial_id: trial.hyperparameters.values for trial in tuner.oracle.trials.values()}
     with open(tmp_path / "report" / "trials.csv") as handle:
@@ -193,11 +228,8 @@ def test_two_trial_search_writes_the_expected_files(tmp_path, mnist_small):
 def _tensorboard_logs(log_dir):
     """{trial id: (hyperparameters of its HParams session, {run/tag: [values]}, its end status)} from the event files."""
     import tensorflow as tf
-    from tensorboard.plugins.hparams import plugin_data_pb2
-
-    from tensorboard.plugins.hparams import api_pb2
-
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
 
     logs = {}
     for trial_dir in log_dir.iterdir():
@@ -224,7 +256,10 @@ def _tensorboard_logs(log_dir):
 def _worker(directory, max_trials, *extra, env=None):
     return subprocess.Popen(
         [sys.executable, str(WORKER), str(directory), str(max_trials), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
         start_new_session=True,
     )
 
@@ -271,7 +306,9 @@ def test_a_worker_without_its_chief_waits_then_says_what_to_start(monkeypatch, c
     monkeypatch.setenv("KERASTUNER_TUNER_ID", "tuner0")
     assert tuning.distributed_role() == "worker"
     start = time.perf_counter()
-    with pytest.raises(tuning.ChiefNotFoundError, match=r"no chief answered at 127\.0\.0\.1:\d+ within 2 s: start it first"):
+    with pytest.raises(
+        tuning.ChiefNotFoundError, match=r"no chief answered at 127\.0\.0\.1:\d+ within 2 s: start it first"
+    ):
         tuning.wait_for_chief(timeout=2)
     assert 1.5 < time.perf_counter() - start < 10
     assert "waiting up to 2 s for the search's chief at 127.0.0.1:" in capsys.readouterr().err
@@ -296,23 +333,43 @@ class _Search:
 
     def __init__(self, directory, max_trials):
         self.directory = directory
-        self.arguments = ["tune", "--max-trials", str(max_trials), "--epochs", "1", "--train-samples", "1000",
-                          "--directory", str(directory), "--project-name", "search", "--oracle-port", str(free_port())]
+        self.arguments = [
+            "tune",
+            "--max-trials",
+            str(max_trials),
+            "--epochs",
+            "1",
+            "--train-samples",
+            "1000",
+            "--directory",
+            str(directory),
+            "--project-name",
+            "search",
+            "--oracle-port",
+            str(free_port()),
+        ]
         self.logs, self.processes = [], []
 
     def start(self, *role):
         self.logs.append(self.directory / f"process{len(self.logs)}.log")
         with open(self.logs[-1], "w") as log:
-            self.processes.append(subprocess.Popen(
-                [*KERASDNN_COMMAND, *self.arguments, *role], stdout=log, stderr=subprocess.STDOUT,
-                text=True, start_new_session=True))
+            self.processes.append(
+                subprocess.Popen(
+                    [*KERASDNN_COMMAND, *self.arguments, *role],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    start_new_session=True,
+                )
+            )
         return self.processes[-1]
 
     def wait_for(self, condition, what, seconds=240):
         deadline = time.time() + seconds
         while not condition():
             assert time.time() < deadline, f"timed out waiting for {what}: " + "\n".join(
-                log.read_text()[-2000:] for log in self.logs)
+                log.read_text()[-2000:] for log in self.logs
+            )
             time.sleep(0.1)
 
     def oracle(self):
@@ -353,7 +410,9 @@ def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
     for log in logs[2:]:
         assert "no trials left; the chief writes the report in" in log.read_text()
     rows = search.report()
-    assert sorted(row["trial"] for row in rows) == [str(trial) for trial in range(4)] and orphan in {row["trial"] for row in rows}
+    assert sorted(row["trial"] for row in rows) == [str(trial) for trial in range(4)] and orphan in {
+        row["trial"] for row in rows
+    }
     assert {row["status"] for row in rows} == {"COMPLETED"} and all(0 <= float(row["score"]) <= 1 for row in rows)
     assert "best hyperparameters:" in logs[1].read_text()
     # A finished search lists no trial as ongoing, so running it again trains nothing.
@@ -397,18 +456,28 @@ def test_one_search_per_chief_address(tmp_path):
 
         search.wait_for(serving, "the chief serving")
         # A second chief on the served port: refused at once, naming the search.
-        second = subprocess.run([*KERASDNN_COMMAND, *search.arguments[:-2], "--oracle-port", port, "--chief",
-                                 "--project-name", "other"], capture_output=True, text=True, timeout=120)
+        second = subprocess.run(
+            [*KERASDNN_COMMAND, *search.arguments[:-2], "--oracle-port", port, "--chief", "--project-name", "other"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert second.returncode == 2 and second.stderr.strip() == (
             f"kerasdnn tune: 127.0.0.1:{port} already serves the search in {tmp_path}/search; stop that "
-            f"chief, or start this one with another --oracle-port")
+            f"chief, or start this one with another --oracle-port"
+        )
         # A worker of another search reaching this chief: refused.
-        stray = subprocess.run([*KERASDNN_COMMAND, *search.arguments, "--worker", "0", "--project-name", "other"],
-                               capture_output=True, text=True, timeout=120)
+        stray = subprocess.run(
+            [*KERASDNN_COMMAND, *search.arguments, "--worker", "0", "--project-name", "other"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert stray.returncode == 2 and stray.stderr.strip().splitlines()[-1] == (
             f"kerasdnn tune: the chief at 127.0.0.1:{port} serves the search in {tmp_path}/search, not this "
             f"worker's {tmp_path}/other; give the worker the same --directory and --project-name as its chief, "
-            f"or the --oracle-port of its own chief")
+            f"or the --oracle-port of its own chief"
+        )
     finally:
         search.stop()
 
@@ -418,9 +487,12 @@ def test_a_port_held_by_another_program_is_refused_in_one_line():
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]
-        with pytest.raises(tuning.ChiefAddressError, match=rf"^127\.0\.0\.1:{port} is held by another program "
-                                                           r"\(Address already in use\); start the chief with "
-                                                           r"another --oracle-port$"):
+        with pytest.raises(
+            tuning.ChiefAddressError,
+            match=rf"^127\.0\.0\.1:{port} is held by another program "
+            r"\(Address already in use\); start the chief with "
+            r"another --oracle-port$",
+        ):
             tuning.check_chief_address("127.0.0.1", port)
     tuning.check_chief_address("127.0.0.1", port)  # free again
 
@@ -429,9 +501,26 @@ def test_a_port_held_by_another_program_is_refused_in_one_line():
 @pytest.mark.slow
 @pytest.mark.xdist_group("cli_workers")
 def test_one_command_runs_a_chief_and_two_workers(tmp_path):
-    run = subprocess.run([*KERASDNN_COMMAND, "tune", "--workers", "2", "--smoke", "--max-trials", "3", "--epochs", "1",
-                          "--directory", str(tmp_path), "--project-name", "search"],
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [
+            *KERASDNN_COMMAND,
+            "tune",
+            "--workers",
+            "2",
+            "--smoke",
+            "--max-trials",
+            "3",
+            "--epochs",
+            "1",
+            "--directory",
+            str(tmp_path),
+            "--project-name",
+            "search",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     lines = run.stdout.splitlines()
     assert all(line.startswith(("[chief] ", "[worker 0] ", "[worker 1] ")) for line in lines)
@@ -448,15 +537,34 @@ def test_workers_go_without_chief_or_worker(capsys):
 
     assert main(["tune", "--workers", "2", "--chief"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "kerasdnn tune: --workers starts its own chief and workers; received it with --chief")
+        "kerasdnn tune: --workers starts its own chief and workers; received it with --chief"
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("cli_workers")
 def test_ctrl_c_stops_the_chief_and_every_worker(tmp_path):
-    process = subprocess.Popen([*KERASDNN_COMMAND, "tune", "--workers", "2", "--smoke", "--max-trials", "50",
-                                "--epochs", "1", "--directory", str(tmp_path), "--project-name", "search"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [
+            *KERASDNN_COMMAND,
+            "tune",
+            "--workers",
+            "2",
+            "--smoke",
+            "--max-trials",
+            "50",
+            "--epochs",
+            "1",
+            "--directory",
+            str(tmp_path),
+            "--project-name",
+            "search",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.time() + 240
     while not list((tmp_path / "search").glob("trial_*")) and time.time() < deadline:
         time.sleep(0.5)

@@ -23,8 +23,17 @@ def _dense(model):
 
 
 def test_every_architecture_value_reaches_the_model():
-    _, _, model = _build(depth=2, units_1=128, units_2=64, activation="tanh", kernel_initializer="orthogonal",
-                         batch_norm=False, dropout=0.3, l1=1e-5, l2=1e-3)
+    _, _, model = _build(
+        depth=2,
+        units_1=128,
+        units_2=64,
+        activation="tanh",
+        kernel_initializer="orthogonal",
+        batch_norm=False,
+        dropout=0.3,
+        l1=1e-5,
+        l2=1e-3,
+    )
     *hidden, output = _dense(model)
     assert [layer.units for layer in hidden] == [128, 64] and output.units == 3
     assert [type(layer.kernel_initializer).__name__ for layer in hidden] == ["Orthogonal", "Orthogonal"]
@@ -35,7 +44,8 @@ def test_every_architecture_value_reaches_the_model():
     assert kinds == ["Dense", "Activation", "Dropout"] * 2 + ["Dense"]
     assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.3, 0.3]
     assert {layer.activation.__name__ for layer in model.layers if isinstance(layer, keras.layers.Activation)} == {
-        "tanh"}
+        "tanh"
+    }
     _, _, normalized = _build(depth=3, batch_norm=True, l1=0.0, l2=1e-4)
     assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in normalized.layers) == 3
     for layer in _dense(normalized):
@@ -52,10 +62,16 @@ def test_auto_initializer_is_the_builders_own(activation, hidden):
     assert type(output.kernel_initializer).__name__ == "GlorotUniform"
 
 
-@pytest.mark.parametrize("optimizer, name, extra", [
-    ("adamw", "AdamW", {"weight_decay": 0.1}), ("adam", "Adam", {}), ("rmsprop", "RMSprop", {}),
-    ("nesterov", "SGD", {"momentum": 0.9, "nesterov": True}), ("sgd", "SGD", {"momentum": 0.0}),
-])
+@pytest.mark.parametrize(
+    "optimizer, name, extra",
+    [
+        ("adamw", "AdamW", {"weight_decay": 0.1}),
+        ("adam", "Adam", {}),
+        ("rmsprop", "RMSprop", {}),
+        ("nesterov", "SGD", {"momentum": 0.9, "nesterov": True}),
+        ("sgd", "SGD", {"momentum": 0.0}),
+    ],
+)
 def test_the_optimizer_values_reach_the_compiled_model(optimizer, name, extra):
     fixed = {"optimizer": optimizer, "learning_rate": 0.03, "schedule": "constant"}
     if optimizer == "adamw":
@@ -71,8 +87,7 @@ def test_the_optimizer_values_reach_the_compiled_model(optimizer, name, extra):
 def test_a_trial_trains_with_its_batch_size_and_its_schedule_follows_it(batch_size, samples, epochs):
     x = np.random.default_rng(0).normal(size=(samples, 6)).astype("float32")
     y = np.arange(samples) % 3
-    hypermodel, hp, model = _build(depth=1, units_1=128, batch_size=batch_size, schedule="cosine",
-                                   learning_rate=0.01)
+    hypermodel, hp, model = _build(depth=1, units_1=128, batch_size=batch_size, schedule="cosine", learning_rate=0.01)
     hypermodel.fit(hp, model, x, y, epochs=epochs, verbose=0)
     steps = math.ceil(samples / batch_size)
     assert int(model.optimizer.iterations) == epochs * steps
@@ -111,20 +126,50 @@ def test_run_search_scores_trials_on_the_validation_twelfth_never_the_test_split
 def test_run_search_passes_each_option_on(monkeypatch, tmp_path):
     x = np.zeros((24, 28, 28, 1), "float32")
     loaded, searched, made = {}, {}, {}
-    monkeypatch.setattr(data, "load_arrays", lambda name, **arguments: loaded.update(name=name, **arguments) or (
-        (x, np.zeros(24, int)), (x, np.zeros(24, int))))
+    monkeypatch.setattr(
+        data,
+        "load_arrays",
+        lambda name, **arguments: (
+            loaded.update(name=name, **arguments) or ((x, np.zeros(24, int)), (x, np.zeros(24, int)))
+        ),
+    )
     monkeypatch.setattr(tuning, "search", lambda tuner, x, y, **arguments: searched.update(arguments))
     monkeypatch.setattr(tuning, "write_report", lambda tuner, output_dir: made.setdefault("report", output_dir))
     make_tuner = tuning.make_tuner
-    monkeypatch.setattr(tuning, "make_tuner", lambda kind, hypermodel, **arguments: made.update(
-        kind=kind, hypermodel=hypermodel, **arguments) or make_tuner(kind, hypermodel, **arguments))
-    tuning.run_search("fashion_mnist", kind="bayesian", max_trials=2, epochs=4, directory=str(tmp_path),
-                      data_dir="d", seed=7, tensorboard="logs", verbose=1, overwrite=True, depth=1)
+    monkeypatch.setattr(
+        tuning,
+        "make_tuner",
+        lambda kind, hypermodel, **arguments: (
+            made.update(kind=kind, hypermodel=hypermodel, **arguments) or make_tuner(kind, hypermodel, **arguments)
+        ),
+    )
+    tuning.run_search(
+        "fashion_mnist",
+        kind="bayesian",
+        max_trials=2,
+        epochs=4,
+        directory=str(tmp_path),
+        data_dir="d",
+        seed=7,
+        tensorboard="logs",
+        verbose=1,
+        overwrite=True,
+        depth=1,
+    )
     assert loaded == {"name": "fashion_mnist", "data_dir": "d"}
-    assert searched == {"validation_data": searched["validation_data"], "epochs": 4, "tensorboard": "logs",
-                        "verbose": 1}
+    assert searched == {
+        "validation_data": searched["validation_data"],
+        "epochs": 4,
+        "tensorboard": "logs",
+        "verbose": 1,
+    }
     assert (made["kind"], made["max_trials"], made["max_epochs"], made["seed"], made["overwrite"]) == (
-        "bayesian", 2, 4, 7, True)
+        "bayesian",
+        2,
+        4,
+        7,
+        True,
+    )
     # The project is DATASET_KIND by default; the dataset's headline is the first trial; fixed values stay fixed.
     assert made["project_name"] == "fashion_mnist_bayesian" and made["directory"] == str(tmp_path)
     assert made["report"] == str(tmp_path / "fashion_mnist_bayesian" / "report")
@@ -144,7 +189,10 @@ DECLARED = {
     "units_3": ("Choice", {"values": [64, 128, 256, 512], "default": 128}),
     "units_4": ("Choice", {"values": [64, 128, 256, 512], "default": 128}),
     "activation": ("Choice", {"values": ["relu", "leaky_relu", "elu", "tanh"], "default": "relu"}),
-    "kernel_initializer": ("Choice", {"values": ["auto", "he_normal", "glorot_uniform", "orthogonal"], "default": "auto"}),
+    "kernel_initializer": (
+        "Choice",
+        {"values": ["auto", "he_normal", "glorot_uniform", "orthogonal"], "default": "auto"},
+    ),
     "batch_norm": ("Boolean", {"default": True}),
     "dropout": ("Float", {"min_value": 0.0, "max_value": 0.5, "step": 0.1, "sampling": "linear", "default": 0.2}),
     "l1": ("Choice", {"values": [0.0, 1e-5, 1e-4], "default": 0.0}),
@@ -158,8 +206,12 @@ DECLARED = {
 
 
 def _declared(hp):
-    return {item.name: ("Fixed", {"value": item.value}) if type(item).__name__ == "Fixed" else
-            (type(item).__name__, {key: item.get_config()[key] for key in DECLARED[item.name][1]}) for item in hp.space}
+    return {
+        item.name: ("Fixed", {"value": item.value})
+        if type(item).__name__ == "Fixed"
+        else (type(item).__name__, {key: item.get_config()[key] for key in DECLARED[item.name][1]})
+        for item in hp.space
+    }
 
 
 def test_the_declared_space_has_every_kind_bound_and_default_of_the_table():
@@ -172,17 +224,26 @@ def test_the_declared_space_has_every_kind_bound_and_default_of_the_table():
     assert model.name == "mlp_trial" and hypermodel.name == "mlp_search" and hypermodel.tunable
     assert [layer.units for layer in _dense(model)] == [512, 256, 128, 3]
     # Deeper units exist only in trials as deep; the default trial is the headline, 3 layers.
-    conditions = {item.name: [c.get_config()["values"] for c in item.conditions] for item in hp.space if item.conditions}
-    assert conditions == {"units_1": [[1, 2, 3, 4]], "units_2": [[2, 3, 4]], "units_3": [[3, 4]],
-                          "weight_decay": [["adamw"]]}
+    conditions = {
+        item.name: [c.get_config()["values"] for c in item.conditions] for item in hp.space if item.conditions
+    }
+    assert conditions == {
+        "units_1": [[1, 2, 3, 4]],
+        "units_2": [[2, 3, 4]],
+        "units_3": [[3, 4]],
+        "weight_decay": [["adamw"]],
+    }
     assert tuning.MLPHyperModel().build(keras_tuner.HyperParameters()).output_shape == (None, 10)
 
 
 def test_defaults_replace_the_spaces_and_stay_searched_while_fixed_values_are_fixed():
     hp = keras_tuner.HyperParameters()
-    tuning.MLPHyperModel((6,), classes=3, defaults={"units_1": 1024, "dropout": 0.4, "batch_norm": False,
-                                                    "learning_rate": 0.01, "depth": 2},
-                         activation="tanh").build(hp)
+    tuning.MLPHyperModel(
+        (6,),
+        classes=3,
+        defaults={"units_1": 1024, "dropout": 0.4, "batch_norm": False, "learning_rate": 0.01, "depth": 2},
+        activation="tanh",
+    ).build(hp)
     declared = _declared(hp)
     assert declared["units_1"] == ("Choice", {"values": [128, 256, 512, 1024, 2048], "default": 1024})
     assert declared["dropout"][1]["default"] == 0.4 and declared["batch_norm"] == ("Boolean", {"default": False})
@@ -190,32 +251,62 @@ def test_defaults_replace_the_spaces_and_stay_searched_while_fixed_values_are_fi
     assert declared["activation"] == ("Fixed", {"value": "tanh"}) and "units_3" not in hp.values
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda tmp: tuning.make_tuner("nope", directory=tmp), ValueError,
-     "make_tuner(): kind must be one of bayesian, grid, hyperband, random; received kind='nope'"),
-    (lambda tmp: tuning.make_tuner(max_trials=0, directory=tmp), ValueError,
-     "make_tuner(): max_trials must be >= 1; received max_trials=0"),
-    (lambda tmp: tuning.make_tuner(max_trials=2.5, directory=tmp), TypeError,
-     "make_tuner(): max_trials must be an integer; received max_trials=2.5"),
-    (lambda tmp: tuning.make_tuner(max_epochs=0, directory=tmp), ValueError,
-     "make_tuner(): max_epochs must be >= 1; received max_epochs=0"),
-    (lambda tmp: tuning.make_tuner(max_epochs=1.5, directory=tmp), TypeError,
-     "make_tuner(): max_epochs must be an integer; received max_epochs=1.5"),
-    (lambda tmp: tuning.run_search("cifar10", directory=tmp), ValueError,
-     "run_search(): dataset must be one of fashion_mnist, mnist; received dataset='cifar10'"),
-    (lambda tmp: tuning.MLPHyperModel(nope=1), ValueError,
-     "MLPHyperModel(): fixed hyperparameter must be one of activation, batch_norm, batch_size, depth, dropout, "
-     "kernel_initializer, l1, l2, learning_rate, optimizer, schedule, units_1, units_2, units_3, units_4, "
-     "weight_decay; received fixed hyperparameter='nope'"),
-    (lambda tmp: tuning.MLPHyperModel(defaults={"width": 3}), ValueError,
-     "MLPHyperModel(): default must be one of activation, batch_norm, batch_size, depth, dropout, "
-     "kernel_initializer, l1, l2, learning_rate, optimizer, schedule, units_1, units_2, units_3, units_4, "
-     "weight_decay; received default='width' (did you mean 'depth'?)"),
-    (lambda tmp: tuning.trial_optimizer({"optimizer": "lion2", "learning_rate": 0.1}), ValueError,
-     "trial_optimizer(): optimizer must be one of adadelta, adafactor, adagrad, adam, adamax, adamw, ftrl, lamb, "
-     "lion, momentum, muon, nadam, nesterov, rmsprop, schedulefreeadamw, sgd; received optimizer='lion2' "
-     "(did you mean 'lion'?)"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda tmp: tuning.make_tuner("nope", directory=tmp),
+            ValueError,
+            "make_tuner(): kind must be one of bayesian, grid, hyperband, random; received kind='nope'",
+        ),
+        (
+            lambda tmp: tuning.make_tuner(max_trials=0, directory=tmp),
+            ValueError,
+            "make_tuner(): max_trials must be >= 1; received max_trials=0",
+        ),
+        (
+            lambda tmp: tuning.make_tuner(max_trials=2.5, directory=tmp),
+            TypeError,
+            "make_tuner(): max_trials must be an integer; received max_trials=2.5",
+        ),
+        (
+            lambda tmp: tuning.make_tuner(max_epochs=0, directory=tmp),
+            ValueError,
+            "make_tuner(): max_epochs must be >= 1; received max_epochs=0",
+        ),
+        (
+            lambda tmp: tuning.make_tuner(max_epochs=1.5, directory=tmp),
+            TypeError,
+            "make_tuner(): max_epochs must be an integer; received max_epochs=1.5",
+        ),
+        (
+            lambda tmp: tuning.run_search("cifar10", directory=tmp),
+            ValueError,
+            "run_search(): dataset must be one of fashion_mnist, mnist; received dataset='cifar10'",
+        ),
+        (
+            lambda tmp: tuning.MLPHyperModel(nope=1),
+            ValueError,
+            "MLPHyperModel(): fixed hyperparameter must be one of activation, batch_norm, batch_size, depth, dropout, "
+            "kernel_initializer, l1, l2, learning_rate, optimizer, schedule, units_1, units_2, units_3, units_4, "
+            "weight_decay; received fixed hyperparameter='nope'",
+        ),
+        (
+            lambda tmp: tuning.MLPHyperModel(defaults={"width": 3}),
+            ValueError,
+            "MLPHyperModel(): default must be one of activation, batch_norm, batch_size, depth, dropout, "
+            "kernel_initializer, l1, l2, learning_rate, optimizer, schedule, units_1, units_2, units_3, units_4, "
+            "weight_decay; received default='width' (did you mean 'depth'?)",
+        ),
+        (
+            lambda tmp: tuning.trial_optimizer({"optimizer": "lion2", "learning_rate": 0.1}),
+            ValueError,
+            "trial_optimizer(): optimizer must be one of adadelta, adafactor, adagrad, adam, adamax, adamw, ftrl, lamb, "
+            "lion, momentum, muon, nadam, nesterov, rmsprop, schedulefreeadamw, sgd; received optimizer='lion2' "
+            "(did you mean 'lion'?)",
+        ),
+    ],
+)
 def test_the_search_refuses_bad_values_naming_the_function_and_the_argument(call, error, message, tmp_path):
     with pytest.raises(error) as raised:
         call(str(tmp_path))
@@ -250,7 +341,9 @@ def test_the_first_trial_is_the_spaces_defaults(tmp_path):
 
 
 def _declared_defaults():
-    values = {name: config["default"] for name, (kind, config) in DECLARED.items() if name not in ("batch_size", "schedule")}
+    values = {
+        name: config["default"] for name, (kind, config) in DECLARED.items() if name not in ("batch_size", "schedule")
+    }
     del values["units_4"]  # a depth-3 net has no fourth layer
     return values
 
@@ -261,7 +354,9 @@ def test_trial_optimizer_defaults_adamws_decay_and_decays_only_with_the_runs_len
     assert float(adamw.learning_rate) == pytest.approx(0.01)
     values = {"optimizer": "adam", "learning_rate": 0.01, "schedule": "cosine"}
     for epochs, samples in ((None, 1000), (3, None)):  # either missing: a constant rate
-        assert float(tuning.trial_optimizer(values, epochs=epochs, samples=samples).learning_rate) == pytest.approx(0.01)
+        assert float(tuning.trial_optimizer(values, epochs=epochs, samples=samples).learning_rate) == pytest.approx(
+            0.01
+        )
     decayed = tuning.trial_optimizer(values, epochs=3, samples=1000)  # batch 128, the space's default: 8 steps an epoch
     assert decayed._learning_rate.decay_steps == 24
     constant = tuning.trial_optimizer({**values, "schedule": "constant"}, epochs=3, samples=1000)
@@ -276,14 +371,17 @@ def test_a_trial_compiles_with_the_classification_loss_accuracy_and_trains_defau
     history = hypermodel.fit(hp, model, np.zeros((12, 6), "float32"), np.zeros(12, int), epochs=1, verbose=0)
     assert sorted(history.history) == ["accuracy", "loss"] and history.history["accuracy"] == [1.0]
     assert model.steps_per_execution == training.default_steps_per_execution()
-    assert model.jit_compile is (training.default_jit_compile() in ("auto", True) and keras.backend.backend() != "torch")
+    assert model.jit_compile is (
+        training.default_jit_compile() in ("auto", True) and keras.backend.backend() != "torch"
+    )
 
 
 @pytest.mark.parametrize("kind", ["random", "bayesian", "hyperband"])
 def test_seed_0_is_a_seed_the_same_draws_every_search(kind, tmp_path):
     def draws(folder, seed):
-        tuner = tuning.make_tuner(kind, hypermodel=tuning.MLPHyperModel((6,), classes=3), directory=str(folder),
-                                  seed=seed, max_trials=4)
+        tuner = tuning.make_tuner(
+            kind, hypermodel=tuning.MLPHyperModel((6,), classes=3), directory=str(folder), seed=seed, max_trials=4
+        )
         values = []
         for _ in range(3):
             trial = tuner.oracle.create_trial("tuner0")

@@ -24,7 +24,9 @@ def _public_callables():
                 found[f"{module.__name__}.{name}"] = value
             elif inspect.isclass(value):
                 for method_name, method in vars(value).items():
-                    if inspect.isfunction(method) and (not method_name.startswith("_") or method_name in ("__init__", "__call__")):
+                    if inspect.isfunction(method) and (
+                        not method_name.startswith("_") or method_name in ("__init__", "__call__")
+                    ):
                         found[f"{module.__name__}.{name}.{method_name}"] = method
     return found
 

@@ -2,7 +2,6 @@ import pytest
 
 from kerasdnn import validation
 
-
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("validation")
 
@@ -50,7 +49,9 @@ def test_sizes():
     assert validation.check_sizes("mlp", "units", [3, 4]) == (3, 4)
     with pytest.raises(ValueError, match=r"^mlp\(\): units must hold integers >= 1; received units=\(3, 0\)$"):
         validation.check_sizes("mlp", "units", (3, 0))
-    with pytest.raises(TypeError, match=r"^mlp\(\): units must be a list or tuple of integers; received units=3 of type int$"):
+    with pytest.raises(
+        TypeError, match=r"^mlp\(\): units must be a list or tuple of integers; received units=3 of type int$"
+    ):
         validation.check_sizes("mlp", "units", 3)
     with pytest.raises(ValueError, match=r"^lstm\(\): units must not be empty; received units=\(\)$"):
         validation.check_sizes("lstm", "units", (), allow_empty=False)

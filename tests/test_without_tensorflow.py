@@ -78,11 +78,16 @@ print("RESULT " + json.dumps(out))
 def test_kerasdnn_works_without_tensorflow(backend):
     if backend == "torch":
         pytest.importorskip("torch")
-    finished = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=600,
-                              env={**os.environ, "KERAS_BACKEND": backend})
+    finished = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "KERAS_BACKEND": backend},
+    )
     assert finished.returncode == 0, finished.stderr[-3000:]
     (line,) = [line for line in finished.stdout.splitlines() if line.startswith("RESULT ")]
-    out = json.loads(line[len("RESULT "):])
+    out = json.loads(line[len("RESULT ") :])
     assert out["backend"] == backend and out["epochs_run"] == 2 and out["same_predictions"]
     assert out["zoo_parameters"] == 570_122 and out["trials"] == 2 and not out["tensorflow_imported"]
     fallback = out["fallback"]
@@ -90,8 +95,10 @@ def test_kerasdnn_works_without_tensorflow(backend):
     assert fallback["dtypes"] == ["float32", "int64"] and fallback["range"] == [0.0, 1.0]  # min-max of levels 0..3
     ((kind, message, filename),) = fallback["warnings"]
     assert kind == "KerasDatasetsWarning" and filename == "<string>"  # points at the caller's line
-    assert message.startswith("load_arrays('mnist'): TensorFlow is not installed, so tensorflow-datasets cannot load "
-                              "it; loading it through keras.datasets instead")
+    assert message.startswith(
+        "load_arrays('mnist'): TensorFlow is not installed, so tensorflow-datasets cannot load "
+        "it; loading it through keras.datasets instead"
+    )
     assert "in another order than tensorflow-datasets', so split_validation holds out other images" in message
     assert out["unreachable"] == (
         "load_arrays(): 'mnist' could not be downloaded through keras.datasets (OSError: no route to host), and "

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import kerasdnn
-from conftest import REPOSITORY
 from kerasdnn import zoo
+
+from conftest import REPOSITORY
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("zoo")
@@ -47,8 +48,14 @@ def test_record_is_complete(name):
     for field in dataclasses.fields(info):
         if field.name not in ("reference", "target", "recipe", "weights", "weights_sha256", "notes"):
             assert getattr(info, field.name) not in (None, "", ()), field.name
-    assert info.url.startswith("http") and info.summary and info.dataset in {**kerasdnn.data.DATASETS, **kerasdnn.data.SYNTHETIC}
-    assert {"optimizer", "learning_rate", "epochs", "batch_size", "loss", "metrics", "normalization"} <= set(info.training)
+    assert (
+        info.url.startswith("http")
+        and info.summary
+        and info.dataset in {**kerasdnn.data.DATASETS, **kerasdnn.data.SYNTHETIC}
+    )
+    assert {"optimizer", "learning_rate", "epochs", "batch_size", "loss", "metrics", "normalization"} <= set(
+        info.training
+    )
     if info.recipe is not None:
         assert (REPOSITORY / info.recipe).is_file()
     # Every shipped file carries its checksum in the record, and matches it.
@@ -67,7 +74,10 @@ def test_overrides_win_and_none_is_dropped():
 
 
 def test_unknown_name_suggests_close_matches():
-    with pytest.raises(ValueError, match=r"^create_model\(\): name must be one of .*; received name='mnist_nb' \(did you mean 'mnist_bn'"):
+    with pytest.raises(
+        ValueError,
+        match=r"^create_model\(\): name must be one of .*; received name='mnist_nb' \(did you mean 'mnist_bn'",
+    ):
         zoo.create_model("mnist_nb")
 
 
@@ -76,25 +86,37 @@ def test_damaged_weights_are_refused_naming_the_file_and_the_remedy(tmp_path, mo
     damaged = tmp_path / os.path.basename(shipped)
     content = bytearray(open(shipped, "rb").read())
     middle = len(content) // 2
-    content[middle:middle + 65536] = bytes(65536)  # 64 KiB overwritten mid-file
+    content[middle : middle + 65536] = bytes(65536)  # 64 KiB overwritten mid-file
     damaged.write_bytes(bytes(content))
     monkeypatch.setattr(kerasdnn.registry, "WEIGHTS_DIR", str(tmp_path))
-    with pytest.raises(ValueError, match=rf"^create_model\(\): {damaged} is damaged \(its SHA-256 differs from the "
-                                         rf"record's 152e4153bfcd…\); reinstall kerasdnn .* recipes/mnist_bn.py$"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^create_model\(\): {damaged} is damaged \(its SHA-256 differs from the "
+        rf"record's 152e4153bfcd…\); reinstall kerasdnn .* recipes/mnist_bn.py$",
+    ):
         zoo.create_model("mnist_bn", weights="mnist")
     monkeypatch.undo()
     # A user's file has no record: a file that is not weights names itself.
     truncated = tmp_path / "mine.weights.h5"
     truncated.write_bytes(open(shipped, "rb").read()[:4096])
-    with pytest.raises(ValueError, match=rf"^create_model\(\): {truncated} does not load into 'mnist_bn' \(.*\); "
-                                         r"export the weights again from a trained 'mnist_bn' model"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^create_model\(\): {truncated} does not load into 'mnist_bn' \(.*\); "
+        r"export the weights again from a trained 'mnist_bn' model",
+    ):
         zoo.create_model("mnist_bn", weights=str(truncated))
 
 
 def test_weights_with_overrides_or_unknown_names_are_refused():
-    with pytest.raises(ValueError, match=r"^create_model\(\): trained weights fit only the registered architecture; received weights='mnist' with overrides \['dropout'\]$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^create_model\(\): trained weights fit only the registered architecture; received weights='mnist' with overrides \['dropout'\]$",
+    ):
         zoo.create_model("mnist_bn", weights="mnist", dropout=0.5)
-    with pytest.raises(ValueError, match=r"^create_model\(\): weights must be a shipped name of 'lab10_bn' \(none\) or a .weights.h5 file; received weights='mnist'$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^create_model\(\): weights must be a shipped name of 'lab10_bn' \(none\) or a .weights.h5 file; received weights='mnist'$",
+    ):
         zoo.create_model("lab10_bn", weights="mnist")
 
 
@@ -189,11 +211,18 @@ def test_every_entry_has_its_promise_written_out():
 def test_entry_layers_carry_the_promised_settings(name):
     block, repeats, initializers, bias, kernel_regularizer, activity_regularizer = PROMISED[name]
     model = zoo.create_model(name)
-    hidden = [layer for layer in model.layers
-              if layer.name != "predictions" and type(layer).__name__ not in ("InputLayer", "Flatten")]
+    hidden = [
+        layer
+        for layer in model.layers
+        if layer.name != "predictions" and type(layer).__name__ not in ("InputLayer", "Flatten")
+    ]
     assert " ".join(_kind(layer) for layer in hidden) == " ".join([block] * repeats)
-    weighted = [layer for layer in model.layers if hasattr(layer, "kernel_initializer") or type(layer).__name__ == "LSTM"]
-    found = {_initializer(getattr(layer, "kernel_initializer", None) or layer.cell.kernel_initializer) for layer in weighted}
+    weighted = [
+        layer for layer in model.layers if hasattr(layer, "kernel_initializer") or type(layer).__name__ == "LSTM"
+    ]
+    found = {
+        _initializer(getattr(layer, "kernel_initializer", None) or layer.cell.kernel_initializer) for layer in weighted
+    }
     assert found == initializers
     weighted_hidden = [layer for layer in weighted if layer.name != "predictions"]
     assert {layer.use_bias for layer in weighted_hidden} == ({bias} if bias is not None else set())
@@ -209,15 +238,26 @@ def _train_model_call(name, monkeypatch, tmp_path, **options):
     tiny = kerasdnn.synthetic_arrays(task, samples=24)
     if info.dataset not in kerasdnn.data.SYNTHETIC:
         rng = np.random.default_rng(0)
-        tiny = tuple((rng.uniform(size=(24, *info.input_shape)).astype("float32"), rng.integers(0, info.classes, 24))
-                     for _ in range(2))
+        tiny = tuple(
+            (rng.uniform(size=(24, *info.input_shape)).astype("float32"), rng.integers(0, info.classes, 24))
+            for _ in range(2)
+        )
     calls = []
-    monkeypatch.setattr(kerasdnn.data, "load_arrays", lambda *args, **kwargs: calls.append(
-        ("load_arrays", args, kwargs)) or tiny)
-    monkeypatch.setattr(kerasdnn.data, "synthetic_arrays", lambda *args, **kwargs: calls.append(
-        ("synthetic_arrays", args, kwargs)) or tiny)
-    monkeypatch.setattr(kerasdnn.training, "train", lambda model, x, y, **kwargs: calls.append(
-        (model, {"x": x, "y": y, **kwargs})) or {"epochs_run": 0, "test": None, "final": {}})
+    monkeypatch.setattr(
+        kerasdnn.data, "load_arrays", lambda *args, **kwargs: calls.append(("load_arrays", args, kwargs)) or tiny
+    )
+    monkeypatch.setattr(
+        kerasdnn.data,
+        "synthetic_arrays",
+        lambda *args, **kwargs: calls.append(("synthetic_arrays", args, kwargs)) or tiny,
+    )
+    monkeypatch.setattr(
+        kerasdnn.training,
+        "train",
+        lambda model, x, y, **kwargs: (
+            calls.append((model, {"x": x, "y": y, **kwargs})) or {"epochs_run": 0, "test": None, "final": {}}
+        ),
+    )
     zoo.train_model(name, **{"output_dir": str(tmp_path), **options})
     loaded, trained = calls
     return (*trained, tiny, loaded)
@@ -232,8 +272,16 @@ def test_train_model_routes_the_data_and_builds_the_records_model(name, monkeypa
     if info.dataset in kerasdnn.data.SYNTHETIC:
         assert loaded == ("synthetic_arrays", (info.dataset,), {"samples": 1000, "seed": 0})
     else:
-        assert loaded == ("load_arrays", (info.dataset,), {"normalization": info.training["normalization"],
-                                                          "data_dir": None, "train_samples": None, "test_samples": None})
+        assert loaded == (
+            "load_arrays",
+            (info.dataset,),
+            {
+                "normalization": info.training["normalization"],
+                "data_dir": None,
+                "train_samples": None,
+                "test_samples": None,
+            },
+        )
     assert (arguments["overwrite"], arguments["verbose"]) == (False, 2)
     (x_train, _), (x_test, _) = tiny
     np.testing.assert_array_equal(arguments["test_data"][0], x_test)
@@ -291,9 +339,19 @@ TRAINED = {
     "xor_sigmoid": ("SGD", 1.0, {}, 2000, 4, BCE),
 }
 # Keras's defaults the table's "other settings" leave out: any other value is a change.
-OPTIMIZER_DEFAULTS = {"momentum": 0.0, "nesterov": False, "weight_decay": None, "rho": 0.9,
-                      "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False,
-                      "clipnorm": None, "clipvalue": None, "global_clipnorm": None}
+OPTIMIZER_DEFAULTS = {
+    "momentum": 0.0,
+    "nesterov": False,
+    "weight_decay": None,
+    "rho": 0.9,
+    "beta_1": 0.9,
+    "beta_2": 0.999,
+    "epsilon": 1e-07,
+    "amsgrad": False,
+    "clipnorm": None,
+    "clipvalue": None,
+    "global_clipnorm": None,
+}
 
 
 def test_every_entry_has_its_training_written_out():
@@ -338,19 +396,40 @@ def test_the_cosine_schedule_follows_the_batch_size_and_epochs_of_the_run(batch_
 
 
 def test_train_model_options_reach_train(monkeypatch, tmp_path):
-    _, arguments, _, loaded = _train_model_call("lab10_softmax", monkeypatch, tmp_path / "run", epochs=3,
-                                                batch_size=7, learning_rate=0.125, optimizer="sgd", seed=5,
-                                                overwrite=True, verbose=1, data_dir="d")
+    _, arguments, _, loaded = _train_model_call(
+        "lab10_softmax",
+        monkeypatch,
+        tmp_path / "run",
+        epochs=3,
+        batch_size=7,
+        learning_rate=0.125,
+        optimizer="sgd",
+        seed=5,
+        overwrite=True,
+        verbose=1,
+        data_dir="d",
+    )
     assert loaded[2]["data_dir"] == "d"
     assert (arguments["epochs"], arguments["batch_size"], arguments["learning_rate"], arguments["optimizer"]) == (
-        3, 7, 0.125, "sgd")
+        3,
+        7,
+        0.125,
+        "sgd",
+    )
     assert (arguments["seed"], arguments["overwrite"], arguments["verbose"]) == (5, True, 1)
     assert arguments["output_dir"] == str(tmp_path / "run")
-    assert arguments["settings"] == {"zoo_model": "lab10_softmax", "dataset": "mnist", "smoke": False, "train_samples": 22}
+    assert arguments["settings"] == {
+        "zoo_model": "lab10_softmax",
+        "dataset": "mnist",
+        "smoke": False,
+        "train_samples": 22,
+    }
     _, smoke, _, loaded = _train_model_call("lab10_softmax", monkeypatch, tmp_path, smoke=True, epochs=9)
     assert smoke["epochs"] == 1 and smoke["settings"]["smoke"] is True
-    assert (loaded[2]["train_samples"], loaded[2]["test_samples"]) == (kerasdnn.data.SMOKE_TRAIN_SAMPLES,
-                                                                      kerasdnn.data.SMOKE_TEST_SAMPLES)
+    assert (loaded[2]["train_samples"], loaded[2]["test_samples"]) == (
+        kerasdnn.data.SMOKE_TRAIN_SAMPLES,
+        kerasdnn.data.SMOKE_TEST_SAMPLES,
+    )
     _, _, _, generated = _train_model_call("xor_sigmoid", monkeypatch, tmp_path, smoke=True, seed=3)
     assert generated[2] == {"samples": kerasdnn.data.SMOKE_TRAIN_SAMPLES, "seed": 3}
 
@@ -373,8 +452,13 @@ def test_train_ladder_runs_every_model_once_per_seed(monkeypatch, tmp_path):
     monkeypatch.setattr(kerasdnn.runs, "train_model", train_model)
     rows = zoo.train_ladder(["lab10_softmax", "lab10_bn"], output_dir=str(tmp_path), seeds=(0, 1, 2), smoke=True)
     assert [(name, seed) for name, _, seed, _ in calls] == [
-        ("lab10_softmax", 0), ("lab10_softmax", 1), ("lab10_softmax", 2), ("lab10_bn", 0), ("lab10_bn", 1),
-        ("lab10_bn", 2)]
+        ("lab10_softmax", 0),
+        ("lab10_softmax", 1),
+        ("lab10_softmax", 2),
+        ("lab10_bn", 0),
+        ("lab10_bn", 1),
+        ("lab10_bn", 2),
+    ]
     assert calls[4][1] == os.path.join(str(tmp_path), "lab10_bn", "seed_1") and calls[0][3] == {"smoke": True}
     # Three different seeds give three different values: mean 0.625, sample std 0.125.
     assert rows[0]["values"] == [0.5, 0.625, 0.75] and rows[0]["seeds"] == [0, 1, 2]
@@ -383,9 +467,17 @@ def test_train_ladder_runs_every_model_once_per_seed(monkeypatch, tmp_path):
 
 
 def test_a_metric_the_results_cannot_answer_is_refused_at_registration():
-    with pytest.raises(ValueError, match=r"^register_model\(\): metric must be one of .*; received metric='top-5 accuracy'"):
-        kerasdnn.registry.register_model(source=("deck", "https://example.org"), dataset="mnist", input_shape=(784,),
-                                         classes=10, parameters=0, metric="top-5 accuracy")
+    with pytest.raises(
+        ValueError, match=r"^register_model\(\): metric must be one of .*; received metric='top-5 accuracy'"
+    ):
+        kerasdnn.registry.register_model(
+            source=("deck", "https://example.org"),
+            dataset="mnist",
+            input_shape=(784,),
+            classes=10,
+            parameters=0,
+            metric="top-5 accuracy",
+        )
 
 
 def test_compare_with_record_judges_the_mean_over_seeds_against_the_reference():
@@ -400,8 +492,13 @@ def test_compare_with_record_judges_the_mean_over_seeds_against_the_reference():
 
 def test_measured_value_reads_the_metric_the_record_names():
     results = {"test": {"accuracy": 0.11, "loss": 0.22}, "final": {"val_accuracy": 0.33}, "seconds_per_epoch": 44.0}
-    expected = {"test accuracy": 0.11, "accuracy": 0.11, "test mse": 0.22, "validation accuracy": 0.33,
-                "seconds per epoch (CPU)": 44.0}
+    expected = {
+        "test accuracy": 0.11,
+        "accuracy": 0.11,
+        "test mse": 0.22,
+        "validation accuracy": 0.33,
+        "seconds per epoch (CPU)": 44.0,
+    }
     for name in MODELS:
         info = zoo.model_info(name)
         assert zoo.measured_value(info, results) == expected[info.metric], name
@@ -409,14 +506,27 @@ def test_measured_value_reads_the_metric_the_record_names():
 
 def test_compare_with_record_is_exactly_its_runs():
     def run(accuracy, epochs, seconds, diverged=False):
-        return {"test": None if accuracy is None else {"accuracy": accuracy}, "epochs_run": epochs,
-                "train_seconds": seconds, "diverged": diverged}
+        return {
+            "test": None if accuracy is None else {"accuracy": accuracy},
+            "epochs_run": epochs,
+            "train_seconds": seconds,
+            "diverged": diverged,
+        }
 
     info = zoo.model_info("lab10_softmax")  # test accuracy, reference 0.9194, MNIST's half-point band
-    assert zoo.compare_with_record(info, [run(0.9, 50, 1.5), run(0.925, 40, 2.0, diverged=True), run(None, 3, 0.5)]) == {
-        "metric": "test accuracy", "reference": 0.9194, "values": [0.9, 0.925, None], "ours": pytest.approx(0.9125),
-        "std": pytest.approx(0.0125 * 2 ** 0.5), "difference": pytest.approx(0.9125 - 0.9194), "reproduced": True,
-        "epochs": 50, "train_seconds": 4.0, "diverged": True,
+    assert zoo.compare_with_record(
+        info, [run(0.9, 50, 1.5), run(0.925, 40, 2.0, diverged=True), run(None, 3, 0.5)]
+    ) == {
+        "metric": "test accuracy",
+        "reference": 0.9194,
+        "values": [0.9, 0.925, None],
+        "ours": pytest.approx(0.9125),
+        "std": pytest.approx(0.0125 * 2**0.5),
+        "difference": pytest.approx(0.9125 - 0.9194),
+        "reproduced": True,
+        "epochs": 50,
+        "train_seconds": 4.0,
+        "diverged": True,
     }
     # One run: no std, judged by the band alone; no reference: nothing judged.
     one = zoo.compare_with_record(info, [run(0.93, 7, 1.0)])
@@ -430,16 +540,31 @@ def test_a_record_as_json_is_every_field_json_ready():
     record = zoo.model_info("tobigs_bn").to_json()
     assert json.loads(json.dumps(record)) == record
     assert record == {
-        "name": "tobigs_bn", "summary": "784-512-256-128-10, Linear → BN → ReLU, He init (ToBig's rung 4).",
+        "name": "tobigs_bn",
+        "summary": "784-512-256-128-10, Linear → BN → ReLU, He init (ToBig's rung 4).",
         "source": "ToBig's, Neural Network 심화, deck 003",
-        "url": "https://www.kaggle.com/datasets/zalando-research/fashionmnist", "dataset": "fashion_mnist",
-        "input_shape": [28, 28, 1], "classes": 10, "parameters": 571_018, "metric": "validation accuracy",
-        "reference": 0.8876, "target": None, "recipe": "recipes/fashion_ladder.py",
-        "training": {"optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.01, "momentum": 0.5}},
-                     "learning_rate": None, "epochs": 15, "batch_size": 128,
-                     "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"], "normalization": "scale"},
-        "weights": [], "notes": "BatchNorm between Linear and activation; the Linear layers keep their bias as in PyTorch",
-        "backend": "jax", "weights_sha256": {},
+        "url": "https://www.kaggle.com/datasets/zalando-research/fashionmnist",
+        "dataset": "fashion_mnist",
+        "input_shape": [28, 28, 1],
+        "classes": 10,
+        "parameters": 571_018,
+        "metric": "validation accuracy",
+        "reference": 0.8876,
+        "target": None,
+        "recipe": "recipes/fashion_ladder.py",
+        "training": {
+            "optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.01, "momentum": 0.5}},
+            "learning_rate": None,
+            "epochs": 15,
+            "batch_size": 128,
+            "loss": "sparse_categorical_crossentropy",
+            "metrics": ["accuracy"],
+            "normalization": "scale",
+        },
+        "weights": [],
+        "notes": "BatchNorm between Linear and activation; the Linear layers keep their bias as in PyTorch",
+        "backend": "jax",
+        "weights_sha256": {},
     }
     shipped = zoo.model_info("mnist_bn").to_json()
     assert shipped["weights"] == ["mnist"] and set(shipped["weights_sha256"]) == {"mnist"}
@@ -449,8 +574,16 @@ def test_register_model_records_its_fields_and_the_documented_training_defaults(
     registry = kerasdnn.registry
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # the test's entry is gone afterwards
 
-    @registry.register_model(source=("A deck", "https://example.org/deck"), dataset="mnist", input_shape=[28, 28, 1],
-                             classes=10, parameters=7_850, reference=0.9, target=0.95, recipe="recipes/r.py")
+    @registry.register_model(
+        source=("A deck", "https://example.org/deck"),
+        dataset="mnist",
+        input_shape=[28, 28, 1],
+        classes=10,
+        parameters=7_850,
+        reference=0.9,
+        target=0.95,
+        recipe="recipes/r.py",
+    )
     def a_test_entry(**overrides):
         """One line of summary.
 
@@ -461,24 +594,56 @@ def test_register_model_records_its_fields_and_the_documented_training_defaults(
     info = zoo.model_info("a_test_entry")
     fields = {field.name: getattr(info, field.name) for field in dataclasses.fields(info)}
     assert {**fields, "training": dict(info.training), "weights_sha256": dict(info.weights_sha256)} == {
-        "name": "a_test_entry", "summary": "One line of summary.", "source": "A deck",
-        "url": "https://example.org/deck", "dataset": "mnist", "input_shape": (28, 28, 1), "classes": 10,
-        "parameters": 7_850, "metric": "test accuracy", "reference": 0.9, "target": 0.95, "recipe": "recipes/r.py",
-        "training": {"optimizer": "adam", "learning_rate": None, "epochs": 15, "batch_size": 128,
-                     "loss": "sparse_categorical_crossentropy", "metrics": ("accuracy",), "normalization": "scale"},
-        "weights": (), "notes": "", "backend": "jax", "weights_sha256": {},
+        "name": "a_test_entry",
+        "summary": "One line of summary.",
+        "source": "A deck",
+        "url": "https://example.org/deck",
+        "dataset": "mnist",
+        "input_shape": (28, 28, 1),
+        "classes": 10,
+        "parameters": 7_850,
+        "metric": "test accuracy",
+        "reference": 0.9,
+        "target": 0.95,
+        "recipe": "recipes/r.py",
+        "training": {
+            "optimizer": "adam",
+            "learning_rate": None,
+            "epochs": 15,
+            "batch_size": 128,
+            "loss": "sparse_categorical_crossentropy",
+            "metrics": ("accuracy",),
+            "normalization": "scale",
+        },
+        "weights": (),
+        "notes": "",
+        "backend": "jax",
+        "weights_sha256": {},
     }
     assert zoo.create_model("a_test_entry").count_params() == 7_850
     with pytest.raises(ValueError, match=r"^register_model\(\): a model named 'a_test_entry' is registered already$"):
         registry.register_model(source=("s", "u"), dataset="mnist", input_shape=(1,), classes=1, parameters=0)(
-            a_test_entry)
-    with pytest.raises(ValueError, match=r"^register_model\(\): backend must be one of jax, tensorflow, torch; "
-                                         r"received backend='mxnet'"):
-        registry.register_model(source=("s", "u"), dataset="mnist", input_shape=(1,), classes=1, parameters=0,
-                                backend="mxnet")
-    shipped = registry.register_model(source=("s", "u"), dataset="mnist", input_shape=(1,), classes=1, parameters=0,
-                                      weights={"mnist": "ab" * 32}, backend="torch", notes="n",
-                                      training={"epochs": 3, "loss": "mse"})
+            a_test_entry
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"^register_model\(\): backend must be one of jax, tensorflow, torch; "
+        r"received backend='mxnet'",
+    ):
+        registry.register_model(
+            source=("s", "u"), dataset="mnist", input_shape=(1,), classes=1, parameters=0, backend="mxnet"
+        )
+    shipped = registry.register_model(
+        source=("s", "u"),
+        dataset="mnist",
+        input_shape=(1,),
+        classes=1,
+        parameters=0,
+        weights={"mnist": "ab" * 32},
+        backend="torch",
+        notes="n",
+        training={"epochs": 3, "loss": "mse"},
+    )
 
     def another_entry():
         """Summary."""
@@ -486,6 +651,10 @@ def test_register_model_records_its_fields_and_the_documented_training_defaults(
     shipped(another_entry)
     other = zoo.model_info("another_entry")
     assert (other.weights, dict(other.weights_sha256), other.backend, other.notes) == (
-        ("mnist",), {"mnist": "ab" * 32}, "torch", "n")
+        ("mnist",),
+        {"mnist": "ab" * 32},
+        "torch",
+        "n",
+    )
     # The record's training settings are merged over the defaults.
     assert (other.training["epochs"], other.training["loss"], other.training["batch_size"]) == (3, "mse", 128)

@@ -24,7 +24,9 @@ strategy = kerasdnn.default_strategy()
 (x, y), (x_test, y_test) = kerasdnn.load_arrays("mnist", train_samples=512, test_samples=256)
 with strategy.scope():
     model = kerasdnn.mlp((28, 28, 1), units=(64,), dropout=0.0)
-    result = kerasdnn.train(model, x, y, test_data=(x_test, y_test), epochs=5, batch_size=64, learning_rate=0.005, seed=0, verbose=0)
+    result = kerasdnn.train(
+        model, x, y, test_data=(x_test, y_test), epochs=5, batch_size=64, learning_rate=0.005, seed=0, verbose=0
+    )
     try:
         kerasdnn.train(model, x, y, epochs=1, steps_per_execution=4, verbose=0)
         refusal = None
@@ -33,13 +35,15 @@ with strategy.scope():
 np.savez(
     sys.argv[1],
     *[keras.ops.convert_to_numpy(weight) for weight in model.trainable_weights],
-    summary=json.dumps({
-        "multi_worker": isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy),
-        "replicas": strategy.num_replicas_in_sync,
-        "loss": result["history"]["loss"],
-        "test_accuracy": result["test"]["accuracy"],
-        "steps_per_execution_4": refusal,
-    }),
+    summary=json.dumps(
+        {
+            "multi_worker": isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy),
+            "replicas": strategy.num_replicas_in_sync,
+            "loss": result["history"]["loss"],
+            "test_accuracy": result["test"]["accuracy"],
+            "steps_per_execution_4": refusal,
+        }
+    ),
 )
 sys.stdout.flush()
 os._exit(0)  # the collective ops' threads can keep a clean exit waiting

@@ -37,8 +37,12 @@ strategy = None
 if args.logical_cpus:
     strategy = tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
 tuner = tuning.make_tuner(
-    "random", tuning.MLPHyperModel(depth=1, units_1=32, batch_size=64), max_trials=args.max_trials,
-    directory=args.directory, project_name="search", distribution_strategy=strategy,
+    "random",
+    tuning.MLPHyperModel(depth=1, units_1=32, batch_size=64),
+    max_trials=args.max_trials,
+    directory=args.directory,
+    project_name="search",
+    distribution_strategy=strategy,
 )
 trained = []  # one entry per trial this process actually trains
 callbacks = [keras.callbacks.LambdaCallback(on_train_begin=lambda logs: trained.append(1))]
