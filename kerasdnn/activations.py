@@ -101,11 +101,11 @@ class Maxout(keras.layers.Layer):
 
 def _layer_activations():
     return {
-        "leaky_relu": lambda: keras.layers.LeakyReLU(negative_slope=LEAKY_RELU_SLOPE),
-        "very_leaky_relu": lambda: keras.layers.LeakyReLU(negative_slope=VERY_LEAKY_RELU_SLOPE),
-        "prelu": keras.layers.PReLU,
-        "maxout": Maxout,
-        "step": lambda: keras.layers.Activation(step),
+        "leaky_relu": lambda name: keras.layers.LeakyReLU(negative_slope=LEAKY_RELU_SLOPE, name=name),
+        "very_leaky_relu": lambda name: keras.layers.LeakyReLU(negative_slope=VERY_LEAKY_RELU_SLOPE, name=name),
+        "prelu": lambda name: keras.layers.PReLU(name=name),
+        "maxout": lambda name: Maxout(name=name),
+        "step": lambda name: keras.layers.Activation(step, name=name),
     }
 
 
@@ -114,7 +114,9 @@ def names() -> list[str]:
     return sorted(set(validation.keras_names(keras.activations)) | set(_layer_activations()))
 
 
-def activation_layer(activation: ActivationLike, *, function: str = "activation_layer") -> keras.layers.Layer | None:
+def activation_layer(
+    activation: ActivationLike, *, name: str | None = None, function: str = "activation_layer"
+) -> keras.layers.Layer | None:
     """Returns a fresh layer applying `activation`, or `None` for the identity.
 
     Example:
@@ -127,6 +129,8 @@ def activation_layer(activation: ActivationLike, *, function: str = "activation_
             `keras.activations.tanh`, a `keras.layers.Layer` to copy (each call
             returns a new layer with the same config, so blocks never share
             PReLU slopes), or `None`/`"linear"` for no activation.
+        name: The layer's name. Defaults to `None`: Keras's own
+            (`activation`, `activation_1`, ... in the order made).
         function: Name of the calling public function, for error messages.
             Defaults to `"activation_layer"`.
 
@@ -140,16 +144,16 @@ def activation_layer(activation: ActivationLike, *, function: str = "activation_
     if activation is None or activation == "linear":
         return None
     if isinstance(activation, keras.layers.Layer):
-        return activation.__class__.from_config({**activation.get_config(), "name": None})
+        return activation.__class__.from_config({**activation.get_config(), "name": name})
     if isinstance(activation, str):
         layer_activations = _layer_activations()
         if activation in layer_activations:
-            return layer_activations[activation]()
+            return layer_activations[activation](name)
         if activation not in names():
             raise validation.unknown_name_error(function, "activation", activation, names())
-        return keras.layers.Activation(activation)
+        return keras.layers.Activation(activation, name=name)
     if callable(activation):
-        return keras.layers.Activation(activation)
+        return keras.layers.Activation(activation, name=name)
     raise validation.type_error(function, "activation", activation, "a name, a callable or a keras.layers.Layer")
 
 

@@ -348,7 +348,7 @@ def _after_linear(function, activation, normalization, kind, channels, groups, d
             name=_normalization_name(name, normalization),
             function=function,
         ),
-        "activation": activations.activation_layer(activation, function=function),
+        "activation": activations.activation_layer(activation, name=_name(name, "activation"), function=function),
         "dropout": keras.layers.Dropout(dropout, name=_name(name, "dropout")) if dropout else None,
     }
     return [candidates[part] for part in order.split("_")[1:] if candidates[part] is not None]

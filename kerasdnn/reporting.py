@@ -25,10 +25,20 @@ class RecipeParser(argparse.ArgumentParser):
     def __init__(self, *args: Any, full_run: dict[str, Any], smoke_run: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._full_run, self._smoke_run = full_run, smoke_run
+        self._full_run_only: list[argparse.Action] = []
+
+    def add_full_run_option(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        """Adds an option that only a full run may take (`--export-weights`): with `--smoke` it is refused."""
+        action = self.add_argument(*args, **kwargs)
+        self._full_run_only.append(action)
+        return action
 
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
         """Parses the command line, then applies the run's sizes (`train_samples`, `test_samples`, smoke epochs and seeds)."""
         parsed = super().parse_args(args, namespace)
+        for action in self._full_run_only:
+            if parsed.smoke and getattr(parsed, action.dest) != action.default:
+                self.error(f"{action.option_strings[0]} takes a full run; it cannot be combined with --smoke")
         if getattr(parsed, "no_compile_cache", None) is False:  # the option is there, and not given
             from kerasdnn import compilation
 

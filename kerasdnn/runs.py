@@ -180,3 +180,34 @@ def measured_value(info: registry.ModelInfo, run: Mapping[str, Any]) -> Any:
     for key in registry.METRICS[info.metric]:
         value = (value or {}).get(key)
     return value
+
+
+def ship_weights(name: str, weights: str, model_file: str) -> str:
+    """Writes the weights of a trained `.keras` model as zoo model `name`'s shipped weights `weights`.
+
+    Example (what `recipes/mnist_bn.py --export-weights` does):
+
+    >>> kerasdnn.zoo.ship_weights("mnist_bn", "mnist", "runs/mnist_bn/seed_0/model.keras")
+    '.../kerasdnn/weights/mnist_bn.mnist.weights.h5'
+
+    A fresh copy of the net holds only the layers' weights (the saved model
+    carries the optimizer's moments too, three times the size). Put the
+    file's SHA-256 in the record's `weights`, which `create_model` checks.
+
+    Args:
+        name: A zoo model.
+        weights: The shipped weights' name, the dataset they were trained on.
+        model_file: A `.keras` file of a trained `name` network.
+
+    Returns:
+        The file written, `kerasdnn/weights/NAME.WEIGHTS.weights.h5`.
+
+    Raises:
+        ValueError: If `name` is unknown or the model's weights do not fit its net.
+    """
+    path = os.path.join(registry.WEIGHTS_DIR, f"{name}.{weights}.weights.h5")
+    shipped = registry.create_model(name)
+    shipped.set_weights(keras.saving.load_model(model_file).get_weights())
+    os.makedirs(registry.WEIGHTS_DIR, exist_ok=True)
+    shipped.save_weights(path)
+    return path

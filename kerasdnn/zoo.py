@@ -2,7 +2,7 @@
 
 One namespace over three modules: the registry (`kerasdnn.registry`:
 records, `register_model`, `create_model`), the entries (`kerasdnn.entries`,
-one module per source) and their training (`kerasdnn.runs`).
+one module per source) and their training and shipped weights (`kerasdnn.runs`).
 
 Example:
 
@@ -23,7 +23,7 @@ from kerasdnn.registry import (
     register_model,
     weights_path,
 )
-from kerasdnn.runs import compare_with_record, measured_value, train_ladder, train_model
+from kerasdnn.runs import compare_with_record, measured_value, ship_weights, train_ladder, train_model
 
 __all__ = [
     "BACKENDS",
@@ -36,6 +36,7 @@ __all__ = [
     "measured_value",
     "model_info",
     "register_model",
+    "ship_weights",
     "train_ladder",
     "train_model",
     "weights_path",

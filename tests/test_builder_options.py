@@ -177,37 +177,43 @@ def test_the_remaining_lstm_options():
 
 
 def test_every_builder_names_its_layers_and_itself():
-    # Activation layers keep Keras's automatic names (activation, activation_1, ...).
-    assert _names_without_activations(kerasdnn.mlp((4, 4, 1), units=(3, 2), dropout=0.5)) == [
+    assert _names(kerasdnn.mlp((4, 4, 1), units=(3, 2), dropout=0.5)) == [
         "inputs",
         "flatten",
         "block1_dense",
         "block1_bn",
+        "block1_activation",
         "block1_dropout",
         "block2_dense",
         "block2_bn",
+        "block2_activation",
         "block2_dropout",
         "predictions",
     ]
-    assert _names_without_activations(kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), dropout=0.5)) == [
+    assert _names(kerasdnn.cnn((8, 8, 1), filters=(2, 3), units=(4,), dropout=0.5)) == [
         "inputs",
         "conv_block1_conv1",
+        "conv_block1_conv1_activation",
         "conv_block1_conv2",
+        "conv_block1_conv2_activation",
         "conv_block1_bn",
         "conv_block1_pool",
         "conv_block1_dropout",
         "conv_block2_conv1",
+        "conv_block2_conv1_activation",
         "conv_block2_conv2",
+        "conv_block2_conv2_activation",
         "conv_block2_bn",
         "conv_block2_pool",
         "conv_block2_dropout",
         "flatten",
         "dense_block1_dense",
         "dense_block1_bn",
+        "dense_block1_activation",
         "dense_block1_dropout",
         "predictions",
     ]
-    assert _names_without_activations(kerasdnn.lstm((5, 2), units=(4, 3), dropout=0.5)) == [
+    assert _names(kerasdnn.lstm((5, 2), units=(4, 3), dropout=0.5)) == [
         "inputs",
         "lstm1",
         "lstm2",
@@ -218,8 +224,17 @@ def test_every_builder_names_its_layers_and_itself():
     assert [kerasdnn.mlp((3,)).name, kerasdnn.cnn((8, 8, 1)).name, kerasdnn.lstm((5, 2)).name] == ["mlp", "cnn", "lstm"]
 
 
-def _names_without_activations(model):
-    return [layer.name for layer in model.layers if type(layer).__name__ != "Activation"]
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "prelu", "maxout", keras.layers.ELU(), keras.ops.tanh])
+def test_the_same_arguments_build_the_same_config_however_many_nets_came_before(activation):
+    # No layer is left to Keras's counters (activation, activation_1, ...), so a recipe's net and
+    # its zoo record's compare equal, and a saved model's layer names do not depend on what ran first.
+    first = kerasdnn.mlp((4,), units=(4, 4), activation=activation).get_config()
+    kerasdnn.cnn((8, 8, 1), filters=(2,), activation=activation)
+    assert kerasdnn.mlp((4,), units=(4, 4), activation=activation).get_config() == first
+
+
+def _names(model):
+    return [layer.name for layer in model.layers]
 
 
 def test_conv_block_defaults_are_the_decks():

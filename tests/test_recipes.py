@@ -18,15 +18,17 @@ RECIPES = REPOSITORY / "recipes"
 
 
 def _run_recipe(name, monkeypatch, *arguments):
+    """Runs a recipe as `python recipes/NAME.py ARGUMENTS` does; returns its globals."""
     monkeypatch.setattr(sys, "argv", [f"{name}.py", *arguments])
-    runpy.run_path(str(RECIPES / f"{name}.py"), run_name="__main__")
+    return runpy.run_path(str(RECIPES / f"{name}.py"), run_name="__main__")
 
 
 def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_path, monkeypatch, capsys):
     committed = RECIPES / "results" / "mnist_bn.json"
     before = committed.read_bytes() if committed.exists() else None
     # Two seeds asked for: a smoke run keeps them, one run each.
-    _run_recipe("mnist_bn", monkeypatch, "--smoke", "--output-dir", str(tmp_path), "--seeds", "3", "4")
+    recipe = _run_recipe("mnist_bn", monkeypatch, "--smoke", "--output-dir", str(tmp_path), "--seeds", "3", "4")
+    _the_recipes_nets_are_the_zoo_records(recipe)
     assert {p.name for p in tmp_path.iterdir()} == {"seed_3", "seed_4"}
     accuracies = []
     for seed in (3, 4):
@@ -47,7 +49,41 @@ def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_
     assert (committed.read_bytes() if committed.exists() else None) == before
 
 
-# recipe → (files it must write under --output-dir, keys of its summary JSON)
+def _the_recipes_nets_are_the_zoo_records(recipe):
+    """The recipe's networks, optimizer and settings equal its zoo records', so that the two cannot drift."""
+    import keras
+
+    parser, build_model, build_optimizer = recipe["parser"], recipe["build_model"], recipe["build_optimizer"]
+    for dataset, name in (("mnist", "mnist_bn"), ("fashion_mnist", "fashion_bn")):
+        info = kerasdnn.zoo.model_info(name)
+        build_model.__globals__["net"] = recipe["NETS"][dataset]  # as --dataset DATASET chooses it
+        assert build_model().get_config() == kerasdnn.zoo.create_model(name).get_config()
+        assert recipe["NETS"][dataset]["epochs"] == info.training["epochs"]
+        assert parser.get_default("batch_size") == info.training["batch_size"]
+        assert parser.get_default("learning_rate") == info.training["learning_rate"]
+        assert {"class_name": "AdamW", "config": {"weight_decay": parser.get_default("weight_decay")}} == (
+            info.training["optimizer"]
+        )
+        assert info.training["schedule"] == "cosine" and info.training["loss"] == "sparse_categorical_crossentropy"
+    # The optimizer as zoo.train_model builds it from the record, for this run's epochs and samples.
+    samples, epochs, batch_size = len(recipe["x_train"]), recipe["epochs"], recipe["args"].batch_size
+    record = kerasdnn.zoo.model_info("mnist_bn").training
+    expected = kerasdnn.optimizers.get(
+        dict(record["optimizer"]),
+        learning_rate=kerasdnn.optimizers.cosine_schedule(
+            record["learning_rate"], epochs=epochs, samples=samples, batch_size=batch_size
+        ),
+    )
+    built = build_optimizer()
+
+    def config(optimizer):  # less the name Keras numbers (adam_w, adam_w_1, ...)
+        return {key: value for key, value in optimizer.get_config().items() if key != "name"}
+
+    assert isinstance(built, keras.optimizers.AdamW) and config(built) == config(expected)
+    assert built.get_config()["learning_rate"]["config"]["decay_steps"] == epochs * -(-samples // batch_size)
+
+
+# recipe → (files it must write under --output-dir, keys of its summary JSON)# recipe → (files it must write under --output-dir, keys of its summary JSON)
 SMOKE_OUTPUTS = {
     "lr_sweep": (["lr_sweep.json", "linear_loss_curves.png", "mnist_lr_range.png"], ["linear", "mnist"]),
     "normalization": (["normalization.json", "stock_loss.png", "table_loss.png"], ["rows"]),

@@ -568,3 +568,18 @@ def test_replacing_blocks_uses_the_first_marker_of_each_kind():
     assert results.replace_result_comment(source, "## Result\nnew\n") == (
         "code\n## Result\nnew\n\n## Discussion\nfirst\n## Result quoted\n## Discussion\nsecond\n"
     )
+
+
+def test_a_full_run_option_is_refused_with_smoke_and_taken_without(capsys):
+    parser = recipe_parser("a recipe", epochs=1, batch_size=8, output_dir="runs/x")
+    parser.add_full_run_option("--export-weights", action="store_true")
+    assert parser.parse_args(["--export-weights", "--no-compile-cache"]).export_weights is True
+    assert parser.parse_args(["--smoke", "--no-compile-cache"]).export_weights is False
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args(["--smoke", "--export-weights", "--no-compile-cache"])
+    assert exited.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith("error: --export-weights takes a full run; it cannot be combined with --smoke")
+    )
