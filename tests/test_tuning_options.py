@@ -331,10 +331,13 @@ def test_make_tuner_defaults_are_a_resumed_random_search_of_ten_trials_seeded_0(
     assert "Grid" in type(tuning.make_tuner("grid", directory=str(tmp_path), project_name="g").oracle).__name__
 
 
-def test_the_first_trial_is_the_spaces_defaults(tmp_path):
-    tuner = tuning.make_tuner(hypermodel=tuning.MLPHyperModel((6,), classes=3), directory=str(tmp_path), seed=3)
+@pytest.mark.parametrize("kind", ["random", "bayesian", "hyperband"])
+def test_the_first_trial_is_the_spaces_defaults(kind, tmp_path):
+    hypermodel = tuning.MLPHyperModel((6,), classes=3)
+    tuner = tuning.make_tuner(kind, hypermodel=hypermodel, directory=str(tmp_path), seed=3)
     first = tuner.oracle.create_trial("tuner0")
-    assert first.status == "RUNNING" and first.hyperparameters.values == _declared_defaults()
+    values = {name: value for name, value in first.hyperparameters.values.items() if not name.startswith("tuner/")}
+    assert first.status == "RUNNING" and values == _declared_defaults()  # less hyperband's own bookkeeping
     tuner.oracle.end_trial(first)
     second = tuner.oracle.create_trial("tuner0")
     assert second.hyperparameters.values != first.hyperparameters.values  # then the oracle's own draws
@@ -392,3 +395,141 @@ def test_seed_0_is_a_seed_the_same_draws_every_search(kind, tmp_path):
     seed, first = draws(tmp_path / "a", 0)
     assert seed == 0 and draws(tmp_path / "b", 0) == (0, first)  # keras-tuner alone would draw a seed each time
     assert draws(tmp_path / "c", 1)[1] != first
+
+
+@pytest.mark.parametrize(
+    "environment, role",
+    [
+        ({}, None),
+        ({"KERASTUNER_ORACLE_IP": "127.0.0.1"}, None),  # both variables, or no distributed search
+        ({"KERASTUNER_ORACLE_PORT": "8000"}, None),
+        (
+            {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "chief"},
+            "chief",
+        ),
+        (
+            {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "tuner0"},
+            "worker",
+        ),
+        ({"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000"}, "worker"),  # keras-tuner's default id
+    ],
+)
+def test_distributed_role_reads_keras_tuners_three_variables(environment, role, monkeypatch):
+    for variable in ("KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    assert tuning.distributed_role() == role
+
+
+@pytest.fixture
+def searched(monkeypatch):
+    """run_search with its data (24,000 blank images, as views), search, report and chief checks recorded."""
+    images = np.broadcast_to(np.zeros((1, 28, 28, 1), "float32"), (24_000, 28, 28, 1))
+    labels = np.broadcast_to(np.zeros(1, int), (24_000,))
+    calls = {}
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kwargs: ((images, labels), (images[:10], labels[:10])))
+    monkeypatch.setattr(tuning, "search", lambda tuner, x, y, **arguments: calls.update(x=x, y=y, **arguments))
+    monkeypatch.setattr(tuning, "write_report", lambda tuner, output_dir: calls.setdefault("report", output_dir))
+    monkeypatch.setattr(tuning, "wait_for_chief", lambda timeout: calls.setdefault("waited", timeout))
+    monkeypatch.setattr(tuning, "check_chief_serves", lambda *args: calls.setdefault("serves", args))
+    monkeypatch.setattr(tuning, "check_chief_address", lambda *args: calls.setdefault("address", args))
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", "8123")
+    return calls
+
+
+def test_run_search_defaults_to_mnist_on_its_first_20000_images(searched, monkeypatch, tmp_path):
+    monkeypatch.delenv("KERASTUNER_ORACLE_IP")  # not a distributed search
+    tuner, best = tuning.run_search(directory=str(tmp_path), max_trials=1)
+    assert len(searched["y"]) == 20_000 and tuner.project_dir == str(tmp_path / "mnist_random")
+    assert best is not None and searched["report"] == str(tmp_path / "mnist_random" / "report")
+    assert "waited" not in searched and "serves" not in searched and "address" not in searched
+
+
+def test_a_workers_search_waits_for_its_chief_trains_and_leaves_the_report_to_it(searched, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", "tuner1")
+    monkeypatch.setattr(tuning, "make_tuner", lambda *args, **kwargs: TUNER)
+    assert tuning.run_search("fashion_mnist", directory=str(tmp_path), chief_timeout=7.5) == (TUNER, None)
+    assert searched["waited"] == 7.5
+    assert searched["serves"] == ("127.0.0.1", 8123, str(tmp_path / "fashion_mnist_random"))
+    assert len(searched["x"]) == 20_000 and "report" not in searched and "address" not in searched
+
+
+def test_the_chiefs_search_checks_its_address_trains_nothing_and_writes_the_report(searched, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", "chief")
+    monkeypatch.setattr(tuning, "make_tuner", lambda *args, **kwargs: TUNER)
+    tuning.run_search(directory=str(tmp_path), project_name="p")
+    assert searched["address"] == ("127.0.0.1", 8123) and "waited" not in searched and "serves" not in searched
+    assert searched["x"] is None and searched["y"] is None and searched["validation_data"] is None
+    assert searched["report"] == str(tmp_path / "p" / "report")
+
+
+TUNER = type("Tuner", (), {"project_dir": "p"})()
+
+
+@pytest.mark.parametrize(
+    "train_samples, error, message",
+    [
+        (0, ValueError, "run_search(): train_samples must be >= 1; received train_samples=0"),
+        (2.5, TypeError, "run_search(): train_samples must be an integer; received train_samples=2.5"),
+    ],
+)
+def test_run_search_refuses_a_bad_sample_count(train_samples, error, message, tmp_path):
+    with pytest.raises(error) as raised:
+        tuning.run_search(train_samples=train_samples, directory=str(tmp_path))
+    assert str(raised.value) == message and not list(tmp_path.iterdir())
+
+
+def test_a_trial_fits_one_epoch_by_default_with_the_rest_passed_to_fit():
+    x, y = np.zeros((40, 6), "float32"), np.zeros(40, int)
+    hypermodel, hp, model = _build(depth=1, batch_size=64, schedule="constant")
+    history = hypermodel.fit(hp, model, x, y, validation_data=(x[:8], y[:8]), verbose=0)
+    assert len(history.history["loss"]) == 1 and "val_loss" in history.history  # one epoch, validation passed on
+    hypermodel, hp, model = _build(depth=1, schedule="cosine")
+    with pytest.raises(ValueError) as raised:
+        hypermodel.fit(hp, model, [[0.0] * 6] * 4, y[:4])
+    assert str(raised.value) == (
+        "MLPHyperModel.fit(): schedule 'cosine' needs x as an array, whose length sets the decay steps; received x "
+        "of type list (fix schedule='constant' to search on it)"
+    )
+
+
+def test_make_tuner_passes_the_grids_trials_the_failure_limit_and_a_strategy_given(tmp_path, monkeypatch):
+    grid = tuning.make_tuner("grid", tuning.MLPHyperModel((6,), classes=3), directory=str(tmp_path), max_trials=7)
+    assert grid.oracle.max_trials == 7 and grid.oracle.max_consecutive_failed_trials == 3
+    assert tuning.make_tuner(directory=str(tmp_path), project_name="r").oracle.max_consecutive_failed_trials == 3
+    chosen = []
+    monkeypatch.setattr(tuning, "_tensorflow_strategy", lambda: chosen.append("default") or None)
+    tuning.make_tuner(directory=str(tmp_path), project_name="s")
+    assert chosen == ["default"]  # none given: kerasdnn's default
+
+
+def test_trials_run_under_the_default_strategy_on_tensorflow_and_a_set_distribution_elsewhere(monkeypatch):
+    from kerasdnn import distribute
+
+    distributed = []
+    monkeypatch.setattr(distribute, "default_strategy", lambda: "the strategy")
+    monkeypatch.setattr(keras.distribution, "set_distribution", distributed.append)
+    if keras.backend.backend() == "tensorflow":  # keras-tuner runs each trial under it
+        assert tuning._tensorflow_strategy() == "the strategy" and distributed == []
+    else:  # Keras applies a set distribution to every model it builds
+        assert tuning._tensorflow_strategy() is None and distributed == ["the strategy"]
+    monkeypatch.setattr(distribute, "default_strategy", lambda: None)
+    distributed.clear()
+    assert tuning._tensorflow_strategy() is None and distributed == []
+
+
+def test_a_damaged_search_file_is_named_when_the_tuner_is_made(tmp_path):
+    tuner = tuning.make_tuner(
+        hypermodel=tuning.MLPHyperModel((6,), classes=3), directory=str(tmp_path), project_name="d"
+    )
+    tuner.oracle.end_trial(tuner.oracle.create_trial("tuner0"))  # saves oracle.json
+    tuner.save()  # tuner0.json, which a later make_tuner reloads the search from
+    (tmp_path / "d" / "oracle.json").write_text("{not json")
+    with pytest.raises(tuning.DamagedSearchError) as raised:
+        tuning.make_tuner(directory=str(tmp_path), project_name="d")
+    assert str(raised.value) == (
+        f"{tmp_path / 'd' / 'oracle.json'} is damaged (not readable JSON: Expecting property name enclosed in double "
+        "quotes: line 1 column 2 (char 1)); restore it, or start the search afresh with --overwrite (overwrite=True)"
+    )
