@@ -487,6 +487,22 @@ def test_recipe_rejects_bad_arguments(monkeypatch, capsys):
     assert "argument --epochs: must be an integer >= 1; received 0" in capsys.readouterr().err
 
 
+def test_the_decks_page_lists_every_deck_with_its_recipes_and_is_current(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["reproduction_table.py", "--check"])
+    runpy.run_path(str(RECIPES / "reproduction_table.py"), run_name="__main__")  # exits 1 when any file is stale
+    page = (REPOSITORY / "docs" / "decks.md").read_text()
+    sections = re.split(r"^## ", page, flags=re.M)[1:]
+    assert [section.split(":")[0] for section in sections] == [f"Deck 00{number}" for number in range(5)]
+    listed = {
+        section.split(":")[0]: re.findall(r"^- \*\*`recipes/(\w+)\.py`\*\*", section, flags=re.M)
+        for section in sections
+    }
+    assert "mnist_bn" in listed["Deck 004"] and "cpu_vs_gpu" in listed["Deck 002"] and "backprop" in listed["Deck 001"]
+    assert "mnist_ladder" not in listed["Deck 000"]  # "55,000 images" names no deck
+    every = {name for names in listed.values() for name in names}
+    assert every == {path.stem for path in RECIPES.glob("*.py")} - {"reproduction_table"}  # each recipe, somewhere
+
+
 def test_readme_table_and_recipe_results_are_generated_from_the_results_files():
     readme = (REPOSITORY / "README.md").read_text()
     assert replace_table(readme, reproduction_table(RECIPES / "results")) == readme
