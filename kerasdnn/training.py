@@ -18,11 +18,6 @@ kill at any moment leaves each file whole, old or new.
 """
 
 import contextlib
-import math
-import os
-import platform
-import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -31,10 +26,8 @@ import keras
 import numpy as np
 
 from kerasdnn import callbacks as run_callbacks
-from kerasdnn import data, distribute, initializers, optimizers, quiet, run_state, validation
+from kerasdnn import data, distribute, initializers, optimizers, quiet, run_files, run_state, validation
 from kerasdnn.hints import LearningRate, OptimizerLike
-from kerasdnn.plotting import plot_history
-from kerasdnn.results import write_json
 
 # Keras runs this many batches per call into the compiled graph. On the
 # 2-core CPU a BN-MLP epoch at batch 128 took ~10 s with 1 and ~5 s with 32:
@@ -222,7 +215,7 @@ def train(
 
     started = time.perf_counter()
     keras.utils.set_random_seed(seed)
-    paths = _prepare_output(function, output_dir)
+    paths = run_files.prepare_output(function, output_dir)
     state = run_state.RunState(paths["backup"], paths["history"]) if paths else None
     # Only a run with a backup needs it (the data's checksum reads every byte).
     run_fingerprint = paths and run_state.fingerprint(
@@ -235,7 +228,7 @@ def train(
         data=run_state.data_fingerprint([x, y]),
         validation_data=run_state.data_fingerprint(validation_data),
     )
-    initial_epoch = _resume_point(function, paths, state, run_fingerprint, epochs, overwrite)
+    initial_epoch = run_files.resume_point(function, paths, state, run_fingerprint, epochs, overwrite)
     if not initial_epoch:
         _lsuv_on_first_batch(model, train_data)
     with distribute.fit_scope(model):
@@ -264,7 +257,7 @@ def train(
         test_metrics = None
         if test_batches is not None and not diverged:
             test_metrics = model.evaluate(test_batches, verbose=0, return_dict=True)
-    results = _results(
+    results = run_files.run_results(
         model,
         recorder.history,
         test_metrics,
@@ -278,7 +271,7 @@ def train(
         wall_seconds=time.perf_counter() - started,
     )
     if paths:
-        _write_outputs(model, results, recorder.history, paths, state, save_model and not diverged)
+        run_files.write_outputs(model, results, recorder.history, paths, state, save_model and not diverged)
     return results
 
 
@@ -523,173 +516,8 @@ def _steps_per_epoch(train_data):
     return cardinality if cardinality > 0 else None
 
 
-_OUTPUT_NAMES = {
-    "results": "results.json",
-    "history": "history.csv",
-    "curves": "learning_curves.png",
-    "model": "model.keras",
-    "backup": "backup",
-    "tensorboard": "tensorboard",
-}
-
-
-def _prepare_output(function, output_dir):
-    """Creates `output_dir` and checks that it can be written; returns the run's file paths."""
-    if output_dir is None:
-        return None
-    output_dir = os.fspath(output_dir)
-    allowed = "a folder that can be created and written"
-    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-        raise ValueError(f"{function}(): output_dir must be {allowed}; received output_dir={output_dir!r} (a file)")
-    try:
-        os.makedirs(output_dir, exist_ok=True)
-        # A file created and removed: the one check that sees permissions, a
-        # read-only file system and a full disk alike.
-        with tempfile.TemporaryFile(dir=output_dir):
-            pass
-    except OSError as error:
-        raise ValueError(
-            f"{function}(): output_dir must be {allowed}; received output_dir={output_dir!r} "
-            f"({error.strerror or error})"
-        ) from None
-    return {key: os.path.join(output_dir, name) for key, name in _OUTPUT_NAMES.items()}
-
-
-def _resume_point(function, paths, state, run_fingerprint, epochs, overwrite):
-    """Returns the epoch to start from: the epochs a backup of this very run holds, else 0.
-
-    A fresh start removes the outputs of an earlier run in the folder, so
-    that a kill mid-way never leaves an old `results.json` beside a new
-    history.
-
-    Raises:
-        ValueError: If the backup belongs to a different run, or holds more
-            epochs than requested, and `overwrite` is `False`.
-        kerasdnn.run_state.DamagedRunError: If the backup cannot be read.
-    """
-    if paths is None:
-        return 0
-    state.clean()
-    committed = state.committed_epoch()
-    if committed and not overwrite:
-        saved = state.saved_fingerprint()
-        if saved is None:
-            raise run_state.damaged(os.path.join(paths["backup"], run_state.FINGERPRINT), "missing", state.remedy)
-        changed = run_state.differences(saved, run_fingerprint)
-        remedy = "pass overwrite=True (--overwrite) to discard it and start afresh, or choose another output_dir"
-        if changed:
-            shown = "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
-            raise ValueError(
-                f"{function}(): {paths['backup']} holds {committed} epochs of a different run ({shown}); {remedy}"
-            )
-        if committed > epochs:
-            raise ValueError(
-                f"{function}(): {paths['backup']} holds {committed} finished epochs, more than the "
-                f"epochs={epochs} requested; {remedy}"
-            )
-        state.verify()
-        return committed
-    state.start(run_fingerprint)
-    for key in ("results", "model", "curves", "history"):
-        if os.path.exists(paths[key]):
-            run_state.before_file_operation("remove", paths[key])
-            os.remove(paths[key])
-    return 0
-
-
 def _lsuv_on_first_batch(model, batches):
     uses_lsuv = any(isinstance(getattr(layer, "kernel_initializer", None), initializers.LSUV) for layer in model.layers)
     if uses_lsuv:
         first_inputs, _ = batches[0] if isinstance(batches, data.EpochShuffledArrays) else next(iter(batches))
         initializers.lsuv_initialize(model, first_inputs)
-
-
-def _finite(value):
-    """Returns `value` as a float, or `None` if it is NaN or infinite."""
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _results(
-    model, history, test_metrics, monitor, optimizer, *, epochs, batch_size, seed, loss, settings, wall_seconds
-):
-    history = {key: [None if v is None else _finite(v) for v in values] for key, values in history.items()}
-    epoch_seconds = [s for s in history.pop("epoch_seconds", []) if s is not None]
-    epochs_run = len(history.get("loss", []))
-    final = {key: values[-1] for key, values in history.items() if values}
-    monitored = "val_accuracy" if "val_accuracy" in history else "accuracy"
-    best = None
-    scores = [(index, value) for index, value in enumerate(history.get(monitored, [])) if value is not None]
-    if scores:
-        # The first epoch that reaches the highest score, as numpy.argmax picks.
-        index, value = max(scores, key=lambda pair: (pair[1], -pair[0]))
-        best = {"epoch": index + 1, monitored: value}
-    return {
-        "model": model.name,
-        "parameters": int(model.count_params()),
-        "epochs": epochs,
-        "epochs_run": epochs_run,
-        "batch_size": batch_size,
-        "optimizer": _describe_optimizer(optimizer),
-        "loss": loss if isinstance(loss, str) else type(loss).__name__,
-        "seed": seed,
-        "backend": keras.backend.backend(),
-        "diverged": monitor.diverged_at_step is not None,
-        "diverged_at_epoch": monitor.diverged_at_epoch,
-        "diverged_at_step": monitor.diverged_at_step,
-        "final": final,
-        "best": best,
-        "test": None if test_metrics is None else {k: _finite(v) for k, v in test_metrics.items()},
-        "seconds_per_epoch": statistics.median(epoch_seconds) if epoch_seconds else None,
-        "epoch_seconds": epoch_seconds,
-        "train_seconds": sum(epoch_seconds),
-        "wall_seconds": wall_seconds,
-        "versions": _versions(),
-        "settings": settings or {},
-        "history": history,
-    }
-
-
-def _describe_optimizer(optimizer):
-    config = optimizer.get_config()
-    described = {"name": type(optimizer).__name__}
-    for key in ("learning_rate", "momentum", "nesterov", "clipnorm", "clipvalue"):
-        value = config.get(key)
-        if value is not None and value is not False:
-            # A schedule is a config dict; keep its class name and settings.
-            described[key] = value
-    return described
-
-
-def _versions():
-    """Versions of the packages that shaped the numbers, the backend's framework included."""
-    import importlib.metadata
-
-    from kerasdnn import __version__
-
-    versions = {"kerasdnn": __version__, "keras": keras.__version__}
-    backend = keras.backend.backend()
-    for package in ("tensorflow", "jax", "torch"):
-        if package == backend or package == "tensorflow":
-            try:
-                versions[package] = importlib.metadata.version(package)
-            except importlib.metadata.PackageNotFoundError:
-                pass
-    return {**versions, "numpy": np.__version__, "python": platform.python_version()}
-
-
-def _write_outputs(model, results, history, paths, state, save_model):
-    """Writes the run's files, each aside and then renamed, and only then removes the backup."""
-    results["files"] = {"history": "history.csv", "curves": "learning_curves.png"}
-    # The whole history, a diverged last epoch (never committed) included.
-    state.write_history_csv(history)
-    with run_state.replacing(paths["curves"]) as temporary:
-        plot_history(results["history"], temporary, title=model.name)
-    if save_model:
-        with run_state.replacing(paths["model"]) as temporary:
-            model.save(temporary)
-        results["files"]["model"] = "model.keras"
-    elif os.path.exists(paths["model"]):
-        os.remove(paths["model"])
-    write_json(paths["results"], results)
-    state.discard()

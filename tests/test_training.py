@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import kerasdnn
-from kerasdnn import training
+from kerasdnn import run_files
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("training")
@@ -74,7 +74,7 @@ def test_best_epoch_is_the_first_argmax_of_the_monitored_metric():
     history = {"loss": [1.0, 0.5, 0.4, 0.3], "accuracy": [0.5, 0.7, 0.7, 0.6]}
     monitor = kerasdnn.callbacks.RunMonitor(None, 1)
     model = kerasdnn.mlp((2,), units=())
-    results = training._results(
+    results = run_files.run_results(
         model,
         history,
         None,
