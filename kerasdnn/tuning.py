@@ -19,15 +19,15 @@ returns once every trial has ended and every worker has been told to stop;
 it alone writes the report. A worker waits for a chief that is not up yet
 (`wait_for_chief`), and a worker killed mid-trial and started again with the
 same id is handed its unfinished trial again (keras-tuner's oracle keeps a
-worker's running trial until that worker asks anew).
+worker's running trial until that worker asks anew). The chief's and the
+workers' checks are in `kerasdnn.chief`, the oracles in `kerasdnn.oracles`;
+their public names are importable from here too.
 """
 
 import csv
 import gc
 import json
 import os
-import socket
-import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,131 +35,51 @@ import keras
 import keras_tuner
 
 from kerasdnn import distribute, models, optimizers, quiet, results, training, validation
+from kerasdnn.chief import (
+    ChiefAddressError,
+    ChiefNotFoundError,
+    check_chief_address,
+    check_chief_serves,
+    distributed_role,
+    serve_oracle,
+    served_search,
+    wait_for_chief,
+)
 from kerasdnn.choices import CHIEF_TIMEOUT, DEFAULT_DIRECTORY, IMAGE_DATASETS, TUNERS
+from kerasdnn.oracles import (
+    DamagedSearchError,
+    HyperbandDefaultsFirst,
+    ResumableGridOracle,
+    damaged_search_file,
+    defaults_first,
+)
 from kerasdnn.plotting import plot_comparison
 
-
-class DamagedSearchError(ValueError):
-    """A search's saved files cannot be read; the message names the file and what to do."""
-
-
-class ChiefNotFoundError(ConnectionError):
-    """Raised when a worker's chief does not answer in time."""
-
-
-class ChiefAddressError(ConnectionError):
-    """Raised when a chief's address is taken, or a worker's chief serves another search."""
-
-
-# The method a kerasdnn chief answers beside keras-tuner's oracle service:
-# which search it serves (its project folder).
-_SEARCH_METHOD = "/kerasdnn.Search/Project"
-
-
-def served_search(ip: str, port: int, timeout: float = 10) -> str | None:
-    """Asks the chief at `ip:port` which search it serves.
-
-    Args:
-        ip: The chief's address.
-        port: The chief's port.
-        timeout: Seconds to wait for the answer. Defaults to `10`.
-
-    Returns:
-        The project folder the chief serves, `""` for a chief that is not
-        kerasdnn's (keras-tuner's own), or `None` if nothing answers gRPC there.
-    """
-    import grpc
-
-    with grpc.insecure_channel(f"{ip}:{port}") as channel:
-        try:
-            return channel.unary_unary(_SEARCH_METHOD)(b"", timeout=timeout).decode()
-        except grpc.RpcError as error:
-            return "" if error.code() == grpc.StatusCode.UNIMPLEMENTED else None
-
-
-def check_chief_address(ip: str, port: int) -> None:
-    """Checks that nothing listens on `ip:port`, before a chief serves it.
-
-    gRPC lets a second server bind a port that one serves already, so two
-    chiefs on one port would merge their searches; this binds the address
-    itself first, and asks whatever holds it which search it serves.
-
-    Raises:
-        ChiefAddressError: If a chief serves the address already (the message
-            names its search) or another program holds it.
-    """
-    probe = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET)
-    # Past connections in TIME_WAIT do not count; a listener does.
-    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        probe.bind((ip, port))
-        return
-    except OSError as error:
-        reason = error.strerror
-    finally:
-        probe.close()
-    serving = served_search(ip, port, timeout=5)
-    if serving is None:
-        raise ChiefAddressError(
-            f"{ip}:{port} is held by another program ({reason}); start the chief with another --oracle-port"
-        )
-    raise ChiefAddressError(
-        f"{ip}:{port} already serves {f'the search in {serving}' if serving else 'a keras-tuner search'}; stop that "
-        f"chief, or start this one with another --oracle-port"
-    )
-
-
-def check_chief_serves(ip: str, port: int, project_dir: str) -> None:
-    """Refuses a worker whose chief serves another search.
-
-    Raises:
-        ChiefAddressError: If the chief at `ip:port` serves another project
-            folder. A chief that does not say (keras-tuner's own) is trusted.
-    """
-    serving = served_search(ip, port)
-    if serving and os.path.normpath(serving) != os.path.normpath(project_dir):
-        raise ChiefAddressError(
-            f"the chief at {ip}:{port} serves the search in {serving}, not this worker's {project_dir}; give the "
-            f"worker the same --directory and --project-name as its chief, or the --oracle-port of its own chief"
-        )
-
-
-def _serve(oracle, project_dir):
-    """Serves `oracle` to the workers until the search has ended, as keras-tuner's chief does.
-
-    keras-tuner's own server (`oracle_chief.start_server`), with one more
-    method that tells a worker, or a second chief, which search this is.
-    """
-    import time
-    from concurrent import futures
-
-    import grpc
-
-    # keras-tuner's servicer and its rule for when the chief may exit: not
-    # public, and used here alone.
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute import oracle_chief
-
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    servicer = oracle_chief.OracleServicer(oracle)
-    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
-    service, method = _SEARCH_METHOD.strip("/").split("/")
-    server.add_generic_rpc_handlers(
-        [
-            grpc.method_handlers_generic_handler(
-                service, {method: grpc.unary_unary_rpc_method_handler(lambda request, context: project_dir.encode())}
-            )
-        ]
-    )
-    server.add_insecure_port(f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}")
-    server.start()
-    try:
-        while not servicer.stop_triggered:
-            time.sleep(1)
-        while not oracle_chief.exit_chief(oracle):
-            time.sleep(20)
-    finally:
-        server.stop(grace=1)
+__all__ = [
+    "CHIEF_TIMEOUT",
+    "DEFAULT_DIRECTORY",
+    "HEADLINES",
+    "IMAGE_DATASETS",
+    "SPACE",
+    "TUNERS",
+    "ChiefAddressError",
+    "ChiefNotFoundError",
+    "DamagedSearchError",
+    "MLPHyperModel",
+    "best_hyperparameters",
+    "check_chief_address",
+    "check_chief_serves",
+    "distributed_role",
+    "make_tuner",
+    "run_search",
+    "search",
+    "served_search",
+    "trial_hparams",
+    "trial_optimizer",
+    "trial_rows",
+    "wait_for_chief",
+    "write_report",
+]
 
 
 # The search space: name → (kind, values or range, default). The defaults are
@@ -423,58 +343,25 @@ def make_tuner(
         "max_consecutive_failed_trials": common.pop("max_consecutive_failed_trials"),
     }
     if kind == "hyperband":
-        oracle = _HyperbandDefaultsFirst(max_epochs=max_epochs, **oracle_arguments)
+        oracle = HyperbandDefaultsFirst(max_epochs=max_epochs, **oracle_arguments)
     elif kind == "grid":
-        oracle = _ResumableGridOracle(max_trials=max_trials, **oracle_arguments)
+        oracle = ResumableGridOracle(max_trials=max_trials, **oracle_arguments)
     else:
         oracle_class = {
             "random": keras_tuner.oracles.RandomSearchOracle,
             "bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
         }[kind]
-        oracle = _defaults_first(oracle_class)(max_trials=max_trials, **oracle_arguments)
+        oracle = defaults_first(oracle_class)(max_trials=max_trials, **oracle_arguments)
     try:
         return _Tuner(oracle=oracle, **common)
     except DamagedSearchError:
         raise
     except (ValueError, KeyError, TypeError, RuntimeError) as error:
         # keras-tuner reads its files without saying which one failed.
-        damaged = _damaged_search_file(os.path.join(directory, project_name))
+        damaged = damaged_search_file(os.path.join(directory, project_name))
         if damaged is None:
             raise
         raise damaged from error
-
-
-# The keys keras-tuner reads from each kind of file of a search.
-_SEARCH_FILE_KEYS = {
-    "oracle.json": ("ongoing_trials", "start_order", "end_order"),
-    "trial.json": ("trial_id", "hyperparameters", "status"),
-}
-
-
-def _damaged_search_file(project_dir):
-    """The error for the first file of a search that keras-tuner cannot read, or `None`."""
-    names = [os.path.join(project_dir, name) for name in sorted(os.listdir(project_dir)) if name.endswith(".json")]
-    names += [
-        os.path.join(project_dir, name, "trial.json")
-        for name in sorted(os.listdir(project_dir))
-        if name.startswith("trial_") and os.path.isfile(os.path.join(project_dir, name, "trial.json"))
-    ]
-    for path in names:
-        try:
-            with open(path) as handle:
-                content = json.load(handle)
-            reason = None
-            wanted = _SEARCH_FILE_KEYS.get(os.path.basename(path), ())
-            if not isinstance(content, dict) or not set(wanted) <= set(content):
-                reason = f"it lacks {', '.join(k for k in wanted if not isinstance(content, dict) or k not in content)}"
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            reason = f"not readable JSON: {error}"
-        if reason:
-            return DamagedSearchError(
-                f"{path} is damaged ({reason}); restore it, or start the search afresh "
-                f"with --overwrite (overwrite=True)"
-            )
-    return None
 
 
 def _tensorflow_strategy():
@@ -485,120 +372,6 @@ def _tensorflow_strategy():
     if chosen is not None:
         keras.distribution.set_distribution(chosen)
     return None
-
-
-_FINISHED = ("COMPLETED", "FAILED", "INVALID", "STOPPED")
-
-
-class _TrustedOracle:
-    """What every kerasdnn oracle adds to keras-tuner's: its saved state never makes it train a trial twice.
-
-    keras-tuner saves `oracle.json` before it lets go of a trial that has
-    just ended, so a finished search kept its last trial as ongoing and a
-    rerun trained it again; and on reloading it sends every ongoing trial to
-    be retried by whichever worker asks first, while the worker that was
-    training it may still report it. Here the state is saved again once the
-    trial is let go; on reloading, a trial that had finished is dropped from
-    the ongoing ones, and one still running stays with its own worker, which
-    is handed it again when it asks (keras-tuner's rule for a worker that
-    comes back). A trial that `oracle.json` lists but whose `trial.json` is
-    gone is reported, not trained again under the same id.
-
-    And seed 0 is a seed: keras-tuner reads a falsy seed as none given and
-    draws one at random (`seed or random.randint(1, 10000)`), so the
-    default `seed=0` searched other trials on every run.
-    """
-
-    def __init__(self, *args, seed=None, **kwargs):
-        super().__init__(*args, seed=seed, **kwargs)
-        if seed is not None:
-            self.seed = self._seed_state = seed
-
-    def end_trial(self, trial):
-        super().end_trial(trial)
-        self.save()
-
-    def set_state(self, state):
-        listed = set(state.get("start_order", [])) | set(state.get("end_order", []))
-        listed |= set(state.get("ongoing_trials", {}).values())
-        missing = sorted(listed - set(self.trials))
-        if missing:
-            trial = os.path.join(self._project_dir, f"trial_{missing[0]}", "trial.json")
-            raise DamagedSearchError(
-                f"{trial} is missing, but {self._get_oracle_fname()} lists trial {missing[0]} "
-                f"({len(missing)} missing in all); restore it, or start the search afresh with --overwrite "
-                f"(overwrite=True)"
-            )
-        super().set_state(state)
-        self._reloaded_ongoing = dict(self.ongoing_trials)
-
-    def reload(self):
-        super().reload()
-        ongoing = getattr(self, "_reloaded_ongoing", {})
-        running = {tuner_id: trial for tuner_id, trial in ongoing.items() if trial.status not in _FINISHED}
-        self._retry_queue = [
-            trial_id for trial_id in self._retry_queue if trial_id not in {trial.trial_id for trial in ongoing.values()}
-        ]
-        self.ongoing_trials = running
-        self.save()
-
-
-def _defaults_first(oracle_class):
-    """Subclasses an oracle so that its first trial is the space's defaults.
-
-    The defaults are the headline network, so a search can end no worse than
-    the untuned net; the rest of the trials follow the oracle's own method.
-    """
-
-    class DefaultsFirst(_TrustedOracle, oracle_class):
-        def populate_space(self, trial_id):
-            if not self.trials:
-                return {"status": keras_tuner.engine.trial.TrialStatus.RUNNING, "values": self.hyperparameters.values}
-            return super().populate_space(trial_id)
-
-    DefaultsFirst.__name__ = f"DefaultsFirst{oracle_class.__name__}"
-    return DefaultsFirst
-
-
-class _ResumableGridOracle(_TrustedOracle, keras_tuner.oracles.GridSearchOracle):
-    """keras-tuner's grid search, resumable: the grid's position is saved with the oracle.
-
-    keras-tuner keeps the order of the combinations tried and the trials
-    whose successors are still to be tried in memory only, so a grid search
-    started again (a larger `max_trials`, a restarted chief) found nothing
-    left to try. Both are saved in `oracle.json` here. Its first trial is
-    the space's defaults already, as the other kinds' are made to be.
-    """
-
-    def get_state(self):
-        state = super().get_state()
-        # keras-tuner's LinkedList: the first index follows None.
-        order, index = [], self._ordered_ids._next_index[None]
-        while index is not None:
-            order.append(self._ordered_ids._memory[index])
-            index = self._ordered_ids._next_index[index]
-        return {**state, "grid_order": order, "grid_populate_next": list(self._populate_next)}
-
-    def set_state(self, state):
-        super().set_state(state)
-        self._ordered_ids = type(self._ordered_ids)()
-        for trial_id in state.get("grid_order", []):
-            self._ordered_ids.insert(trial_id)
-        self._populate_next = list(state.get("grid_populate_next", []))
-
-
-class _HyperbandDefaultsFirst(_TrustedOracle, keras_tuner.oracles.HyperbandOracle):
-    """Hyperband whose first candidate is the space's defaults.
-
-    Hyperband's own `populate_space` adds its bracket bookkeeping to the
-    values, so the defaults go in where it draws a new candidate
-    (keras-tuner's `_random_values`).
-    """
-
-    def _random_values(self):
-        if not self.trials:
-            return dict(self.hyperparameters.values)
-        return super()._random_values()
 
 
 def search(
@@ -680,7 +453,7 @@ class _Tuner(keras_tuner.Tuner):
             # As keras-tuner's chief, with a server that also says which search it is.
             self.oracle.verbose = fit_kwargs.get("verbose", self.oracle.verbose)
             self.save()
-            _serve(self.oracle, self.project_dir)
+            serve_oracle(self.oracle, self.project_dir)
             return
         super().search(*fit_args, **fit_kwargs)
 
@@ -767,57 +540,6 @@ class _TrialTensorBoard(keras.callbacks.TensorBoard):
         tf = quiet.import_tensorflow(_HPARAMS_LOGS)
         end = hparams_summary.session_end_pb(api_pb2.STATUS_SUCCESS)
         self._write_hparams_summary(lambda: tf.summary.experimental.write_raw_pb(end.SerializeToString(), step=0))
-
-
-def distributed_role() -> str | None:
-    """This process's part in keras-tuner's distributed search.
-
-    Returns:
-        `"chief"` or `"worker"` when `KERASTUNER_ORACLE_IP` and
-        `KERASTUNER_ORACLE_PORT` are set (by `KERASTUNER_TUNER_ID`), else
-        `None`.
-    """
-    if not {"KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"} <= set(os.environ):
-        return None
-    return "chief" if os.environ.get("KERASTUNER_TUNER_ID", "").startswith("chief") else "worker"
-
-
-def wait_for_chief(timeout: float = CHIEF_TIMEOUT) -> None:
-    """Waits until the chief at `KERASTUNER_ORACLE_IP:KERASTUNER_ORACLE_PORT` accepts connections.
-
-    Says on stderr that it waits when the chief is not up at once. (Without
-    this, keras-tuner's worker would wait silently for an hour.)
-
-    Args:
-        timeout: Seconds to wait at most. Defaults to `CHIEF_TIMEOUT`.
-
-    Raises:
-        ChiefNotFoundError: If the chief does not answer within `timeout`.
-    """
-    import grpc
-
-    address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
-    channel = grpc.insecure_channel(address)
-    ready = grpc.channel_ready_future(channel)
-    try:
-        try:
-            ready.result(timeout=min(1, timeout))
-        except grpc.FutureTimeoutError:
-            print(
-                f"kerasdnn: waiting up to {timeout:g} s for the search's chief at {address}",
-                file=sys.stderr,
-                flush=True,
-            )
-            ready.result(timeout=max(0, timeout - 1))
-    except grpc.FutureTimeoutError:
-        raise ChiefNotFoundError(
-            f"no chief answered at {address} within {timeout:g} s: start it first "
-            f"(kerasdnn tune --chief, or KERASTUNER_TUNER_ID=chief) with the same "
-            f"KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT"
-        ) from None
-    finally:
-        ready.cancel()
-        channel.close()
 
 
 def trial_rows(tuner: keras_tuner.Tuner) -> list[dict[str, Any]]:
