@@ -11,6 +11,7 @@ checks that the chief serves the worker's own search.
 import os
 import socket
 import sys
+from typing import Any
 
 from kerasdnn.choices import CHIEF_TIMEOUT
 
@@ -96,7 +97,7 @@ def check_chief_serves(ip: str, port: int, project_dir: str) -> None:
         )
 
 
-def serve_oracle(oracle, project_dir):
+def serve_oracle(oracle: Any, project_dir: str) -> None:
     """Serves `oracle` to the workers until the search has ended, as keras-tuner's chief does.
 
     keras-tuner's own server (`oracle_chief.start_server`), with one more

@@ -8,6 +8,7 @@ file is named) and the space's defaults as the first trial.
 
 import json
 import os
+from typing import TYPE_CHECKING, Any
 
 import keras_tuner
 
@@ -23,7 +24,7 @@ _SEARCH_FILE_KEYS = {
 }
 
 
-def damaged_search_file(project_dir):
+def damaged_search_file(project_dir: str) -> DamagedSearchError | None:
     """The error for the first file of a search that keras-tuner cannot read, or `None`."""
     names = [os.path.join(project_dir, name) for name in sorted(os.listdir(project_dir)) if name.endswith(".json")]
     names += [
@@ -52,7 +53,14 @@ def damaged_search_file(project_dir):
 _FINISHED = ("COMPLETED", "FAILED", "INVALID", "STOPPED")
 
 
-class TrustedOracle:
+# A mixin put before one of keras-tuner's oracles; mypy checks it as one.
+if TYPE_CHECKING:
+    from keras_tuner import Oracle as _Oracle
+else:
+    _Oracle = object
+
+
+class TrustedOracle(_Oracle):
     """What every kerasdnn oracle adds to keras-tuner's: its saved state never makes it train a trial twice.
 
     keras-tuner saves `oracle.json` before it lets go of a trial that has
@@ -71,16 +79,16 @@ class TrustedOracle:
     default `seed=0` searched other trials on every run.
     """
 
-    def __init__(self, *args, seed=None, **kwargs):
+    def __init__(self, *args: Any, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, seed=seed, **kwargs)
         if seed is not None:
             self.seed = self._seed_state = seed
 
-    def end_trial(self, trial):
+    def end_trial(self, trial: keras_tuner.engine.trial.Trial) -> None:
         super().end_trial(trial)
         self.save()
 
-    def set_state(self, state):
+    def set_state(self, state: dict[str, Any]) -> None:
         listed = set(state.get("start_order", [])) | set(state.get("end_order", []))
         listed |= set(state.get("ongoing_trials", {}).values())
         missing = sorted(listed - set(self.trials))
@@ -94,7 +102,7 @@ class TrustedOracle:
         super().set_state(state)
         self._reloaded_ongoing = dict(self.ongoing_trials)
 
-    def reload(self):
+    def reload(self) -> None:
         super().reload()
         ongoing = getattr(self, "_reloaded_ongoing", {})
         running = {tuner_id: trial for tuner_id, trial in ongoing.items() if trial.status not in _FINISHED}
@@ -105,7 +113,7 @@ class TrustedOracle:
         self.save()
 
 
-def defaults_first(oracle_class):
+def defaults_first(oracle_class: type) -> type:
     """Subclasses an oracle so that its first trial is the space's defaults.
 
     The defaults are the headline network, so a search can end no worse than
@@ -132,7 +140,7 @@ class ResumableGridOracle(TrustedOracle, keras_tuner.oracles.GridSearchOracle):
     the space's defaults already, as the other kinds' are made to be.
     """
 
-    def get_state(self):
+    def get_state(self) -> dict[str, Any]:
         state = super().get_state()
         # keras-tuner's LinkedList: the first index follows None.
         order, index = [], self._ordered_ids._next_index[None]
@@ -141,7 +149,7 @@ class ResumableGridOracle(TrustedOracle, keras_tuner.oracles.GridSearchOracle):
             index = self._ordered_ids._next_index[index]
         return {**state, "grid_order": order, "grid_populate_next": list(self._populate_next)}
 
-    def set_state(self, state):
+    def set_state(self, state: dict[str, Any]) -> None:
         super().set_state(state)
         self._ordered_ids = type(self._ordered_ids)()
         for trial_id in state.get("grid_order", []):

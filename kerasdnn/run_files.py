@@ -10,6 +10,8 @@ import os
 import platform
 import statistics
 import tempfile
+from collections.abc import Mapping
+from typing import Any
 
 import keras
 import numpy as np
@@ -29,7 +31,7 @@ OUTPUT_NAMES = {
 }
 
 
-def prepare_output(function, output_dir):
+def prepare_output(function: str, output_dir: str | os.PathLike | None) -> dict[str, str] | None:
     """Creates `output_dir` and checks that it can be written; returns the run's file paths."""
     if output_dir is None:
         return None
@@ -51,7 +53,14 @@ def prepare_output(function, output_dir):
     return {key: os.path.join(output_dir, name) for key, name in OUTPUT_NAMES.items()}
 
 
-def resume_point(function, paths, state, run_fingerprint, epochs, overwrite):
+def resume_point(
+    function: str,
+    paths: Mapping[str, str] | None,
+    state: Any,
+    run_fingerprint: Any,
+    epochs: int,
+    overwrite: bool,
+) -> int:
     """Returns the epoch to start from: the epochs a backup of this very run holds, else 0.
 
     A fresh start removes the outputs of an earlier run in the folder, so
@@ -93,15 +102,27 @@ def resume_point(function, paths, state, run_fingerprint, epochs, overwrite):
     return 0
 
 
-def finite(value):
+def finite(value: Any) -> float | None:
     """Returns `value` as a float, or `None` if it is NaN or infinite."""
     value = float(value)
     return value if math.isfinite(value) else None
 
 
 def run_results(
-    model, history, test_metrics, monitor, optimizer, *, epochs, batch_size, seed, loss, settings, wall_seconds
-):
+    model: keras.Model,
+    history: Mapping[str, list[Any]],
+    test_metrics: Mapping[str, Any] | None,
+    monitor: Any,
+    optimizer: keras.optimizers.Optimizer,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    loss: Any,
+    settings: dict[str, Any] | None,
+    wall_seconds: float,
+) -> dict[str, Any]:
+    """The run's results dict, as `results.json` holds it (see `kerasdnn.train`)."""
     history = {key: [None if v is None else finite(v) for v in values] for key, values in history.items()}
     epoch_seconds = [s for s in history.pop("epoch_seconds", []) if s is not None]
     epochs_run = len(history.get("loss", []))
@@ -139,7 +160,7 @@ def run_results(
     }
 
 
-def describe_optimizer(optimizer):
+def describe_optimizer(optimizer: keras.optimizers.Optimizer) -> dict[str, Any]:
     config = optimizer.get_config()
     described = {"name": type(optimizer).__name__}
     for key in ("learning_rate", "momentum", "nesterov", "clipnorm", "clipvalue"):
@@ -150,7 +171,7 @@ def describe_optimizer(optimizer):
     return described
 
 
-def versions():
+def versions() -> dict[str, str]:
     """Versions of the packages that shaped the numbers, the backend's framework included."""
     import importlib.metadata
 
@@ -167,7 +188,14 @@ def versions():
     return {**versions, "numpy": np.__version__, "python": platform.python_version()}
 
 
-def write_outputs(model, results, history, paths, state, save_model):
+def write_outputs(
+    model: keras.Model,
+    results: dict[str, Any],
+    history: dict[str, list[Any]],
+    paths: Mapping[str, str],
+    state: Any,
+    save_model: bool,
+) -> None:
     """Writes the run's files, each aside and then renamed, and only then removes the backup."""
     results["files"] = {"history": "history.csv", "curves": "learning_curves.png"}
     # The whole history, a diverged last epoch (never committed) included.
