@@ -14,7 +14,8 @@ def no_cache_chosen(monkeypatch, tmp_path):
     """No cache folder chosen yet (the suite's own is set back afterwards); the user's cache in tmp_path."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     if keras.backend.backend() != "jax":
-        return None
+        yield None
+        return
     import jax
 
     chosen = jax.config.jax_compilation_cache_dir
