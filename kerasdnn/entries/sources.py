@@ -11,10 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # annotations only: reading the records imports no Keras
     import keras
 
-HANBAT = (
-    "Hanbat National University, Application & Tips (1), deck 004",
-    "https://github.com/hunkim/DeepLearningZeroToAll",
-)
+HANBAT = ("Hanbat National University, Application & Tips (1), deck 004", "https://github.com/hunkim/DeepLearningZeroToAll")
 HUNKIM = ("hunkim/DeepLearningZeroToAll lab-10", "https://github.com/hunkim/DeepLearningZeroToAll")
 TOBIGS = ("ToBig's, Neural Network 심화, deck 003", "https://www.kaggle.com/datasets/zalando-research/fashionmnist")
 DNN_DECK = ("심층 신경망 (DNN), deck 000 and deck 003", "https://github.com/hunkim/DeepLearningZeroToAll")
@@ -23,10 +20,7 @@ KERAS = ("Keras example mnist_mlp", "https://github.com/keras-team/keras/blob/2.
 
 # PyTorch's nn.Linear default: U(±1/sqrt(fan_in)), i.e. variance 1/(3·fan_in).
 # ToBig's ladder starts from it, so its first rungs are built with it too.
-TORCH_LINEAR_INIT = {
-    "class_name": "VarianceScaling",
-    "config": {"scale": 1 / 3, "mode": "fan_in", "distribution": "uniform"},
-}
+TORCH_LINEAR_INIT = {"class_name": "VarianceScaling", "config": {"scale": 1 / 3, "mode": "fan_in", "distribution": "uniform"}}
 
 
 def mlp(*args: Any, **kwargs: Any) -> keras.Model:
