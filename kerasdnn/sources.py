@@ -76,9 +76,14 @@ def read_splits(
     return (x_train[:train_samples], y_train[:train_samples]), (x_test[:test_samples], y_test[:test_samples])
 
 
+def _data_folder(data_dir):
+    """The folder asked for: `data_dir`, else `TFDS_DATA_DIR`, else `None` (tfds's own)."""
+    return data_dir or os.environ.get("TFDS_DATA_DIR") or None
+
+
 def _export_in(data_dir, name):
-    """`NAME.npz` in `data_dir` (else `TFDS_DATA_DIR`) where `export_arrays` wrote one there, else `None`."""
-    folder = data_dir or os.environ.get("TFDS_DATA_DIR")
+    """`NAME.npz` in the data folder where `export_arrays` wrote one there, else `None`."""
+    folder = _data_folder(data_dir)
     path = os.path.join(folder, f"{name}.npz") if folder else None
     return path if path and os.path.isfile(path) else None
 
@@ -185,7 +190,7 @@ def _prepared_builder(function, name, data_dir, download):
     )
     import tensorflow_datasets as tfds
 
-    data_dir = data_dir or os.environ.get("TFDS_DATA_DIR") or None
+    data_dir = _data_folder(data_dir)
     # tfds warns (through absl's logger) about each folder it finds no copy
     # in; the error below says it better.
     absl_logger = logging.getLogger("absl")
