@@ -136,7 +136,8 @@ def export_arrays(name: str, path: str, *, data_dir: str | None = None, download
 
     The pixels are kept as tfds gives them (not normalized), so
     `load_arrays(path, normalization=...)` normalizes them exactly as it
-    does a tfds dataset. The file is written aside and renamed into place.
+    does a tfds dataset. The file is written aside and renamed into place;
+    its folder is created if need be (`DIR/mnist.npz`, for `--data-dir DIR`).
 
     Example:
 
@@ -162,6 +163,7 @@ def export_arrays(name: str, path: str, *, data_dir: str | None = None, download
         raise ValueError(f"{function}(): path must end in .npz; received path={path!r}")
     builder = _prepared_builder(function, name, data_dir, download)
     splits = (*_read_split(builder, "train", None), *_read_split(builder, "test", None))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with run_state.replacing(path) as temporary:
         np.savez(temporary, name=np.array(name), **dict(zip(_EXPORT_KEYS, splits)))
     return path

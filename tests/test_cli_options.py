@@ -568,6 +568,10 @@ def test_data_export_passes_its_arguments_and_writes_the_name(monkeypatch, tmp_p
     assert prepared[1] == ("export_arrays", "fashion_mnist", None, False)
     with pytest.raises(ValueError, match=r"^export_arrays\(\): name must be one of "):
         data.export_arrays("svhn", path)
+    # Into a data folder not made yet, as `--data-dir DIR` then reads it (README).
+    nested = tmp_path / "data" / "mnist.npz"
+    assert data.export_arrays("mnist", str(nested)) == str(nested)
+    assert sorted(os.listdir(nested.parent)) == ["mnist.npz"]
 
 
 class _Streaming(_Process):
