@@ -32,13 +32,12 @@ Writes benchmarks/results/accelerator.json (smoke runs: --output elsewhere);
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
 import headline
-from timing import steady
+from timing import run_child, steady
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--smoke", action="store_true", help="a few hundred images, 1 epoch, a 2-trial search")
@@ -166,13 +165,7 @@ def run_contender(name):
         *(["--smoke"] if args.smoke else []),
         *(["--data-dir", args.data_dir] if args.data_dir else []),
     ]
-    finished = subprocess.run(command, env=environment_of(name), capture_output=True, text=True)
-    results = [line for line in finished.stdout.splitlines() if line.startswith("RESULT ")]
-    if finished.returncode != 0 or not results:
-        if "No module named 'torch'" in finished.stderr:
-            return None  # pip install -e ".[bench]"
-        sys.exit(f"{name} failed:\n{finished.stderr[-3000:]}")
-    return json.loads(results[-1][len("RESULT ") :])
+    return run_child(command, environment_of(name), torch_optional=True)[0]
 
 
 def timed_search(workers, folder):
@@ -198,11 +191,7 @@ def timed_search(workers, folder):
         *(["--smoke"] if args.smoke else []),
         *(["--data-dir", args.data_dir] if args.data_dir else []),
     ]
-    start = time.perf_counter()
-    finished = subprocess.run(command, env=environment_of("search"), capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if finished.returncode != 0:
-        sys.exit(f"kerasdnn tune --workers {workers} failed:\n{finished.stdout[-3000:]}{finished.stderr[-3000:]}")
+    _, seconds = run_child(command, environment_of("search"))
     completed = sum(
         1 for trial in os.scandir(os.path.join(folder, f"workers_{workers}")) if trial.name.startswith("trial_")
     )
@@ -210,10 +199,10 @@ def timed_search(workers, folder):
 
 
 started = time.perf_counter()
-rows = {name: run_contender(name) for name in CONTENDERS}
+rows = {name: run_contender(name) for name in CONTENDERS if name != "cifar_cpu"}
 accelerator = rows["cifar_accelerator"]["device"]
-if accelerator == "cpu":  # no accelerator here: the CPU row would time the same device twice
-    del rows["cifar_cpu"]
+# Without an accelerator the CPU row would time the same device again.
+rows["cifar_cpu"] = run_contender("cifar_cpu") if accelerator != "cpu" else None
 with tempfile.TemporaryDirectory() as folder:
     search = [timed_search(workers, folder) for workers in (2, 1)]
 report = {
@@ -224,7 +213,7 @@ report = {
         "samples": CIFAR_SAMPLES,
         "batch_size": 32,
         "data": "generated",
-        "rows": {"accelerator": rows["cifar_accelerator"], "cpu": rows.get("cifar_cpu")},
+        "rows": {"accelerator": rows["cifar_accelerator"], "cpu": rows["cifar_cpu"]},
         "deck": {"cpu_seconds": 47.0, "gpu_seconds": 10.0},
     },
     "search": {**SEARCH, "rows": search},

@@ -29,11 +29,10 @@ Writes benchmarks/results/backends.json (smoke runs: --output elsewhere).
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
-from timing import EpochTimer, steady
+from timing import EpochTimer, run_child, steady
 
 BACKENDS = ("jax", "tensorflow", "torch")
 NETS = {
@@ -257,13 +256,7 @@ def run_contender(name):
         environment["KERAS_BACKEND"] = name
     command = [sys.executable, __file__, "--contender", name, "--epochs", str(args.epochs)]
     command += (["--smoke"] if args.smoke else []) + (["--data-dir", args.data_dir] if args.data_dir else [])
-    finished = subprocess.run(command, env=environment, capture_output=True, text=True)
-    results = [line for line in finished.stdout.splitlines() if line.startswith("RESULT ")]
-    if finished.returncode != 0 or not results:
-        if "No module named 'torch'" in finished.stderr:
-            return None  # PyTorch is not installed: pip install -e ".[bench]"
-        sys.exit(f"{name} failed:\n{finished.stderr[-3000:]}")
-    return json.loads(results[-1][len("RESULT ") :])
+    return run_child(command, environment, torch_optional=True)[0]
 
 
 import kerasdnn  # noqa: E402  (the parent only writes JSON and reads the zoo's records)

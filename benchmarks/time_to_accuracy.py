@@ -30,13 +30,12 @@ Writes benchmarks/results/time_to_accuracy.json (smoke runs: --output elsewhere)
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
 import headline
-from timing import EpochTimer, steady
+from timing import EpochTimer, run_child, steady
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET_VALIDATION_ACCURACY = 0.985
@@ -162,15 +161,6 @@ if args.contender:
     sys.exit(0)
 
 
-def timed(command, environment):
-    """Runs `command`; returns its wall seconds and stdout (exits with its stderr if it fails)."""
-    start = time.perf_counter()
-    finished = subprocess.run(command, env=environment, capture_output=True, text=True)
-    if finished.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{finished.stderr[-3000:]}")
-    return time.perf_counter() - start, finished.stdout
-
-
 def child(name):
     environment = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2"}
     command = [
@@ -181,9 +171,8 @@ def child(name):
         *(["--smoke"] if args.smoke else []),
         *(["--data-dir", args.data_dir] if args.data_dir else []),
     ]
-    wall, stdout = timed(command, environment)
-    (line,) = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
-    return {**json.loads(line[len("RESULT ") :]), "wall_seconds": wall}
+    result, wall = run_child(command, environment)
+    return {**result, "wall_seconds": wall}
 
 
 def recipe(cache, folder):
@@ -201,7 +190,7 @@ def recipe(cache, folder):
         *(["--smoke"] if args.smoke else []),
         *(["--data-dir", args.data_dir] if args.data_dir else []),
     ]
-    wall, _ = timed(command, {**os.environ, "JAX_COMPILATION_CACHE_DIR": cache, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    _, wall = run_child(command, {**os.environ, "JAX_COMPILATION_CACHE_DIR": cache, "TF_CPP_MIN_LOG_LEVEL": "2"})
     with open(os.path.join(output, "seed_0", "results.json")) as file:
         run = json.load(file)
     return {**row(run["test"]["accuracy"], run["epoch_seconds"], run["history"]["val_accuracy"]), "wall_seconds": wall}

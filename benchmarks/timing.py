@@ -1,5 +1,8 @@
-"""What the benchmark scripts share: an epoch timer and the steady-state epoch time."""
+"""What the benchmark scripts share: an epoch timer, the steady-state epoch time, and a contender's own process."""
 
+import json
+import subprocess
+import sys
 import time
 
 import keras
@@ -25,3 +28,28 @@ def steady(seconds):
     time, and the same epoch varied by a third between identical runs.
     """
     return min(seconds[1:] if len(seconds) > 1 else seconds)
+
+
+def run_child(command, environment, *, torch_optional=False):
+    """Runs one contender in its own process (Keras fixes its backend at import).
+
+    The child prints its measurements as one `RESULT {json}` line.
+
+    Returns:
+        `(result, wall_seconds)`: the JSON of the child's last `RESULT` line
+        (or `None` if it printed none), and the seconds from its start to
+        its exit, imports and compilation included. `(None, seconds)` also
+        where the child needs PyTorch, which is not installed, and
+        `torch_optional` is set (`pip install -e ".[bench]"`).
+
+    Exits with the ends of the child's output if it fails otherwise.
+    """
+    start = time.perf_counter()
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if finished.returncode != 0:
+        if torch_optional and "No module named 'torch'" in finished.stderr:
+            return None, seconds
+        sys.exit(f"{' '.join(command)} failed:\n{finished.stdout[-3000:]}{finished.stderr[-3000:]}")
+    results = [line for line in finished.stdout.splitlines() if line.startswith("RESULT ")]
+    return (json.loads(results[-1][len("RESULT ") :]) if results else None), seconds
