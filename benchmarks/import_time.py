@@ -14,7 +14,7 @@ median and the fastest of those. The rows, on the JAX backend:
 The targets: `import kerasdnn` without TensorFlow within 3 s, `kerasdnn
 --help` within 1 s.
 
-    python benchmarks/import_time.py            # 5 repeats of each row, about a minute
+    python benchmarks/import_time.py            # 5 repeats of each row
     python benchmarks/import_time.py --smoke    # one run of each row but the TensorFlow one
 
 Writes benchmarks/results/import_time.json (smoke runs: --output elsewhere).

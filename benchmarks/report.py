@@ -419,8 +419,8 @@ first, quietly. The command loads neither for `--help` or `zoo list`.
 
 {accelerator_section(accelerator) if accelerator else missing("python benchmarks/accelerator.py --data-dir DIR")}
 
-`benchmarks/accelerator.py` is one command for a GPU machine, about 6
-minutes: carry the data as `.npz` (`kerasdnn data export mnist DIR/mnist.npz`
+`benchmarks/accelerator.py` is one command for a GPU machine, sized for
+about 6 minutes of it (not yet run on one): carry the data as `.npz` (`kerasdnn data export mnist DIR/mnist.npz`
 where tensorflow-datasets is), install kerasdnn (no TensorFlow needed), run
 it with `--data-dir DIR`, and commit `results/accelerator.json`. It times
 the headline on Keras-JAX and Keras-PyTorch beside the same recipe in
