@@ -114,9 +114,7 @@ def names() -> list[str]:
     return sorted(set(validation.keras_names(keras.activations)) | set(_layer_activations()))
 
 
-def activation_layer(
-    activation: ActivationLike, *, name: str | None = None, function: str = "activation_layer"
-) -> keras.layers.Layer | None:
+def activation_layer(activation: ActivationLike, *, name: str | None = None) -> keras.layers.Layer | None:
     """Returns a fresh layer applying `activation`, or `None` for the identity.
 
     Example:
@@ -131,8 +129,6 @@ def activation_layer(
             PReLU slopes), or `None`/`"linear"` for no activation.
         name: The layer's name. Defaults to `None`: Keras's own
             (`activation`, `activation_1`, ... in the order made).
-        function: Name of the calling public function, for error messages.
-            Defaults to `"activation_layer"`.
 
     Returns:
         A new `keras.layers.Layer`, or `None` for the identity.
@@ -141,6 +137,11 @@ def activation_layer(
         ValueError: If a name is unknown; the message lists close matches.
         TypeError: If `activation` is neither a string, a callable nor a layer.
     """
+    return _activation_layer(activation, name, "activation_layer")
+
+
+def _activation_layer(activation, name, function):
+    """`activation_layer`, its errors naming `function`: the builder that was called."""
     if activation is None or activation == "linear":
         return None
     if isinstance(activation, keras.layers.Layer):

@@ -180,8 +180,8 @@ def _dense_block(
         units * pieces,
         use_bias=use_bias,
         kernel_initializer=_initializer(kernel_initializer, activation, function),
-        kernel_regularizer=regularizers.get(kernel_regularizer, function=function),
-        activity_regularizer=regularizers.get(activity_regularizer, function=function, name="activity_regularizer"),
+        kernel_regularizer=regularizers._get(kernel_regularizer, function),
+        activity_regularizer=regularizers._get(activity_regularizer, function, "activity_regularizer"),
         name=_name(name, "dense"),
     )
     after = _after_linear(
@@ -295,7 +295,7 @@ def _conv_block(
     validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
     normalization = normalizations.resolve(function, normalization, batch_norm, groups)
     initializer = _initializer(kernel_initializer, activation, function)
-    regularizer = regularizers.get(kernel_regularizer, function=function)
+    regularizer = regularizers._get(kernel_regularizer, function)
     layers = []
     for index in range(convs):
         conv_name = _name(name, f"conv{index + 1}")
@@ -309,8 +309,8 @@ def _conv_block(
         )
         layers.append(_weight_normalized(conv, normalization, conv_name))
         layers += _after_linear(function, activation, None, "conv", filters, None, 0.0, ORDERS[0], conv_name)
-    normalization_layer = normalizations.normalization_layer(
-        normalization, "conv", filters, groups=groups, name=_normalization_name(name, normalization), function=function
+    normalization_layer = normalizations._normalization_layer(
+        normalization, "conv", filters, groups, _normalization_name(name, normalization), function
     )
     if normalization_layer is not None:
         layers.append(normalization_layer)
@@ -340,15 +340,10 @@ def _after_linear(function, activation, normalization, kind, channels, groups, d
     """The normalization, activation and dropout layers that follow a Dense/Conv layer."""
     validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
     candidates = {
-        "bn": normalizations.normalization_layer(
-            normalization,
-            kind,
-            channels,
-            groups=groups,
-            name=_normalization_name(name, normalization),
-            function=function,
+        "bn": normalizations._normalization_layer(
+            normalization, kind, channels, groups, _normalization_name(name, normalization), function
         ),
-        "activation": activations.activation_layer(activation, name=_name(name, "activation"), function=function),
+        "activation": activations._activation_layer(activation, _name(name, "activation"), function),
         "dropout": keras.layers.Dropout(dropout, name=_name(name, "dropout")) if dropout else None,
     }
     return [candidates[part] for part in order.split("_")[1:] if candidates[part] is not None]
@@ -368,7 +363,7 @@ def _normalization_name(prefix, normalization):
 def _initializer(kernel_initializer, activation, function):
     if kernel_initializer is None:
         kernel_initializer = default_initializer(activation)
-    return initializers.get(kernel_initializer, function=function)
+    return initializers._get(kernel_initializer, function)
 
 
 def _name(prefix, suffix):

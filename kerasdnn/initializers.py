@@ -183,14 +183,12 @@ def lsuv_initialize(
     return variances
 
 
-def get(identifier: InitializerLike, *, function: str = "get") -> keras.initializers.Initializer | None:
+def get(identifier: InitializerLike) -> keras.initializers.Initializer | None:
     """Resolves an initializer as `keras.initializers.get` does, with clear errors.
 
     Args:
         identifier: A name (`"he_normal"`, `"lsuv"`, `"small_random_normal"`),
             a config dict, an `Initializer` instance or a callable.
-        function: Name of the calling public function, for error messages.
-            Defaults to `"get"`.
 
     Returns:
         A `keras.initializers.Initializer` (or the callable given).
@@ -198,6 +196,11 @@ def get(identifier: InitializerLike, *, function: str = "get") -> keras.initiali
     Raises:
         ValueError: If a name is unknown; the message lists close matches.
     """
+    return _get(identifier, "get")
+
+
+def _get(identifier, function):
+    """`get`, its errors naming `function`: the builder that was called."""
     try:
         return keras.initializers.get(identifier)
     except (ValueError, TypeError) as error:

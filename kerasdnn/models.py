@@ -277,13 +277,8 @@ def lstm(
     )
     validation.check_number(function, "dropout", dropout, low=0, high=1, high_inclusive=False)
     normalization = normalizations.resolve(function, normalization, batch_norm, groups)
-    normalization_layer = normalizations.normalization_layer(
-        normalization,
-        "recurrent",
-        sizes[-1],
-        groups=groups,
-        name=normalizations.SHORT_NAMES.get(normalization),
-        function=function,
+    normalization_layer = normalizations._normalization_layer(
+        normalization, "recurrent", sizes[-1], groups, normalizations.SHORT_NAMES.get(normalization), function
     )
     x = inputs
     for index, size in enumerate(sizes):
@@ -330,8 +325,8 @@ def _classifier(function, x, classes, activation, kernel_initializer, kernel_reg
     return keras.layers.Dense(
         classes,
         activation=activation,
-        kernel_initializer=initializers.get(kernel_initializer or "glorot_uniform", function=function),
-        kernel_regularizer=regularizers.get(kernel_regularizer, function=function),
+        kernel_initializer=initializers._get(kernel_initializer or "glorot_uniform", function),
+        kernel_regularizer=regularizers._get(kernel_regularizer, function),
         dtype="float32" if mixed else None,
         name="predictions",
     )(x)

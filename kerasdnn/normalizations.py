@@ -99,7 +99,6 @@ def normalization_layer(
     *,
     groups: int | None = None,
     name: str | None = None,
-    function: str = "normalization_layer",
 ) -> keras.layers.Layer | None:
     """Returns a new normalization layer for the output of a Dense, Conv or LSTM layer.
 
@@ -110,7 +109,6 @@ def normalization_layer(
         groups: Groups of `"group"`, dividing `channels`. Defaults to `None`:
             32, Wu & He's choice.
         name: Layer name. Defaults to `None`: Keras's automatic name.
-        function: Name of the public function, for the messages.
 
     Returns:
         A new layer, or `None` for `None` and for `"weight"` (which wraps
@@ -125,6 +123,11 @@ def normalization_layer(
         Normalization", 2016; Ulyanov et al., "Instance Normalization", 2016;
         Wu & He, "Group Normalization", ECCV 2018.
     """
+    return _normalization_layer(normalization, kind, channels, groups, name, "normalization_layer")
+
+
+def _normalization_layer(normalization, kind, channels, groups, name, function):
+    """`normalization_layer`, its errors naming `function`: the builder that was called."""
     check_applies(function, normalization, kind)
     if normalization == "batch":
         return keras.layers.BatchNormalization(name=name)

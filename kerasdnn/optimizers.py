@@ -92,7 +92,6 @@ def get(
     clipnorm: float | None = None,
     clipvalue: float | None = None,
     coupled_weight_decay: float | None = None,
-    function: str = "get",
 ) -> keras.optimizers.Optimizer:
     """Builds an optimizer from a name, with an optional learning rate and clipping.
 
@@ -118,8 +117,6 @@ def get(
             parameter to its gradient (biases and BatchNorm's too) before
             the update, for one of the decks' optimizers. Defaults to `None`
             (none; AdamW's decoupled decay is `"adamw"`).
-        function: Name of the calling public function, for error messages.
-            Defaults to `"get"`.
 
     Returns:
         A new `keras.optimizers.Optimizer` (or `identifier` itself when it is
@@ -131,6 +128,11 @@ def get(
             is given for an optimizer other than the decks'.
         TypeError: If `identifier` is neither a name, a dict nor an optimizer.
     """
+    return _get(identifier, "get", learning_rate, clipnorm, clipvalue, coupled_weight_decay)
+
+
+def _get(identifier, function, learning_rate=None, clipnorm=None, clipvalue=None, coupled_weight_decay=None):
+    """`get`, its errors naming `function`: the public function that was called."""
     if clipnorm is not None and clipvalue is not None:
         raise ValueError(
             f"{function}(): pass at most one of clipnorm and clipvalue; "
@@ -168,7 +170,7 @@ def _resolve(identifier, overrides, function):
         return identifier.__class__.from_config({**identifier.get_config(), **overrides})
     if isinstance(identifier, dict):
         optimizer = keras.optimizers.get(identifier)
-        return get(optimizer, **overrides, function=function) if overrides else optimizer
+        return _get(optimizer, function, **overrides) if overrides else optimizer
     validation.check_type(
         function,
         "optimizer",

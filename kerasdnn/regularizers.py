@@ -8,9 +8,7 @@ from kerasdnn import validation
 from kerasdnn.hints import RegularizerLike
 
 
-def get(
-    identifier: RegularizerLike, *, function: str = "get", name: str = "kernel_regularizer"
-) -> keras.regularizers.Regularizer | None:
+def get(identifier: RegularizerLike) -> keras.regularizers.Regularizer | None:
     """Resolves a regularizer from a Keras identifier or from l1/l2 strengths.
 
     Example:
@@ -24,10 +22,6 @@ def get(
             a pair `(l1, l2)` of strengths; or anything
             `keras.regularizers.get` accepts (a name, a config dict, a
             `keras.regularizers.Regularizer`).
-        function: Name of the calling public function, for error messages.
-            Defaults to `"get"`.
-        name: Name of the argument being resolved, for error messages.
-            Defaults to `"kernel_regularizer"`.
 
     Returns:
         A `keras.regularizers.Regularizer`, or `None`.
@@ -36,6 +30,11 @@ def get(
         ValueError: If a strength is negative or a name is unknown.
         TypeError: If the identifier has none of the forms above.
     """
+    return _get(identifier, "get")
+
+
+def _get(identifier, function, name="kernel_regularizer"):
+    """`get`, its errors naming the builder called (`function`) and its argument (`name`)."""
     if identifier is None:
         return None
     if isinstance(identifier, numbers.Real) and not isinstance(identifier, bool):

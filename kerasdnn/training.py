@@ -201,8 +201,8 @@ def train(
     function = "train"
     multi_worker = distribute.is_multi_worker(model)
     steps_per_execution = _check_arguments(function, epochs, batch_size, steps_per_execution, seed, multi_worker)
-    resolved_optimizer = optimizers.get(
-        optimizer, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, function=function
+    resolved_optimizer = optimizers._get(
+        optimizer, function, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue
     )
     validation.check_type(function, "overwrite", overwrite, (bool,), "True or False")
     train_data = _batches(

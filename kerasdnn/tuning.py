@@ -172,7 +172,7 @@ def trial_optimizer(
         rate = optimizers.cosine_schedule(
             rate, epochs=epochs, samples=samples, batch_size=values.get("batch_size", SPACE["batch_size"][2])
         )
-    return optimizers.get(identifier, learning_rate=rate, function="trial_optimizer")
+    return optimizers._get(identifier, "trial_optimizer", learning_rate=rate)
 
 
 class MLPHyperModel(keras_tuner.HyperModel):

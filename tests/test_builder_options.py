@@ -1,5 +1,6 @@
 """Every builder option reaches every layer it names: each family, each layer, literal expectations."""
 
+import inspect
 import re
 
 import keras
@@ -295,11 +296,47 @@ def test_conv_block_defaults_are_the_decks():
             ValueError,
             "cnn(): dropout must be in [0, 1); received dropout=2.0",
         ),
+        # Each resolver the builders share names the builder called, too.
+        (lambda: kerasdnn.mlp((3,), kernel_initializer="he_nromal"), ValueError, "mlp(): kernel_initializer must be"),
+        (lambda: kerasdnn.cnn((8, 8, 1), kernel_regularizer=(0.1,)), ValueError, "cnn(): kernel_regularizer given"),
+        (lambda: kerasdnn.mlp((3,), kernel_regularizer=-1.0), ValueError, "mlp(): kernel_regularizer must be >= 0"),
+        (lambda: kerasdnn.dense_block(4, activation="relux"), ValueError, "dense_block(): activation must be"),
+        (
+            lambda: kerasdnn.conv_block(4, normalization="group", groups=3),
+            ValueError,
+            "conv_block(): groups must divide the 4 channels",
+        ),
+        (lambda: kerasdnn.lstm((5, 2), normalization="weight"), ValueError, "lstm(): normalization"),
+        # Called directly, the resolvers name themselves.
+        (lambda: kerasdnn.initializers.get("he_nromal"), ValueError, "get(): kernel_initializer must be"),
+        (lambda: kerasdnn.regularizers.get((0.1,)), ValueError, "get(): kernel_regularizer given as strengths"),
+        (lambda: kerasdnn.optimizers.get("adamm"), ValueError, "get(): optimizer must be one of"),
+        (lambda: kerasdnn.activation_layer("relux"), ValueError, "activation_layer(): activation must be"),
+        (
+            lambda: kerasdnn.normalizations.normalization_layer("group", "dense", 6, groups=4),
+            ValueError,
+            "normalization_layer(): groups must divide the 6 channels",
+        ),
     ],
 )
 def test_builders_refuse_bad_arguments_naming_them(build, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}"):
         build()
+
+
+@pytest.mark.parametrize(
+    "resolver",
+    [
+        kerasdnn.initializers.get,
+        kerasdnn.regularizers.get,
+        kerasdnn.optimizers.get,
+        kerasdnn.activation_layer,
+        kerasdnn.normalizations.normalization_layer,
+    ],
+)
+def test_public_resolvers_take_no_caller_name(resolver):
+    # Which builder was called is kerasdnn's business, not a keyword of Keras-like get()s.
+    assert "function" not in inspect.signature(resolver).parameters
 
 
 def test_conv_block_passes_its_own_options_on():
