@@ -76,16 +76,23 @@ def import_tensorflow(feature: str = "this") -> Any:
     if "tensorflow" in sys.modules:
         keep_off_accelerators(sys.modules["tensorflow"])
         return sys.modules["tensorflow"]
-    if not _has_gpu_devices():
-        # TensorFlow's INFO lines on a CPU say nothing a user needs; where a
-        # GPU is, they say which device is used and stay. A value you set wins.
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-    with filtered_stderr():
+    with tensorflow_start_up():
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # where TensorFlow probes for CUDA (cuInit)
     keep_off_accelerators(tf)
     return tf
+
+
+@contextlib.contextmanager
+def tensorflow_start_up() -> Iterator[None]:
+    """Where TensorFlow is imported: its no-GPU start-up lines filtered from stderr, its INFO lines off without a GPU."""
+    if not _has_gpu_devices():
+        # TensorFlow's INFO lines on a CPU say nothing a user needs; where a
+        # GPU is, they say which device is used and stay. A value you set wins.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    with filtered_stderr():
+        yield
 
 
 def keep_off_accelerators(tf: Any) -> None:
@@ -94,12 +101,14 @@ def keep_off_accelerators(tf: Any) -> None:
     On the JAX or PyTorch backend TensorFlow serves only `tf.data` and
     tensorflow-datasets, yet it takes most of every GPU's memory at its first
     op; the JAX and Keras guides say to hide the GPUs from it. This must run
-    before TensorFlow's first op, which fixes its devices.
+    before TensorFlow's first op, which fixes its devices. While Keras is
+    still being imported (it imports TensorFlow itself) its backend is not
+    known yet: `import kerasdnn` calls this again once Keras is imported.
 
     Args:
         tf: The `tensorflow` module.
     """
-    if _backend() == "tensorflow":
+    if _backend() in ("tensorflow", None):
         return
     try:
         tf.config.set_visible_devices([], "GPU")
@@ -108,10 +117,11 @@ def keep_off_accelerators(tf: Any) -> None:
 
 
 def _backend():
-    # The backend Keras uses, or will: without importing Keras, which would
-    # fix it before the caller has chosen.
+    # The backend Keras uses, or will, without importing Keras, which would
+    # fix it before the caller has chosen; None while Keras is being imported.
     if "keras" in sys.modules:
-        return sys.modules["keras"].backend.backend()
+        backend = getattr(sys.modules["keras"], "backend", None)
+        return backend.backend() if backend is not None else None
     return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 

@@ -116,14 +116,13 @@ def test_tune_rejects_a_bad_tuner(capsys):
     assert "invalid choice: 'genetic'" in capsys.readouterr().err
 
 
-def _as_the_command(code):
-    """Runs `code` in a fresh Python whose sys.argv[0] is the `kerasdnn` script's, as the installed command has it."""
-    bootstrap = "import sys; sys.argv = ['kerasdnn']; " + code
-    return subprocess.run([sys.executable, "-c", bootstrap], capture_output=True, text=True, timeout=120)
+def _fresh_python(code):
+    """Runs `code` in a fresh Python, as the installed `kerasdnn` script would (nothing decided from sys.argv)."""
+    return subprocess.run([sys.executable, "-c", "import sys\n" + code], capture_output=True, text=True, timeout=120)
 
 
 def test_help_and_zoo_list_load_neither_keras_nor_a_backend():
-    finished = _as_the_command(
+    finished = _fresh_python(
         "from kerasdnn.cli import main\n"
         "for argv in (['--help'], ['zoo', 'list'], ['train', '--help'], ['tune', '--help']):\n"
         "    try:\n"
@@ -134,14 +133,22 @@ def test_help_and_zoo_list_load_neither_keras_nor_a_backend():
     )
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert "mnist_bn" in finished.stdout and finished.stdout.strip().endswith("[]")
-    # A plain `import kerasdnn` loads everything, so that Keras knows kerasdnn's objects.
-    plain = subprocess.run(
-        [sys.executable, "-c", "import sys, kerasdnn; print('keras' in sys.modules, kerasdnn.mlp)"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    # A plain `import kerasdnn` loads nothing heavy either; Keras, imported
+    # after it by anyone, knows kerasdnn's objects at once, and each public
+    # name loads its module on first use.
+    plain = _fresh_python(
+        "import kerasdnn\n"
+        "print('keras' in sys.modules)\n"
+        "import keras\n"
+        "print([keras.saving.get_registered_object(f'kerasdnn>{name}') is not None for name in "
+        "('LSUV', 'Maxout', 'WeightNormalization', 'CoupledSGD', 'NonFiniteBatch')])\n"
+        "print(kerasdnn.mlp.__module__, 'kerasdnn.tuning' in sys.modules, kerasdnn.tuning.__name__)"
     )
-    assert plain.stdout.startswith("True <function mlp"), plain.stderr[-2000:]
+    assert plain.stdout.splitlines() == [
+        "False",
+        "[True, True, True, True, True]",
+        "kerasdnn.models False kerasdnn.tuning",
+    ], plain.stderr[-2000:]
 
 
 @pytest.mark.integration
@@ -191,7 +198,7 @@ def test_smoke_run_and_command_print_no_tensorflow_start_up_lines(tmp_path):
     assert recipe.returncode == 0, recipe.stderr[-2000:]
     assert recipe.stderr == ""
     assert "kerasdnn mnist_bn (570,122 parameters)" in recipe.stdout
-    command = _as_the_command(
+    command = _fresh_python(
         f"from kerasdnn.cli import main; sys.exit(main(['train', 'hanbat_bn_lstm', '--smoke', "
         f"'--output-dir', {str(tmp_path / 'command')!r}]))"
     )
@@ -302,3 +309,29 @@ def test_tensorflow_is_kept_off_the_gpus_unless_it_is_the_backend(backend, hidde
     assert run.returncode == 0, run.stderr[-2000:]
     calls, visible = run.stdout.strip().splitlines()[-2:]
     assert calls == ("[([], 'GPU')]" if hidden else "[]") and visible == "[]"
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch", "tensorflow"])
+def test_tensorflow_imported_after_kerasdnn_by_anyone_is_kept_off_the_gpus_too(backend):
+    # The user's own `import tensorflow`, after kerasdnn's: kerasdnn decides
+    # (hiding the GPUs unless the backend is TensorFlow) as TensorFlow's
+    # import ends, once Keras, which it imports, knows its backend, and
+    # before any op; TensorFlow's start-up lines are filtered.
+    script = (
+        "import kerasdnn, kerasdnn.quiet as quiet, sys\n"
+        "backends = []\n"
+        "original = quiet.keep_off_accelerators\n"
+        "quiet.keep_off_accelerators = lambda tf: (backends.append(quiet._backend()), original(tf))\n"
+        "import tensorflow as tf\n"
+        "print(backends[-1], 'keras' in sys.modules)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**{k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}, "KERAS_BACKEND": backend},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == [backend, "True"]
+    assert not any(noise in run.stderr for noise in kerasdnn.quiet.NOISE), run.stderr
