@@ -1,14 +1,16 @@
-"""Seconds from a fresh Python to `import kerasdnn` (JAX, with and without TensorFlow) and to `kerasdnn --help`.
+"""Seconds from a fresh Python to `import kerasdnn`, to its first model (JAX, with and without TensorFlow) and to `kerasdnn --help`.
 
 How long does a user wait before any work? Each row is a new process, run
 once to warm the file cache and then `--repeats` times; the row reports the
 median and the fastest of those. The rows, on the JAX backend:
 
 - `import keras`: the floor kerasdnn builds on;
-- `import kerasdnn` where TensorFlow is not installed (an import hook makes
-  `import tensorflow` fail, as on a JAX GPU machine);
-- `import kerasdnn` where TensorFlow is installed (kerasdnn imports it
-  then, quietly, as Keras's seeding and saving would anyway);
+- `import kerasdnn` where TensorFlow is not installed (`import tensorflow`
+  made to fail, as on a JAX GPU machine): loads no module of its own until
+  a name is used;
+- `import kerasdnn` and its first model, `kerasdnn.mlp((784,))`, which loads
+  Keras: where TensorFlow is not installed, and where it is (Keras's JAX
+  backend imports it then, and kerasdnn starts it quietly);
 - `kerasdnn --help`, the command, which loads no Keras.
 
 The targets: `import kerasdnn` without TensorFlow within 3 s, `kerasdnn
@@ -38,15 +40,17 @@ parser.add_argument("--output", default=os.path.join(os.path.dirname(__file__), 
 args = parser.parse_args()
 
 WITHOUT_TENSORFLOW = "import sys; sys.modules['tensorflow'] = None; import kerasdnn"
+FIRST_MODEL = "; kerasdnn.mlp((784,))"
 ROWS = {
     "import keras": [sys.executable, "-c", "import keras"],
     "import kerasdnn without TensorFlow": [sys.executable, "-c", WITHOUT_TENSORFLOW],
-    "import kerasdnn with TensorFlow": [sys.executable, "-c", "import kerasdnn"],
+    "import kerasdnn and its first model, without TensorFlow": [sys.executable, "-c", WITHOUT_TENSORFLOW + FIRST_MODEL],
+    "import kerasdnn and its first model, with TensorFlow": [sys.executable, "-c", "import kerasdnn" + FIRST_MODEL],
     "kerasdnn --help": [shutil.which("kerasdnn") or "kerasdnn", "--help"],
 }
 TARGETS = {"import kerasdnn without TensorFlow": 3.0, "kerasdnn --help": 1.0}
 if args.smoke:
-    del ROWS["import kerasdnn with TensorFlow"]
+    del ROWS["import kerasdnn and its first model, with TensorFlow"]
 
 
 def seconds_of(command):

@@ -410,10 +410,14 @@ more epochs.
 
 {import_time_section(import_time) if import_time else missing("python benchmarks/import_time.py")}
 
-Most of `import kerasdnn` is Keras's own import and, where it is installed,
-TensorFlow's: Keras imports TensorFlow on every backend where it finds it
-(its seeding, saving and data adapters use it), so kerasdnn imports it
-first, quietly. The command loads neither for `--help` or `zoo list`.
+`import kerasdnn` loads none of its modules: each public name loads its
+own on first use (PEP 562), and kerasdnn's Keras objects are registered as
+soon as Keras is imported, by anyone, so a `.keras` file holding them loads.
+The first model then waits for Keras's own import and, where it is
+installed, TensorFlow's: Keras imports TensorFlow on every backend where it
+finds it (its tree utilities, seeding, saving and data adapters use it), and
+kerasdnn starts it quietly. The command loads neither for `--help` or `zoo
+list`.
 
 ## On a GPU, a TPU, or several machines
 
