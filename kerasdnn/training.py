@@ -33,6 +33,9 @@ from kerasdnn.hints import LearningRate, OptimizerLike
 # 2-core CPU a BN-MLP epoch at batch 128 took ~10 s with 1 and ~5 s with 32:
 # per-step Python overhead, not arithmetic, dominates such small models.
 DEFAULT_STEPS_PER_EXECUTION = 32
+# Arrays evaluated (validation and test data) go in batches of up to this
+# many samples: see evaluation_batch_size.
+LARGEST_EVALUATION_BATCH = 1024
 
 
 def default_steps_per_execution(multi_worker: bool = False) -> int:
@@ -149,7 +152,9 @@ def train(
         test_data: `(x, y)` arrays or a dataset, evaluated once at the end.
             Defaults to `None`.
         epochs: Number of epochs. Defaults to `10`.
-        batch_size: Samples per batch when `x` is an array. Defaults to `128`.
+        batch_size: Samples per training batch when `x` is an array.
+            Defaults to `128`. Validation and test arrays are evaluated in
+            batches of `evaluation_batch_size(samples, batch_size)`.
         optimizer: A name or optimizer, as in `kerasdnn.optimizers.get`.
             Defaults to `"adam"`.
         learning_rate: A float or schedule. Defaults to `None` (the
@@ -445,6 +450,29 @@ def _check_arguments(function, epochs, batch_size, steps_per_execution, seed, mu
     return steps_per_execution
 
 
+def evaluation_batch_size(samples: int, batch_size: int) -> int:
+    """The batch size `train` evaluates `samples` arrays in: whole batches, as few as `batch_size` would take or fewer.
+
+    Evaluation computes the same whatever the batch (no batch statistics at
+    inference, no dropout), but each new batch shape compiles the step
+    again: a last, smaller batch costs one more compilation per evaluated
+    model, and larger batches take fewer calls. So the largest divisor of
+    `samples` up to `max(batch_size, LARGEST_EVALUATION_BATCH)` is used
+    (1,000 for 5,000 or 10,000 samples), unless it would take more batches
+    than `batch_size` does (a prime count): then `batch_size`.
+
+    Args:
+        samples: Samples evaluated.
+        batch_size: The run's training batch size.
+
+    Returns:
+        The evaluation batch size.
+    """
+    largest = min(max(batch_size, LARGEST_EVALUATION_BATCH), samples)
+    size = next(size for size in range(largest, 0, -1) if samples % size == 0)
+    return size if samples // size <= -(-samples // batch_size) else batch_size
+
+
 def _batches(function, name, x, y, batch_size, model, loss, *, seed=0, shuffle=False, multi_worker=False):
     """Checks arrays (or an `(x, y)` pair) against the model and turns them into batches; datasets pass through."""
     if x is None or _is_tf_dataset(x):
@@ -471,6 +499,8 @@ def _batches(function, name, x, y, batch_size, model, loss, *, seed=0, shuffle=F
         classes=(_shape(model, "output_shape") or (None,))[-1],
         labels=_label_kind(loss),
     )
+    if name != "x" and not multi_worker:
+        batch_size = evaluation_batch_size(len(x), batch_size)
     if multi_worker:
         # Each worker takes its share of every global batch, which tf.data's
         # DATA sharding does and a Python dataset cannot.

@@ -134,6 +134,41 @@ def test_validation_and_test_data_are_the_ones_evaluated():
     assert result["final"]["val_loss"] != pytest.approx(result["test"]["loss"], rel=0.01)
 
 
+@pytest.mark.parametrize(
+    "samples, batch_size, expected",
+    [
+        (5000, 128, 1000),  # MNIST's validation split: 5 whole batches, not 39 and a partial one
+        (10000, 128, 1000),
+        (60, 8, 60),  # all at once
+        (2048, 128, 1024),  # at most LARGEST_EVALUATION_BATCH
+        (5000, 2048, 2048),  # 1,250 would take 4 batches where 2,048 takes 3
+        (1021, 128, 1021),  # a prime below the cap: one batch
+        (2053, 128, 128),  # a prime above it: only 1s divide it, so the training batch size
+        (1, 128, 1),
+    ],
+)
+def test_evaluation_batch_size_divides_the_samples_without_taking_more_batches(samples, batch_size, expected):
+    assert kerasdnn.training.evaluation_batch_size(samples, batch_size) == expected
+
+
+def test_validation_and_test_arrays_are_evaluated_in_whole_batches(monkeypatch):
+    made = []
+    original = data.EpochShuffledArrays.__init__
+
+    def recording(self, x, y, **options):
+        made.append((len(x), options["batch_size"], options.get("shuffle")))
+        original(self, x, y, **options)
+
+    monkeypatch.setattr(data.EpochShuffledArrays, "__init__", recording)
+    x, y = _line(12)
+    validation, test = _line(60), _line(30)
+    model = _linear()
+    result = _fit(model, x, y, epochs=1, batch_size=8, validation_data=validation, test_data=test)
+    assert made == [(12, 8, True), (60, 60, False), (30, 30, False)]
+    # The same numbers as Keras's own evaluation in the training batch size.
+    assert result["test"]["loss"] == pytest.approx(model.evaluate(*test, batch_size=8, verbose=0), rel=1e-6)
+
+
 def test_save_model_settings_and_tensorboard_reach_the_folder(tmp_path):
     x, y = _line(8)
     _fit(
