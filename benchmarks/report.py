@@ -349,6 +349,19 @@ kerasdnn installs).
 
 {time_to_accuracy_section(time_to_accuracy) if time_to_accuracy else missing("python benchmarks/time_to_accuracy.py")}
 
+What the recipe does for its time, and what it leaves: JAX's compiled
+steps are cached under `~/.cache/kerasdnn/jax` (the "cached" row: a second
+run compiles nothing; `--no-compile-cache` turns it off); validation and
+test arrays are evaluated in whole batches (`kerasdnn.training.evaluation_batch_size`:
+1,000 samples for MNIST's 5,000 and 10,000, the same numbers as batches of
+128), so each evaluated model compiles one step, not two. Left as it is: the
+last, smaller training batch, which compiles a second training step once per
+run, because every epoch visits every sample exactly once (filling or
+padding that batch would change what an epoch is); and dropout's random
+numbers, which Keras draws with JAX's default generator (threefry): JAX's
+faster `rbg` generator takes keys of another shape than Keras's seeds, so
+Keras's `Dropout` cannot use it.
+
 ## Where an epoch's time goes on TensorFlow
 
 Measured on the TensorFlow backend before the move to JAX, with a fused Adam

@@ -116,9 +116,11 @@ def test_tune_rejects_a_bad_tuner(capsys):
     assert "invalid choice: 'genetic'" in capsys.readouterr().err
 
 
-def _fresh_python(code):
-    """Runs `code` in a fresh Python, as the installed `kerasdnn` script would (nothing decided from sys.argv)."""
-    return subprocess.run([sys.executable, "-c", "import sys\n" + code], capture_output=True, text=True, timeout=120)
+def _fresh_python(code, environment=None):
+    """Runs `code` in a fresh Python (with `sys` imported), as the installed `kerasdnn` script would."""
+    return subprocess.run(
+        [sys.executable, "-c", "import sys\n" + code], capture_output=True, text=True, timeout=120, env=environment
+    )
 
 
 def test_help_and_zoo_list_load_neither_keras_nor_a_backend():
@@ -295,17 +297,11 @@ def test_tensorflow_is_kept_off_the_gpus_unless_it_is_the_backend(backend, hidde
         "calls = []\n"
         "original = tf.config.set_visible_devices\n"
         "tf.config.set_visible_devices = lambda *a, **k: (calls.append(a), original(*a, **k))\n"
-        "import kerasdnn\n"  # imports TensorFlow through kerasdnn.quiet, before any op of its own
+        "import kerasdnn\n"  # hides the GPUs of the TensorFlow imported already, before any op of its own
         "print(calls)\n"
         "print(tf.config.get_visible_devices('GPU'))\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "KERAS_BACKEND": backend},
-    )
+    run = _fresh_python(script, {**os.environ, "KERAS_BACKEND": backend})
     assert run.returncode == 0, run.stderr[-2000:]
     calls, visible = run.stdout.strip().splitlines()[-2:]
     assert calls == ("[([], 'GPU')]" if hidden else "[]") and visible == "[]"
@@ -318,20 +314,15 @@ def test_tensorflow_imported_after_kerasdnn_by_anyone_is_kept_off_the_gpus_too(b
     # import ends, once Keras, which it imports, knows its backend, and
     # before any op; TensorFlow's start-up lines are filtered.
     script = (
-        "import kerasdnn, kerasdnn.quiet as quiet, sys\n"
+        "import kerasdnn, kerasdnn.quiet as quiet\n"
         "backends = []\n"
         "original = quiet.keep_off_accelerators\n"
         "quiet.keep_off_accelerators = lambda tf: (backends.append(quiet._backend()), original(tf))\n"
         "import tensorflow as tf\n"
         "print(backends[-1], 'keras' in sys.modules)\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**{k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}, "KERAS_BACKEND": backend},
-    )
+    environment = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    run = _fresh_python(script, {**environment, "KERAS_BACKEND": backend})
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == [backend, "True"]
     assert not any(noise in run.stderr for noise in kerasdnn.quiet.NOISE), run.stderr
