@@ -22,6 +22,8 @@ import importlib.abc
 import importlib.util
 import sys
 
+from kerasdnn import quiet  # light: what starts TensorFlow quietly, wherever it is imported from
+
 __version__ = "0.1.0"
 
 # Each public name and the module that defines it.
@@ -74,15 +76,7 @@ def _register_with_keras():
     for module in _REGISTERING:
         importlib.import_module(f"{__name__}.{module}")
     if sys.modules.get("tensorflow") is not None:  # imported by Keras itself, before its backend was known
-        importlib.import_module(f"{__name__}.quiet").keep_off_accelerators(sys.modules["tensorflow"])
-
-
-def _start_tensorflow(tf, execute):
-    quiet = importlib.import_module(f"{__name__}.quiet")
-    with quiet.tensorflow_start_up():
-        execute(tf)
-        tf.config.list_physical_devices()  # where TensorFlow probes for CUDA (cuInit)
-    quiet.keep_off_accelerators(tf)
+        quiet.keep_off_accelerators(sys.modules["tensorflow"])
 
 
 class _WhenImported(importlib.abc.MetaPathFinder):
@@ -96,19 +90,34 @@ class _WhenImported(importlib.abc.MetaPathFinder):
 
     def __init__(self, actions):
         self.actions = dict(actions)
+        self._finding = set()
 
     def find_spec(self, fullname, path=None, target=None):
-        action = self.actions.pop(fullname, None)
-        if action is None:
+        # A find_spec that is only a question (importlib.util.find_spec, as
+        # "is TensorFlow installed?" asks) must not use the action up: it is
+        # taken when the module is executed.
+        if fullname not in self.actions or fullname in self._finding:
             return None
-        if not self.actions:
-            sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)  # asked without this finder: it has handed that name over
+        self._finding.add(fullname)
+        try:
+            spec = importlib.util.find_spec(fullname)  # the finders after this one
+        finally:
+            self._finding.discard(fullname)
         if spec is None or spec.loader is None:
             return spec
         execute = spec.loader.exec_module
+
+        def exec_module(module):
+            action = self.actions.pop(fullname, None)
+            if not self.actions and self in sys.meta_path:
+                sys.meta_path.remove(self)
+            if action is None:  # run already, on a module imported twice over
+                execute(module)
+            else:
+                action(module, execute)
+
         # On this spec's own loader, which stays the module's __loader__.
-        spec.loader.exec_module = lambda module: action(module, execute)  # type: ignore[method-assign]
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
 
@@ -119,7 +128,7 @@ def _watch_imports():
     else:
         actions["keras"] = lambda keras, execute: (execute(keras), _register_with_keras())
     if "tensorflow" not in sys.modules:  # None there means blocked: as if not installed
-        actions["tensorflow"] = _start_tensorflow
+        actions["tensorflow"] = quiet.start_tensorflow
     if actions:
         sys.meta_path.insert(0, _WhenImported(actions))
 

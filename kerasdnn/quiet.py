@@ -23,7 +23,7 @@ import importlib.util
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 # Substrings of the lines taken out; each means "no GPU here", or nothing.
@@ -73,26 +73,34 @@ def import_tensorflow(feature: str = "this") -> Any:
         raise ImportError(
             f"{feature} needs TensorFlow, which is not installed here; install it with `pip install tensorflow`"
         )
-    if "tensorflow" in sys.modules:
-        keep_off_accelerators(sys.modules["tensorflow"])
-        return sys.modules["tensorflow"]
-    with tensorflow_start_up():
-        import tensorflow as tf
+    # Imported for the first time, TensorFlow is started by kerasdnn's import
+    # watcher (kerasdnn/__init__.py calls start_tensorflow); imported before
+    # kerasdnn was, it is hidden from the GPUs here.
+    import tensorflow as tf
 
-        tf.config.list_physical_devices()  # where TensorFlow probes for CUDA (cuInit)
     keep_off_accelerators(tf)
     return tf
 
 
-@contextlib.contextmanager
-def tensorflow_start_up() -> Iterator[None]:
-    """Where TensorFlow is imported: its no-GPU start-up lines filtered from stderr, its INFO lines off without a GPU."""
+def start_tensorflow(tf: Any, execute: Callable[[Any], None]) -> None:
+    """Runs TensorFlow's import, `execute(tf)`, with the no-GPU start-up lines filtered, then keeps it off the GPUs.
+
+    Also lists its devices inside the filter, where TensorFlow probes for
+    CUDA (`cuInit`). kerasdnn's import watcher calls this as TensorFlow is
+    first imported, by whoever imports it.
+
+    Args:
+        tf: The `tensorflow` module, not yet executed.
+        execute: Its loader's `exec_module`.
+    """
     if not _has_gpu_devices():
         # TensorFlow's INFO lines on a CPU say nothing a user needs; where a
         # GPU is, they say which device is used and stay. A value you set wins.
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     with filtered_stderr():
-        yield
+        execute(tf)
+        tf.config.list_physical_devices()
+    keep_off_accelerators(tf)
 
 
 def keep_off_accelerators(tf: Any) -> None:

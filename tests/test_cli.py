@@ -136,11 +136,13 @@ def test_help_and_zoo_list_load_neither_keras_nor_a_backend():
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert "mnist_bn" in finished.stdout and finished.stdout.strip().endswith("[]")
     # A plain `import kerasdnn` loads nothing heavy either; Keras, imported
-    # after it by anyone, knows kerasdnn's objects at once, and each public
-    # name loads its module on first use.
+    # after it by anyone, knows kerasdnn's objects at once (an "is it
+    # installed?" question before does not spend that), and each public name
+    # loads its module on first use.
     plain = _fresh_python(
-        "import kerasdnn\n"
+        "import importlib.util, kerasdnn\n"
         "print('keras' in sys.modules)\n"
+        "importlib.util.find_spec('keras')\n"
         "import keras\n"
         "print([keras.saving.get_registered_object(f'kerasdnn>{name}') is not None for name in "
         "('LSUV', 'Maxout', 'WeightNormalization', 'CoupledSGD', 'NonFiniteBatch')])\n"
@@ -235,11 +237,20 @@ def test_ctrl_c_stops_training_with_one_line_and_the_rerun_resumes(tmp_path):
     import time
 
     output = tmp_path / "xor"
-    command = [sys.executable, "-m", "kerasdnn.cli", "train", "xor_sigmoid", "--output-dir", str(output)]
+    arguments = ["train", "xor_sigmoid", "--output-dir", str(output), "--epochs", "300"]
+    # The interrupted run writes its files slowly (50 ms before each), so
+    # that it cannot finish 300 epochs before this test sees its first backup
+    # on a fast or a busy machine; the rerun is the plain command.
+    slowed = (
+        "import sys, time, kerasdnn.run_state as state\n"
+        "state.before_file_operation = lambda operation, path: time.sleep(0.05)\n"
+        "from kerasdnn.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))"
+    )
     # Ctrl-C's default action in the child whatever the test process has: an
     # ignored SIGINT (as a pytest-xdist worker may have it) survives exec.
     process = subprocess.Popen(
-        [*command, "--epochs", "300"],
+        [sys.executable, "-c", slowed, *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -248,7 +259,8 @@ def test_ctrl_c_stops_training_with_one_line_and_the_rerun_resumes(tmp_path):
     )
     deadline = time.monotonic() + 120
     while not list((output / "backup").glob("epoch-*")) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.1)
+    assert process.poll() is None, "the run ended before its first backup was seen"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
@@ -257,7 +269,9 @@ def test_ctrl_c_stops_training_with_one_line_and_the_rerun_resumes(tmp_path):
     assert last == f"kerasdnn train: interrupted after epoch {epoch}; run again to resume" and epoch >= 1
     assert "Traceback" not in stderr
     # The rerun goes on from the committed epoch: the history holds each epoch once.
-    rerun = subprocess.run([*command, "--epochs", "300"], capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(
+        [sys.executable, "-m", "kerasdnn.cli", *arguments], capture_output=True, text=True, timeout=600
+    )
     assert rerun.returncode == 0, rerun.stderr
     with open(output / "history.csv") as handle:
         assert [int(line.split(",")[0]) for line in handle.readlines()[1:]] == list(range(300))
@@ -312,9 +326,11 @@ def test_tensorflow_imported_after_kerasdnn_by_anyone_is_kept_off_the_gpus_too(b
     # The user's own `import tensorflow`, after kerasdnn's: kerasdnn decides
     # (hiding the GPUs unless the backend is TensorFlow) as TensorFlow's
     # import ends, once Keras, which it imports, knows its backend, and
-    # before any op; TensorFlow's start-up lines are filtered.
+    # before any op; TensorFlow's start-up lines are filtered. Asking first
+    # whether TensorFlow is installed changes none of that.
     script = (
-        "import kerasdnn, kerasdnn.quiet as quiet\n"
+        "import importlib.util, kerasdnn, kerasdnn.quiet as quiet\n"
+        "importlib.util.find_spec('tensorflow')\n"
         "backends = []\n"
         "original = quiet.keep_off_accelerators\n"
         "quiet.keep_off_accelerators = lambda tf: (backends.append(quiet._backend()), original(tf))\n"
