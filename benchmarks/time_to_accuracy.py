@@ -21,7 +21,7 @@ first and the steady epoch, and the first epoch whose validation accuracy
 reaches 98.5 %. The floor: the epoch's matmuls alone (forward, and the
 weight and input gradients) as one compiled JAX loop at batch 128.
 
-    python benchmarks/time_to_accuracy.py            # 240 s on 2 cores (results/time_to_accuracy.json)
+    python benchmarks/time_to_accuracy.py            # 163 s on 2 cores (results/time_to_accuracy.json)
     python benchmarks/time_to_accuracy.py --smoke    # seconds: 512 images, 1 epoch
 
 Writes benchmarks/results/time_to_accuracy.json (smoke runs: --output elsewhere).

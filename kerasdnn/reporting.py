@@ -19,7 +19,8 @@ class RecipeParser(argparse.ArgumentParser):
     run they keep the recipe's defaults, so the recipe's code reads one
     value and never tests the mode. Unless `--no-compile-cache` is given,
     JAX's compiled steps are kept in the user's cache folder
-    (`kerasdnn.compilation`), so a second run compiles nothing.
+    (`kerasdnn.compilation`), so a second run skips XLA's compilation
+    (tracing the step still happens).
     """
 
     def __init__(self, *args: Any, full_run: dict[str, Any], smoke_run: dict[str, Any], **kwargs: Any) -> None:
