@@ -90,5 +90,5 @@ report = {
 }
 os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
 kerasdnn.write_json(args.output, report)
-print(kerasdnn.reporting.format_table(report["by_category"], ["category", "seconds", "share"]))
+print(kerasdnn.console.format_table(report["by_category"], ["category", "seconds", "share"]))
 print(f"epoch {epoch_seconds:.2f} s wall, {total:.2f} s of op time")

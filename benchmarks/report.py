@@ -352,7 +352,7 @@ kerasdnn installs).
 What the recipe does for its time, and what it leaves: JAX's compiled
 steps are cached under `~/.cache/kerasdnn/jax` (the "cached" row: a second
 run skips XLA's compilation, not the tracing of the step; `--no-compile-cache` turns it off); validation and
-test arrays are evaluated in whole batches (`kerasdnn.training.evaluation_batch_size`:
+test arrays are evaluated in whole batches (`kerasdnn.batching.evaluation_batch_size`:
 1,000 samples for MNIST's 5,000 and 10,000, the same numbers as batches of
 128), so each evaluated model compiles one step, not two. Left as it is: the
 last, smaller training batch, which compiles a second training step once per

@@ -27,7 +27,7 @@ import kerasdnn
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument(
     "--epochs",
-    type=kerasdnn.reporting.positive_int,
+    type=kerasdnn.console.positive_int,
     default=3,
     help="epochs per measurement; the first is a warm-up and is not timed",
 )
@@ -105,9 +105,9 @@ report = {
 os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
 kerasdnn.write_json(args.output, report)
 print(
-    kerasdnn.reporting.format_table(
+    kerasdnn.console.format_table(
         by_batch_size, ["batch_size", "seconds_per_epoch", "samples_per_second", "test_accuracy"]
     )
 )
-print(kerasdnn.reporting.format_table(by_samples, ["samples", "seconds_per_epoch", "samples_per_second"]))
+print(kerasdnn.console.format_table(by_samples, ["samples", "seconds_per_epoch", "samples_per_second"]))
 print(json.dumps(report["linear_fit"]))

@@ -143,5 +143,5 @@ report = {
 }
 os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
 kerasdnn.write_json(args.output, report)
-print(kerasdnn.reporting.format_table(rows, ["workers", "trials", "completed", "seconds", "trials_per_second"]))
+print(kerasdnn.console.format_table(rows, ["workers", "trials", "completed", "seconds", "trials_per_second"]))
 print(f"throughput stopped growing at {saturated} workers" if saturated else "throughput grew up to the last row")

@@ -30,11 +30,11 @@ import kerasdnn
 from kerasdnn import tuning
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--max-trials", type=kerasdnn.reporting.positive_int, default=4)
-parser.add_argument("--epochs", type=kerasdnn.reporting.positive_int, default=4)
+parser.add_argument("--max-trials", type=kerasdnn.console.positive_int, default=4)
+parser.add_argument("--epochs", type=kerasdnn.console.positive_int, default=4)
 parser.add_argument(
     "--train-samples",
-    type=kerasdnn.reporting.positive_int,
+    type=kerasdnn.console.positive_int,
     default=60_000,
     help="MNIST training images, the last twelfth held out for validation",
 )

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 
 # Only what reading the zoo's records needs: a subcommand imports Keras (and
 # the backend) itself, so --help and `zoo list` answer at once.
-from kerasdnn import choices, quiet, registry, reporting
+from kerasdnn import choices, console, quiet
+from kerasdnn.zoo import registry
 
 
 def _zoo_list(args):
@@ -40,7 +41,7 @@ def _zoo_list(args):
         print(f"no model matches {args.pattern!r}", file=sys.stderr)
         return 1
     print(
-        reporting.format_table(
+        console.format_table(
             rows, ["name", "dataset", "parameters", "metric", "reference", "target", "backend", "weights"]
         )
     )
@@ -60,7 +61,7 @@ def _zoo_show(args):
 def _train(args):
     _use_the_models_backend(args.name, args.argv)
     _use_compilation_cache(args)
-    from kerasdnn import runs
+    from kerasdnn.zoo import runs
 
     results = runs.train_model(
         args.name,
@@ -76,7 +77,7 @@ def _train(args):
     info = registry.model_info(args.name)
     measured = runs.measured_value(info, results)
     print(
-        reporting.format_table(
+        console.format_table(
             [
                 {
                     "model": args.name,
@@ -175,98 +176,6 @@ def _data_export(args):
     return 0
 
 
-def _tune_locally(args):
-    """Runs a chief and `--workers` workers of this search on this machine, as one command.
-
-    Each worker is pinned to a device of `--devices` in turn
-    (`CUDA_VISIBLE_DEVICES`); workers that share one accelerator each get
-    an equal share of its memory (JAX's `XLA_PYTHON_CLIENT_MEM_FRACTION`).
-    Their output is streamed as one, each line behind the process's name.
-    Ctrl-C stops them all.
-    """
-    import socket
-    import subprocess
-    import threading
-
-    port = args.oracle_port
-    if port is None:
-        with socket.socket() as probe:
-            probe.bind((args.oracle_ip, 0))
-            port = probe.getsockname()[1]
-    # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
-    os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
-    command = sys.argv[:1] if os.path.basename(sys.argv[0]) == "kerasdnn" else [sys.executable, "-m", "kerasdnn.cli"]
-    base = [*command, *_without_local_options(args.argv), "--oracle-ip", args.oracle_ip, "--oracle-port", str(port)]
-    devices = [d for d in (args.devices or "").split(",") if d]
-    roles = [("chief", ["--chief"], {"CUDA_VISIBLE_DEVICES": ""})]
-    for index in range(args.workers):
-        environment = {}
-        if devices:
-            environment["CUDA_VISIBLE_DEVICES"] = devices[index % len(devices)]
-        sharing = args.workers / max(1, len(devices)) if devices else args.workers
-        if sharing > 1:
-            environment.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", f"{0.9 / sharing:.2f}")
-        roles.append((f"worker {index}", ["--worker", str(index)], environment))
-    processes = []
-
-    def stream(name, process):
-        for line in process.stdout:
-            print(f"[{name}] {line}", end="", flush=True)
-
-    try:
-        for name, role, environment in roles:
-            process = subprocess.Popen(
-                [*base, *role],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                env={**os.environ, **environment},
-                start_new_session=True,
-            )
-            processes.append(process)
-            threading.Thread(target=stream, args=(name, process), daemon=True).start()
-        statuses = [process.wait() for process in processes]
-    except KeyboardInterrupt:
-        _stop(processes)
-        raise
-    failed = [(name, status) for (name, _, _), status in zip(roles, statuses) if status != 0]
-    if failed:
-        print(
-            f"kerasdnn tune: {', '.join(f'{name} exited with status {status}' for name, status in failed)}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
-
-
-def _without_local_options(argv):
-    """The command's arguments without those of the local launcher (`--workers`, `--devices`, the address)."""
-    kept, skip = [], False
-    for argument in argv:
-        if skip:
-            skip = False
-            continue
-        name = argument.split("=", 1)[0]
-        if name in ("--workers", "--devices", "--oracle-ip", "--oracle-port"):
-            skip = "=" not in argument
-            continue
-        kept.append(argument)
-    return kept
-
-
-def _stop(processes):
-    import signal
-
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except Exception:  # still running after 30 s: no more waiting
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 def _tune(args):
     if args.workers:
         if args.chief or args.worker is not None:
@@ -274,7 +183,9 @@ def _tune(args):
                 "--workers starts its own chief and workers; received it with "
                 f"{'--chief' if args.chief else '--worker'}"
             )
-        return _tune_locally(args)
+        from kerasdnn.local_search import tune_locally
+
+        return tune_locally(args)
     if args.oracle_port is None:
         args.oracle_port = 8000
     # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
@@ -308,7 +219,7 @@ def _tune(args):
         print(f"worker {args.worker}: no trials left; the chief writes the report in {report}")
         return 0
     print(
-        reporting.format_table(
+        console.format_table(
             tuning.trial_rows(tuner)[:10],
             [
                 "trial",
@@ -349,16 +260,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a zoo model with its recorded settings")
     train.add_argument("name")
-    train.add_argument("--epochs", type=reporting.positive_int, help="default: the entry's")
-    train.add_argument("--batch-size", type=reporting.positive_int, help="default: the entry's")
-    train.add_argument("--learning-rate", type=reporting.positive_float, help="default: the entry's")
+    train.add_argument("--epochs", type=console.positive_int, help="default: the entry's")
+    train.add_argument("--batch-size", type=console.positive_int, help="default: the entry's")
+    train.add_argument("--learning-rate", type=console.positive_float, help="default: the entry's")
     train.add_argument(
         "--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)"
     )
     train.add_argument("--output-dir", help="default: runs/NAME")
-    train.add_argument("--seed", type=reporting.non_negative_int, default=0, help="default: %(default)s")
+    train.add_argument("--seed", type=console.non_negative_int, default=0, help="default: %(default)s")
     train.add_argument("--smoke", action="store_true", help="quick check: a few hundred samples, 1 epoch")
-    reporting.add_compile_cache_option(train)
+    console.add_compile_cache_option(train)
     train.add_argument(
         "--overwrite",
         action="store_true",
@@ -389,21 +300,19 @@ def build_parser() -> argparse.ArgumentParser:
     tune = commands.add_parser("tune", help="search the MLP space with keras-tuner (resumes by default)")
     tune.add_argument("--dataset", choices=choices.IMAGE_DATASETS, default="mnist", help="default: %(default)s")
     tune.add_argument("--tuner", choices=choices.TUNERS, default="random", help="default: %(default)s")
-    tune.add_argument("--max-trials", type=reporting.positive_int, default=10, help="default: %(default)s")
+    tune.add_argument("--max-trials", type=console.positive_int, default=10, help="default: %(default)s")
+    tune.add_argument("--epochs", type=console.positive_int, default=3, help="epochs per trial (default: %(default)s)")
     tune.add_argument(
-        "--epochs", type=reporting.positive_int, default=3, help="epochs per trial (default: %(default)s)"
-    )
-    tune.add_argument(
-        "--train-samples", type=reporting.positive_int, default=20_000, help="images per trial (default: %(default)s)"
+        "--train-samples", type=console.positive_int, default=20_000, help="images per trial (default: %(default)s)"
     )
     tune.add_argument("--directory", default=choices.DEFAULT_DIRECTORY, help="default: %(default)s")
     tune.add_argument("--project-name", help="default: DATASET_TUNER")
     tune.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming an earlier search")
     tune.add_argument("--data-dir", help="folder with prepared tfds datasets")
-    tune.add_argument("--seed", type=reporting.non_negative_int, default=0, help="default: %(default)s")
+    tune.add_argument("--seed", type=console.non_negative_int, default=0, help="default: %(default)s")
     tune.add_argument("--smoke", action="store_true", help="quick check: a few hundred images per trial")
     role = tune.add_mutually_exclusive_group()
-    reporting.add_compile_cache_option(tune)
+    console.add_compile_cache_option(tune)
     tune.add_argument(
         "--tensorboard", metavar="DIR", help="write each trial's curves and hyperparameters for TensorBoard"
     )
@@ -412,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     role.add_argument(
         "--worker",
-        type=reporting.non_negative_int,
+        type=console.non_negative_int,
         metavar="N",
         help="run trials for the chief as worker N (0, 1, ...)",
     )
@@ -422,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument(
         "--workers",
-        type=reporting.positive_int,
+        type=console.positive_int,
         metavar="N",
         help="start a chief and N workers on this machine and run the search with them",
     )
@@ -434,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument(
         "--chief-timeout",
-        type=reporting.positive_float,
+        type=console.positive_float,
         default=choices.CHIEF_TIMEOUT,
         help="seconds a worker waits for its chief (default: %(default)s)",
     )

@@ -19,12 +19,14 @@ import numpy as np
 from kerasdnn import quiet, validation
 from kerasdnn.hints import ArrayLike, ArrayPair
 
-# Where the datasets come from, kept importable from here.
+# Where the datasets come from and the generated tasks, kept importable from here.
 from kerasdnn.sources import DATASETS, NETWORK_TIMEOUT, TFDS_MIRROR, DatasetNotFoundError, export_arrays, read_splits
+from kerasdnn.synthetic import SYNTHETIC, synthetic_arrays
 
 __all__ = [
     "DATASETS",
     "NETWORK_TIMEOUT",
+    "SYNTHETIC",
     "TFDS_MIRROR",
     "DatasetNotFoundError",
     "Normalization",
@@ -43,13 +45,6 @@ NORMALIZATIONS = ("none", "scale", "min_max", "standardize")
 # chance in one epoch, small enough to take seconds.
 SMOKE_TRAIN_SAMPLES = 512
 SMOKE_TEST_SAMPLES = 256
-
-# Small generated tasks of the decks, for networks that need no image set.
-SYNTHETIC = {
-    "xor": {"input_shape": (2,), "classes": 1},
-    "linear_regression": {"input_shape": (3,), "classes": 1},
-    "sequence_sum": {"input_shape": (20, 1), "classes": 1},
-}
 
 
 @dataclass(frozen=True)
@@ -379,44 +374,3 @@ def load_dataset(
         make_dataset(x_train, y_train, batch_size=batch_size, seed=seed),
         make_dataset(x_test, y_test, batch_size=batch_size, shuffle=False),
     )
-
-
-def synthetic_arrays(name: str, *, samples: int = 1000, seed: int = 0) -> tuple[ArrayPair, ArrayPair]:
-    """Generates one of the decks' small tasks as `((x_train, y_train), (x_test, y_test))`.
-
-    - `"xor"`: the four points of XOR, the same four for training and test
-      (decks 000/003: a net without a hidden nonlinearity cannot fit them).
-    - `"linear_regression"`: `y = x · (1, 2, 3) + 4` plus small noise on three
-      features uniform in [0, 1), the Hanbat deck's `Dense(1, input_dim=3)` task.
-    - `"sequence_sum"`: sequences of 20 values uniform in [0, 1) whose target
-      is their sum, a regression task for the `LSTM(32) → BN → Dense(1)` net.
-
-    Args:
-        name: One of `"xor"`, `"linear_regression"`, `"sequence_sum"`.
-        samples: Training samples (the test split has a quarter as many);
-            ignored for `"xor"`. Defaults to `1000`.
-        seed: Seed of the generator. Defaults to `0`.
-
-    Returns:
-        `((x_train, y_train), (x_test, y_test))` as float32 arrays.
-
-    Raises:
-        ValueError: If `name` is unknown or `samples` is below 4.
-    """
-    function = "synthetic_arrays"
-    validation.check_choice(function, "name", name, tuple(SYNTHETIC))
-    validation.check_number(function, "samples", samples, low=4, integer=True)
-    if name == "xor":
-        x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
-        y = np.array([[0], [1], [1], [0]], np.float32)
-        return (x, y), (x.copy(), y.copy())
-    generator = np.random.default_rng(seed)
-    total = samples + samples // 4
-    if name == "linear_regression":
-        x = generator.uniform(size=(total, 3)).astype(np.float32)
-        y = x @ np.array([[1.0], [2.0], [3.0]], np.float32) + 4.0
-        y += generator.normal(scale=0.01, size=y.shape).astype(np.float32)
-    else:
-        x = generator.uniform(size=(total, 20, 1)).astype(np.float32)
-        y = x.sum(axis=1)
-    return (x[:samples], y[:samples]), (x[samples:], y[samples:])

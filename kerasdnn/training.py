@@ -17,25 +17,22 @@ Every file is written beside its final name and renamed into place, so a
 kill at any moment leaves each file whole, old or new.
 """
 
-import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import keras
-import numpy as np
 
 from kerasdnn import callbacks as run_callbacks
 from kerasdnn import data, distribute, initializers, optimizers, quiet, run_files, run_state, validation
+from kerasdnn.batching import steps_per_epoch, to_batches
+from kerasdnn.fit_twin import fit_twin, sharing_state
 from kerasdnn.hints import LearningRate, OptimizerLike
 
 # Keras runs this many batches per call into the compiled graph. On the
 # 2-core CPU a BN-MLP epoch at batch 128 took ~10 s with 1 and ~5 s with 32:
 # per-step Python overhead, not arithmetic, dominates such small models.
 DEFAULT_STEPS_PER_EXECUTION = 32
-# Arrays evaluated (validation and test data) go in batches of up to this
-# many samples: see evaluation_batch_size.
-LARGEST_EVALUATION_BATCH = 1024
 
 
 def default_steps_per_execution(multi_worker: bool = False) -> int:
@@ -154,7 +151,7 @@ def train(
         epochs: Number of epochs. Defaults to `10`.
         batch_size: Samples per training batch when `x` is an array.
             Defaults to `128`. Validation and test arrays are evaluated in
-            batches of `evaluation_batch_size(samples, batch_size)`.
+            batches of `kerasdnn.batching.evaluation_batch_size(samples, batch_size)`.
         optimizer: A name or optimizer, as in `kerasdnn.optimizers.get`.
             Defaults to `"adam"`.
         learning_rate: A float or schedule. Defaults to `None` (the
@@ -210,13 +207,15 @@ def train(
         optimizer, function, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue
     )
     validation.check_type(function, "overwrite", overwrite, (bool,), "True or False")
-    train_data = _batches(
+    train_data = to_batches(
         function, "x", x, y, batch_size, model, loss, seed=seed, shuffle=True, multi_worker=multi_worker
     )
-    validation_batches = _batches(
+    validation_batches = to_batches(
         function, "validation_data", validation_data, None, batch_size, model, loss, multi_worker=multi_worker
     )
-    test_batches = _batches(function, "test_data", test_data, None, batch_size, model, loss, multi_worker=multi_worker)
+    test_batches = to_batches(
+        function, "test_data", test_data, None, batch_size, model, loss, multi_worker=multi_worker
+    )
 
     started = time.perf_counter()
     keras.utils.set_random_seed(seed)
@@ -300,12 +299,12 @@ def _fit(
         The `RunMonitor` that timed the epochs and noted a divergence, and
         the `RunRecorder` that holds the history.
     """
-    monitor = run_callbacks.RunMonitor(train_data, _steps_per_epoch(train_data))
+    monitor = run_callbacks.RunMonitor(train_data, steps_per_epoch(train_data))
     recorder = run_callbacks.RunRecorder(model, state, resume=bool(initial_epoch))
     # Under MultiWorkerMirroredStrategy the model is fitted itself: a second
     # model there fails in Keras's cross-worker reduction, and TensorFlow's
     # backend computes the cross-entropy from the logits on its own.
-    fit_model, fit_loss = (model, loss) if distribute.is_multi_worker(model) else _fit_twin(model, loss, metrics)
+    fit_model, fit_loss = (model, loss) if distribute.is_multi_worker(model) else fit_twin(model, loss, metrics)
     # One batch per call already reports each batch's loss to the callbacks.
     step_metric = [run_callbacks.NonFiniteBatch(fit_loss, name=run_callbacks.NON_FINITE_METRIC)]
     if compile_arguments["steps_per_execution"] == 1:
@@ -315,7 +314,7 @@ def _fit(
         # callbacks, model.keras and evaluate see); both share one optimizer.
         model.compile(loss=loss, metrics=list(metrics), **compile_arguments)
     fit_model.compile(loss=fit_loss, metrics=[*metrics, *step_metric], **compile_arguments)
-    with _sharing_state(model, fit_model):
+    with sharing_state(model, fit_model):
         fit_model.fit(
             train_data,
             validation_data=validation_data,
@@ -341,94 +340,6 @@ def _fit(
     return monitor, recorder
 
 
-# Cross-entropies that can be computed from the logits under a softmax
-# output, the same losses taking logits, and the metrics that logits leave
-# unchanged (they read the largest outputs only).
-_LOGIT_LOSSES = {
-    "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
-    "categorical_crossentropy": keras.losses.CategoricalCrossentropy,
-}
-_ARGMAX_METRICS = {
-    "accuracy",
-    "acc",
-    "sparse_categorical_accuracy",
-    "categorical_accuracy",
-    "sparse_top_k_categorical_accuracy",
-    "top_k_categorical_accuracy",
-}
-
-
-class _Logits(keras.layers.Layer):
-    """The pre-activation output of a `Dense` layer, computed with that layer's own variables."""
-
-    def __init__(self, dense, **kwargs):
-        super().__init__(dtype=dense.dtype_policy, name=f"{dense.name}_logits", **kwargs)
-        self.dense = dense
-
-    def call(self, inputs):
-        outputs = keras.ops.matmul(inputs, self.dense.kernel)
-        return keras.ops.add(outputs, self.dense.bias) if self.dense.use_bias else outputs
-
-
-def _fit_twin(model, loss, metrics):
-    """Returns the model Keras fits and its loss.
-
-    For a functional or Sequential softmax classifier with a cross-entropy
-    named by string and argmax metrics only: a twin that shares every layer
-    and variable with `model` and outputs its logits, with the loss taking
-    logits. For another functional model, a twin with the same outputs (so
-    that the bookkeeping metric stays off the caller's model). A subclassed
-    model is fitted itself.
-    """
-    try:
-        inputs, outputs = model.inputs, model.outputs
-    except (AttributeError, ValueError):
-        return model, loss
-    if not inputs or not outputs or len(outputs) != 1:
-        return model, loss
-    output = model.layers[-1]
-    logits_trick = (
-        isinstance(output, keras.layers.Dense)
-        and output.activation is keras.activations.softmax
-        and output.activity_regularizer is None
-        and isinstance(loss, str)
-        and loss in _LOGIT_LOSSES
-        and all(isinstance(metric, str) and metric in _ARGMAX_METRICS for metric in metrics)
-    )
-    if logits_trick:
-        try:
-            logits = _Logits(output)(output.input)
-        except (AttributeError, ValueError):  # a layer called more than once has no single input
-            logits_trick = False
-    if logits_trick:
-        return keras.Model(inputs, logits, name=f"{model.name}_logits"), _LOGIT_LOSSES[loss](from_logits=True)
-    return keras.Model(inputs, outputs, name=f"{model.name}_fit"), loss
-
-
-@contextlib.contextmanager
-def _sharing_state(model, fit_model):
-    """On JAX, lets the caller's model fetch the twin's training state when a callback reads it mid-epoch.
-
-    Keras's JAX trainer keeps the state of a fit outside the variables until
-    the epoch ends, and a callback's `self.model` syncs it back from the
-    model being fitted; the caller's model syncs the twin's state, then its
-    own (a `predict` that a callback runs keeps its state there).
-    """
-    if fit_model is model or keras.backend.backend() != "jax":
-        yield
-        return
-
-    def sync():
-        fit_model.jax_state_sync()
-        type(model).jax_state_sync(model)
-
-    object.__setattr__(model, "jax_state_sync", sync)
-    try:
-        yield
-    finally:
-        object.__delattr__(model, "jax_state_sync")
-
-
 def _check_arguments(function, epochs, batch_size, steps_per_execution, seed, multi_worker):
     """Checks `train`'s numbers up front; returns the resolved `steps_per_execution`."""
     validation.check_number(function, "epochs", epochs, low=1, integer=True)
@@ -450,100 +361,8 @@ def _check_arguments(function, epochs, batch_size, steps_per_execution, seed, mu
     return steps_per_execution
 
 
-def evaluation_batch_size(samples: int, batch_size: int) -> int:
-    """The batch size `train` evaluates `samples` arrays in: whole batches, as few as `batch_size` would take or fewer.
-
-    Evaluation computes the same whatever the batch (no batch statistics at
-    inference, no dropout), but each new batch shape compiles the step
-    again: a last, smaller batch costs one more compilation per evaluated
-    model, and larger batches take fewer calls. So the largest divisor of
-    `samples` up to `max(batch_size, LARGEST_EVALUATION_BATCH)` is used
-    (1,000 for 5,000 or 10,000 samples), unless it would take more batches
-    than `batch_size` does (a prime count): then `batch_size`.
-
-    Args:
-        samples: Samples evaluated.
-        batch_size: The run's training batch size.
-
-    Returns:
-        The evaluation batch size.
-    """
-    largest = min(max(batch_size, LARGEST_EVALUATION_BATCH), samples)
-    size = next(size for size in range(largest, 0, -1) if samples % size == 0)
-    return size if samples // size <= -(-samples // batch_size) else batch_size
-
-
-def _batches(function, name, x, y, batch_size, model, loss, *, seed=0, shuffle=False, multi_worker=False):
-    """Checks arrays (or an `(x, y)` pair) against the model and turns them into batches; datasets pass through."""
-    if x is None or _is_tf_dataset(x):
-        return x
-    if y is None and isinstance(x, (tuple, list)) and len(x) == 2:
-        x, y = x
-    elif name != "x":
-        raise TypeError(
-            f"{function}(): {name} must be an (x, y) pair of arrays or a tf.data.Dataset; "
-            f"received {name} of type {type(x).__name__}"
-        )
-    if y is None:
-        raise TypeError(
-            f"{function}(): {name} must be a tf.data.Dataset, an (x, y) pair, or "
-            f"arrays with y given; received {name} of type {type(x).__name__} without y"
-        )
-    x, y = np.asarray(x), np.asarray(y)
-    validation.check_samples(
-        function,
-        name,
-        x,
-        y,
-        input_shape=_shape(model, "input_shape"),
-        classes=(_shape(model, "output_shape") or (None,))[-1],
-        labels=_label_kind(loss),
-    )
-    if name != "x" and not multi_worker:
-        batch_size = evaluation_batch_size(len(x), batch_size)
-    if multi_worker:
-        # Each worker takes its share of every global batch, which tf.data's
-        # DATA sharding does and a Python dataset cannot.
-        return data.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
-    return data.EpochShuffledArrays(
-        x, y, batch_size=batch_size, seed=seed, shuffle=shuffle, shard=distribute.process_shard()
-    )
-
-
-def _shape(model, attribute):
-    """The model's single input or output shape, or `None` (several, or a subclassed model not built yet)."""
-    try:
-        shape = getattr(model, attribute)
-    except (AttributeError, ValueError):
-        return None
-    return tuple(shape) if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape) else None
-
-
-def _label_kind(loss):
-    """`"sparse"` (class indices) or `"one_hot"` for Keras's cross-entropies, else `None`."""
-    name = loss if isinstance(loss, str) else type(loss).__name__
-    return {
-        "sparse_categorical_crossentropy": "sparse",
-        "SparseCategoricalCrossentropy": "sparse",
-        "categorical_crossentropy": "one_hot",
-        "CategoricalCrossentropy": "one_hot",
-    }.get(name)
-
-
 def _describe_loss(loss):
     return loss if isinstance(loss, str) else keras.losses.serialize(loss)
-
-
-def _is_tf_dataset(value):
-    # Checked by name so that arrays never import TensorFlow.
-    return any(cls.__name__ == "DatasetV2" for cls in type(value).__mro__)
-
-
-def _steps_per_epoch(train_data):
-    if isinstance(train_data, data.EpochShuffledArrays):
-        return len(train_data)
-    cardinality = int(train_data.cardinality())
-    return cardinality if cardinality > 0 else None
 
 
 def _lsuv_on_first_batch(model, batches):

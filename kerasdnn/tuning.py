@@ -20,21 +20,21 @@ it alone writes the report. A worker waits for a chief that is not up yet
 (`wait_for_chief`), and a worker killed mid-trial and started again with the
 same id is handed its unfinished trial again (keras-tuner's oracle keeps a
 worker's running trial until that worker asks anew). The chief's and the
-workers' checks are in `kerasdnn.chief`, the oracles in `kerasdnn.oracles`;
-their public names are importable from here too.
+workers' checks are in `kerasdnn.chief`, the oracles in `kerasdnn.oracles`,
+the space and its hypermodel in `kerasdnn.hypermodel`, the logs and the
+report in `kerasdnn.search_report`; their public names are importable from
+here too.
 """
 
-import csv
 import gc
-import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import keras
 import keras_tuner
 
-from kerasdnn import distribute, models, optimizers, quiet, results, training, validation
+from kerasdnn import distribute, validation
 from kerasdnn.chief import (
     ChiefAddressError,
     ChiefNotFoundError,
@@ -46,6 +46,7 @@ from kerasdnn.chief import (
     wait_for_chief,
 )
 from kerasdnn.choices import CHIEF_TIMEOUT, DEFAULT_DIRECTORY, IMAGE_DATASETS, TUNERS
+from kerasdnn.hypermodel import HEADLINES, SPACE, MLPHyperModel, trial_optimizer
 from kerasdnn.oracles import (
     DamagedSearchError,
     HyperbandDefaultsFirst,
@@ -53,7 +54,14 @@ from kerasdnn.oracles import (
     damaged_search_file,
     defaults_first,
 )
-from kerasdnn.plotting import plot_comparison
+from kerasdnn.search_report import (
+    HParamsLogger,
+    TrialTensorBoard,
+    best_hyperparameters,
+    trial_hparams,
+    trial_rows,
+    write_report,
+)
 
 __all__ = [
     "CHIEF_TIMEOUT",
@@ -80,201 +88,6 @@ __all__ = [
     "wait_for_chief",
     "write_report",
 ]
-
-
-# The search space: name → (kind, values or range, default). The defaults are
-# the headline network as the zoo's `mnist_bn` trains it: 512-256-128, ReLU,
-# He (Glorot at the output), batch norm, dropout 0.2, AdamW with decoupled weight decay 0.05 at
-# 2e-3, cosine-decayed to zero over the run, batch 128.
-SPACE = {
-    "depth": ("int", (1, 4), 3),
-    "units_1": ("choice", (128, 256, 512, 1024, 2048), 512),
-    "units_2": ("choice", (64, 128, 256, 512, 1024, 2048), 256),
-    "units_3": ("choice", (64, 128, 256, 512), 128),
-    "units_4": ("choice", (64, 128, 256, 512), 128),
-    "activation": ("choice", ("relu", "leaky_relu", "elu", "tanh"), "relu"),
-    # "auto": `mlp`'s own choice, as the zoo records build it: He for the ReLU
-    # family and Glorot otherwise in hidden blocks, Glorot at the output.
-    "kernel_initializer": ("choice", ("auto", "he_normal", "glorot_uniform", "orthogonal"), "auto"),
-    "batch_norm": ("boolean", None, True),
-    "dropout": ("float", (0.0, 0.5, 0.1), 0.2),
-    "l1": ("choice", (0.0, 1e-5, 1e-4), 0.0),
-    "l2": ("choice", (0.0, 1e-5, 1e-4, 1e-3), 0.0),
-    "optimizer": ("choice", ("adamw", "adam", "rmsprop", "nesterov", "sgd"), "adamw"),
-    # AdamW's decoupled decay (Loshchilov & Hutter 2019); only AdamW trials have it.
-    "weight_decay": ("choice", (0.01, 0.02, 0.05, 0.1, 0.2), 0.05),
-    "learning_rate": ("log", (1e-4, 1e-1), 2e-3),
-    "schedule": ("choice", ("cosine", "constant"), "cosine"),
-    "batch_size": ("choice", (64, 128, 256), 128),
-}
-
-# Each dataset's headline net, as `SPACE` values where they differ from the
-# defaults: a search on that dataset starts from it (`run_search`).
-# tests/test_tuning.py checks these against the zoo records.
-HEADLINES = {
-    "mnist": ("mnist_bn", {}),
-    "fashion_mnist": ("fashion_bn", {"depth": 2, "units_1": 1024, "units_2": 512, "dropout": 0.4}),
-}
-
-
-def _declare(hp, name, fixed=None, default=None):
-    """Declares hyperparameter `name` on `hp`, fixed or with its default; returns its value."""
-    kind, bounds, space_default = SPACE[name]
-    if fixed is not None:
-        return hp.Fixed(name, fixed)
-    default = space_default if default is None else default
-    if kind == "int":
-        return hp.Int(name, *bounds, default=default)
-    if kind == "choice":
-        return hp.Choice(name, list(bounds), default=default)
-    if kind == "boolean":
-        return hp.Boolean(name, default=default)
-    if kind == "float":
-        low, high, step = bounds
-        return hp.Float(name, low, high, step=step, default=default)
-    return hp.Float(name, *bounds, sampling="log", default=default)
-
-
-def trial_optimizer(
-    values: Mapping[str, Any], *, epochs: int | None = None, samples: int | None = None
-) -> keras.optimizers.Optimizer:
-    """Builds the optimizer that a trial's hyperparameter values name.
-
-    Example:
-
-    >>> best = tuner.get_best_hyperparameters(1)[0].values
-    >>> optimizer = kerasdnn.tuning.trial_optimizer(best, epochs=15, samples=55_000)
-
-    Args:
-        values: Hyperparameter values (`HyperParameters.values`):
-            `optimizer`, `learning_rate`, and where present `weight_decay`
-            (AdamW), `schedule` and `batch_size` (`SPACE`'s defaults where
-            absent).
-        epochs: Epochs of the run, for the cosine schedule. Defaults to
-            `None`: a constant learning rate.
-        samples: Training samples per epoch, for the cosine schedule.
-            Defaults to `None`: a constant learning rate.
-
-    Returns:
-        A new `keras.optimizers.Optimizer`; with `schedule="cosine"`, and
-        `epochs` and `samples` given, its learning rate decays from
-        `learning_rate` to zero over the run (`optimizers.cosine_schedule`).
-
-    Raises:
-        ValueError: If the optimizer name is unknown or a value is out of
-            range (as `kerasdnn.optimizers.get` says).
-    """
-    name = values["optimizer"]
-    decay = values.get("weight_decay", SPACE["weight_decay"][2])
-    identifier = {"class_name": "AdamW", "config": {"weight_decay": decay}} if name == "adamw" else name
-    rate = values["learning_rate"]
-    if values.get("schedule") == "cosine" and epochs is not None and samples is not None:
-        rate = optimizers.cosine_schedule(
-            rate, epochs=epochs, samples=samples, batch_size=values.get("batch_size", SPACE["batch_size"][2])
-        )
-    return optimizers._get(identifier, "trial_optimizer", learning_rate=rate)
-
-
-class MLPHyperModel(keras_tuner.HyperModel):
-    """Search space of `kerasdnn.mlp` models with their optimizer, schedule and batch size.
-
-    Example:
-
-    >>> hypermodel = kerasdnn.tuning.MLPHyperModel(activation="relu")  # fix a value
-    >>> model = hypermodel.build(keras_tuner.HyperParameters())        # the default: mnist_bn
-
-    Args:
-        input_shape: Shape of one sample. Defaults to `(28, 28, 1)`.
-        classes: Output units. Defaults to `10`.
-        name: Name of the hypermodel. Defaults to `"mlp_search"`.
-        defaults: Values that replace `SPACE`'s defaults and are still
-            searched, such as `HEADLINES["fashion_mnist"][1]`. Defaults to
-            `None`: `SPACE`'s, the headline `mnist_bn`.
-        **fixed: Values to fix instead of searching, by hyperparameter name
-            (`depth`, `units_1` … `units_4`, `activation`,
-            `kernel_initializer`, `batch_norm`, `dropout`, `l1`, `l2`,
-            `optimizer`, `weight_decay`, `learning_rate`, `schedule`,
-            `batch_size`).
-
-    Raises:
-        ValueError: If a fixed or default name is not in the space.
-    """
-
-    def __init__(
-        self,
-        input_shape: Sequence[int] = (28, 28, 1),
-        classes: int = 10,
-        *,
-        name: str = "mlp_search",
-        defaults: Mapping[str, Any] | None = None,
-        **fixed: Any,
-    ) -> None:
-        super().__init__(name=name, tunable=True)
-        for argument, names in (("fixed hyperparameter", fixed), ("default", defaults or {})):
-            for key in names:
-                validation.check_choice("MLPHyperModel", argument, key, tuple(SPACE))
-        self.input_shape = tuple(input_shape)
-        self.classes = classes
-        self.defaults = dict(defaults or {})
-        self.fixed = fixed
-
-    def _value(self, hp, name):
-        return _declare(hp, name, self.fixed.get(name), self.defaults.get(name))
-
-    def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
-        depth = self._value(hp, "depth")
-        units = []
-        for index in range(1, depth + 1):
-            # Deeper layers' sizes only exist in trials that have those layers.
-            with hp.conditional_scope("depth", [d for d in range(index, 5)]):
-                units.append(self._value(hp, f"units_{index}"))
-        l1, l2 = self._value(hp, "l1"), self._value(hp, "l2")
-        initializer = self._value(hp, "kernel_initializer")
-        model = models.mlp(
-            self.input_shape,
-            units=tuple(units),
-            classes=self.classes,
-            activation=self._value(hp, "activation"),
-            kernel_initializer=None if initializer == "auto" else initializer,
-            batch_norm=self._value(hp, "batch_norm"),
-            dropout=self._value(hp, "dropout"),
-            kernel_regularizer=(l1, l2) if l1 or l2 else None,
-            name="mlp_trial",
-        )
-        self._value(hp, "optimizer")
-        with hp.conditional_scope("optimizer", ["adamw"]):
-            self._value(hp, "weight_decay")
-        self._value(hp, "learning_rate")
-        # A constant rate until `fit` knows the run's length.
-        _compile(model, trial_optimizer(hp.values))
-        return model
-
-    def fit(
-        self, hp: keras_tuner.HyperParameters, model: keras.Model, x: Any, *args: Any, epochs: int = 1, **kwargs: Any
-    ) -> Any:
-        values = {**hp.values, "batch_size": self._value(hp, "batch_size"), "schedule": self._value(hp, "schedule")}
-        if values["schedule"] == "cosine":
-            # A tf.data.Dataset's len() counts batches: only an array's
-            # first dimension counts the samples.
-            if not hasattr(x, "shape"):
-                raise ValueError(
-                    f"MLPHyperModel.fit(): schedule 'cosine' needs x as an array, whose length sets the decay "
-                    f"steps; received x of type {type(x).__name__} (fix schedule='constant' to search on it)"
-                )
-            # The rate decays to zero over this trial's epochs, as it would
-            # over a full run: short trials then rank finished runs.
-            _compile(model, trial_optimizer(values, epochs=epochs, samples=x.shape[0]))
-        return model.fit(x, *args, batch_size=values["batch_size"], epochs=epochs, **kwargs)
-
-
-def _compile(model, optimizer):
-    model.compile(
-        optimizer=optimizer,
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=training.default_steps_per_execution(),
-        jit_compile=training.default_jit_compile(),
-    )
 
 
 def make_tuner(
@@ -416,7 +229,7 @@ def search(
         keras.callbacks.TerminateOnNaN(),
     ]
     if tensorboard is not None:
-        stopping.append(_HParamsLogger(os.fspath(tensorboard)))
+        stopping.append(HParamsLogger(os.fspath(tensorboard)))
     # keras-tuner (and Keras's clear_session) run gc.collect() before every
     # trial, which walks every object TensorFlow and Keras made since import,
     # a large share of a short trial on a 2-core CPU
@@ -432,19 +245,11 @@ def search(
     return tuner
 
 
-class _HParamsLogger(keras.callbacks.Callback):
-    """Marks where a search's TensorBoard logs go; `_Tuner.run_trial` turns it into per-trial loggers."""
-
-    def __init__(self, log_dir):
-        super().__init__()
-        self.log_dir = log_dir
-
-
 class _Tuner(keras_tuner.Tuner):
     """keras-tuner's `Tuner`, writing TensorBoard HParams logs on every Keras backend.
 
     keras-tuner adds its HParams logging to a `keras.callbacks.TensorBoard`
-    only on the TensorFlow backend; here each trial gets a `_TrialTensorBoard`
+    only on the TensorFlow backend; here each trial gets a `TrialTensorBoard`
     whatever the backend.
     """
 
@@ -460,135 +265,12 @@ class _Tuner(keras_tuner.Tuner):
     def run_trial(self, trial, *args, **kwargs):
         callbacks = []
         for callback in kwargs.pop("callbacks", []):
-            if isinstance(callback, _HParamsLogger):
-                callback = _TrialTensorBoard(
+            if isinstance(callback, HParamsLogger):
+                callback = TrialTensorBoard(
                     os.path.join(callback.log_dir, trial.trial_id), trial.hyperparameters, trial.trial_id
                 )
             callbacks.append(callback)
         return super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
-
-
-# What the HParams dashboard shows for a hyperparameter a trial does not use
-# (units_4 of a 3-layer net, weight_decay without AdamW): every trial has every
-# column, so none goes missing from the table.
-_UNUSED = {"int": 0, "choice": None, "boolean": False, "float": 0.0, "log": 0.0}
-
-
-def trial_hparams(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Every hyperparameter of `SPACE` for one trial: its value, or a zero of its type where it is unused.
-
-    Args:
-        values: The trial's values (`trial.hyperparameters.values`).
-
-    Returns:
-        `{name: value}` with every name of `SPACE` (and any other the trial
-        declares).
-    """
-    hparams = {}
-    for name, (kind, _, default) in SPACE.items():
-        unused = _UNUSED[kind] if _UNUSED[kind] is not None else type(default)()
-        hparams[name] = values.get(name, unused)
-    return {**hparams, **{name: value for name, value in values.items() if name not in hparams}}
-
-
-# What needs TensorFlow here, as its ImportError names it.
-_HPARAMS_LOGS = "TensorBoard's HParams logs (tensorboard=)"
-
-
-class _TrialTensorBoard(keras.callbacks.TensorBoard):
-    """One trial's TensorBoard logs, with its hyperparameters and its end for the HParams dashboard.
-
-    Its class name is not `TensorBoard`, so keras-tuner (TensorFlow backend)
-    neither moves its folder nor adds a second HParams session; and it opens
-    no writer before training starts, so keras-tuner can deep-copy it. The
-    hyperparameters are read as training begins, after the hypermodel's
-    `fit` has declared its own (`batch_size`, `schedule`), and the session's
-    end is written as training ends, so the dashboard shows each trial's
-    status.
-    """
-
-    def __init__(self, log_dir, hyperparameters, trial_id):
-        super().__init__(log_dir=log_dir)
-        self.hyperparameters = hyperparameters
-        self.trial_id = trial_id
-
-    def __deepcopy__(self, memo):
-        # keras-tuner copies a trial's callbacks before it fits; the copy must
-        # still read the trial's own hyperparameters, which `fit` adds to.
-        return _TrialTensorBoard(self.log_dir, self.hyperparameters, self.trial_id)
-
-    def _write_hparams_summary(self, write):
-        tf = quiet.import_tensorflow(_HPARAMS_LOGS)
-        writer = tf.summary.create_file_writer(self.log_dir)
-        with writer.as_default():
-            write()
-        writer.close()
-
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        from tensorboard.plugins.hparams import api as hparams_api
-
-        self._write_hparams_summary(
-            lambda: hparams_api.hparams(trial_hparams(self.hyperparameters.values), trial_id=self.trial_id)
-        )
-
-    def on_train_end(self, logs=None):
-        super().on_train_end(logs)
-        from tensorboard.plugins.hparams import api_pb2
-        from tensorboard.plugins.hparams import summary as hparams_summary
-
-        tf = quiet.import_tensorflow(_HPARAMS_LOGS)
-        end = hparams_summary.session_end_pb(api_pb2.STATUS_SUCCESS)
-        self._write_hparams_summary(lambda: tf.summary.experimental.write_raw_pb(end.SerializeToString(), step=0))
-
-
-def trial_rows(tuner: keras_tuner.Tuner) -> list[dict[str, Any]]:
-    """Returns one dict per finished or failed trial, best score first."""
-    rows = []
-    for trial in tuner.oracle.trials.values():
-        rows.append(
-            {"trial": trial.trial_id, "status": trial.status, "score": trial.score, **trial.hyperparameters.values}
-        )
-    return sorted(rows, key=lambda row: (row["score"] is None, -(row["score"] or 0)))
-
-
-def write_report(tuner: keras_tuner.Tuner, output_dir: str) -> keras_tuner.HyperParameters:
-    """Writes the search's best hyperparameters, trials table and score plot.
-
-    Files: `best_hyperparameters.json`, `trials.csv` (sorted by score) and
-    `scores.png` under `output_dir`.
-
-    Args:
-        tuner: A tuner after `search`.
-        output_dir: Folder for the files.
-
-    Returns:
-        The best `keras_tuner.HyperParameters`.
-    """
-    os.makedirs(output_dir, exist_ok=True)
-    best = tuner.get_best_hyperparameters(1)[0]
-    results.write_json(os.path.join(output_dir, "best_hyperparameters.json"), best.values)
-    rows = trial_rows(tuner)
-    columns = ["trial", "status", "score", *SPACE]
-    with open(os.path.join(output_dir, "trials.csv"), "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    ordered = sorted(rows, key=lambda row: int(row["trial"]))
-    plot_comparison(
-        [row["trial"] for row in ordered],
-        {"score": [row["score"] for row in ordered]},
-        os.path.join(output_dir, "scores.png"),
-        ylabel=str(tuner.oracle.objective.name),
-        title="score per trial",
-    )
-    return best
-
-
-def best_hyperparameters(path: str) -> dict[str, Any]:
-    """Reads `best_hyperparameters.json` back as a dict."""
-    with open(path) as handle:
-        return json.load(handle)
 
 
 def run_search(

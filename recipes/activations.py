@@ -28,9 +28,8 @@ import numpy as np
 
 import kerasdnn
 from kerasdnn.autodiff import gradients
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser, seed_statistics
 from kerasdnn.plotting import plot_comparison, plot_curves
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe, seed_statistics
 
 ## Setup
 
@@ -43,6 +42,9 @@ parser = recipe_parser(
     train_samples=20_000,
     test_samples=5_000,
     seeds=(0, 1, 2),
+)
+parser.add_sized_option(
+    "--steps", type=positive_int, default=100, smoke=5, help="SGD steps of the deep nets whose gradients are compared"
 )
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
@@ -119,8 +121,7 @@ for name in ("sigmoid", "relu"):
     )
     at_init = gradient_norms(model)
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss_function)
-    steps = 5 if args.smoke else 100
-    model.fit(x_train[: 64 * steps], y_train[: 64 * steps], batch_size=64, epochs=1, verbose=0)
+    model.fit(x_train[: 64 * args.steps], y_train[: 64 * args.steps], batch_size=64, epochs=1, verbose=0)
     vanishing[name] = {"at_init": at_init, "after_training": gradient_norms(model)}
     gradient_curves[f"{name}, at init"] = at_init
     gradient_curves[f"{name}, after training"] = vanishing[name]["after_training"]

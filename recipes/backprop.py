@@ -33,18 +33,15 @@ import numpy as np
 
 import kerasdnn
 from kerasdnn.autodiff import gradients
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser
 from kerasdnn.plotting import plot_curves
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 
 parser = recipe_parser(
     __doc__, epochs=20_000, batch_size=4, learning_rate=2.0, output_dir="runs/backprop", smoke_epochs=2_000
 )
-parser.add_argument(
-    "--hidden", type=kerasdnn.reporting.positive_int, default=4, help="hidden units (default: %(default)s)"
-)
+parser.add_argument("--hidden", type=positive_int, default=4, help="hidden units (default: %(default)s)")
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
 (x, y), _ = kerasdnn.synthetic_arrays("xor")

@@ -30,14 +30,16 @@ import kerasdnn  # isort: skip
 import keras
 import numpy as np
 
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser
 from kerasdnn.plotting import plot_curves
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 
 parser = recipe_parser(
     __doc__, epochs=3, batch_size=128, output_dir="runs/batch_norm", train_samples=10_000, test_samples=5_000
+)
+parser.add_sized_option(
+    "--lstm-epochs", type=positive_int, default=30, smoke=1, help="epochs of the BN-LSTM on sequence sums"
 )
 args = parser.parse_args()
 learning_rates = {"small": 0.01, "large": 1.0}
@@ -119,7 +121,7 @@ result = kerasdnn.train(
     x_sequences,
     y_sums,
     validation_data=(x_sequences_test, y_sums_test),
-    epochs=1 if args.smoke else 30,
+    epochs=args.lstm_epochs,
     batch_size=32,
     learning_rate=1e-2,
     loss="mse",

@@ -41,9 +41,8 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, recipe_parser, seed_statistics, spread_text
 from kerasdnn.plotting import plot_comparison
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe, seed_statistics, spread_text
 
 ## Setup
 
@@ -63,16 +62,15 @@ INITIALIZERS = {
     "small_random_normal": "N(0, 0.01²)",
     "big_random_normal": "N(0, 1)",
 }
-parser.add_argument(
+parser.add_sized_option(
     "--initializers",
     nargs="+",
     choices=list(INITIALIZERS),
     default=list(INITIALIZERS),
-    help="initializers of (a) and (c); he_normal trains the net of (d) (default: %(default)s)",
+    smoke=["he_normal", "big_random_normal"],
+    help="initializers of (a) and (c); he_normal trains the net of (d)",
 )
 args = parser.parse_args()
-if args.smoke:
-    args.initializers = ["he_normal", "big_random_normal"]
 if "he_normal" not in args.initializers:
     parser.error(f"--initializers must include he_normal, whose BN net (d) probes; received {args.initializers}")
 

@@ -37,8 +37,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
+from kerasdnn.experiments import finish_recipe, format_table, recipe_parser
 
 ## Setup
 

@@ -25,17 +25,14 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser
 from kerasdnn.plotting import plot_comparison
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 
 parser = recipe_parser(__doc__, epochs=3, batch_size=128, learning_rate=1e-3, output_dir="runs/ensemble")
-parser.add_argument("--members", type=int, default=5, help="models in the ensemble (default: %(default)s)")
+parser.add_sized_option("--members", type=positive_int, default=5, smoke=2, help="models in the ensemble")
 args = parser.parse_args()
-if args.smoke:
-    args.members = 2
 os.makedirs(args.output_dir, exist_ok=True)
 
 ## 1. Dropout at training and at inference time

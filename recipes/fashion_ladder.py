@@ -27,7 +27,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import kerasdnn
-from kerasdnn.reporting import finish_ladder, recipe_parser
+from kerasdnn.experiments import finish_ladder, recipe_parser
 
 ## Setup
 

@@ -32,8 +32,7 @@ import keras
 import numpy as np
 
 import kerasdnn
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser
 
 ## Setup
 
@@ -46,9 +45,11 @@ parser = recipe_parser(
     train_samples=5_000,
     test_samples=1_000,
 )
+parser.add_sized_option(
+    "--samples", type=positive_int, default=1000, smoke=200, help="random inputs whose activations are drawn"
+)
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
-samples = 200 if args.smoke else 1000
 # (activation, initializer name, label)
 configs = [
     ("sigmoid", "big_random_normal", "sigmoid, N(0, 1)"),
@@ -64,7 +65,7 @@ configs = [
 
 ## Forward a batch through each net and keep every layer's activations
 
-inputs = np.random.default_rng(args.seed).normal(size=(samples, 100)).astype(np.float32)
+inputs = np.random.default_rng(args.seed).normal(size=(args.samples, 100)).astype(np.float32)
 activations, rows = {}, []
 for activation, initializer, label in configs:
     keras.utils.set_random_seed(args.seed)

@@ -27,8 +27,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser
 
 ## Setup
 
@@ -44,6 +43,13 @@ parser = recipe_parser(
 parser.add_argument(
     "--dataset", choices=("fashion_mnist", "cifar10"), default="fashion_mnist", help="(default: %(default)s)"
 )
+# The paper's columns; --smoke only checks the code: a 3-layer net and two
+# activations of every initializer keep it quick (each net compiles anew).
+ACTIVATIONS = ["maxout", "relu", "very_leaky_relu", "tanh", "sigmoid"]
+parser.add_sized_option(
+    "--activations", nargs="+", choices=ACTIVATIONS, default=ACTIVATIONS, smoke=ACTIVATIONS[:2], help="columns trained"
+)
+parser.add_sized_option("--depth", type=positive_int, default=15, smoke=3, help="Dense layers of each net")
 args = parser.parse_args()
 initializers = {
     "LSUV": "lsuv",
@@ -53,7 +59,6 @@ initializers = {
     "Xavier": "glorot_uniform",
     "MSRA": "he_normal",
 }
-activations = ["maxout", "relu", "very_leaky_relu", "tanh", "sigmoid"]
 # The paper's CIFAR-10 accuracies (%), same rows and columns; "–": not run.
 paper = {
     "LSUV": [93.94, 92.11, 92.97, 89.28, "n.c."],
@@ -73,10 +78,6 @@ info = kerasdnn.data.DATASETS[args.dataset]
     train_samples=args.train_samples,
     test_samples=args.test_samples,
 )
-# --smoke only checks the code: a 3-layer net and two activations of every
-# initializer keep it quick (each net compiles anew).
-depth = 3 if args.smoke else 15
-trained = activations[:2] if args.smoke else activations
 # Below this the run has learned next to nothing: twice chance.
 not_converged_below = 2 / info["classes"]
 
@@ -84,11 +85,11 @@ not_converged_below = 2 / info["classes"]
 
 rows, train_seconds = [], 0.0
 for init_label, initializer in initializers.items():
-    for activation in trained:
+    for activation in args.activations:
         keras.utils.set_random_seed(args.seed)
         model = kerasdnn.mlp(
             info["input_shape"],
-            units=(128,) * depth,
+            units=(128,) * args.depth,
             classes=info["classes"],
             activation=activation,
             kernel_initializer=initializer,
@@ -118,17 +119,17 @@ for init_label, initializer in initializers.items():
 table = []
 for init_label in initializers:
     cells = {row["activation"]: row for row in rows if row["init"] == init_label}
-    ours = {a: f"{100 * cells[a]['val_accuracy']:.2f}" if cells[a]["converged"] else "n.c." for a in trained}
-    theirs = dict(zip(activations, paper[init_label]))
-    table.append({"init": init_label, **{a: f"{ours[a]} ({theirs[a]})" for a in trained}})
+    ours = {a: f"{100 * cells[a]['val_accuracy']:.2f}" if cells[a]["converged"] else "n.c." for a in args.activations}
+    theirs = dict(zip(ACTIVATIONS, paper[init_label]))
+    table.append({"init": init_label, **{a: f"{ours[a]} ({theirs[a]})" for a in args.activations}})
 print(f"validation accuracy %, ours on {args.dataset} (paper, CIFAR-10 FitNet-17):")
-print(format_table(table, ["init", *trained]))
+print(format_table(table, ["init", *args.activations]))
 summary = {
     "recipe": "init_table",
     "reproduces": "deck 000 / Mishkin & Matas 2016 init × activation table",
     "metric": f"val accuracy % on {args.dataset}, LSUV row",
     "reference": " / ".join(str(v) for v in paper["LSUV"]) + " (CIFAR-10)",
-    "ours": " / ".join(table[0][a].split(" (")[0] for a in trained),
+    "ours": " / ".join(table[0][a].split(" (")[0] for a in args.activations),
     "epochs": args.epochs,
     "train_seconds": train_seconds,
 }

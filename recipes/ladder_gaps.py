@@ -36,23 +36,21 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser, spread_text
 from kerasdnn.plotting import plot_comparison
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe, spread_text
 
 ## Setup
 
 parser = recipe_parser(__doc__, epochs=None, batch_size=None, output_dir="runs/ladder_gaps", seeds=(0, 1, 2))
-parser.add_argument(
+parser.add_sized_option(
     "--batch-sizes",
-    type=int,
+    type=positive_int,
     nargs="+",
     default=[32, 64, 128, 256],
-    help="batch sizes of the SGD rungs' sweep (default: %(default)s)",
+    smoke=[32],
+    help="batch sizes of the SGD rungs' sweep",
 )
 args = parser.parse_args()
-if args.smoke:
-    args.batch_sizes = args.batch_sizes[:1]
 rows = []
 
 

@@ -25,9 +25,8 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, recipe_parser
 from kerasdnn.plotting import pyplot_module
-from kerasdnn.reporting import recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 

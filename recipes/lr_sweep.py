@@ -24,15 +24,15 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser
 from kerasdnn.plotting import plot_comparison, plot_curves
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 
 parser = recipe_parser(
     __doc__, epochs=20, batch_size=32, output_dir="runs/lr_sweep", train_samples=10_000, test_samples=5_000
 )
+parser.add_sized_option("--mnist-epochs", type=positive_int, default=2, smoke=1, help="epochs of each MNIST rate")
 args = parser.parse_args()
 linear_rates = [10.0, 1.0, 0.1, 0.01, 0.001]
 mnist_rates = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
@@ -108,7 +108,7 @@ for rate in mnist_rates:
         x_mnist,
         y_mnist,
         validation_data=(x_val, y_val),
-        epochs=1 if args.smoke else 2,
+        epochs=args.mnist_epochs,
         batch_size=128,
         optimizer="sgd",
         learning_rate=rate,

@@ -33,8 +33,14 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
-from kerasdnn.reporting import format_table, positive_float, recipe_parser
-from kerasdnn.results import record_result, seed_statistics, target_verdict
+from kerasdnn.experiments import (
+    format_table,
+    positive_float,
+    recipe_parser,
+    record_result,
+    seed_statistics,
+    target_verdict,
+)
 
 ## Setup
 # Fashion-MNIST's classes overlap more (shirt, T-shirt, pullover), so it takes
@@ -53,7 +59,7 @@ parser.add_argument(
 parser.add_full_run_option(
     "--export-weights",
     action="store_true",
-    help="save the best-validation seed's weights as the zoo's shipped weights (kerasdnn/weights/)",
+    help="save the best-validation seed's weights as the zoo's shipped weights (kerasdnn/zoo/weights/)",
 )
 args = parser.parse_args()
 net = NETS[args.dataset]
@@ -178,7 +184,7 @@ if args.export_weights and not chosen["diverged"]:
     # The record's checksum guards the file against damage (create_model checks it).
     print(
         f"shipped weights (seed {chosen['seed']}) written to {weights_file}; put its SHA-256 "
-        f"{kerasdnn.run_state.file_sha256(weights_file)} in the record of {net['name']} (kerasdnn/entries/headline.py)"
+        f"{kerasdnn.run_state.file_sha256(weights_file)} in the record of {net['name']} (kerasdnn/zoo/entries/headline.py)"
     )
 
 ## Result

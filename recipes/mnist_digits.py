@@ -27,10 +27,9 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, recipe_parser
 from kerasdnn.images import load_digit
 from kerasdnn.plotting import plot_comparison, plot_confusion_matrix, plot_image_grid
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 

@@ -28,9 +28,8 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, recipe_parser
 from kerasdnn.plotting import plot_curves
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 

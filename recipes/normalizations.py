@@ -32,9 +32,8 @@ import kerasdnn  # isort: skip
 
 import keras
 
+from kerasdnn.experiments import finish_recipe, format_table, recipe_parser, seed_statistics, spread_text
 from kerasdnn.plotting import plot_comparison
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe, seed_statistics, spread_text
 
 ## Setup
 

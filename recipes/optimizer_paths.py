@@ -34,20 +34,15 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser
 from kerasdnn.plotting import plot_curves, pyplot_module
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 
 parser = recipe_parser(__doc__, epochs=20, batch_size=32, output_dir="runs/optimizer_paths", smoke_epochs=2)
-parser.add_argument(
-    "--steps", type=int, default=40, help="steps of each optimizer on the ravine (default: %(default)s)"
-)
-parser.add_argument("--long-steps", type=int, default=3000, help="steps of the Adagrad run (default: %(default)s)")
+parser.add_sized_option("--steps", type=positive_int, default=40, smoke=5, help="steps of each optimizer on the ravine")
+parser.add_sized_option("--long-steps", type=positive_int, default=3000, smoke=50, help="steps of the Adagrad run")
 args = parser.parse_args()
-if args.smoke:
-    args.steps, args.long_steps = 5, 50
 os.makedirs(args.output_dir, exist_ok=True)
 rates = [0.01, 0.03, 0.13]
 

@@ -30,13 +30,17 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser
 from kerasdnn.plotting import plot_curves
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 
 parser = recipe_parser(__doc__, epochs=5, batch_size=128, output_dir="runs/optimizers")
+# A smoke run checks the code on a third of the runs, clipping included (each
+# compiles anew); tests/test_optimizers.py resolves every name.
+parser.add_sized_option(
+    "--every", type=positive_int, default=1, smoke=4, help="train every Nth optimizer of each comparison"
+)
 args = parser.parse_args()
 # (label, optimizer name, clipping)
 runs = [
@@ -70,10 +74,6 @@ deck_runs = [
 
 ## Prepare the data
 
-if args.smoke:
-    # --smoke checks the code on a third of the runs, clipping included (each
-    # compiles anew); tests/test_optimizers.py resolves every name.
-    runs, deck_runs = runs[::4], deck_runs[::2]
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     "mnist",
     data_dir=args.data_dir,
@@ -81,6 +81,26 @@ if args.smoke:
     test_samples=args.test_samples,
 )
 (x_train, y_train), (x_val, y_val) = kerasdnn.split_validation(x_train, y_train)
+
+## The network: five Dense(256) → ReLU → Dropout(0.2) blocks, then softmax
+# The deck's Sequential model, Glorot-uniform weights (Keras's default),
+# no batch norm; the zoo record hanbat_optimizer_net.
+
+
+def optimizer_net():
+    return kerasdnn.mlp(
+        (28, 28, 1),
+        units=(256,) * 5,
+        kernel_initializer="glorot_uniform",
+        normalization=None,
+        dropout=0.2,
+        name="hanbat_optimizer_net",
+    )
+
+
+# The zoo's record of the same net (tests/test_recipes.py keeps the two equal).
+NETWORKS = {"hanbat_optimizer_net": optimizer_net}
+optimizer_net().summary()
 
 ## Train one net per optimizer, from the same initial weights
 
@@ -91,7 +111,7 @@ def compare(runs, figure, title):
     for label, optimizer, clipping in runs:
         keras.utils.set_random_seed(args.seed)
         result = kerasdnn.train(
-            kerasdnn.zoo.create_model("hanbat_optimizer_net"),
+            optimizer_net(),
             x_train,
             y_train,
             validation_data=(x_val, y_val),
@@ -128,9 +148,11 @@ def ranking(rows, name=lambda label: label):
     )
 
 
-keras_defaults = compare(runs, "val_accuracy.png", "validation accuracy per optimizer, Keras 3's default rates")
+keras_defaults = compare(
+    runs[:: args.every], "val_accuracy.png", "validation accuracy per optimizer, Keras 3's default rates"
+)
 deck_settings = compare(
-    [(label, build(), {}) for label, build in deck_runs],
+    [(label, build(), {}) for label, build in deck_runs[:: args.every]],
     "deck_val_accuracy.png",
     "validation accuracy per optimizer, the deck's settings",
 )

@@ -25,9 +25,8 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np
 
+from kerasdnn.experiments import finish_recipe, format_table, recipe_parser
 from kerasdnn.plotting import plot_decision_boundaries
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 

@@ -29,25 +29,23 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, positive_int, recipe_parser
 from kerasdnn.plotting import plot_comparison, plot_curves
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 
 parser = recipe_parser(
     __doc__, epochs=60, batch_size=64, learning_rate=1e-3, output_dir="runs/regularization", train_samples=1_000
 )
-parser.add_argument(
+parser.add_sized_option(
     "--sizes",
-    type=int,
+    type=positive_int,
     nargs="+",
     default=[1_000, 5_000, 55_000],
-    help="training-set sizes of the more-data comparison (default: %(default)s)",
+    smoke=[kerasdnn.data.SMOKE_TRAIN_SAMPLES // 2, kerasdnn.data.SMOKE_TRAIN_SAMPLES],
+    help="training-set sizes of the more-data comparison",
 )
 args = parser.parse_args()
-if args.smoke:
-    args.sizes = [args.train_samples // 2, args.train_samples]
 # λ = 0.001 is the deck's usual strength and 0.01 its strong one; its figure
 # compares λ = 0 ("none"), 1 and 0.001. The deck writes l1_l2(0.01, 0.01) both
 # on the kernel and on the activities; the last setting is the deck's layer,

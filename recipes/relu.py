@@ -33,9 +33,8 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, recipe_parser, seed_statistics, spread_text
 from kerasdnn.plotting import plot_curves
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe, seed_statistics, spread_text
 
 ## Setup
 

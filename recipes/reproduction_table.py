@@ -14,7 +14,7 @@ import pathlib
 import re
 import sys
 
-from kerasdnn.results import replace_result_comment, replace_table, reproduction_table, result_comments
+from kerasdnn.experiments import replace_result_comment, replace_table, reproduction_table, result_comments
 
 repository = pathlib.Path(__file__).resolve().parents[1]
 results = repository / "recipes" / "results"

@@ -24,9 +24,8 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, positive_float, recipe_parser
 from kerasdnn.plotting import pyplot_module
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 
@@ -39,14 +38,16 @@ parser = recipe_parser(
     train_samples=10_000,
     test_samples=5_000,
 )
+# A smoke run checks the code with the strongest only.
+parser.add_sized_option(
+    "--strengths", type=positive_float, nargs="+", default=[1e-5, 1e-4, 1e-3], smoke=[1e-3], help="penalty strengths λ"
+)
 args = parser.parse_args()
 os.makedirs(args.output_dir, exist_ok=True)
 # Below this magnitude a weight counts as zero: a thousandth of the He
 # initialization's typical 0.05 at fan-in 784.
 ZERO = 1e-3
-# A smoke run checks the code with the strongest only.
-strengths = [1e-3] if args.smoke else [1e-5, 1e-4, 1e-3]
-penalties = {"none": [None], "l1": strengths, "l2": strengths, "elastic net": strengths}
+penalties = {"none": [None], "l1": args.strengths, "l2": args.strengths, "elastic net": args.strengths}
 
 (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
     "mnist", data_dir=args.data_dir, train_samples=args.train_samples, test_samples=args.test_samples

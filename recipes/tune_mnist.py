@@ -38,8 +38,14 @@ import keras
 
 import kerasdnn
 from kerasdnn import tuning
-from kerasdnn.reporting import format_table, positive_int, recipe_parser
-from kerasdnn.results import improvement_verdict, record_result, seed_statistics
+from kerasdnn.experiments import (
+    format_table,
+    improvement_verdict,
+    positive_int,
+    recipe_parser,
+    record_result,
+    seed_statistics,
+)
 
 ## Setup
 
@@ -48,22 +54,23 @@ parser.add_argument(
     "--dataset", choices=kerasdnn.choices.IMAGE_DATASETS, default="mnist", help="(default: %(default)s)"
 )
 parser.add_argument("--tuner", choices=tuning.TUNERS, default="bayesian", help="(default: %(default)s)")
-parser.add_argument("--max-trials", type=positive_int, default=12, help="(default: %(default)s)")
-parser.add_argument("--trial-epochs", type=positive_int, default=5, help="epochs per trial (default: %(default)s)")
-parser.add_argument(
-    "--finalists",
-    type=positive_int,
-    default=3,
-    help="best trials trained in full, one seed each (default: %(default)s)",
+parser.add_sized_option("--max-trials", type=positive_int, default=12, smoke=2, help="trials of the search")
+parser.add_sized_option("--trial-epochs", type=positive_int, default=5, smoke=1, help="epochs per trial")
+parser.add_sized_option(
+    "--finalists", type=positive_int, default=3, smoke=1, help="best trials trained in full, one seed each"
 )
-parser.add_argument("--overwrite", action="store_true", help="discard an earlier search instead of resuming it")
+# A smoke run searches afresh in its own output folder, leaving tuner_runs/ alone.
+parser.add_sized_option(
+    "--overwrite", action="store_true", smoke=True, help="discard an earlier search instead of resuming it"
+)
+parser.add_sized_option(
+    "--tuner-dir", default=tuning.DEFAULT_DIRECTORY, smoke=None, help="the search's folder (--smoke: OUTPUT_DIR/tuner)"
+)
 args = parser.parse_args()
 name = f"tune_{args.dataset}"
 output_dir = args.output_dir or os.path.join("runs", name)
 record, _ = tuning.HEADLINES[args.dataset]
 epochs = args.epochs or kerasdnn.zoo.model_info(record).training["epochs"]
-if args.smoke:
-    args.max_trials, args.trial_epochs, args.finalists = 2, 1, 1
 
 ## Search
 # Short trials rank configurations; what matters is their order, not their
@@ -81,9 +88,9 @@ tuner, _ = tuning.run_search(
     l2=0.0,
     optimizer="adamw",
     schedule="cosine",
-    directory=os.path.join(output_dir, "tuner") if args.smoke else tuning.DEFAULT_DIRECTORY,
+    directory=args.tuner_dir or os.path.join(output_dir, "tuner"),
     project_name=name,
-    overwrite=args.overwrite or args.smoke,
+    overwrite=args.overwrite,
     data_dir=args.data_dir,
     seed=args.seeds[0],
 )

@@ -24,9 +24,8 @@ import keras
 import tensorflow as tf
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, recipe_parser
 from kerasdnn.plotting import plot_curves, plot_decision_boundaries
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 

@@ -26,9 +26,8 @@ import keras
 import numpy as np
 
 import kerasdnn
+from kerasdnn.experiments import finish_recipe, format_table, recipe_parser
 from kerasdnn.plotting import plot_decision_boundaries
-from kerasdnn.reporting import format_table, recipe_parser
-from kerasdnn.results import finish_recipe
 
 ## Setup
 

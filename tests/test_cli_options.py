@@ -16,7 +16,8 @@ def recorded(monkeypatch):
     """Replaces what each subcommand calls with recorders; returns {function name: keyword arguments}."""
     import keras
 
-    from kerasdnn import data, registry, runs, tuning
+    from kerasdnn import data, tuning
+    from kerasdnn.zoo import registry, runs
 
     calls = {}
     # The backend already loaded: no subcommand runs itself anew.
@@ -248,7 +249,7 @@ def test_workers_refuse_a_role_naming_it(role, shown, recorded, capsys):
 
 
 def test_tune_runs_on_the_search_networks_backend_unless_one_is_chosen(recorded, monkeypatch):
-    from kerasdnn import registry
+    from kerasdnn.zoo import registry
 
     monkeypatch.delenv("KERAS_BACKEND")
     assert main(["tune", "--chief"]) == 0
@@ -271,7 +272,8 @@ def test_predict_prints_each_images_digit_from_the_normalized_pixels(recorded, m
     import keras
     import numpy as np
 
-    from kerasdnn import images, registry
+    from kerasdnn import images
+    from kerasdnn.zoo import registry
 
     # A net whose answer is known: zero kernel, biases favouring 7 (softmax of the biases).
     biases = np.zeros(10, "float32")
@@ -310,7 +312,7 @@ def test_predict_prints_each_images_digit_from_the_normalized_pixels(recorded, m
 
 
 def test_predict_names_an_image_it_cannot_read(recorded, monkeypatch, tmp_path, capsys):
-    from kerasdnn import registry
+    from kerasdnn.zoo import registry
 
     monkeypatch.setattr(registry, "create_model", lambda name, **arguments: object())
     assert main(["predict", str(tmp_path / "missing.png")]) == 1
@@ -360,7 +362,7 @@ def test_a_command_runs_anew_on_the_records_backend_unless_the_user_chose_one(na
 
     import keras
 
-    from kerasdnn import registry
+    from kerasdnn.zoo import registry
 
     backend = registry.model_info(name).backend
     started = []
@@ -478,9 +480,9 @@ def test_workers_sharing_the_machine_split_its_memory_and_a_failure_is_named(rec
 
 
 def test_the_launchers_own_options_are_not_forwarded():
-    from kerasdnn.cli import _without_local_options
+    from kerasdnn.local_search import without_local_options
 
-    assert _without_local_options(
+    assert without_local_options(
         [
             "tune",
             "--workers",
@@ -498,7 +500,8 @@ def test_the_launchers_own_options_are_not_forwarded():
 
 
 def test_ctrl_c_says_where_the_run_stands(recorded, monkeypatch, tmp_path, capsys):
-    from kerasdnn import runs, tuning
+    from kerasdnn import tuning
+    from kerasdnn.zoo import runs
 
     monkeypatch.chdir(tmp_path)
 

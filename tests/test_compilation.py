@@ -4,7 +4,7 @@ import keras
 import pytest
 
 from kerasdnn import compilation
-from kerasdnn.reporting import recipe_parser
+from kerasdnn.experiments import recipe_parser
 
 pytestmark = pytest.mark.core
 

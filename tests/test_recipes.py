@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import kerasdnn
-from kerasdnn.results import replace_result_comment, replace_table, reproduction_table, result_comments
+from kerasdnn.experiments import replace_result_comment, replace_table, reproduction_table, result_comments
 
 from conftest import REPOSITORY
 
@@ -146,18 +146,22 @@ def _committed(name):
 
 
 class _SmokeRuns:
-    """Each recipe's --smoke run, made on first use: `runs[name]` is `(output folder, summary JSON)`."""
+    """Each recipe's --smoke run, made on first use: `runs[name]` is `(output folder, summary JSON)`.
+
+    `recipes[name]` holds the run's globals (its networks, as the recipe builds them).
+    """
 
     def __init__(self, tmp_path_factory):
         self.tmp_path_factory = tmp_path_factory
         self.runs = {}
+        self.recipes = {}
 
     def __getitem__(self, name):
         if name not in self.runs:
             output = self.tmp_path_factory.mktemp(name)
             before = _committed(name)
             with pytest.MonkeyPatch.context() as monkeypatch:
-                _run_recipe(name, monkeypatch, "--smoke", "--output-dir", str(output))
+                self.recipes[name] = _run_recipe(name, monkeypatch, "--smoke", "--output-dir", str(output))
             assert _committed(name) == before, f"{name} --smoke touched recipes/results"
             self.runs[name] = (output, json.loads((output / SMOKE_OUTPUTS[name][0][0]).read_text()))
         return self.runs[name]
@@ -267,6 +271,22 @@ def test_normalization_smoke_shows_nan_raw_and_finite_min_max(smoke_runs):
     assert rows["stock rows, none"]["held_out_r2"] is None
 
 
+@_recipe_group("fashion_ladder")
+def test_fashion_ladder_smoke_trains_each_rung_with_its_records_settings(smoke_runs):
+    output, payload = smoke_runs["fashion_ladder"]
+    names = [row["model"] for row in payload["rungs"]]
+    assert names == [
+        "tobigs_linear",
+        "tobigs_relu",
+        "tobigs_he",
+        "tobigs_bn",
+        "tobigs_adam",
+        "tobigs_dropout",
+        "tobigs_l2",
+    ]
+    _runs_follow_their_records(output, names)
+
+
 @_recipe_group("mnist_ladder")
 def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
     rungs = smoke_runs["mnist_ladder"][1]["rungs"]
@@ -281,6 +301,45 @@ def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
         "lab10_6_bn",
     ]
     assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826, 0.9574, 0.9766]
+    # The networks and settings the recipe shows are the records', and its runs trained with them.
+    recipe = smoke_runs.recipes["mnist_ladder"]
+    assert list(recipe["NETWORKS"]) == list(recipe["TRAINING"]) == [row["model"] for row in rungs]
+    for name in recipe["NETWORKS"]:  # their layers: test_the_networks_a_recipe_shows_are_its_zoo_records
+        record = kerasdnn.zoo.model_info(name).training
+        assert recipe["TRAINING"][name] == {key: record[key] for key in ("epochs", "batch_size", "learning_rate")}
+        assert (record["optimizer"], record["loss"], record["normalization"]) == (
+            "adam",
+            "sparse_categorical_crossentropy",
+            "scale",
+        )
+    _runs_follow_their_records(smoke_runs.runs["mnist_ladder"][0], [row["model"] for row in rungs])
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, marks=_recipe_group(name)) for name in ("mnist_ladder", "optimizers")]
+)
+def test_the_networks_a_recipe_shows_are_its_zoo_records(name, smoke_runs):
+    smoke_runs[name]
+    networks = smoke_runs.recipes[name]["NETWORKS"]
+    for record, build_model in networks.items():
+        assert build_model().get_config() == kerasdnn.zoo.create_model(record).get_config(), record
+
+
+def _runs_follow_their_records(output_dir, names):
+    """Each rung's smoke run (`NAME/seed_0/results.json`) trained its record's net with its record's settings."""
+    for name in names:
+        info = kerasdnn.zoo.model_info(name)
+        run = json.loads((output_dir / name / "seed_0" / "results.json").read_text())
+        optimizer = info.training["optimizer"]
+        class_name, config = (
+            (optimizer, {}) if isinstance(optimizer, str) else (optimizer["class_name"], optimizer["config"])
+        )
+        assert (run["model"], run["parameters"], run["epochs"]) == (name, info.parameters, 1)
+        assert (run["batch_size"], run["loss"]) == (info.training["batch_size"], info.training["loss"]), name
+        assert run["optimizer"]["name"].lower() == class_name.lower(), name
+        rate = info.training["learning_rate"]  # None where the optimizer's config holds it
+        for key, value in {**config, **({} if rate is None else {"learning_rate": rate})}.items():
+            assert run["optimizer"][key] == pytest.approx(value, rel=1e-6), (name, key)
 
 
 @_recipe_group("tune_mnist")

@@ -1,10 +1,12 @@
 """The recipes' shared parser and the seed statistics behind the reproduction table."""
 
+import pathlib
+
 import pytest
 
-from kerasdnn import results
+from kerasdnn import results, seeds
 from kerasdnn.data import SMOKE_TEST_SAMPLES, SMOKE_TRAIN_SAMPLES
-from kerasdnn.reporting import recipe_parser
+from kerasdnn.experiments import recipe_parser, recording, tables
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = [pytest.mark.xdist_group("reporting"), pytest.mark.core]
@@ -45,12 +47,12 @@ def test_a_negative_seed_is_refused_with_the_argument_named(capsys):
 
 
 def test_seed_statistics_are_the_mean_and_sample_standard_deviation():
-    spread = results.seed_statistics([0.98, 0.99, None, 1.0])
+    spread = seeds.seed_statistics([0.98, 0.99, None, 1.0])
     assert spread["mean"] == pytest.approx(0.99) and spread["std"] == pytest.approx(0.01)
     assert spread["runs"] == 3 and spread["values"] == [0.98, 0.99, None, 1.0]
-    one = results.seed_statistics([0.5])
-    assert one["std"] is None and results.spread_text(one["mean"], one["std"]) == "0.5000"
-    assert results.spread_text(0.98683, 0.00071) == "0.9868 ± 0.0007"
+    one = seeds.seed_statistics([0.5])
+    assert one["std"] is None and recording.spread_text(one["mean"], one["std"]) == "0.5000"
+    assert recording.spread_text(0.98683, 0.00071) == "0.9868 ± 0.0007"
 
 
 @pytest.mark.parametrize(
@@ -63,14 +65,14 @@ def test_seed_statistics_are_the_mean_and_sample_standard_deviation():
 )
 def test_a_mean_reproduces_within_two_std_or_the_band(mean, std, reproduced):
     spread = {"mean": mean, "std": std}
-    assert results.reproduces(spread, 0.9194, results.band("mnist", "test accuracy")) is reproduced
+    assert seeds.reproduces(spread, 0.9194, seeds.band("mnist", "test accuracy")) is reproduced
 
 
 def test_nothing_is_judged_without_a_reference_or_a_band():
     spread = {"mean": 0.5, "std": 0.1}
-    assert results.reproduces(spread, None, 0.005) is None
-    assert results.reproduces(spread, 0.5, results.band("mnist", "test mse")) is None
-    assert results.band("fashion_mnist", "validation accuracy") == 0.01
+    assert seeds.reproduces(spread, None, 0.005) is None
+    assert seeds.reproduces(spread, 0.5, seeds.band("mnist", "test mse")) is None
+    assert seeds.band("fashion_mnist", "validation accuracy") == 0.01
 
 
 def test_a_ladder_summary_counts_the_rungs_that_reproduce_and_names_the_others():
@@ -109,15 +111,15 @@ def test_a_ladder_summary_counts_the_rungs_that_reproduce_and_names_the_others()
             "train_seconds": 1.0,
         },
     ]
-    summary = results.ladder_summary(rows, recipe="r", reproduces="x", metric="m")
+    summary = recording.ladder_summary(rows, recipe="r", reproduces="x", metric="m")
     assert summary["verdict"] == "1 of 2 rungs reproduce; outside (points): a +0.65"
     assert summary["ours"] == "0.9065 ± 0.0010 / 0.8010 ± 0.0020 / 1.5000"
     assert summary["seeds"] == [0, 1, 2] and summary["train_seconds"] == 16.0
 
 
 def test_target_verdict():
-    assert results.target_verdict({"mean": 0.9871}, 0.987) == "target ≥ 0.987: met"
-    assert results.target_verdict({"mean": 0.9864}, 0.987) == "target ≥ 0.987: missed"
+    assert recording.target_verdict({"mean": 0.9871}, 0.987) == "target ≥ 0.987: met"
+    assert recording.target_verdict({"mean": 0.9864}, 0.987) == "target ≥ 0.987: missed"
 
 
 @pytest.mark.parametrize(
@@ -129,14 +131,14 @@ def test_target_verdict():
     ],
 )
 def test_seed_statistics_by_hand(values, mean, std):
-    spread = results.seed_statistics(values)
+    spread = seeds.seed_statistics(values)
     assert spread["mean"] == pytest.approx(mean, abs=1e-12) and spread["std"] == pytest.approx(std, abs=1e-12)
     assert spread["runs"] == sum(value is not None for value in values) and spread["values"] == values
 
 
 def test_seed_statistics_of_no_number_is_none():
-    assert results.seed_statistics([None, None]) == {"mean": None, "std": None, "values": [None, None], "runs": 0}
-    assert results.seed_statistics([]) == {"mean": None, "std": None, "values": [], "runs": 0}
+    assert seeds.seed_statistics([None, None]) == {"mean": None, "std": None, "values": [None, None], "runs": 0}
+    assert seeds.seed_statistics([]) == {"mean": None, "std": None, "values": [], "runs": 0}
 
 
 @pytest.mark.parametrize(
@@ -151,22 +153,22 @@ def test_seed_statistics_of_no_number_is_none():
     ],
 )
 def test_reproduces_at_its_boundaries(mean, std, band, reproduced):
-    assert results.reproduces({"mean": mean, "std": std}, 0.25, band) is reproduced
+    assert seeds.reproduces({"mean": mean, "std": std}, 0.25, band) is reproduced
 
 
 def test_a_target_met_exactly_is_met_and_no_mean_misses():
-    assert results.target_verdict({"mean": 0.5}, 0.5) == "target ≥ 0.5: met"
-    assert results.target_verdict({"mean": None}, 0.5) == "target ≥ 0.5: missed"
+    assert recording.target_verdict({"mean": 0.5}, 0.5) == "target ≥ 0.5: met"
+    assert recording.target_verdict({"mean": None}, 0.5) == "target ≥ 0.5: missed"
 
 
 def test_improvement_verdict_by_hand():
-    assert results.improvement_verdict({"mean": 0.75, "std": 0.125}, {"mean": 0.5, "std": None}) == (
+    assert recording.improvement_verdict({"mean": 0.75, "std": 0.125}, {"mean": 0.5, "std": None}) == (
         "tuned − untuned +0.2500 > larger std 0.1250: pays"
     )
-    assert results.improvement_verdict({"mean": 0.625, "std": None}, {"mean": 0.5, "std": 0.125}) == (
+    assert recording.improvement_verdict({"mean": 0.625, "std": None}, {"mean": 0.5, "std": 0.125}) == (
         "tuned − untuned +0.1250 ≤ larger std 0.1250: does not pay"
     )
-    assert results.improvement_verdict({"mean": None, "std": None}, {"mean": 0.5, "std": 0.1}) == (
+    assert recording.improvement_verdict({"mean": None, "std": None}, {"mean": 0.5, "std": 0.1}) == (
         "tuned − untuned: not measured"
     )
 
@@ -196,7 +198,7 @@ def test_a_ladder_summary_is_exactly_its_rows():
             "train_seconds": 1.5,
         },
     ]
-    assert results.ladder_summary(rows, recipe="r", reproduces="x", metric="m") == {
+    assert recording.ladder_summary(rows, recipe="r", reproduces="x", metric="m") == {
         "recipe": "r",
         "reproduces": "x",
         "metric": "m",
@@ -207,7 +209,7 @@ def test_a_ladder_summary_is_exactly_its_rows():
         "epochs": "15 / 3",
         "train_seconds": 11.5,
     }
-    two = results.ladder_summary(
+    two = recording.ladder_summary(
         [rows[0], {**rows[0], "model": "c", "difference": -0.01, "reference": 1}],
         recipe="r",
         reproduces="x",
@@ -216,12 +218,12 @@ def test_a_ladder_summary_is_exactly_its_rows():
     assert two["verdict"] == "0 of 2 rungs reproduce; outside (points): a +0.65, c -1.00"
     assert two["reference"] == "0.9000 / 1"  # a whole number as written
     # One rung that reproduces: nothing is named outside.
-    one = results.ladder_summary([{**rows[0], "reproduced": True}], recipe="r", reproduces="x", metric="m")
+    one = recording.ladder_summary([{**rows[0], "reproduced": True}], recipe="r", reproduces="x", metric="m")
     assert (one["verdict"], one["seeds"], one["epochs"]) == ("1 of 1 rungs reproduce", [3, 4], "15")
 
 
 def test_format_table_aligns_columns_and_shows_an_empty_table():
-    from kerasdnn.reporting import format_table
+    from kerasdnn.console import format_table
 
     assert format_table([{"a": 0.123456, "bb": None}, {"a": "long text"}], ["a", "bb"]).splitlines() == [
         "a          bb",
@@ -256,21 +258,21 @@ def test_record_result_writes_full_runs_only_with_the_backend_and_the_figure(tmp
 
     (tmp_path / "curve.png").write_bytes(b"png")
     target = tmp_path / "results" / "x.json"
-    assert results.record_result(str(target), {"summary": 1}, smoke=True, figure=str(tmp_path / "curve.png")) is None
+    assert recording.record_result(str(target), {"summary": 1}, smoke=True, figure=str(tmp_path / "curve.png")) is None
     assert not (tmp_path / "results").exists()
-    assert results.record_result(str(target), {"summary": 1}, smoke=False, figure=str(tmp_path / "curve.png")) == str(
+    assert recording.record_result(str(target), {"summary": 1}, smoke=False, figure=str(tmp_path / "curve.png")) == str(
         target
     )
     assert json.loads(target.read_text()) == {"summary": 1, "backend": keras.backend.backend()}
     assert (tmp_path / "results" / "x.png").read_bytes() == b"png"
     # --results-dir: the same name in another folder; a recorded backend is kept.
-    other = results.record_result(str(target), {"backend": "torch"}, smoke=False, results_dir=str(tmp_path / "other"))
+    other = recording.record_result(str(target), {"backend": "torch"}, smoke=False, results_dir=str(tmp_path / "other"))
     assert other == str(tmp_path / "other" / "x.json") and json.loads((tmp_path / "other" / "x.json").read_text()) == {
         "backend": "torch"
     }
     assert not (tmp_path / "other" / "x.png").exists()
     # The folder exists now: writing again replaces the file.
-    assert results.record_result(str(target), {"summary": 2}, smoke=False) == str(target)
+    assert recording.record_result(str(target), {"summary": 2}, smoke=False) == str(target)
     assert json.loads(target.read_text())["summary"] == 2
 
 
@@ -283,18 +285,20 @@ def test_finish_recipe_writes_the_output_folder_and_in_full_runs_the_results(tmp
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "fig.png").write_bytes(b"f")
     arguments = argparse.Namespace(output_dir=str(tmp_path / "out"), smoke=True, results_dir=None)
-    assert results.finish_recipe(str(recipe), {"summary": {}}, arguments, figure="fig.png") is None
+    assert recording.finish_recipe(str(recipe), {"summary": {}}, arguments, figure="fig.png") is None
     assert json.loads((tmp_path / "out" / "my_recipe.json").read_text()) == {"summary": {}}
     assert not (tmp_path / "recipes" / "results").exists()
     arguments.smoke = False
-    written = results.finish_recipe(str(recipe), {"summary": {}}, arguments, output_name="named.json", figure="fig.png")
+    written = recording.finish_recipe(
+        str(recipe), {"summary": {}}, arguments, output_name="named.json", figure="fig.png"
+    )
     assert written == str(tmp_path / "recipes" / "results" / "my_recipe.json")
     assert (tmp_path / "out" / "named.json").is_file() and (
         tmp_path / "recipes" / "results" / "my_recipe.png"
     ).is_file()
     # --results-dir, and no figure: only the JSON, in that folder.
     arguments.results_dir = str(tmp_path / "elsewhere")
-    assert results.finish_recipe(str(recipe), {"summary": {}}, arguments) == str(
+    assert recording.finish_recipe(str(recipe), {"summary": {}}, arguments) == str(
         tmp_path / "elsewhere" / "my_recipe.json"
     )
     assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["my_recipe.json"]
@@ -328,14 +332,14 @@ def test_reproduction_table_and_result_comments_are_built_from_the_files(tmp_pat
         json.dumps({"settings": {"seed": 2}, "summary": _summary(recipe="mnist_bn", seeds=None), "backend": "torch"})
     )
     (tmp_path / "no_summary.json").write_text(json.dumps({"rows": []}))
-    table = results.reproduction_table(tmp_path, figures_url="figs").splitlines()
+    table = tables.reproduction_table(tmp_path, figures_url="figs").splitlines()
     assert table[2:] == [
         "| `a_one` | deck 1 §2 | test accuracy | 0.98 | 0.5 / 0.6 | 1 | - | 15 | 62 s | tensorflow (not recorded) | - |",
         "| `b_recipe` | deck 1 §2 | test accuracy | 0.98 | 0.9868 ± 0.0007 | 3 | reproduced | 15 | 62 s | jax "
         "| [b_recipe.png](figs/b_recipe.png) |",
         "| `mnist_bn` | deck 1 §2 | test accuracy | 0.98 | 0.9868 ± 0.0007 | 1 | reproduced | 15 | 62 s | torch | - |",
     ]
-    comments = results.result_comments(tmp_path)
+    comments = tables.result_comments(tmp_path)
     assert sorted(comments) == ["a_one", "b_recipe", "mnist_bn"]
     assert comments["a_one"] == (
         "## Result\n# Generated by recipes/reproduction_table.py from the results files; do not edit.\n"
@@ -347,18 +351,18 @@ def test_reproduction_table_and_result_comments_are_built_from_the_files(tmp_pat
 
 
 def test_replacing_the_generated_blocks_keeps_everything_else():
-    text = f"head\n{results.TABLE_START}\nold\n{results.TABLE_END}\ntail\n"
-    assert results.replace_table(text, "new") == f"head\n{results.TABLE_START}\nnew\n{results.TABLE_END}\ntail\n"
+    text = f"head\n{tables.TABLE_START}\nold\n{tables.TABLE_END}\ntail\n"
+    assert tables.replace_table(text, "new") == f"head\n{tables.TABLE_START}\nnew\n{tables.TABLE_END}\ntail\n"
     with pytest.raises(ValueError, match=r"^replace_table\(\): text must contain the markers"):
-        results.replace_table("no markers", "new")
+        tables.replace_table("no markers", "new")
     source = '"""doc"""\ncode()\n# ## Result\n# old\n# ## Discussion\n# kept\n'
-    assert results.replace_result_comment(source, "## Result\n# new\n") == (
+    assert tables.replace_result_comment(source, "## Result\n# new\n") == (
         '"""doc"""\ncode()\n# ## Result\n# new\n\n## Discussion\n# kept\n'
     )
-    assert results.replace_result_comment("a\n## Result\nold", "## Result\nnew\n") == "a\n## Result\nnew\n"
+    assert tables.replace_result_comment("a\n## Result\nold", "## Result\nnew\n") == "a\n## Result\nnew\n"
     with pytest.raises(ValueError, match=r"^replace_result_comment\(\): the recipe must contain a '## Result' block$"):
-        results.replace_result_comment("nothing", "x")
-    assert results.figure_path("recipes/results/x.json") == "recipes/results/x.png"
+        tables.replace_result_comment("nothing", "x")
+    assert recording.figure_path("recipes/results/x.json") == "recipes/results/x.png"
 
 
 def test_recipe_help_states_every_default(monkeypatch):
@@ -398,9 +402,9 @@ def test_recipe_help_states_every_default(monkeypatch):
     ],
 )
 def test_command_line_numbers_at_their_bounds(parse, text, value):
-    from kerasdnn import reporting
+    from kerasdnn import console
 
-    assert getattr(reporting, parse)(text) == value
+    assert getattr(console, parse)(text) == value
 
 
 @pytest.mark.parametrize(
@@ -420,16 +424,16 @@ def test_command_line_numbers_at_their_bounds(parse, text, value):
 def test_command_line_numbers_out_of_range_are_refused(parse, text, message):
     import argparse
 
-    from kerasdnn import reporting
+    from kerasdnn import console
 
     with pytest.raises(argparse.ArgumentTypeError, match=f"^{message}$"):
-        getattr(reporting, parse)(text)
+        getattr(console, parse)(text)
 
 
 def test_recipe_parser_keeps_argparse_arguments_and_namespace():
     import argparse
 
-    from kerasdnn.reporting import RecipeParser
+    from kerasdnn.experiments import RecipeParser
 
     parser = RecipeParser("my-recipe", full_run={"train_samples": 9}, smoke_run={}, add_help=False)
     parser.add_argument("--smoke", action="store_true")
@@ -444,7 +448,7 @@ def test_finish_ladder_prints_draws_and_records_the_ladder(tmp_path, capsys, mon
     import json
 
     from kerasdnn import plotting
-    from kerasdnn.reporting import finish_ladder
+    from kerasdnn.experiments import finish_ladder
 
     drawn = {}
     draw = plotting.plot_comparison
@@ -475,7 +479,7 @@ def test_finish_ladder_prints_draws_and_records_the_ladder(tmp_path, capsys, mon
     assert written == str(tmp_path / "recipes" / "results" / "some_ladder.json")
     payload = json.loads((tmp_path / "out" / "ladder.json").read_text())
     assert payload["rungs"] == rows and payload["settings"]["seeds"] == [0, 1]
-    assert payload["summary"] == results.ladder_summary(
+    assert payload["summary"] == recording.ladder_summary(
         rows, recipe="some_ladder", reproduces="x", metric="test accuracy"
     )
     assert (tmp_path / "out" / "ladder.png").stat().st_size > 0
@@ -532,7 +536,7 @@ def test_reproduction_table_header_and_default_links(tmp_path):
 
     (tmp_path / "x.json").write_text(json.dumps({"summary": _summary(recipe="x", ours="0.5 / 0.6", std=0.1)}))
     (tmp_path / "x.png").write_bytes(b"")
-    table = results.reproduction_table(tmp_path).splitlines()
+    table = tables.reproduction_table(tmp_path).splitlines()
     assert table[:2] == [
         "| recipe | reproduces | metric | reference | ours (mean ± std) | seeds | verdict | epochs | training time "
         "| backend | figure |",
@@ -549,7 +553,7 @@ def test_result_comments_join_two_files_of_one_recipe_and_default_to_seed_0(tmp_
 
     (tmp_path / "mnist_bn.json").write_text(json.dumps({"summary": _summary(recipe="mnist_bn", seeds=None)}))
     (tmp_path / "fashion_bn.json").write_text(json.dumps({"summary": _summary(recipe="fashion_bn", seeds=None)}))
-    comment = results.result_comments(tmp_path)["mnist_bn"]
+    comment = tables.result_comments(tmp_path)["mnist_bn"]
     lines = comment.splitlines()
     assert lines[2].startswith("# recipes/results/fashion_bn.json (seed 0,")
     starts = [index for index, line in enumerate(lines) if line.startswith("# recipes/results/")]
@@ -558,14 +562,14 @@ def test_result_comments_join_two_files_of_one_recipe_and_default_to_seed_0(tmp_
 
 
 def test_replacing_blocks_uses_the_first_marker_of_each_kind():
-    start, end = results.TABLE_START, results.TABLE_END
+    start, end = tables.TABLE_START, tables.TABLE_END
     text = f"a\n{start}\nold\n{end}\nb\n{start}\nkept\n{end}\nc\n"
-    assert results.replace_table(text, "new") == f"a\n{start}\nnew\n{end}\nb\n{start}\nkept\n{end}\nc\n"
+    assert tables.replace_table(text, "new") == f"a\n{start}\nnew\n{end}\nb\n{start}\nkept\n{end}\nc\n"
     for broken in (f"a {start} b", f"a {end} b"):
         with pytest.raises(ValueError, match=r"^replace_table\(\): text must contain the markers"):
-            results.replace_table(broken, "new")
+            tables.replace_table(broken, "new")
     source = "code\n## Result\nold\n## Discussion\nfirst\n## Result quoted\n## Discussion\nsecond\n"
-    assert results.replace_result_comment(source, "## Result\nnew\n") == (
+    assert tables.replace_result_comment(source, "## Result\nnew\n") == (
         "code\n## Result\nnew\n\n## Discussion\nfirst\n## Result quoted\n## Discussion\nsecond\n"
     )
 
@@ -583,3 +587,38 @@ def test_a_full_run_option_is_refused_with_smoke_and_taken_without(capsys):
         .err.splitlines()[-1]
         .endswith("error: --export-weights takes a full run; it cannot be combined with --smoke")
     )
+
+
+def test_a_recipes_own_size_takes_its_smoke_value_unless_given():
+    parser = recipe_parser("a recipe", epochs=1, batch_size=8, output_dir="runs/x")
+    parser.add_sized_option("--members", type=int, default=5, smoke=2, help="models in the ensemble")
+    parser.add_sized_option("--sizes", type=int, nargs="+", default=[100, 200, 300], smoke=[10, 20], help="sizes")
+    parse = lambda *argv: parser.parse_args([*argv, "--no-compile-cache"])  # noqa: E731
+    assert (parse().members, parse().sizes) == (5, [100, 200, 300])
+    assert (parse("--smoke").members, parse("--smoke").sizes) == (2, [10, 20])
+    assert (parse("--smoke", "--members", "3").members, parse("--members", "3").members) == (3, 3)
+    assert parse("--smoke", "--sizes", "7").sizes == [7]
+    shown = {action.dest: action.help % {"default": action.default} for action in parser._actions}
+    assert shown["members"] == "models in the ensemble (default: 5; --smoke: 2)"
+    assert shown["sizes"] == "sizes (default: [100, 200, 300]; --smoke: 10 20)"
+
+
+def test_no_recipe_branches_on_its_smoke_mode():
+    """A recipe reads one value per size (RecipeParser resolves the mode); it may pass the flag on, never test it."""
+    import ast
+
+    def tests_smoke(node):
+        return any(isinstance(part, ast.Attribute) and part.attr == "smoke" for part in ast.walk(node))
+
+    recipes = sorted((pathlib.Path(__file__).resolve().parent.parent / "recipes").glob("*.py"))
+    assert len(recipes) > 20
+    branching = [
+        f"{path.name}:{node.lineno}"
+        for path in recipes
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, (ast.If, ast.IfExp, ast.While))
+        and tests_smoke(node.test)
+        or isinstance(node, ast.BoolOp)
+        and tests_smoke(node)
+    ]
+    assert branching == []

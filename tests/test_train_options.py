@@ -148,7 +148,7 @@ def test_validation_and_test_data_are_the_ones_evaluated():
     ],
 )
 def test_evaluation_batch_size_divides_the_samples_without_taking_more_batches(samples, batch_size, expected):
-    assert kerasdnn.training.evaluation_batch_size(samples, batch_size) == expected
+    assert kerasdnn.batching.evaluation_batch_size(samples, batch_size) == expected
 
 
 def test_validation_and_test_arrays_are_evaluated_in_whole_batches(monkeypatch):

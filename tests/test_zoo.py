@@ -88,7 +88,7 @@ def test_damaged_weights_are_refused_naming_the_file_and_the_remedy(tmp_path, mo
     middle = len(content) // 2
     content[middle : middle + 65536] = bytes(65536)  # 64 KiB overwritten mid-file
     damaged.write_bytes(bytes(content))
-    monkeypatch.setattr(kerasdnn.registry, "WEIGHTS_DIR", str(tmp_path))
+    monkeypatch.setattr(kerasdnn.zoo.registry, "WEIGHTS_DIR", str(tmp_path))
     with pytest.raises(
         ValueError,
         match=rf"^create_model\(\): {damaged} is damaged \(its SHA-256 differs from the "
@@ -449,7 +449,7 @@ def test_train_ladder_runs_every_model_once_per_seed(monkeypatch, tmp_path):
         calls.append((name, output_dir, seed, arguments))
         return {"test": {"accuracy": 0.5 + seed / 8}, "epochs_run": 2, "train_seconds": 1.0, "diverged": False}
 
-    monkeypatch.setattr(kerasdnn.runs, "train_model", train_model)
+    monkeypatch.setattr(kerasdnn.zoo.runs, "train_model", train_model)
     rows = zoo.train_ladder(["lab10_softmax", "lab10_bn"], output_dir=str(tmp_path), seeds=(0, 1, 2), smoke=True)
     assert [(name, seed) for name, _, seed, _ in calls] == [
         ("lab10_softmax", 0),
@@ -470,7 +470,7 @@ def test_a_metric_the_results_cannot_answer_is_refused_at_registration():
     with pytest.raises(
         ValueError, match=r"^register_model\(\): metric must be one of .*; received metric='top-5 accuracy'"
     ):
-        kerasdnn.registry.register_model(
+        kerasdnn.zoo.registry.register_model(
             source=("deck", "https://example.org"),
             dataset="mnist",
             input_shape=(784,),
@@ -571,7 +571,7 @@ def test_a_record_as_json_is_every_field_json_ready():
 
 
 def test_register_model_records_its_fields_and_the_documented_training_defaults(monkeypatch):
-    registry = kerasdnn.registry
+    registry = kerasdnn.zoo.registry
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # the test's entry is gone afterwards
 
     @registry.register_model(

@@ -7,8 +7,9 @@ from typing import Any
 
 import keras
 
-from kerasdnn import data, optimizers, registry, results, training
+from kerasdnn import data, optimizers, seeds, training
 from kerasdnn.hints import OptimizerLike
+from kerasdnn.zoo import registry
 
 
 def train_model(
@@ -146,12 +147,12 @@ def compare_with_record(info: registry.ModelInfo, runs: Sequence[Mapping[str, An
     Returns:
         `metric`, `reference`, `values` (one per run), `ours` (their mean),
         `std`, `difference` (mean − reference), `reproduced` (as
-        `results.reproduces` judges it, or `None` without a reference or
+        `seeds.reproduces` judges it, or `None` without a reference or
         band), `epochs` (of the first run), `train_seconds` (all runs) and
         `diverged` (any run).
     """
     values = [measured_value(info, run) for run in runs]
-    spread = results.seed_statistics(values)
+    spread = seeds.seed_statistics(values)
     return {
         "metric": info.metric,
         "reference": info.reference,
@@ -159,7 +160,7 @@ def compare_with_record(info: registry.ModelInfo, runs: Sequence[Mapping[str, An
         "ours": spread["mean"],
         "std": spread["std"],
         "difference": None if spread["mean"] is None or info.reference is None else spread["mean"] - info.reference,
-        "reproduced": results.reproduces(spread, info.reference, results.band(info.dataset, info.metric)),
+        "reproduced": seeds.reproduces(spread, info.reference, seeds.band(info.dataset, info.metric)),
         "epochs": runs[0]["epochs_run"],
         "train_seconds": sum(run["train_seconds"] for run in runs),
         "diverged": any(run["diverged"] for run in runs),
@@ -188,7 +189,7 @@ def ship_weights(name: str, weights: str, model_file: str) -> str:
     Example (what `recipes/mnist_bn.py --export-weights` does):
 
     >>> kerasdnn.zoo.ship_weights("mnist_bn", "mnist", "runs/mnist_bn/seed_0/model.keras")
-    '.../kerasdnn/weights/mnist_bn.mnist.weights.h5'
+    '.../kerasdnn/zoo/weights/mnist_bn.mnist.weights.h5'
 
     A fresh copy of the net holds only the layers' weights (the saved model
     carries the optimizer's moments too, three times the size). Put the
@@ -200,7 +201,7 @@ def ship_weights(name: str, weights: str, model_file: str) -> str:
         model_file: A `.keras` file of a trained `name` network.
 
     Returns:
-        The file written, `kerasdnn/weights/NAME.WEIGHTS.weights.h5`.
+        The file written, `kerasdnn/zoo/weights/NAME.WEIGHTS.weights.h5`.
 
     Raises:
         ValueError: If `name` is unknown or the model's weights do not fit its net.

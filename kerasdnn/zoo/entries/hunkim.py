@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kerasdnn.entries.sources import HUNKIM, KERAS, mlp
-from kerasdnn.registry import register_model
+from kerasdnn.zoo.entries.sources import HUNKIM, KERAS, mlp
+from kerasdnn.zoo.registry import register_model
 
 if TYPE_CHECKING:  # annotations only: reading the records imports no Keras
     import keras

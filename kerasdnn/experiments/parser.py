@@ -1,13 +1,10 @@
-"""Command-line arguments, plain-text tables and recipe endings shared by the recipes and the `kerasdnn` command.
-
-Light on purpose: the command imports it before it knows whether a
-subcommand needs Keras.
-"""
+"""The recipes' command line: the options every recipe has, and the smoke mode resolved once after parsing."""
 
 import argparse
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
+
+from kerasdnn.console import add_compile_cache_option, non_negative_int, positive_float, positive_int
 
 
 class RecipeParser(argparse.ArgumentParser):
@@ -17,7 +14,8 @@ class RecipeParser(argparse.ArgumentParser):
     `train_samples` and `test_samples` the smoke sizes of `kerasdnn.data`
     and `seeds` its first seed (unless `--seeds` names others); in a full
     run they keep the recipe's defaults, so the recipe's code reads one
-    value and never tests the mode. Unless `--no-compile-cache` is given,
+    value and never tests the mode; a recipe's own sizes do the same
+    (`add_sized_option`). Unless `--no-compile-cache` is given,
     JAX's compiled steps are kept in the user's cache folder
     (`kerasdnn.compilation`), so a second run skips XLA's compilation
     (tracing the step still happens).
@@ -27,6 +25,24 @@ class RecipeParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._full_run, self._smoke_run = full_run, smoke_run
         self._full_run_only: list[argparse.Action] = []
+        self._smoke_values: list[tuple[argparse.Action, Any]] = []
+
+    def add_sized_option(self, *args: Any, smoke: Any, help: str, **kwargs: Any) -> argparse.Action:
+        """Adds a recipe's own size (`--members`, `--steps`): a smoke run takes `smoke` unless the option is given.
+
+        Args:
+            *args: The option's names, as `add_argument` takes them.
+            smoke: The value of a smoke run.
+            help: What the option sets; its full-run default and `smoke` are appended.
+            **kwargs: As `add_argument` takes them (`type`, `default`, `nargs`).
+
+        Returns:
+            The option's `argparse.Action`.
+        """
+        shown = " ".join(map(str, smoke)) if isinstance(smoke, (list, tuple)) else smoke
+        action = self.add_argument(*args, help=f"{help} (default: %(default)s; --smoke: {shown})", **kwargs)
+        self._smoke_values.append((action, smoke))
+        return action
 
     def add_full_run_option(self, *args: Any, **kwargs: Any) -> argparse.Action:
         """Adds an option that only a full run may take (`--export-weights`): with `--smoke` it is refused."""
@@ -46,6 +62,9 @@ class RecipeParser(argparse.ArgumentParser):
             compilation.use_compilation_cache()
         for key, value in (self._smoke_run if parsed.smoke else self._full_run).items():
             setattr(parsed, key, value)
+        for action, value in self._smoke_values:
+            if parsed.smoke and getattr(parsed, action.dest) == action.default:
+                setattr(parsed, action.dest, value)
         # The recipe's own seeds shrink to the first; seeds asked for are kept,
         # so that a smoke run can check a recipe's loop over seeds.
         if parsed.smoke and hasattr(parsed, "seeds") and parsed.seeds == self.get_default("seeds"):
@@ -149,119 +168,3 @@ def recipe_parser(
     )
     add_compile_cache_option(parser)
     return parser
-
-
-def add_compile_cache_option(parser: argparse.ArgumentParser) -> None:
-    """Adds `--no-compile-cache`, which keeps JAX from reusing (and writing) compiled steps in the user's cache."""
-    parser.add_argument(
-        "--no-compile-cache",
-        action="store_true",
-        help="compile every step afresh (default: JAX's compiled steps are kept in "
-        "~/.cache/kerasdnn/jax and reused by later runs)",
-    )
-
-
-def positive_int(text: str) -> int:
-    """Parses a command-line integer >= 1 (an `argparse` type)."""
-    return _int_at_least(text, 1)
-
-
-def non_negative_int(text: str) -> int:
-    """Parses a command-line integer >= 0 (an `argparse` type)."""
-    return _int_at_least(text, 0)
-
-
-def _int_at_least(text, low):
-    try:
-        value = int(text)
-    except ValueError:
-        value = low - 1
-    if value < low:
-        raise argparse.ArgumentTypeError(f"must be an integer >= {low}; received {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """Parses a finite command-line number > 0 (an `argparse` type)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number > 0; received {text}")
-    return value
-
-
-def finish_ladder(
-    recipe_file: str,
-    rows: Sequence[Mapping[str, Any]],
-    args: argparse.Namespace,
-    *,
-    source: str,
-    reproduces: str,
-    metric: str,
-    title: str,
-    ylim: tuple[float, float],
-) -> str | None:
-    """Ends a ladder recipe: prints its table, draws reference vs ours (± std) and writes its results.
-
-    Args:
-        recipe_file: The recipe's `__file__`.
-        rows: The rows `kerasdnn.zoo.train_ladder` returned.
-        args: The recipe's parsed arguments.
-        source: The references' name in the figure's legend.
-        reproduces: What the ladder reproduces, one line.
-        metric: What the numbers measure (also the figure's y label).
-        title: The figure's title.
-        ylim: `(bottom, top)` of the figure's y axis.
-
-    Returns:
-        The results file written, or `None` in a smoke run.
-    """
-    from kerasdnn.plotting import plot_comparison
-    from kerasdnn.results import finish_recipe, ladder_summary
-
-    print(
-        format_table(rows, ["model", "reference", "ours", "std", "difference", "reproduced", "epochs", "train_seconds"])
-    )
-    names = [row["model"] for row in rows]
-    plot_comparison(
-        names,
-        {source: [row["reference"] for row in rows], "kerasdnn": [row["ours"] for row in rows]},
-        os.path.join(args.output_dir, "ladder.png"),
-        ylabel=metric,
-        title=title,
-        ylim=ylim,
-        errors={"kerasdnn": [row["std"] for row in rows]},
-    )
-    name = os.path.splitext(os.path.basename(recipe_file))[0]
-    summary = ladder_summary(rows, recipe=name, reproduces=reproduces, metric=metric)
-    payload = {"summary": summary, "rungs": rows, "settings": vars(args)}
-    return finish_recipe(recipe_file, payload, args, output_name="ladder.json", figure="ladder.png")
-
-
-def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """Formats dicts as a plain-text table with aligned columns.
-
-    Args:
-        rows: A list of dicts.
-        columns: The keys to show, in order; also the header.
-
-    Returns:
-        The table as a string (no trailing newline).
-    """
-    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
-    widths = [max([len(column), *(len(line[i]) for line in cells)]) for i, column in enumerate(columns)]
-    lines = ["  ".join(column.ljust(width) for column, width in zip(columns, widths))]
-    lines.append("  ".join("-" * width for width in widths))
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)) for line in cells]
-    return "\n".join(lines)
-
-
-def _cell(value):
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        # Four significant digits: 0.9864, 362.3, 9.103e+11, 2.1e-05.
-        return f"{value:.4g}"
-    return str(value)

@@ -1,7 +1,7 @@
 """The zoo's registry: records of the registered networks, and building them by name.
 
-The entries themselves live in `kerasdnn.entries` (one module per source),
-training them in `kerasdnn.runs`; `kerasdnn.zoo` gathers all three. Reading
+The entries themselves live in `kerasdnn.zoo.entries` (one module per source),
+training them in `kerasdnn.zoo.runs`; `kerasdnn.zoo` gathers all three. Reading
 records imports neither Keras nor TensorFlow, so `kerasdnn zoo list` answers
 at once; building a model imports Keras.
 
@@ -37,7 +37,7 @@ class ModelInfo:
         source: The deck or reference it comes from.
         url: Where the reference lives.
         dataset: `"mnist"`, `"fashion_mnist"`, `"cifar10"` or a synthetic
-            task of `kerasdnn.data.SYNTHETIC`.
+            task of `kerasdnn.synthetic.SYNTHETIC`.
         input_shape: Shape of one sample.
         classes: Units of the output layer.
         parameters: Parameter count of the built model.
@@ -300,7 +300,7 @@ def weights_path(name: str, weights: str) -> str:
 
 def _load_entries():
     # Imported on first use: the entry modules register themselves here.
-    importlib.import_module("kerasdnn.entries")
+    importlib.import_module("kerasdnn.zoo.entries")
 
 
 def _entry(function, name):
