@@ -53,6 +53,48 @@ learning_rates = {"small": 0.01, "large": 1.0}
     test_samples=args.test_samples,
 )
 
+## The networks: where the deck puts batch normalization
+# The "use optimizer" deep net, with or without BN after each Dense layer
+# (Dense → BN → ReLU → Dropout: the bias the BN makes redundant is dropped).
+# Then the deck's own fragments: BN after an activation in an MLP, after the
+# second convolution of a CNN, after an LSTM's output.
+
+IMAGE = (28, 28, 1)
+
+
+def deep_net(batch_norm=False):
+    return kerasdnn.mlp(
+        IMAGE,
+        units=(256,) * 5,
+        kernel_initializer="glorot_uniform",
+        normalization="batch" if batch_norm else None,
+        dropout=0.2,
+        name="hanbat_optimizer_net",
+    )
+
+
+def bn_mlp():  # Dense(32, relu) → BatchNormalization → softmax
+    return kerasdnn.mlp(IMAGE, units=(32,), order="dense_activation_bn_dropout", name="hanbat_bn_mlp")
+
+
+def bn_cnn():  # Conv2D(32, 3×3, relu) ×2 → BatchNormalization → MaxPooling2D → softmax
+    return kerasdnn.cnn(IMAGE, filters=(32,), convs=2, padding="valid", units=(), name="hanbat_bn_cnn")
+
+
+def bn_lstm():  # LSTM(32) → BatchNormalization → Dense(1)
+    return kerasdnn.lstm((20, 1), units=32, name="hanbat_bn_lstm")
+
+
+# The zoo's records of the same nets (tests/test_recipes.py keeps them equal);
+# this recipe trains each briefly, with its own settings.
+NETWORKS = {
+    "hanbat_optimizer_net": deep_net,
+    "hanbat_bn_mlp": bn_mlp,
+    "hanbat_bn_cnn": bn_cnn,
+    "hanbat_bn_lstm": bn_lstm,
+}
+deep_net(batch_norm=True).summary()
+
 ## Part 1: the deep net with and without BN, small and large learning rate
 
 rows, curves, train_seconds = [], {}, 0.0
@@ -61,7 +103,7 @@ for batch_norm in (False, True):
         label = f"{'BN' if batch_norm else 'no BN'}, lr={rate:g}"
         keras.utils.set_random_seed(args.seed)
         result = kerasdnn.train(
-            kerasdnn.zoo.create_model("hanbat_optimizer_net", batch_norm=batch_norm),
+            deep_net(batch_norm),
             x_train,
             y_train,
             validation_data=(x_test, y_test),
@@ -87,10 +129,10 @@ for batch_norm in (False, True):
 
 ## Part 2: the deck's BN CNN on MNIST and BN LSTM on sequence sums
 
-for name, label in (("hanbat_bn_mlp", "BN MLP"), ("hanbat_bn_cnn", "BN CNN")):
+for build_model, label in ((bn_mlp, "BN MLP"), (bn_cnn, "BN CNN")):
     keras.utils.set_random_seed(args.seed)
     result = kerasdnn.train(
-        kerasdnn.zoo.create_model(name),
+        build_model(),
         x_train,
         y_train,
         validation_data=(x_test, y_test),
@@ -117,7 +159,7 @@ for name, label in (("hanbat_bn_mlp", "BN MLP"), ("hanbat_bn_cnn", "BN CNN")):
 )
 keras.utils.set_random_seed(args.seed)
 result = kerasdnn.train(
-    kerasdnn.zoo.create_model("hanbat_bn_lstm"),
+    bn_lstm(),
     x_sequences,
     y_sums,
     validation_data=(x_sequences_test, y_sums_test),

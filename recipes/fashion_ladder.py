@@ -3,8 +3,9 @@
 Reproduces: deck 003 (ToBig's). A 784-512-256-128-10 MLP, SGD(0.01,
 momentum 0.5), 15 epochs, validation accuracy at epoch 15: linear layers only,
 +ReLU, +He init, +BatchNorm, Adam(0.01) instead of SGD, +Dropout(0.2), +L2
-weight decay 0.001. Each rung is a zoo entry (`tobigs_*`) starting from
-PyTorch's default initialization as the deck's code does. kerasdnn's own
+weight decay 0.001, each starting from PyTorch's default initialization as
+the deck's code does. The networks and settings are the zoo records
+`tobigs_*` (tests/test_recipes.py keeps them equal). kerasdnn's own
 `fashion_bn`, trained past the ladder, is `recipes/mnist_bn.py --dataset
 fashion_mnist`; the rungs outside their band are tested one cause at a time
 by `recipes/ladder_gaps.py`.
@@ -26,6 +27,8 @@ import os
 # KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+import keras
+
 import kerasdnn
 from kerasdnn.experiments import finish_ladder, recipe_parser
 
@@ -33,23 +36,85 @@ from kerasdnn.experiments import finish_ladder, recipe_parser
 
 parser = recipe_parser(__doc__, epochs=None, batch_size=None, output_dir="runs/fashion_ladder", seeds=(0, 1, 2))
 args = parser.parse_args()
-# kerasdnn's own fashion_bn, trained past the last rung, has its own run:
-# python recipes/mnist_bn.py --dataset fashion_mnist.
-rungs = ["tobigs_linear", "tobigs_relu", "tobigs_he", "tobigs_bn", "tobigs_adam", "tobigs_dropout", "tobigs_l2"]
+
+## The data: 55,000 training images, 5,000 kept for validation
+# Pixels scaled to [0, 1]; each rung is judged on the validation images at its
+# last epoch, as the deck reports it.
+
+(x_train, y_train), test_data = kerasdnn.load_arrays(
+    "fashion_mnist", data_dir=args.data_dir, train_samples=args.train_samples, test_samples=args.test_samples
+)
+(x_train, y_train), validation_data = kerasdnn.split_validation(x_train, y_train)
+
+## The ladder: one 784-512-256-128-10 MLP, one technique added per rung
+# The deck's nn.Linear layers start from PyTorch's default initialization,
+# uniform with variance 1 / (3 · fan_in); batch norm goes between Linear and
+# ReLU, and the Linear layers keep their bias as in PyTorch.
+
+IMAGE = (28, 28, 1)
+LINEAR = {"units": (512, 256, 128), "normalization": None, "kernel_initializer": kerasdnn.zoo.TORCH_LINEAR_INIT}
+RELU = {**LINEAR, "activation": "relu"}
+HE = {**RELU, "kernel_initializer": "he_uniform"}
+BN = {**HE, "normalization": "batch", "use_bias": True}
+DROPOUT = {**BN, "dropout": 0.2}
+LAYERS = {
+    "tobigs_linear": {**LINEAR, "activation": None},  # rung 1: linear layers only, a linear model however deep
+    "tobigs_relu": RELU,  # rung 2: + ReLU
+    "tobigs_he": HE,  # rung 3: + He (Kaiming) uniform initialization
+    "tobigs_bn": BN,  # rung 4: + batch norm
+    "tobigs_adam": BN,  # rung 5: rung 4's net, trained with Adam
+    "tobigs_dropout": DROPOUT,  # rung 6: + Dropout(0.2) after each block
+    # rung 7: + PyTorch's Adam weight_decay=0.001, which adds 0.001·w to each
+    # gradient: the gradient of a Keras L2 penalty of 0.0005.
+    "tobigs_l2": {**DROPOUT, "kernel_regularizer": 5e-4},
+}
+NETWORKS = {name: lambda name=name: kerasdnn.mlp(IMAGE, name=name, **LAYERS[name]) for name in LAYERS}
+
+## How the deck trains them: SGD(0.01, momentum 0.5), then Adam(0.01); batch 128, 15 epochs
+# The deck does not state its batch size: 128 is the one that reproduces the
+# SGD rungs (recipes/ladder_gaps.py). --epochs and --batch-size, when given,
+# apply to every rung.
+
+OPTIMIZERS = {
+    "sgd": lambda: keras.optimizers.SGD(learning_rate=0.01, momentum=0.5),
+    "adam": lambda: keras.optimizers.Adam(learning_rate=0.01),
+}
+TRAINING = {name: "sgd" for name in ("tobigs_linear", "tobigs_relu", "tobigs_he", "tobigs_bn")}
+TRAINING.update({name: "adam" for name in ("tobigs_adam", "tobigs_dropout", "tobigs_l2")})
+EPOCHS, BATCH_SIZE = 15, 128
+NETWORKS["tobigs_l2"]().summary()
 
 ## Train every rung, once per seed
-# Each uses its zoo record's settings (55,000 training and 5,000 validation
-# images); --epochs / --batch-size, when given, apply to all.
 
-rows = kerasdnn.zoo.train_ladder(
-    rungs,
-    output_dir=args.output_dir,
-    seeds=args.seeds,
-    epochs=args.epochs,
-    batch_size=args.batch_size,
-    data_dir=args.data_dir,
-    smoke=args.smoke,
-)
+rows = []
+for name, build_model in NETWORKS.items():
+    runs = []
+    for seed in args.seeds:
+        keras.utils.set_random_seed(seed)  # the same seed, the same initial weights, shuffles and dropout masks
+        runs.append(
+            kerasdnn.train(
+                build_model(),
+                x_train,
+                y_train,
+                validation_data=validation_data,
+                test_data=test_data,
+                epochs=args.epochs or EPOCHS,
+                batch_size=args.batch_size or BATCH_SIZE,
+                optimizer=OPTIMIZERS[TRAINING[name]](),
+                loss="sparse_categorical_crossentropy",
+                seed=seed,
+                verbose=0,
+                output_dir=os.path.join(args.output_dir, name, f"seed_{seed}"),
+                settings={
+                    "zoo_model": name,
+                    "dataset": "fashion_mnist",
+                    "smoke": args.smoke,
+                    "train_samples": len(x_train),
+                },
+            )
+        )
+    compared = kerasdnn.zoo.compare_with_record(kerasdnn.zoo.model_info(name), runs)
+    rows.append({"model": name, **compared, "seeds": list(args.seeds)})
 
 ## Evaluate: a rung reproduces when |mean − ToBig's| ≤ max(2·std, 1 point)
 

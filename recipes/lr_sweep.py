@@ -37,6 +37,20 @@ args = parser.parse_args()
 linear_rates = [10.0, 1.0, 0.1, 0.01, 0.001]
 mnist_rates = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
 
+## The networks: the deck's linear model, then the headline BN-MLP on MNIST
+
+
+def linear_model():  # the deck's Dense(1, input_dim=3): ŷ = w·x + b
+    return kerasdnn.mlp((3,), units=(), classes=1, classifier_activation=None, name="hanbat_lr_linear")
+
+
+def bn_mlp():  # 784-512-256-128-10, Dense → BatchNorm → ReLU → Dropout(0.2) blocks
+    return kerasdnn.mlp((28, 28, 1), units=(512, 256, 128), dropout=0.2, name="mnist_bn")
+
+
+# The zoo's records of the same nets (tests/test_recipes.py keeps them equal).
+NETWORKS = {"hanbat_lr_linear": linear_model, "mnist_bn": bn_mlp}
+
 ## Part 1: the deck's linear model
 # One batch per step (steps_per_execution=1) so the divergence step is exact.
 # The task is tiny, so --smoke keeps this part whole.
@@ -46,7 +60,7 @@ linear_rows, curves, train_seconds = [], {}, 0.0
 for rate in linear_rates:
     keras.utils.set_random_seed(args.seed)
     result = kerasdnn.train(
-        kerasdnn.zoo.create_model("hanbat_lr_linear"),
+        linear_model(),
         x_train,
         y_train,
         validation_data=(x_test, y_test),
@@ -104,7 +118,7 @@ mnist_rows = []
 for rate in mnist_rates:
     keras.utils.set_random_seed(args.seed)
     result = kerasdnn.train(
-        kerasdnn.zoo.create_model("mnist_bn"),
+        bn_mlp(),
         x_mnist,
         y_mnist,
         validation_data=(x_val, y_val),

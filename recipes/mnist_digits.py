@@ -83,7 +83,16 @@ plot_image_grid(
 ## 6.3.2 Build, train and evaluate
 
 x_train, x_test = x_raw / 255.0, x_test_raw / 255.0
-model = kerasdnn.zoo.create_model("mnist_bn")
+
+
+def bn_mlp():  # 784-512-256-128-10, Dense → BatchNorm → ReLU → Dropout(0.2) blocks, softmax
+    return kerasdnn.mlp((28, 28, 1), units=(512, 256, 128), dropout=0.2, name="mnist_bn")
+
+
+# The zoo's record of the same net (tests/test_recipes.py keeps them equal).
+NETWORKS = {"mnist_bn": bn_mlp}
+model = bn_mlp()
+model.summary()
 result = kerasdnn.train(
     model,
     x_train,

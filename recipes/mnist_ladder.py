@@ -132,7 +132,7 @@ for name, build_model in NETWORKS.items():
                 seed=seed,
                 verbose=0,
                 output_dir=os.path.join(args.output_dir, name, f"seed_{seed}"),
-                settings={"zoo_model": name, "smoke": args.smoke, "train_samples": len(x_train)},
+                settings={"zoo_model": name, "dataset": "mnist", "smoke": args.smoke, "train_samples": len(x_train)},
             )
         )
     # The record holds the lab's number and the band a rung must land in.

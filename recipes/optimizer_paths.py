@@ -48,13 +48,23 @@ rates = [0.01, 0.03, 0.13]
 
 ## 1. GD vs SGD vs mini-batch on one linear regression
 
+# The deck's linear model, trained on one regression task by each method.
+
+
+def linear_model():  # the deck's Dense(1, input_dim=3): ŷ = w·x + b
+    return kerasdnn.mlp((3,), units=(), classes=1, classifier_activation=None, name="hanbat_lr_linear")
+
+
+# The zoo's record of the same net (tests/test_recipes.py keeps them equal).
+NETWORKS = {"hanbat_lr_linear": linear_model}
+
 (x, y), (x_test, y_test) = kerasdnn.synthetic_arrays("linear_regression", samples=1000, seed=args.seed)
 batching = {"GD": len(x), "SGD": 1, f"mini-batch {args.batch_size}": args.batch_size}
 descent_rows, curves, train_seconds = [], {}, 0.0
 for rate in rates:
     for label, batch_size in batching.items():
         keras.utils.set_random_seed(args.seed)
-        model = kerasdnn.zoo.create_model("hanbat_lr_linear")
+        model = linear_model()
         result = kerasdnn.train(
             model,
             x,

@@ -36,12 +36,34 @@ args = parser.parse_args()
 # steps per epoch so that Keras's per-epoch bookkeeping stays small.
 full_batches = tf.data.Dataset.from_tensors((x, y)).repeat(100)
 
+## The two nets: 2 inputs → 10 hidden units → 1 sigmoid output
+# The deck's Sequential(Dense(10, input_dim=2), Dense(1, sigmoid)), once
+# without a hidden activation (two linear layers compose to one) and once
+# with a sigmoid.
+
+
+def xor_net(activation):
+    return kerasdnn.mlp(
+        (2,),
+        units=(10,),
+        activation=activation,
+        normalization=None,
+        classes=1,
+        classifier_activation="sigmoid",
+        name=f"xor_{activation or 'linear'}",
+    )
+
+
+# The zoo's records of the same nets (tests/test_recipes.py keeps them equal).
+NETWORKS = {"xor_linear": lambda: xor_net(None), "xor_sigmoid": lambda: xor_net("sigmoid")}
+xor_net("sigmoid").summary()
+
 ## Train both nets
 
 rows, curves, boundaries, train_seconds = [], {}, {}, 0.0
-for name in ("xor_linear", "xor_sigmoid"):
+for name, build_model in NETWORKS.items():
     keras.utils.set_random_seed(args.seed)
-    model = kerasdnn.zoo.create_model(name)
+    model = build_model()
     result = kerasdnn.train(
         model,
         full_batches,

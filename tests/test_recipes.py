@@ -285,6 +285,10 @@ def test_fashion_ladder_smoke_trains_each_rung_with_its_records_settings(smoke_r
         "tobigs_l2",
     ]
     _runs_follow_their_records(output, names)
+    recipe = smoke_runs.recipes["fashion_ladder"]
+    for name in names:
+        record = kerasdnn.zoo.model_info(name).training
+        assert (recipe["EPOCHS"], recipe["BATCH_SIZE"]) == (record["epochs"], record["batch_size"]), name
 
 
 @_recipe_group("mnist_ladder")
@@ -315,14 +319,47 @@ def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
     _runs_follow_their_records(smoke_runs.runs["mnist_ladder"][0], [row["model"] for row in rungs])
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(name, marks=_recipe_group(name)) for name in ("mnist_ladder", "optimizers")]
-)
+# The recipes that train networks the zoo records (mnist_bn: its own test).
+SHOWN_NETWORKS = {
+    "batch_norm": ["hanbat_optimizer_net", "hanbat_bn_mlp", "hanbat_bn_cnn", "hanbat_bn_lstm"],
+    "cpu_vs_gpu": ["cifar10_deck002"],
+    "fashion_ladder": [
+        "tobigs_linear",
+        "tobigs_relu",
+        "tobigs_he",
+        "tobigs_bn",
+        "tobigs_adam",
+        "tobigs_dropout",
+        "tobigs_l2",
+    ],
+    "lr_sweep": ["hanbat_lr_linear", "mnist_bn"],
+    "mnist_digits": ["mnist_bn"],
+    "mnist_ladder": [
+        "lab10_softmax",
+        "lab10_relu_normal",
+        "lab10_relu_xavier",
+        "lab10_deep_xavier",
+        "lab10_deep_dropout",
+        "lab10_bn",
+        "lab10_6_plain",
+        "lab10_6_bn",
+    ],
+    "optimizer_paths": ["hanbat_lr_linear"],
+    "optimizers": ["hanbat_optimizer_net"],
+    "xor": ["xor_linear", "xor_sigmoid"],
+}
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=_recipe_group(name)) for name in sorted(SHOWN_NETWORKS)])
 def test_the_networks_a_recipe_shows_are_its_zoo_records(name, smoke_runs):
     smoke_runs[name]
     networks = smoke_runs.recipes[name]["NETWORKS"]
+    assert list(networks) == SHOWN_NETWORKS[name]
     for record, build_model in networks.items():
         assert build_model().get_config() == kerasdnn.zoo.create_model(record).get_config(), record
+    if name == "batch_norm":  # the deep net with batch norm, its record's other setting
+        built = smoke_runs.recipes[name]["deep_net"](batch_norm=True).get_config()
+        assert built == kerasdnn.zoo.create_model("hanbat_optimizer_net", batch_norm=True).get_config()
 
 
 def _runs_follow_their_records(output_dir, names):
