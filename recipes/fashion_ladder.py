@@ -30,7 +30,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 import kerasdnn
-from kerasdnn.experiments import finish_ladder, recipe_parser
+from kerasdnn.experiments import finish_ladder, recipe_parser, train_rungs
 
 ## Setup
 
@@ -86,35 +86,28 @@ NETWORKS["tobigs_l2"]().summary()
 
 ## Train every rung, once per seed
 
-rows = []
-for name, build_model in NETWORKS.items():
-    runs = []
-    for seed in args.seeds:
-        keras.utils.set_random_seed(seed)  # the same seed, the same initial weights, shuffles and dropout masks
-        runs.append(
-            kerasdnn.train(
-                build_model(),
-                x_train,
-                y_train,
-                validation_data=validation_data,
-                test_data=test_data,
-                epochs=args.epochs or EPOCHS,
-                batch_size=args.batch_size or BATCH_SIZE,
-                optimizer=OPTIMIZERS[TRAINING[name]](),
-                loss="sparse_categorical_crossentropy",
-                seed=seed,
-                verbose=0,
-                output_dir=os.path.join(args.output_dir, name, f"seed_{seed}"),
-                settings={
-                    "zoo_model": name,
-                    "dataset": "fashion_mnist",
-                    "smoke": args.smoke,
-                    "train_samples": len(x_train),
-                },
-            )
-        )
-    compared = kerasdnn.zoo.compare_with_record(kerasdnn.zoo.model_info(name), runs)
-    rows.append({"model": name, **compared, "seeds": list(args.seeds)})
+
+def train_rung(name, model, seed):
+    return kerasdnn.train(
+        model,
+        x_train,
+        y_train,
+        validation_data=validation_data,
+        test_data=test_data,
+        epochs=args.epochs or EPOCHS,
+        batch_size=args.batch_size or BATCH_SIZE,
+        optimizer=OPTIMIZERS[TRAINING[name]](),
+        loss="sparse_categorical_crossentropy",
+        seed=seed,
+        verbose=0,
+        output_dir=os.path.join(args.output_dir, name, f"seed_{seed}"),
+        settings={"zoo_model": name, "dataset": "fashion_mnist", "smoke": args.smoke, "train_samples": len(x_train)},
+    )
+
+
+# Each seed sets Keras's random state before the rung is built; each rung's
+# runs are compared with its zoo record (the source's number and band).
+rows = train_rungs(NETWORKS, train_rung, args.seeds)
 
 ## Evaluate: a rung reproduces when |mean − ToBig's| ≤ max(2·std, 1 point)
 

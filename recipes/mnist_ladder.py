@@ -29,10 +29,9 @@ import os
 # KERAS_BACKEND you set wins.
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import keras
 
 import kerasdnn
-from kerasdnn.experiments import finish_ladder, recipe_parser
+from kerasdnn.experiments import finish_ladder, recipe_parser, train_rungs
 
 ## Setup
 
@@ -112,32 +111,29 @@ NETWORKS["lab10_bn"]().summary()
 
 ## Train every rung, once per seed
 
-rows = []
-for name, build_model in NETWORKS.items():
-    runs = []
-    for seed in args.seeds:
-        keras.utils.set_random_seed(seed)  # the same seed, the same initial weights, shuffles and dropout masks
-        runs.append(
-            kerasdnn.train(
-                build_model(),
-                x_train,
-                y_train,
-                validation_data=validation_data,
-                test_data=test_data,
-                epochs=args.epochs or TRAINING[name]["epochs"],
-                batch_size=args.batch_size or TRAINING[name]["batch_size"],
-                optimizer="adam",
-                learning_rate=TRAINING[name]["learning_rate"],
-                loss="sparse_categorical_crossentropy",
-                seed=seed,
-                verbose=0,
-                output_dir=os.path.join(args.output_dir, name, f"seed_{seed}"),
-                settings={"zoo_model": name, "dataset": "mnist", "smoke": args.smoke, "train_samples": len(x_train)},
-            )
-        )
-    # The record holds the lab's number and the band a rung must land in.
-    compared = kerasdnn.zoo.compare_with_record(kerasdnn.zoo.model_info(name), runs)
-    rows.append({"model": name, **compared, "seeds": list(args.seeds)})
+
+def train_rung(name, model, seed):
+    return kerasdnn.train(
+        model,
+        x_train,
+        y_train,
+        validation_data=validation_data,
+        test_data=test_data,
+        epochs=args.epochs or TRAINING[name]["epochs"],
+        batch_size=args.batch_size or TRAINING[name]["batch_size"],
+        optimizer="adam",
+        learning_rate=TRAINING[name]["learning_rate"],
+        loss="sparse_categorical_crossentropy",
+        seed=seed,
+        verbose=0,
+        output_dir=os.path.join(args.output_dir, name, f"seed_{seed}"),
+        settings={"zoo_model": name, "dataset": "mnist", "smoke": args.smoke, "train_samples": len(x_train)},
+    )
+
+
+# Each seed sets Keras's random state before the rung is built; each rung's
+# runs are compared with its zoo record (the source's number and band).
+rows = train_rungs(NETWORKS, train_rung, args.seeds)
 
 ## Evaluate: a rung reproduces when |mean − lab-10| ≤ max(2·std, 0.5 point)
 

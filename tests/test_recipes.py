@@ -271,54 +271,6 @@ def test_normalization_smoke_shows_nan_raw_and_finite_min_max(smoke_runs):
     assert rows["stock rows, none"]["held_out_r2"] is None
 
 
-@_recipe_group("fashion_ladder")
-def test_fashion_ladder_smoke_trains_each_rung_with_its_records_settings(smoke_runs):
-    output, payload = smoke_runs["fashion_ladder"]
-    names = [row["model"] for row in payload["rungs"]]
-    assert names == [
-        "tobigs_linear",
-        "tobigs_relu",
-        "tobigs_he",
-        "tobigs_bn",
-        "tobigs_adam",
-        "tobigs_dropout",
-        "tobigs_l2",
-    ]
-    _runs_follow_their_records(output, names)
-    recipe = smoke_runs.recipes["fashion_ladder"]
-    for name in names:
-        record = kerasdnn.zoo.model_info(name).training
-        assert (recipe["EPOCHS"], recipe["BATCH_SIZE"]) == (record["epochs"], record["batch_size"]), name
-
-
-@_recipe_group("mnist_ladder")
-def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
-    rungs = smoke_runs["mnist_ladder"][1]["rungs"]
-    assert [row["model"] for row in rungs] == [
-        "lab10_softmax",
-        "lab10_relu_normal",
-        "lab10_relu_xavier",
-        "lab10_deep_xavier",
-        "lab10_deep_dropout",
-        "lab10_bn",
-        "lab10_6_plain",
-        "lab10_6_bn",
-    ]
-    assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826, 0.9574, 0.9766]
-    # The networks and settings the recipe shows are the records', and its runs trained with them.
-    recipe = smoke_runs.recipes["mnist_ladder"]
-    assert list(recipe["NETWORKS"]) == list(recipe["TRAINING"]) == [row["model"] for row in rungs]
-    for name in recipe["NETWORKS"]:  # their layers: test_the_networks_a_recipe_shows_are_its_zoo_records
-        record = kerasdnn.zoo.model_info(name).training
-        assert recipe["TRAINING"][name] == {key: record[key] for key in ("epochs", "batch_size", "learning_rate")}
-        assert (record["optimizer"], record["loss"], record["normalization"]) == (
-            "adam",
-            "sparse_categorical_crossentropy",
-            "scale",
-        )
-    _runs_follow_their_records(smoke_runs.runs["mnist_ladder"][0], [row["model"] for row in rungs])
-
-
 # The recipes that train networks the zoo records (mnist_bn: its own test).
 SHOWN_NETWORKS = {
     "batch_norm": ["hanbat_optimizer_net", "hanbat_bn_mlp", "hanbat_bn_cnn", "hanbat_bn_lstm"],
@@ -348,6 +300,37 @@ SHOWN_NETWORKS = {
     "optimizers": ["hanbat_optimizer_net"],
     "xor": ["xor_linear", "xor_sigmoid"],
 }
+
+
+@_recipe_group("fashion_ladder")
+def test_fashion_ladder_smoke_trains_each_rung_with_its_records_settings(smoke_runs):
+    output, payload = smoke_runs["fashion_ladder"]
+    names = [row["model"] for row in payload["rungs"]]
+    assert names == SHOWN_NETWORKS["fashion_ladder"]
+    _runs_follow_their_records(output, names)
+    recipe = smoke_runs.recipes["fashion_ladder"]
+    for name in names:
+        record = kerasdnn.zoo.model_info(name).training
+        assert (recipe["EPOCHS"], recipe["BATCH_SIZE"]) == (record["epochs"], record["batch_size"]), name
+
+
+@_recipe_group("mnist_ladder")
+def test_mnist_ladder_smoke_compares_each_rung_with_its_reference(smoke_runs):
+    rungs = smoke_runs["mnist_ladder"][1]["rungs"]
+    assert [row["model"] for row in rungs] == SHOWN_NETWORKS["mnist_ladder"]
+    assert [row["reference"] for row in rungs] == [0.9194, 0.9455, 0.9783, 0.9742, 0.9804, 0.9826, 0.9574, 0.9766]
+    # The networks and settings the recipe shows are the records', and its runs trained with them.
+    recipe = smoke_runs.recipes["mnist_ladder"]
+    assert list(recipe["NETWORKS"]) == list(recipe["TRAINING"]) == [row["model"] for row in rungs]
+    for name in recipe["NETWORKS"]:  # their layers: test_the_networks_a_recipe_shows_are_its_zoo_records
+        record = kerasdnn.zoo.model_info(name).training
+        assert recipe["TRAINING"][name] == {key: record[key] for key in ("epochs", "batch_size", "learning_rate")}
+        assert (record["optimizer"], record["loss"], record["normalization"]) == (
+            "adam",
+            "sparse_categorical_crossentropy",
+            "scale",
+        )
+    _runs_follow_their_records(smoke_runs.runs["mnist_ladder"][0], [row["model"] for row in rungs])
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=_recipe_group(name)) for name in sorted(SHOWN_NETWORKS)])

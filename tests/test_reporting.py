@@ -622,3 +622,37 @@ def test_no_recipe_branches_on_its_smoke_mode():
         and tests_smoke(node)
     ]
     assert branching == []
+
+
+def test_train_rungs_seeds_each_network_before_building_it_and_compares_with_its_record():
+    import keras
+
+    drawn, calls = [], []
+
+    def build_model():  # what Keras's seed makes of a first draw: the same per seed, another for another seed
+        drawn.append(float(keras.random.uniform((), seed=None)))
+        return f"model {len(drawn)}"
+
+    def train_rung(name, model, seed):
+        calls.append((name, model, seed))
+        return {"test": {"accuracy": 0.9 + seed / 100}, "epochs_run": 2, "train_seconds": 1.5, "diverged": seed == 3}
+
+    rows = recording.train_rungs({"lab10_softmax": build_model, "lab10_bn": build_model}, train_rung, [1, 3])
+    assert calls == [
+        ("lab10_softmax", "model 1", 1),
+        ("lab10_softmax", "model 2", 3),
+        ("lab10_bn", "model 3", 1),
+        ("lab10_bn", "model 4", 3),
+    ]
+    assert drawn[0] == drawn[2] and drawn[1] == drawn[3] and drawn[0] != drawn[1]
+    assert [row["model"] for row in rows] == ["lab10_softmax", "lab10_bn"]
+    softmax = rows[0]
+    assert softmax["values"] == [0.91, 0.93] and softmax["ours"] == pytest.approx(0.92)
+    assert softmax["std"] == pytest.approx(0.02 / 2**0.5)  # the sample standard deviation of two values
+    assert (softmax["reference"], softmax["seeds"], softmax["epochs"], softmax["train_seconds"]) == (
+        0.9194,
+        [1, 3],
+        2,
+        3.0,
+    )
+    assert softmax["diverged"] is True and rows[1]["reference"] == 0.9826

@@ -19,6 +19,7 @@ from kerasdnn.experiments.recording import (
     record_result,
     spread_text,
     target_verdict,
+    train_rungs,
 )
 from kerasdnn.experiments.tables import replace_result_comment, replace_table, reproduction_table, result_comments
 from kerasdnn.seeds import seed_statistics
@@ -42,4 +43,5 @@ __all__ = [
     "seed_statistics",
     "spread_text",
     "target_verdict",
+    "train_rungs",
 ]

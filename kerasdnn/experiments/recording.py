@@ -7,7 +7,7 @@ reproduction table; smoke runs write their output folder alone.
 import argparse
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kerasdnn.console import format_table
@@ -87,6 +87,38 @@ def finish_recipe(
     )
 
 
+def train_rungs(
+    networks: Mapping[str, Callable[[], Any]],
+    train_rung: Callable[[str, Any, int], Mapping[str, Any]],
+    seeds: Sequence[int],
+) -> list[dict[str, Any]]:
+    """Trains each rung of a ladder once per seed and compares its runs with the zoo record of its name.
+
+    Args:
+        networks: `{zoo name: function building the rung's network}`, in ladder order.
+        train_rung: `train_rung(name, model, seed)` trains one rung's network
+            for one seed and returns `kerasdnn.train`'s results.
+        seeds: Random seeds, one run of every rung each; Keras's seed is set
+            to each before its network is built.
+
+    Returns:
+        One row per rung: `model`, the keys of `kerasdnn.zoo.compare_with_record`
+        and `seeds`, as `finish_ladder` takes them.
+    """
+    import keras
+
+    from kerasdnn import zoo
+
+    rows = []
+    for name, build_model in networks.items():
+        runs = []
+        for seed in seeds:
+            keras.utils.set_random_seed(seed)  # the same seed, the same initial weights, shuffles and dropout masks
+            runs.append(train_rung(name, build_model(), seed))
+        rows.append({"model": name, **zoo.compare_with_record(zoo.model_info(name), runs), "seeds": list(seeds)})
+    return rows
+
+
 def finish_ladder(
     recipe_file: str,
     rows: Sequence[Mapping[str, Any]],
@@ -102,7 +134,7 @@ def finish_ladder(
 
     Args:
         recipe_file: The recipe's `__file__`.
-        rows: The rows `kerasdnn.zoo.train_ladder` returned.
+        rows: The rows `train_rungs` (or `kerasdnn.zoo.train_ladder`) returned.
         args: The recipe's parsed arguments.
         source: The references' name in the figure's legend.
         reproduces: What the ladder reproduces, one line.
@@ -138,7 +170,7 @@ def ladder_summary(rows: Sequence[Mapping[str, Any]], *, recipe: str, reproduces
     """Builds the reproduction-table summary of a ladder from `zoo.train_ladder` rows.
 
     Args:
-        rows: The rows `kerasdnn.zoo.train_ladder` returned.
+        rows: The rows `train_rungs` (or `kerasdnn.zoo.train_ladder`) returned.
         recipe: The recipe's name.
         reproduces: What it reproduces, one line.
         metric: What the numbers measure.
