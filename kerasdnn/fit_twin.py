@@ -69,8 +69,11 @@ def fit_twin(model: keras.Model, loss: Any, metrics: Sequence[Any]) -> tuple[ker
     )
     if logits_trick:
         try:
+            # Keras's `input` and `output` are a layer's first call's: a layer
+            # called again (a tied output) may not have made the model's output.
+            logits_trick = output.output is outputs[0]
             logits = _Logits(output)(output.input)
-        except (AttributeError, ValueError):  # a layer called more than once has no single input
+        except (AttributeError, ValueError):  # no single input to read
             logits_trick = False
     if logits_trick:
         return keras.Model(inputs, logits, name=f"{model.name}_logits"), _LOGIT_LOSSES[loss](from_logits=True)

@@ -349,3 +349,19 @@ def test_the_best_epoch_is_the_first_to_reach_the_highest_validation_accuracy(tm
     written = json.loads((tmp_path / "results.json").read_text())
     assert written["best"] == result["best"] and written["files"]["model"] == "model.keras"
     assert keras.saving.load_model(tmp_path / written["files"]["model"]).count_params() == model.count_params()
+
+
+@pytest.mark.parametrize("samples, batch_size, expected", [(10, 4, 3), (12, 4, 3), (3, 8, 1)])
+def test_steps_per_epoch_of_arrays_is_their_batch_count(samples, batch_size, expected):
+    x, y = np.zeros((samples, 2), "float32"), np.zeros(samples, "int32")
+    batches = kerasdnn.data.EpochShuffledArrays(x, y, batch_size=batch_size)
+    assert kerasdnn.batching.steps_per_epoch(batches) == expected
+
+
+def test_steps_per_epoch_of_a_dataset_is_its_cardinality_or_none_when_unknown():
+    tf = pytest.importorskip("tensorflow")
+    batched = tf.data.Dataset.range(10).batch(4)
+    assert kerasdnn.batching.steps_per_epoch(batched) == 3
+    assert kerasdnn.batching.steps_per_epoch(batched.filter(lambda batch: True)) is None  # unknown
+    assert kerasdnn.batching.steps_per_epoch(batched.repeat()) is None  # infinite
+    assert kerasdnn.batching.steps_per_epoch(batched.take(0)) is None  # empty: no epoch length to report
