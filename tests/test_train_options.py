@@ -210,8 +210,10 @@ def test_steps_per_execution_reaches_the_compiled_model():
     assert model.steps_per_execution == 3
 
 
-@pytest.mark.parametrize("steps_per_execution", [1, None])
+@pytest.mark.parametrize("steps_per_execution", [1, 2, None])
 def test_the_divergence_step_is_the_poisoned_batch_counted_from_the_start(steps_per_execution):
+    if keras.backend.backend() == "torch" and steps_per_execution == 2:
+        pytest.skip("PyTorch's backend runs one step per call")
     # The rate is 0 through epoch 1, so w stays 0 and a sample at x = 1e30
     # (with y = 0) costs nothing; from epoch 2 w moves, and the batch holding
     # that sample overflows. Where that batch falls follows from the
@@ -365,3 +367,138 @@ def test_steps_per_epoch_of_a_dataset_is_its_cardinality_or_none_when_unknown():
     assert kerasdnn.batching.steps_per_epoch(batched.filter(lambda batch: True)) is None  # unknown
     assert kerasdnn.batching.steps_per_epoch(batched.repeat()) is None  # infinite
     assert kerasdnn.batching.steps_per_epoch(batched.take(0)) is None  # empty: no epoch length to report
+
+
+class _StopAt(keras.callbacks.Callback):
+    """Fails as epoch `epoch` (0-based) begins: a run killed after `epoch` whole epochs."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise RuntimeError("killed")
+
+
+def test_a_run_stopped_after_two_epochs_trains_only_the_third_when_called_again(tmp_path):
+    x, y = _line(16)
+    options = {"epochs": 3, "batch_size": 4, "learning_rate": 0.1, "seed": 3}
+    whole = _fit(_linear(), x, y, output_dir=tmp_path / "whole", **options)
+    with pytest.raises(RuntimeError, match="killed"):
+        _fit(_linear(), x, y, output_dir=tmp_path / "stopped", callbacks=[_StopAt(2)], **options)
+    trained = []
+    model = _linear()
+    resumed = _fit(
+        model,
+        x,
+        y,
+        output_dir=tmp_path / "stopped",
+        callbacks=[keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: trained.append(epoch))],
+        **options,
+    )
+    assert trained == [2]  # the two committed epochs are not trained again
+    assert resumed["epochs_run"] == 3 and len(resumed["history"]["loss"]) == 3
+    np.testing.assert_allclose(resumed["history"]["loss"], whole["history"]["loss"], rtol=1e-5)
+    np.testing.assert_allclose(
+        model.get_weights()[0], keras.Model.get_weights(_saved(tmp_path / "whole"))[0], rtol=1e-5
+    )
+
+
+def _saved(folder):
+    return keras.saving.load_model(folder / "model.keras")
+
+
+def test_verbose_reaches_fit(capsys):
+    x, y = _line(8)
+    _fit(_linear(), x, y, epochs=2, batch_size=4, verbose=2)
+    assert re.search(r"^Epoch 2/2$", capsys.readouterr().out, flags=re.M)
+    _fit(_linear(), x, y, epochs=2, batch_size=4, verbose=0)
+    assert "Epoch" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, 2])
+def test_the_history_holds_the_callers_metrics_only(steps_per_execution):
+    if keras.backend.backend() == "torch" and steps_per_execution > 1:
+        pytest.skip("PyTorch's backend runs one step per call")
+    x, y = _line(8)
+    result = _fit(
+        _linear(),
+        x,
+        y,
+        epochs=1,
+        batch_size=4,
+        validation_data=(x, y),
+        metrics=("mae",),
+        steps_per_execution=steps_per_execution,
+    )
+    assert set(result["history"]) == {"loss", "mae", "val_loss", "val_mae", "learning_rate"}  # no bookkeeping
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="PyTorch's backend clips the probabilities")
+def test_a_saturated_softmax_is_trained_on_its_logits():
+    # Every sample's true class starts 400 logits below the others: the
+    # cross-entropy is about 400. Computed from clipped probabilities it would
+    # read -log(1e-7) = 16.1, with no gradient to learn from.
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(
+                3, activation="softmax", kernel_initializer=keras.initializers.Constant([[-100, 0, 0]] * 4)
+            ),
+        ]
+    )
+    x, y = np.ones((8, 4), "float32"), np.zeros(8, "int32")
+    result = kerasdnn.train(model, x, y, epochs=2, batch_size=8, learning_rate=1.0, optimizer="sgd", verbose=0)
+    assert result["history"]["loss"][0] > 300
+    assert result["history"]["loss"][1] < result["history"]["loss"][0]
+
+
+def test_accelerator_available_asks_the_backend_in_use(monkeypatch):
+    import jax
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    for platform, expected in (("cpu", False), ("gpu", True), ("tpu", True)):
+        monkeypatch.setattr(jax, "default_backend", lambda platform=platform: platform)
+        assert kerasdnn.training.accelerator_available() is expected
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    for available in (False, True):
+        monkeypatch.setattr(torch.cuda, "is_available", lambda available=available: available)
+        assert kerasdnn.training.accelerator_available() is available
+
+
+@pytest.mark.parametrize("devices, expected", [({}, False), ({"GPU": ["gpu:0"]}, True), ({"TPU": ["tpu:0"]}, True)])
+def test_accelerator_available_and_jit_compile_on_tensorflow(monkeypatch, devices, expected):
+    class _Config:
+        @staticmethod
+        def list_physical_devices(kind):
+            return devices.get(kind, [])
+
+    fake = type("tf", (), {"config": _Config})
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
+    monkeypatch.setattr(kerasdnn.quiet, "import_tensorflow", lambda *args, **kwargs: fake)
+    assert kerasdnn.training.accelerator_available() is expected
+    # XLA off for TensorFlow on a CPU only.
+    assert kerasdnn.training.default_jit_compile() == ("auto" if expected else False)
+
+
+def test_jit_compile_is_kerass_auto_on_jax_and_pytorch(monkeypatch):
+    for backend in ("jax", "torch"):
+        monkeypatch.setattr(keras.backend, "backend", lambda backend=backend: backend)
+        monkeypatch.setattr(kerasdnn.training, "accelerator_available", lambda: False)
+        assert kerasdnn.training.default_jit_compile() == "auto"
+
+
+def test_a_backup_trained_with_one_loss_object_is_not_resumed_with_another(tmp_path):
+    x, y = _line(8)
+    options = {"epochs": 2, "batch_size": 4, "output_dir": tmp_path}
+    with pytest.raises(RuntimeError, match="killed"):
+        _fit(_linear(), x, y, loss=keras.losses.MeanSquaredError(), callbacks=[_StopAt(1)], **options)
+    with pytest.raises(ValueError) as refused:
+        _fit(_linear(), x, y, loss=keras.losses.MeanAbsoluteError(), **options)
+    message = str(refused.value)
+    assert message.startswith(f"train(): {tmp_path / 'backup'} holds 1 epochs of a different run (loss.")
+    assert "MeanSquaredError" in message and "MeanAbsoluteError" in message
+    # The same loss object again resumes the backup.
+    assert _fit(_linear(), x, y, loss=keras.losses.MeanSquaredError(), **options)["epochs_run"] == 2
