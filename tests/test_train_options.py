@@ -502,3 +502,67 @@ def test_a_backup_trained_with_one_loss_object_is_not_resumed_with_another(tmp_p
     assert "MeanSquaredError" in message and "MeanAbsoluteError" in message
     # The same loss object again resumes the backup.
     assert _fit(_linear(), x, y, loss=keras.losses.MeanSquaredError(), **options)["epochs_run"] == 2
+
+
+def test_callbacks_given_see_the_callers_model_and_can_stop_the_fit():
+    x, y = _line(8)
+    model = _linear()
+    seen = []
+
+    class _Watch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(self.model is model)
+            self.model.stop_training = True  # as EarlyStopping does
+
+    result = _fit(model, x, y, epochs=4, batch_size=4, callbacks=[_Watch()])
+    assert seen == [True] and result["epochs_run"] == 1
+
+
+class _Subclassed(keras.Model):
+    """Fitted itself (no twin): the caller's model is compiled with the run's bookkeeping, then without it."""
+
+    def __init__(self):
+        super().__init__(name="subclassed")  # TensorFlow refuses the default name's leading underscore
+        self.dense = keras.layers.Dense(1, kernel_initializer="zeros")
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="PyTorch's backend runs one step per call")
+def test_a_model_fitted_itself_keeps_the_callers_loss_metrics_and_trained_optimizer():
+    x, y = _line(8)
+    model = _Subclassed()
+    _fit(model, x, y, epochs=2, batch_size=4, metrics=("mae",), learning_rate=0.1, steps_per_execution=2)
+    assert int(model.optimizer.iterations) == 4 and isinstance(model.optimizer, keras.optimizers.SGD)
+    assert model.loss == "mse"
+    assert set(model.evaluate(x, y, verbose=0, return_dict=True)) == {"loss", "mae"}  # no bookkeeping metric
+
+
+def test_lsuv_kernels_are_rescaled_on_the_first_training_batch(monkeypatch):
+    x = np.arange(24, dtype="float32").reshape(12, 2)
+    y = np.zeros(12, "int32")
+    model = kerasdnn.mlp((2,), units=(4,), kernel_initializer="lsuv", classes=2)
+    calls = []
+    monkeypatch.setattr(kerasdnn.initializers, "lsuv_initialize", lambda *arguments: calls.append(arguments))
+    kerasdnn.train(model, x, y, epochs=1, batch_size=4, seed=5, verbose=0)
+    ((called_model, inputs),) = calls
+    first = data.EpochShuffledArrays(x, y, batch_size=4, seed=5, shuffle=True)[0][0]
+    assert called_model is model
+    np.testing.assert_array_equal(np.asarray(inputs), first)
+    calls.clear()
+    kerasdnn.train(kerasdnn.mlp((2,), units=(4,), classes=2), x, y, epochs=1, batch_size=4, verbose=0)
+    assert calls == []  # no LSUV kernel, nothing rescaled
+
+
+def test_lsuv_kernels_are_rescaled_on_a_datasets_first_batch(monkeypatch):
+    tf = pytest.importorskip("tensorflow")
+    x = np.arange(24, dtype="float32").reshape(12, 2)
+    dataset = tf.data.Dataset.from_tensor_slices((x, np.zeros(12, "int32"))).batch(5)
+    calls = []
+    monkeypatch.setattr(kerasdnn.initializers, "lsuv_initialize", lambda *arguments: calls.append(arguments))
+    model = kerasdnn.mlp((2,), units=(4,), kernel_initializer="lsuv", classes=2)
+    kerasdnn.train(model, dataset, epochs=1, verbose=0)
+    ((called_model, inputs),) = calls
+    assert called_model is model
+    np.testing.assert_array_equal(np.asarray(inputs), x[:5])
