@@ -566,3 +566,63 @@ def test_lsuv_kernels_are_rescaled_on_a_datasets_first_batch(monkeypatch):
     ((called_model, inputs),) = calls
     assert called_model is model
     np.testing.assert_array_equal(np.asarray(inputs), x[:5])
+
+
+def _classifier():
+    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="softmax")])
+
+
+ONE_HOT = np.eye(3, dtype="float32")[[0, 1, 2, 0]]
+
+
+@pytest.mark.parametrize(
+    "build, options, message",
+    [
+        (_linear, {"optimizer": "nope"}, "train(): optimizer must be one of "),
+        (_linear, {"x": np.zeros((8, 2), "float32")}, "train(): x must have shape (samples, 1) for this model; "),
+        (
+            _linear,
+            {"validation_data": (np.zeros((4, 3), "float32"), np.zeros(4))},
+            "train(): validation_data[0] must have shape (samples, 1) for this model; received validation_data[0] "
+            "of shape (4, 3)",
+        ),
+        (
+            _linear,
+            {"test_data": (np.zeros((4, 3), "float32"), np.zeros(4))},
+            "train(): test_data[0] must have shape (samples, 1) for this model; received test_data[0] of shape (4, 3)",
+        ),
+        (
+            _classifier,
+            {"validation_data": (np.zeros((4, 2), "float32"), ONE_HOT)},
+            "train(): validation_data[1] must hold one class index per sample, of shape (samples,); received "
+            "validation_data[1] of shape (4, 3)",
+        ),
+        (
+            _classifier,
+            {"test_data": (np.zeros((4, 2), "float32"), ONE_HOT)},
+            "train(): test_data[1] must hold one class index per sample, of shape (samples,); received "
+            "test_data[1] of shape (4, 3)",
+        ),
+        (
+            _classifier,
+            {"y": np.eye(3, dtype="float32")[[0, 1, 2, 0, 1, 2, 0, 1]]},
+            "train(): y must hold one class index per sample, of shape (samples,); received y of shape (8, 3)",
+        ),
+    ],
+)
+def test_data_that_does_not_fit_the_model_or_its_loss_is_refused_before_training(build, options, message):
+    classifier = build is _classifier
+    x = np.zeros((8, 2 if classifier else 1), "float32")
+    y = np.zeros(8, "int32" if classifier else "float32")
+    arguments = {"x": x, "y": y, "loss": "sparse_categorical_crossentropy" if classifier else "mse", **options}
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        kerasdnn.train(build(), epochs=1, verbose=0, **arguments)
+
+
+def test_trains_with_its_documented_defaults(capsys):
+    x, y = np.zeros((8, 2), "float32"), np.zeros(8, "int32")
+    result = kerasdnn.train(_classifier(), x, y)
+    assert (result["epochs_run"], result["batch_size"], result["seed"]) == (10, 128, 0)
+    assert (result["optimizer"]["name"], result["loss"]) == ("Adam", "sparse_categorical_crossentropy")
+    assert result["optimizer"]["learning_rate"] == pytest.approx(1e-3)
+    assert "Epoch 10/10" in capsys.readouterr().out  # verbose="auto": Keras's progress output
