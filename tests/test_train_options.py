@@ -626,3 +626,31 @@ def test_trains_with_its_documented_defaults(capsys):
     assert (result["optimizer"]["name"], result["loss"]) == ("Adam", "sparse_categorical_crossentropy")
     assert result["optimizer"]["learning_rate"] == pytest.approx(1e-3)
     assert "Epoch 10/10" in capsys.readouterr().out  # verbose="auto": Keras's progress output
+
+
+@pytest.mark.parametrize(
+    "changed, field",
+    [
+        ({"seed": 4}, "seed: 3 in the backup, 4 now"),
+        ({"batch_size": 2}, "batch_size: 4 in the backup, 2 now"),
+        ({"epochs": 3}, "epochs: 2 in the backup, 3 now"),
+        ({"x": np.full((8, 1), 0.5, "float32")}, "data[0].crc32: "),
+        ({"validation_data": (np.ones((4, 1), "float32"), np.ones(4, "float32"))}, "validation_data[0].crc32: "),
+    ],
+)
+def test_a_backup_is_resumed_only_by_the_same_run(tmp_path, changed, field):
+    x, y = _line(8)
+    run = {"x": x, "y": y, "epochs": 2, "batch_size": 4, "seed": 3, "output_dir": tmp_path}
+    run["validation_data"] = (x[:4], y[:4])
+    with pytest.raises(RuntimeError, match="killed"):
+        _fit(_linear(), callbacks=[_StopAt(1)], **run)
+    with pytest.raises(ValueError) as refused:
+        _fit(_linear(), **{**run, **changed})
+    assert f"holds 1 epochs of a different run ({field}" in str(refused.value)
+
+
+def test_an_output_dir_that_is_a_file_is_refused_naming_train(tmp_path):
+    x, y = _line(8)
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(ValueError, match=r"^train\(\): output_dir must be a folder that can be created and written; "):
+        _fit(_linear(), x, y, epochs=1, output_dir=tmp_path / "taken")
