@@ -654,3 +654,14 @@ def test_an_output_dir_that_is_a_file_is_refused_naming_train(tmp_path):
     (tmp_path / "taken").write_text("")
     with pytest.raises(ValueError, match=r"^train\(\): output_dir must be a folder that can be created and written; "):
         _fit(_linear(), x, y, epochs=1, output_dir=tmp_path / "taken")
+
+
+def test_jit_compile_reaches_the_compiled_model():
+    x, y = _line(8)
+    model = _linear()
+    _fit(model, x, y, epochs=1, batch_size=4)
+    # The default: Keras's "auto" (XLA on JAX, eager on PyTorch), off for TensorFlow on a CPU.
+    assert model.jit_compile is (keras.backend.backend() == "jax")
+    model = _linear()
+    _fit(model, x, y, epochs=1, batch_size=4, jit_compile=False)
+    assert model.jit_compile is False
