@@ -665,3 +665,41 @@ def test_jit_compile_reaches_the_compiled_model():
     model = _linear()
     _fit(model, x, y, epochs=1, batch_size=4, jit_compile=False)
     assert model.jit_compile is False
+
+
+SPARSE = np.array([0, 1, 2, 0])
+ONE_HOT_MESSAGE = "train(): y must be one-hot, of shape (samples, 3) for the model's 3 outputs; received y of shape "
+
+
+@pytest.mark.parametrize(
+    "loss, y, message",
+    [
+        ("categorical_crossentropy", SPARSE, ONE_HOT_MESSAGE + "(4,)"),
+        (keras.losses.CategoricalCrossentropy(), SPARSE, ONE_HOT_MESSAGE + "(4,)"),
+        ("categorical_crossentropy", np.eye(4, dtype="float32")[SPARSE], ONE_HOT_MESSAGE + "(4, 4)"),
+        (
+            keras.losses.SparseCategoricalCrossentropy(),
+            ONE_HOT,
+            "train(): y must hold one class index per sample, of shape (samples,); received y of shape (4, 3)",
+        ),
+        (
+            "sparse_categorical_crossentropy",
+            np.array([0, 1, 3, 0]),
+            "train(): y must hold class indices 0 to 2 for the model's 3 outputs; received labels from 0 to 3",
+        ),
+    ],
+)
+def test_labels_are_checked_against_the_loss_by_name_or_object_and_the_models_outputs(loss, y, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        kerasdnn.train(_classifier(), np.zeros((4, 2), "float32"), y, loss=loss, epochs=1, verbose=0)
+
+
+def test_a_loss_without_a_label_kind_takes_any_labels_and_a_subclassed_model_any_inputs():
+    # mse has no label kind: one-hot targets of a softmax classifier train.
+    result = kerasdnn.train(
+        _classifier(), np.zeros((4, 2), "float32"), ONE_HOT, loss="mse", metrics=(), epochs=1, verbose=0
+    )
+    assert result["epochs_run"] == 1
+    # A subclassed model has no input shape before it is built: nothing to check against.
+    x, y = _line(8)
+    assert _fit(_Subclassed(), x, y, epochs=1, batch_size=4)["epochs_run"] == 1
