@@ -703,3 +703,30 @@ def test_a_loss_without_a_label_kind_takes_any_labels_and_a_subclassed_model_any
     # A subclassed model has no input shape before it is built: nothing to check against.
     x, y = _line(8)
     assert _fit(_Subclassed(), x, y, epochs=1, batch_size=4)["epochs_run"] == 1
+
+
+def test_arrays_without_labels_are_refused_naming_what_train_takes():
+    with pytest.raises(TypeError) as refused:
+        kerasdnn.train(_linear(), np.zeros((8, 1), "float32"), epochs=1, verbose=0)
+    assert str(refused.value) == (
+        "train(): x must be a tf.data.Dataset, an (x, y) pair, or arrays with y given; received x of type ndarray "
+        "without y"
+    )
+
+
+def test_multi_worker_arrays_become_a_seeded_tf_data_pipeline_of_global_batches():
+    pytest.importorskip("tensorflow")
+    x = np.arange(16, dtype="float32")[:, None]
+    y = 2 * x[:, 0]
+
+    def batches(**options):
+        dataset = kerasdnn.batching.to_batches("train", "x", x, y, 4, _linear(), "mse", multi_worker=True, **options)
+        return [(np.asarray(inputs)[:, 0].tolist(), np.asarray(targets).tolist()) for inputs, targets in dataset]
+
+    ordered = batches(shuffle=False)
+    assert [inputs for inputs, _ in ordered] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]
+    assert all(targets == [2 * value for value in inputs] for inputs, targets in ordered)  # each x with its y
+    shuffled = batches(shuffle=True, seed=3)
+    assert [len(inputs) for inputs, _ in shuffled] == [4, 4, 4, 4]
+    assert sorted(value for inputs, _ in shuffled for value in inputs) == list(range(16))
+    assert shuffled == batches(shuffle=True, seed=3) and shuffled != batches(shuffle=True, seed=4)
