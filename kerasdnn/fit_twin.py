@@ -31,7 +31,7 @@ _ARGMAX_METRICS = {
 
 
 # Not mutated: Keras reads a layer's signatures, which mutmut's trampolines replace.
-class _Logits(keras.layers.Layer):  # pragma: no mutate class
+class _Logits(keras.layers.Layer):  # pragma: no mutate block
     """The pre-activation output of a `Dense` layer, computed with that layer's own variables."""
 
     def __init__(self, dense, **kwargs):
