@@ -65,10 +65,6 @@ class RecipeParser(argparse.ArgumentParser):
         for action, value in self._smoke_values:
             if parsed.smoke and getattr(parsed, action.dest) == action.default:
                 setattr(parsed, action.dest, value)
-        # The recipe's own seeds shrink to the first; seeds asked for are kept,
-        # so that a smoke run can check a recipe's loop over seeds.
-        if parsed.smoke and hasattr(parsed, "seeds") and parsed.seeds == self.get_default("seeds"):
-            parsed.seeds = parsed.seeds[:1]
         return parsed
 
 
@@ -148,7 +144,7 @@ def recipe_parser(
     if seeds is None:
         parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: %(default)s)")
     else:
-        parser.add_argument(
+        action = parser.add_argument(
             "--seeds",
             type=non_negative_int,
             nargs="+",
@@ -156,6 +152,8 @@ def recipe_parser(
             help="random seeds, one run each; results report their mean and standard deviation "
             f"(default: {' '.join(map(str, seeds))}; a smoke run takes the first unless --seeds is given)",
         )
+        # Seeds asked for are kept, so that a smoke run can check a recipe's loop over seeds.
+        parser._smoke_values.append((action, list(seeds[:1])))
     parser.add_argument(
         "--results-dir",
         default=None,
