@@ -29,6 +29,15 @@ import kerasdnn  # noqa: E402  isort: skip  (after the environment is set)
 import keras  # noqa: E402
 import pytest  # noqa: E402
 
+# Keras picks its backend once, at its first import: a process that imported
+# it before this file (mutmut's fork server preloads it) must have chosen the
+# same backend, or every test would run on another one without a word.
+if keras.backend.backend() != os.environ["KERAS_BACKEND"]:
+    raise pytest.UsageError(
+        f"Keras was imported with the {keras.backend.backend()} backend before tests/conftest.py chose "
+        f"{os.environ['KERAS_BACKEND']}; set KERAS_BACKEND={os.environ['KERAS_BACKEND']} before starting the run"
+    )
+
 
 def pytest_collection_modifyitems(items):
     """Runs the integration tests (subprocesses, minutes each) first, so that the workers finish together."""

@@ -1,6 +1,7 @@
 """The package's layering: the library never leans on the recipes' harness."""
 
 import ast
+import os
 import pathlib
 import subprocess
 import sys
@@ -67,3 +68,62 @@ def test_the_zoo_and_the_generated_tasks_import_without_keras():
     )
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert finished.stdout.split()[-1] == "False"
+
+
+TESTS = pathlib.Path(__file__).resolve().parent
+
+
+def test_the_suite_refuses_a_keras_imported_with_another_backend():
+    # mutmut's fork server imports Keras before tests/conftest.py runs; with
+    # no KERAS_BACKEND set that Keras is TensorFlow's, and the tests would run
+    # there while the suite believes it runs on JAX.
+    environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, keras, pytest\n"
+            f"sys.exit(pytest.main(['-q', '-n', '0', '-p', 'no:cacheprovider', '--collect-only', {str(TESTS / 'test_layout.py')!r}]))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+    )
+    assert finished.returncode != 0
+    assert (
+        "Keras was imported with the tensorflow backend before tests/conftest.py chose jax; "
+        "set KERAS_BACKEND=jax before starting the run"
+    ) in finished.stdout + finished.stderr
+
+
+def test_a_process_forked_after_the_mutation_preload_trains_and_reads_a_dataset():
+    # The fork server forks one process per mutant after importing these
+    # modules; a thread pool started by them would leave the children hung.
+    modules = [
+        line.strip()
+        for line in (TESTS / "mutation_preload.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    script = (
+        "import importlib, os, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    import keras, numpy, tensorflow\n"
+        "    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+        "    model.compile(optimizer='sgd', loss='mse')\n"
+        "    model.fit(numpy.ones((4, 3)), numpy.ones((4, 2)), verbose=0)\n"
+        "    assert len(list(tensorflow.data.Dataset.range(4).batch(2))) == 2\n"
+        "    os._exit(0)\n"
+        "sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "KERAS_BACKEND": "jax"},
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
