@@ -364,6 +364,7 @@ def test_steps_per_epoch_of_a_dataset_is_its_cardinality_or_none_when_unknown():
     tf = pytest.importorskip("tensorflow")
     batched = tf.data.Dataset.range(10).batch(4)
     assert kerasdnn.batching.steps_per_epoch(batched) == 3
+    assert kerasdnn.batching.steps_per_epoch(tf.data.Dataset.range(3).batch(4)) == 1  # one batch
     assert kerasdnn.batching.steps_per_epoch(batched.filter(lambda batch: True)) is None  # unknown
     assert kerasdnn.batching.steps_per_epoch(batched.repeat()) is None  # infinite
     assert kerasdnn.batching.steps_per_epoch(batched.take(0)) is None  # empty: no epoch length to report
@@ -415,6 +416,23 @@ def test_verbose_reaches_fit(capsys):
     assert re.search(r"^Epoch 2/2$", capsys.readouterr().out, flags=re.M)
     _fit(_linear(), x, y, epochs=2, batch_size=4, verbose=0)
     assert "Epoch" not in capsys.readouterr().out
+    # The default, "auto", is Keras's verbose=1 in fit: the epoch lines and a progress bar.
+    kerasdnn.train(_linear(), x, y, loss="mse", metrics=(), optimizer="sgd", epochs=2, batch_size=4)
+    shown = capsys.readouterr().out
+    assert re.search(r"^Epoch 2/2$", shown, flags=re.M) and "━" in shown
+
+
+def test_a_model_fitted_itself_is_evaluated_and_kept_with_its_own_loss():
+    # No softmax, so no twin: Keras fits the caller's model, compiled with the
+    # step metric at 2 steps per call and compiled again without it after.
+    if keras.backend.backend() == "torch":
+        pytest.skip("PyTorch's backend runs one step per call")
+    x, y = _line(8)
+    model = _linear()
+    result = _fit(model, x, y, epochs=1, batch_size=4, steps_per_execution=2, test_data=(x, y))
+    predicted = model.predict(x, verbose=0)[:, 0]
+    assert result["test"]["loss"] == pytest.approx(float(np.mean((predicted - y) ** 2)), rel=1e-5)
+    assert model.loss == "mse"
 
 
 @pytest.mark.parametrize("steps_per_execution", [1, 2])
