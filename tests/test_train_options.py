@@ -3,6 +3,7 @@
 import json
 import math
 import re
+import time
 
 import keras
 import numpy as np
@@ -211,7 +212,7 @@ def test_steps_per_execution_reaches_the_compiled_model():
 
 
 @pytest.mark.parametrize("steps_per_execution", [1, 2, None])
-def test_the_divergence_step_is_the_poisoned_batch_counted_from_the_start(steps_per_execution):
+def test_the_divergence_step_is_the_poisoned_batch_counted_from_the_start(steps_per_execution, tmp_path):
     if keras.backend.backend() == "torch" and steps_per_execution == 2:
         pytest.skip("PyTorch's backend runs one step per call")
     # The rate is 0 through epoch 1, so w stays 0 and a sample at x = 1e30
@@ -226,9 +227,22 @@ def test_the_divergence_step_is_the_poisoned_batch_counted_from_the_start(steps_
     steps_per_epoch = samples // batch_size
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay([steps_per_epoch], [0.0, 0.01])
     arguments = {} if steps_per_execution is None else {"steps_per_execution": steps_per_execution}
-    result = _fit(_linear(), x, y, epochs=3, batch_size=batch_size, seed=seed, learning_rate=schedule, **arguments)
+    result = _fit(
+        _linear(),
+        x,
+        y,
+        epochs=3,
+        batch_size=batch_size,
+        seed=seed,
+        learning_rate=schedule,
+        test_data=(x[:4], y[:4]),
+        output_dir=tmp_path,
+        **arguments,
+    )
     assert result["diverged"] and result["diverged_at_epoch"] == 2
     assert result["diverged_at_step"] == steps_per_epoch + 3  # 1-based: batch 3 of epoch 2
+    # A diverged model is neither scored on the test split nor saved.
+    assert result["test"] is None and not (tmp_path / "model.keras").exists()
 
 
 @pytest.mark.parametrize(
@@ -414,8 +428,9 @@ def test_verbose_reaches_fit(capsys):
     x, y = _line(8)
     _fit(_linear(), x, y, epochs=2, batch_size=4, verbose=2)
     assert re.search(r"^Epoch 2/2$", capsys.readouterr().out, flags=re.M)
-    _fit(_linear(), x, y, epochs=2, batch_size=4, verbose=0)
-    assert "Epoch" not in capsys.readouterr().out
+    # Nothing at all at 0: not the test split's evaluation either.
+    _fit(_linear(), x, y, epochs=2, batch_size=4, verbose=0, test_data=(x, y))
+    assert capsys.readouterr().out == ""
     # The default, "auto", is Keras's verbose=1 in fit: the epoch lines and a progress bar.
     kerasdnn.train(_linear(), x, y, loss="mse", metrics=(), optimizer="sgd", epochs=2, batch_size=4)
     shown = capsys.readouterr().out
@@ -639,7 +654,9 @@ def test_data_that_does_not_fit_the_model_or_its_loss_is_refused_before_training
 
 def test_trains_with_its_documented_defaults(capsys):
     x, y = np.zeros((8, 2), "float32"), np.zeros(8, "int32")
+    started = time.perf_counter()
     result = kerasdnn.train(_classifier(), x, y)
+    assert 0 < result["wall_seconds"] <= time.perf_counter() - started
     assert (result["epochs_run"], result["batch_size"], result["seed"]) == (10, 128, 0)
     assert (result["optimizer"]["name"], result["loss"]) == ("Adam", "sparse_categorical_crossentropy")
     assert result["optimizer"]["learning_rate"] == pytest.approx(1e-3)
