@@ -765,3 +765,28 @@ def test_multi_worker_arrays_become_a_seeded_tf_data_pipeline_of_global_batches(
     assert [len(inputs) for inputs, _ in shuffled] == [4, 4, 4, 4]
     assert sorted(value for inputs, _ in shuffled for value in inputs) == list(range(16))
     assert shuffled == batches(shuffle=True, seed=3) and shuffled != batches(shuffle=True, seed=4)
+
+
+def test_steps_per_execution_is_one_under_multi_worker_training_and_more_refused():
+    check = kerasdnn.training._check_arguments
+    assert check("train", 1, 1, None, 0, multi_worker=True) == 1  # the default there
+    assert check("train", 1, 1, 1, 0, multi_worker=True) == 1
+    with pytest.raises(ValueError) as refused:
+        check("train", 1, 1, 2, 0, multi_worker=True)
+    assert str(refused.value) == (
+        "train(): steps_per_execution must be 1 under MultiWorkerMirroredStrategy "
+        "(Keras fails in its multi-step loop there); received 2"
+    )
+
+
+def test_steps_per_execution_is_one_on_pytorch_and_more_refused(monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    check = kerasdnn.training._check_arguments
+    assert check("train", 1, 1, None, 0, multi_worker=False) == 1
+    assert check("train", 1, 1, 1, 0, multi_worker=False) == 1
+    with pytest.raises(ValueError) as refused:
+        check("train", 1, 1, 3, 0, multi_worker=False)
+    assert str(refused.value) == (
+        "train(): steps_per_execution must be 1 on the PyTorch backend (Keras runs one step per call there); "
+        "received 3"
+    )
