@@ -126,3 +126,19 @@ def test_sharing_state_lets_the_callers_model_sync_the_twins_state_only_while_fi
     with pytest.raises(RuntimeError), sharing_state(model, twin):
         raise RuntimeError("a callback failed")
     assert "jax_state_sync" not in vars(model)  # removed however the fit ends
+
+
+class _NoReadableInput(keras.layers.Dense):
+    """A softmax Dense layer whose `input` Keras cannot give (a layer of several inputs raises so)."""
+
+    @property
+    def input(self):
+        raise ValueError("no single input")
+
+
+def test_a_softmax_output_whose_input_cannot_be_read_gets_a_plain_twin():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, _NoReadableInput(3, activation="softmax")(inputs))
+    twin, loss = fit_twin(model, "sparse_categorical_crossentropy", ["accuracy"])
+    assert loss == "sparse_categorical_crossentropy" and twin.name == f"{model.name}_fit"
+    np.testing.assert_allclose(twin.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)

@@ -787,6 +787,19 @@ def test_steps_per_execution_is_one_on_pytorch_and_more_refused(monkeypatch):
     with pytest.raises(ValueError) as refused:
         check("train", 1, 1, 3, 0, multi_worker=False)
     assert str(refused.value) == (
-        "train(): steps_per_execution must be 1 on the PyTorch backend (Keras runs one step per call there); "
-        "received 3"
+        "train(): steps_per_execution must be 1 on the PyTorch backend (Keras runs one step per call there); received 3"
     )
+
+
+@pytest.mark.parametrize(
+    "multi_worker, backend, expected",
+    [(False, "jax", 32), (False, "tensorflow", 32), (True, "tensorflow", 1), (False, "torch", 1)],
+)
+def test_default_steps_per_execution_is_32_but_1_under_multi_worker_training_or_on_pytorch(
+    monkeypatch, multi_worker, backend, expected
+):
+    monkeypatch.setattr(keras.backend, "backend", lambda: backend)
+    if multi_worker:
+        assert kerasdnn.training.default_steps_per_execution(multi_worker=True) == expected
+    else:
+        assert kerasdnn.training.default_steps_per_execution() == expected
