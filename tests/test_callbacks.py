@@ -1,0 +1,88 @@
+"""The Keras callbacks `kerasdnn.train` adds to a fit, each on its own."""
+
+import keras
+import numpy as np
+import pytest
+
+from kerasdnn.callbacks import ForModel
+
+# One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
+pytestmark = [pytest.mark.xdist_group("callbacks"), pytest.mark.core]
+
+X = np.arange(16, dtype="float32").reshape(8, 2) / 16
+Y = X.sum(axis=1)
+HOOKS = [
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+]
+
+
+def _shown(argument):
+    # A log's values differ from fit to fit; its keys and the batch and epoch numbers do not.
+    return sorted(argument) if isinstance(argument, dict) else argument
+
+
+class _Recorder(keras.callbacks.Callback):
+    """Notes every hook Keras calls, with its arguments, and the fit's parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+        self.params_seen = None
+
+    def set_params(self, params):
+        self.params_seen = dict(params)
+
+
+def _recording(hook):
+    # Keras passes `logs` by keyword to some hooks, ForModel by position.
+    def record(self, *arguments, logs=None):
+        indexed = "batch" in hook or "epoch" in hook
+        if len(arguments) > indexed:
+            logs = arguments[indexed]
+        self.calls.append((hook, *map(_shown, arguments[:indexed]), _shown(logs)))
+
+    return record
+
+
+for _hook in HOOKS:
+    setattr(_Recorder, _hook, _recording(_hook))
+
+
+def _net():
+    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+
+
+def _fit(model, callback, epochs=2):
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=1)
+    return model.fit(X, Y, batch_size=4, epochs=epochs, validation_data=(X, Y), callbacks=[callback], verbose=0)
+
+
+def test_for_model_forwards_every_hook_with_its_arguments_and_shows_the_callers_model():
+    direct = _Recorder()
+    _fit(_net(), direct)
+    wrapped, caller, fitted = _Recorder(), _net(), _net()
+    _fit(fitted, ForModel(wrapped, caller, fitted))
+    assert wrapped.calls == direct.calls
+    assert {call[0] for call in direct.calls} == set(HOOKS)  # every hook was exercised
+    assert wrapped.params_seen == direct.params_seen == {"epochs": 2, "steps": 2, "verbose": 0}
+    assert wrapped.model is caller
+
+
+class _StopAfterFirstEpoch(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
+def test_for_model_passes_a_stop_asked_of_the_callers_model_to_the_fit():
+    caller, fitted = _net(), _net()
+    history = _fit(fitted, ForModel(_StopAfterFirstEpoch(), caller, fitted), epochs=5)
+    assert len(history.history["loss"]) == 1
