@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasdnn.callbacks import ForModel
+from kerasdnn.callbacks import ForModel, NonFiniteBatch
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = [pytest.mark.xdist_group("callbacks"), pytest.mark.core]
@@ -86,3 +86,32 @@ def test_for_model_passes_a_stop_asked_of_the_callers_model_to_the_fit():
     caller, fitted = _net(), _net()
     history = _fit(fitted, ForModel(_StopAfterFirstEpoch(), caller, fitted), epochs=5)
     assert len(history.history["loss"]) == 1
+
+
+def _float32(*arrays):
+    return [np.asarray(array, "float32") for array in arrays]
+
+
+def test_non_finite_batch_sums_each_batchs_mean_loss_times_its_samples_with_labels_aligned():
+    # Labels (samples,) for one output unit, as Keras's compiled loss aligns
+    # them: squared errors 0, 0, 0, 1, mean 0.25, times 4 samples.
+    metric = NonFiniteBatch("mse")
+    metric.update_state(*_float32([1, 2, 3, 4], [[1], [2], [3], [5]]))
+    assert float(metric.total) == pytest.approx(1.0)
+    # Labels (samples, steps) for (samples, steps, 1) outputs: errors 0, 0, 4
+    # per sample, mean 4/3, times 2 samples.
+    metric = NonFiniteBatch("mse")
+    metric.update_state(*_float32(np.zeros((2, 3)), [[[0], [0], [2]], [[0], [0], [2]]]))
+    assert float(metric.total) == pytest.approx(8 / 3)
+
+
+def test_non_finite_batch_is_the_first_batch_whose_running_sum_overflows():
+    metric = NonFiniteBatch("mse")
+    small = _float32(np.zeros(4), np.ones((4, 1)))
+    huge = _float32(np.zeros(4), np.full((4, 1), 1e19))  # a loss of 1e38: finite, but not 4 times over in float32
+    metric.update_state(*small)
+    assert int(metric.result()) == 0
+    metric.update_state(*huge)
+    assert int(metric.result()) == 2
+    metric.update_state(*small)
+    assert int(metric.result()) == 2  # the first stays
