@@ -115,3 +115,12 @@ def test_non_finite_batch_is_the_first_batch_whose_running_sum_overflows():
     assert int(metric.result()) == 2
     metric.update_state(*small)
     assert int(metric.result()) == 2  # the first stays
+
+
+def test_non_finite_batch_names_itself_passes_keras_arguments_on_and_round_trips_its_config():
+    assert NonFiniteBatch("mse").name == "nonfinite_batch"
+    metric = NonFiniteBatch("mse", name="first_nan", dtype="float64")
+    assert (metric.name, metric.dtype) == ("first_nan", "float64")
+    config = metric.get_config()
+    assert config["loss"] == keras.losses.serialize(keras.losses.get("mse"))
+    assert NonFiniteBatch.from_config(config).get_config() == config
