@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasdnn.callbacks import ForModel, NonFiniteBatch
+from kerasdnn.callbacks import ForModel, NonFiniteBatch, RunMonitor
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = [pytest.mark.xdist_group("callbacks"), pytest.mark.core]
@@ -124,3 +124,20 @@ def test_non_finite_batch_names_itself_passes_keras_arguments_on_and_round_trips
     config = metric.get_config()
     assert config["loss"] == keras.losses.serialize(keras.losses.get("mse"))
     assert NonFiniteBatch.from_config(config).get_config() == config
+
+
+@pytest.mark.parametrize("steps_per_epoch", [3, None])  # a dataset that states its length, and one that does not
+def test_run_monitor_places_a_divergence_by_its_step_from_the_start(steps_per_epoch):
+    monitor = RunMonitor(None, steps_per_epoch)
+    model = _net()
+    model.compile(optimizer="sgd", loss="mse")
+    monitor.set_model(model)
+    monitor.on_epoch_begin(0)
+    for batch in range(3):
+        monitor.on_train_batch_end(batch, {"loss": 1.0})
+    monitor.on_epoch_end(0, {"loss": 1.0})
+    assert monitor.diverged_at_step is None
+    monitor.on_epoch_begin(1)
+    monitor.on_train_batch_end(0, {"loss": 1.0})
+    monitor.on_train_batch_end(1, {"loss": float("inf")})
+    assert (monitor.diverged_at_epoch, monitor.diverged_at_step) == (2, 5)  # batch 2 of epoch 2, after 3 batches
