@@ -767,28 +767,23 @@ def test_multi_worker_arrays_become_a_seeded_tf_data_pipeline_of_global_batches(
     assert shuffled == batches(shuffle=True, seed=3) and shuffled != batches(shuffle=True, seed=4)
 
 
-def test_steps_per_execution_is_one_under_multi_worker_training_and_more_refused():
+@pytest.mark.parametrize(
+    "multi_worker, backend, refused, reason",
+    [
+        (True, "tensorflow", 2, "under MultiWorkerMirroredStrategy (Keras fails in its multi-step loop there)"),
+        (False, "torch", 3, "on the PyTorch backend (Keras runs one step per call there)"),
+    ],
+)
+def test_steps_per_execution_is_one_where_keras_allows_only_one_and_more_is_refused(
+    monkeypatch, multi_worker, backend, refused, reason
+):
+    monkeypatch.setattr(keras.backend, "backend", lambda: backend)
     check = kerasdnn.training._check_arguments
-    assert check("train", 1, 1, None, 0, multi_worker=True) == 1  # the default there
-    assert check("train", 1, 1, 1, 0, multi_worker=True) == 1
-    with pytest.raises(ValueError) as refused:
-        check("train", 1, 1, 2, 0, multi_worker=True)
-    assert str(refused.value) == (
-        "train(): steps_per_execution must be 1 under MultiWorkerMirroredStrategy "
-        "(Keras fails in its multi-step loop there); received 2"
-    )
-
-
-def test_steps_per_execution_is_one_on_pytorch_and_more_refused(monkeypatch):
-    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
-    check = kerasdnn.training._check_arguments
-    assert check("train", 1, 1, None, 0, multi_worker=False) == 1
-    assert check("train", 1, 1, 1, 0, multi_worker=False) == 1
-    with pytest.raises(ValueError) as refused:
-        check("train", 1, 1, 3, 0, multi_worker=False)
-    assert str(refused.value) == (
-        "train(): steps_per_execution must be 1 on the PyTorch backend (Keras runs one step per call there); received 3"
-    )
+    assert check("train", 1, 1, None, 0, multi_worker=multi_worker) == 1  # the default there
+    assert check("train", 1, 1, 1, 0, multi_worker=multi_worker) == 1
+    with pytest.raises(ValueError) as error:
+        check("train", 1, 1, refused, 0, multi_worker=multi_worker)
+    assert str(error.value) == f"train(): steps_per_execution must be 1 {reason}; received {refused}"
 
 
 @pytest.mark.parametrize(
@@ -799,6 +794,7 @@ def test_default_steps_per_execution_is_32_but_1_under_multi_worker_training_or_
     monkeypatch, multi_worker, backend, expected
 ):
     monkeypatch.setattr(keras.backend, "backend", lambda: backend)
+    # Called without the argument where it is False: its default is part of the contract.
     if multi_worker:
         assert kerasdnn.training.default_steps_per_execution(multi_worker=True) == expected
     else:
