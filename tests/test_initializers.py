@@ -169,3 +169,66 @@ def test_initializer_names_and_configs():
     assert type(kerasdnn.initializers.get({"class_name": "HeUniform", "config": {}})).__name__ == "HeUniform"
     with pytest.raises(ValueError, match=r"^get\(\): could not interpret kernel_initializer=3: "):
         kerasdnn.initializers.get(3)
+
+
+def _lsuv_by_hand(kernel, bias, x, iterations):
+    """LSUV's rescaling loop in NumPy: the kernel after `iterations` passes that never reach the band."""
+    for _ in range(iterations):
+        kernel = kernel / np.sqrt(np.var(x @ kernel + bias))
+    return kernel
+
+
+def test_lsuv_stops_after_max_iterations_ten_by_default():
+    # Biases spread over ±2 keep the output's variance near 4 however small
+    # the kernel gets: the band around 1 is never reached, so every pass runs.
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((20,))
+    layer = keras.layers.Dense(8, name="held")
+    model = keras.Model(inputs, layer(inputs))
+    bias = np.linspace(-2.0, 2.0, 8).astype("float32")
+    layer.bias.assign(bias)
+    kernel = keras.ops.convert_to_numpy(layer.kernel)
+    x = np.random.default_rng(3).normal(size=(64, 20)).astype("float32")
+    kerasdnn.lsuv_initialize(model, x, layers=[layer])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer.kernel), _lsuv_by_hand(kernel, bias, x, 10), rtol=1e-4)
+    layer.kernel.assign(kernel)
+    kerasdnn.lsuv_initialize(model, x, max_iterations=3, layers=[layer])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer.kernel), _lsuv_by_hand(kernel, bias, x, 3), rtol=1e-4)
+
+
+def test_lsuv_leaves_a_dead_layer_alone_and_rescales_layers_without_an_activation():
+    # A zero kernel outputs zeros: dividing by its standard deviation would fill it with NaN.
+    inputs = keras.Input((20,))
+    dead = keras.layers.Dense(8, kernel_initializer="zeros", use_bias=False, name="dead")
+    model = keras.Model(inputs, dead(inputs))
+    x = np.random.default_rng(4).normal(size=(32, 20)).astype("float32")
+    assert kerasdnn.lsuv_initialize(model, x, layers=[dead]) == {"dead": 0.0}
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(dead.kernel), np.zeros((20, 8)))
+
+    class Projection(keras.layers.Layer):
+        """A layer with a kernel and no `activation` attribute at all."""
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], 4), initializer="ones")
+
+        def call(self, inputs):
+            return keras.ops.matmul(inputs, self.kernel)
+
+    projection = Projection(name="projection")
+    model = keras.Model(inputs, projection(inputs))
+    kerasdnn.lsuv_initialize(model, x, layers=[projection])
+    assert _variance(model, "projection", x) == pytest.approx(1.0, abs=0.1)
+
+
+def test_custom_initializers_are_registered_under_kerasdnn_and_by_their_short_names():
+    # The registered names are what `.keras` files store: they must never change.
+    for name, cls in (
+        ("small_random_normal", kerasdnn.SmallRandomNormal),
+        ("big_random_normal", kerasdnn.BigRandomNormal),
+        ("lsuv", kerasdnn.LSUV),
+    ):
+        assert keras.saving.get_registered_name(cls) == f"kerasdnn>{cls.__name__}"
+        assert keras.saving.get_registered_object(f"kerasdnn>{cls.__name__}") is cls
+        assert keras.saving.get_custom_objects()[name] is cls
+    assert {"lsuv", "small_random_normal", "big_random_normal"} <= set(kerasdnn.initializers._ALIASES)
+    assert None not in kerasdnn.initializers.names()
