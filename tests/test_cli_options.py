@@ -356,6 +356,45 @@ def test_zoo_list_and_show_print_the_records(recorded, capsys):
     assert recorded["create_model"] == {"name": "lab10_6_bn"}
 
 
+def test_zoo_list_joins_several_weights_and_zoo_show_prints_the_summary(recorded, monkeypatch, capsys):
+    import dataclasses
+
+    from kerasdnn.zoo import registry
+
+    record = registry.model_info
+    monkeypatch.setattr(
+        registry, "model_info", lambda name: dataclasses.replace(record(name), weights=("mnist", "mnist_seed_1"))
+    )
+    assert main(["zoo", "list", "mnist_bn"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].rstrip().endswith("jax      mnist, mnist_seed_1")
+    monkeypatch.setattr(
+        registry, "create_model", lambda name: type("Net", (), {"summary": lambda self: print("SUMMARY")})()
+    )
+    assert main(["zoo", "show", "lab10_6_bn"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "SUMMARY"
+
+
+def test_zoo_show_runs_anew_on_the_records_backend_with_its_own_arguments(recorded, monkeypatch):
+    import sys
+
+    import keras
+
+    # A record on another backend than the one loaded: the command starts again on the record's.
+    name = "hanbat_bn_cnn" if keras.backend.backend() != "tensorflow" else "lab10_bn"
+    started = []
+
+    def execvpe(file, argv, environment):
+        started.append((file, argv, environment["KERAS_BACKEND"]))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execvpe", execvpe)
+    monkeypatch.delenv("KERAS_BACKEND")
+    with pytest.raises(SystemExit):
+        main(["zoo", "show", name])
+    backend = kerasdnn.zoo.model_info(name).backend
+    assert started == [(sys.executable, [sys.executable, "-m", "kerasdnn.cli", "zoo", "show", name], backend)]
+
+
 @pytest.mark.parametrize("name", ["hanbat_bn_cnn", "lab10_bn"])  # a TensorFlow record and a JAX one
 def test_a_command_runs_anew_on_the_records_backend_unless_the_user_chose_one(name, recorded, monkeypatch):
     import sys
