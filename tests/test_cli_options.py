@@ -1,5 +1,7 @@
 """Every option of every `kerasdnn` subcommand reaches the function it names (those functions recorded, not run)."""
 
+import argparse
+import json
 import os
 
 import pytest
@@ -695,3 +697,48 @@ def test_workers_stream_their_output_and_ctrl_c_stops_every_process(recorded, mo
     monkeypatch.setattr(_Process, "started", [])
     assert main(["tune", "--workers", "2"]) == 130
     assert killed == [signal.SIGTERM] * 3
+
+
+def _options(parser, command=()):
+    """Each argument of `parser` and its subcommands as users meet it in --help: name, help, default, choices."""
+    rows = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            rows.append(
+                {
+                    "command": " ".join(command),
+                    "subcommand": action.dest,
+                    "metavar": action.metavar,
+                    "required": action.required,
+                }
+            )
+            for choice in action._choices_actions:
+                rows.append({"command": " ".join([*command, choice.dest]), "help": choice.help})
+            for name, subparser in action.choices.items():
+                rows.extend(_options(subparser, (*command, name)))
+        elif not isinstance(action, argparse._HelpAction):
+            rows.append(
+                {
+                    "command": " ".join(command),
+                    "argument": "/".join(action.option_strings) or action.dest,
+                    **{key: getattr(action, key) for key in ("help", "metavar", "nargs", "required", "choices")},
+                    "default": action.default,
+                    "type": getattr(action.type, "__name__", None),
+                }
+            )
+    return rows
+
+
+def test_every_option_help_and_default_is_the_one_committed():
+    # What users read in --help before anything runs. After a deliberate
+    # change, regenerate the file with KERASDNN_WRITE_CLI=1 and read its diff.
+    from kerasdnn.cli import build_parser
+
+    expected = os.path.join(os.path.dirname(__file__), "data", "cli_options.json")
+    options = json.loads(json.dumps(_options(build_parser()), default=list))
+    if os.environ.get("KERASDNN_WRITE_CLI"):
+        with open(expected, "w", encoding="utf-8") as file:
+            json.dump(options, file, indent=1, ensure_ascii=False)
+            file.write("\n")
+    with open(expected, encoding="utf-8") as file:
+        assert options == json.load(file)
