@@ -376,13 +376,8 @@ def test_zoo_list_joins_several_weights_and_zoo_show_prints_the_summary(recorded
     assert capsys.readouterr().out.splitlines()[-1] == "SUMMARY"
 
 
-def test_zoo_show_runs_anew_on_the_records_backend_with_its_own_arguments(recorded, monkeypatch):
-    import sys
-
-    import keras
-
-    # A record on another backend than the one loaded: the command starts again on the record's.
-    name = "hanbat_bn_cnn" if keras.backend.backend() != "tensorflow" else "lab10_bn"
+def _record_restarts(monkeypatch):
+    """Unsets KERAS_BACKEND and records each run anew (file, arguments, backend) instead of starting it."""
     started = []
 
     def execvpe(file, argv, environment):
@@ -391,6 +386,17 @@ def test_zoo_show_runs_anew_on_the_records_backend_with_its_own_arguments(record
 
     monkeypatch.setattr(os, "execvpe", execvpe)
     monkeypatch.delenv("KERAS_BACKEND")
+    return started
+
+
+def test_zoo_show_runs_anew_on_the_records_backend_with_its_own_arguments(recorded, monkeypatch):
+    import sys
+
+    import keras
+
+    # A record on another backend than the one loaded: the command starts again on the record's.
+    name = "hanbat_bn_cnn" if keras.backend.backend() != "tensorflow" else "lab10_bn"
+    started = _record_restarts(monkeypatch)
     with pytest.raises(SystemExit):
         main(["zoo", "show", name])
     backend = kerasdnn.zoo.model_info(name).backend
@@ -406,14 +412,7 @@ def test_a_command_runs_anew_on_the_records_backend_unless_the_user_chose_one(na
     from kerasdnn.zoo import registry
 
     backend = registry.model_info(name).backend
-    started = []
-
-    def execvpe(file, argv, environment):
-        started.append((file, argv, environment["KERAS_BACKEND"]))
-        raise SystemExit(0)
-
-    monkeypatch.setattr(os, "execvpe", execvpe)
-    monkeypatch.delenv("KERAS_BACKEND")
+    started = _record_restarts(monkeypatch)
     if keras.backend.backend() != backend:
         with pytest.raises(SystemExit):
             main(["train", name, "--smoke"])
