@@ -311,6 +311,9 @@ def test_predict_prints_each_images_digit_from_the_normalized_pixels(recorded, m
     # The record's normalization ("scale"): pixels over 255, as in training.
     np.testing.assert_allclose(seen[0], images.load_digit(str(digit))[None] / 255.0, rtol=1e-6)
     assert len(seen) == 2
+    # Every image read: the command succeeds.
+    assert main(["predict", str(digit)]) == 0
+    assert capsys.readouterr().out == f"{digit}: 7 (probability {probability:.3f})\n"
 
 
 def test_predict_names_an_image_it_cannot_read(recorded, monkeypatch, tmp_path, capsys):
@@ -389,18 +392,20 @@ def _record_restarts(monkeypatch):
     return started
 
 
-def test_zoo_show_runs_anew_on_the_records_backend_with_its_own_arguments(recorded, monkeypatch):
+@pytest.mark.parametrize("command", [["zoo", "show", "{name}"], ["predict", "x.png", "--model", "{name}"]])
+def test_zoo_show_and_predict_run_anew_on_the_records_backend_with_their_own_arguments(command, recorded, monkeypatch):
     import sys
 
     import keras
 
     # A record on another backend than the one loaded: the command starts again on the record's.
     name = "hanbat_bn_cnn" if keras.backend.backend() != "tensorflow" else "lab10_bn"
+    command = [word.format(name=name) for word in command]
     started = _record_restarts(monkeypatch)
     with pytest.raises(SystemExit):
-        main(["zoo", "show", name])
+        main(command)
     backend = kerasdnn.zoo.model_info(name).backend
-    assert started == [(sys.executable, [sys.executable, "-m", "kerasdnn.cli", "zoo", "show", name], backend)]
+    assert started == [(sys.executable, [sys.executable, "-m", "kerasdnn.cli", *command], backend)]
 
 
 @pytest.mark.parametrize("name", ["hanbat_bn_cnn", "lab10_bn"])  # a TensorFlow record and a JAX one
