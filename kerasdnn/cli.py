@@ -358,8 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.handler(args)
-    except (ValueError, TypeError, FileNotFoundError, ConnectionError) as error:
-        # Our errors already say what was wrong and what is allowed.
+    except (ValueError, TypeError, FileNotFoundError, ConnectionError, ImportError) as error:
+        # Our errors already say what was wrong and what is allowed (an
+        # ImportError: the feature that needs TensorFlow and its install command).
         print(f"kerasdnn {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -622,6 +622,18 @@ def test_data_export_passes_its_arguments_and_writes_the_name(monkeypatch, tmp_p
     assert sorted(os.listdir(nested.parent)) == ["mnist.npz"]
 
 
+def test_data_export_without_tensorflow_names_itself_and_the_install_command(monkeypatch, tmp_path, capsys):
+    from kerasdnn import quiet
+
+    monkeypatch.setattr(quiet, "tensorflow_installed", lambda: False)
+    assert main(["data", "export", "mnist", str(tmp_path / "m.npz")]) == 2
+    assert capsys.readouterr().err == (
+        "kerasdnn data: kerasdnn data export (tensorflow-datasets) needs TensorFlow, which is not installed here; "
+        "install it with `pip install tensorflow`\n"
+    )
+    assert not list(tmp_path.iterdir())
+
+
 class _Streaming(_Process):
     """A process that prints two lines, whose wait returns once they are read (or raises, for Ctrl-C)."""
 
