@@ -358,9 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.handler(args)
-    except (ValueError, TypeError, FileNotFoundError, ConnectionError, ImportError) as error:
-        # Our errors already say what was wrong and what is allowed (an
-        # ImportError: the feature that needs TensorFlow and its install command).
+    except (ValueError, TypeError, FileNotFoundError, ConnectionError, quiet.TensorFlowMissingError) as error:
+        # Our errors already say what was wrong and what is allowed (the
+        # missing TensorFlow: the feature that needs it and the install command).
         print(f"kerasdnn {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -54,6 +54,10 @@ def import_tensorflow_if_installed() -> Any | None:
     return import_tensorflow() if tensorflow_installed() else None
 
 
+class TensorFlowMissingError(ImportError):
+    """A feature that needs TensorFlow was used where it is not installed; the message names both."""
+
+
 def import_tensorflow(feature: str = "this") -> Any:
     """Imports TensorFlow and lists its devices with the no-GPU start-up lines filtered from stderr.
 
@@ -66,11 +70,11 @@ def import_tensorflow(feature: str = "this") -> Any:
         The `tensorflow` module.
 
     Raises:
-        ImportError: If TensorFlow is not installed; the message names
-            `feature` and the install command.
+        TensorFlowMissingError: An `ImportError`, if TensorFlow is not
+            installed; the message names `feature` and the install command.
     """
     if not tensorflow_installed():
-        raise ImportError(
+        raise TensorFlowMissingError(
             f"{feature} needs TensorFlow, which is not installed here; install it with `pip install tensorflow`"
         )
     # Imported for the first time, TensorFlow is started by kerasdnn's import
