@@ -11,14 +11,18 @@ deck 004 §6.4 hunkim's lab-10), one cause at a time, over seeds:
    batch 100, 50 epochs).
 2. ToBig's SGD rungs (+ReLU, +He) about two points above theirs: the deck
    does not state its batch size. The rungs are run at 32, 64 (the zoo's
-   choice before this experiment; 128 since), 128 and 256, with the first seed: more steps per epoch help
-   SGD(0.01) in 15 epochs, and the batch size moves the rung by more than
-   the seeds do (the ladder's spread).
+   choice before this experiment; 128 since), 128 and 256, with the first
+   seed: more steps per epoch help SGD(0.01) in 15 epochs, and the batch
+   size moves the rung by more than the seeds do (the ladder's spread).
 3. ToBig's +L2 rung far below theirs: PyTorch's `Adam(weight_decay=0.001)`
    adds 0.001·θ to the gradient of every parameter (biases and BatchNorm's γ
    and β too) and Adam rescales it, while the zoo's rung puts a Keras
    `l2(0.0005)` on the kernels only. Here the rung is run both ways (the
    coupled decay is `kerasdnn.optimizers.get(..., coupled_weight_decay=)`).
+
+The rungs' networks and settings are shown below; they are the zoo records
+`lab10_softmax` and `tobigs_*` (tests/test_recipes.py keeps them equal),
+and each experiment changes one of them.
 
     python recipes/ladder_gaps.py           # full run, about 15 minutes on 2 CPU cores
     python recipes/ladder_gaps.py --smoke   # seconds: 512 images, 1 epoch, one seed
@@ -51,40 +55,98 @@ parser.add_sized_option(
     help="batch sizes of the SGD rungs' sweep",
 )
 args = parser.parse_args()
+
+## The data: MNIST for lab-10, Fashion-MNIST for ToBig's, 5,000 training images kept for validation
+# Pixels scaled to [0, 1], as both ladders do.
+
+DATA = {}
+for dataset in ("mnist", "fashion_mnist"):
+    (x_train, y_train), test_data = kerasdnn.load_arrays(
+        dataset, data_dir=args.data_dir, train_samples=args.train_samples, test_samples=args.test_samples
+    )
+    DATA[dataset] = (*kerasdnn.split_validation(x_train, y_train), test_data)
+
+## The rungs under test, as the ladder recipes build them
+# lab-10-1 is softmax regression; ToBig's rungs are its 784-512-256-128-10
+# MLP, starting from PyTorch's default initialization (uniform, variance
+# 1 / (3 · fan_in)) until the +He rung.
+
+IMAGE = (28, 28, 1)
+TOBIGS = {"units": (512, 256, 128), "activation": "relu", "normalization": None}
+TOBIGS_DROPOUT = {
+    **TOBIGS,
+    "kernel_initializer": "he_uniform",
+    "normalization": "batch",
+    "use_bias": True,
+    "dropout": 0.2,
+}
+NETWORKS = {
+    "lab10_softmax": lambda: kerasdnn.mlp(IMAGE, units=(), kernel_initializer="random_normal", name="lab10_softmax"),
+    "tobigs_relu": lambda: kerasdnn.mlp(
+        IMAGE, kernel_initializer=kerasdnn.zoo.TORCH_LINEAR_INIT, name="tobigs_relu", **TOBIGS
+    ),
+    "tobigs_he": lambda: kerasdnn.mlp(IMAGE, kernel_initializer="he_uniform", name="tobigs_he", **TOBIGS),
+    "tobigs_dropout": lambda: kerasdnn.mlp(IMAGE, name="tobigs_dropout", **TOBIGS_DROPOUT),
+    # +L2: the +Dropout net with a kernel penalty, l2(0.0005) (its gradient is
+    # the 0.001·w that PyTorch's weight_decay=0.001 adds).
+    "tobigs_l2": lambda: kerasdnn.mlp(IMAGE, kernel_regularizer=5e-4, name="tobigs_l2", **TOBIGS_DROPOUT),
+}
+
+## How the sources train them: lab-10-1 Adam(1e-3), batch 100, 50 epochs; ToBig's 15 epochs, batch 128
+# ToBig's trains its first rungs with SGD(0.01, momentum 0.5), its later ones
+# with Adam(0.01). --epochs, when given, applies to every run.
+
+LAB10 = {
+    "dataset": "mnist",
+    "optimizer": lambda: keras.optimizers.Adam(learning_rate=1e-3),
+    "epochs": 50,
+    "batch_size": 100,
+}
+SGD = {"dataset": "fashion_mnist", "optimizer": lambda: keras.optimizers.SGD(learning_rate=0.01, momentum=0.5)}
+ADAM = {"dataset": "fashion_mnist", "optimizer": lambda: keras.optimizers.Adam(learning_rate=0.01)}
+TRAINING = {
+    "lab10_softmax": LAB10,
+    "tobigs_relu": {**SGD, "epochs": 15, "batch_size": 128},
+    "tobigs_he": {**SGD, "epochs": 15, "batch_size": 128},
+    "tobigs_dropout": {**ADAM, "epochs": 15, "batch_size": 128},
+    "tobigs_l2": {**ADAM, "epochs": 15, "batch_size": 128},
+}
+NETWORKS["tobigs_l2"]().summary()
 rows = []
+
+
+def seed_runs(name, folder, build_model=None, seeds=args.seeds, **changed):
+    """Trains rung `name` once per seed into `folder/seed_N`, with its sources' settings except those `changed`."""
+    training = {**TRAINING[name], **changed}
+    (x_train, y_train), validation_data, test_data = DATA[training["dataset"]]
+    runs = []
+    for seed in seeds:
+        keras.utils.set_random_seed(seed)  # the same seed, the same initial weights, shuffles and dropout masks
+        runs.append(
+            kerasdnn.train(
+                (build_model or NETWORKS[name])(),
+                x_train,
+                y_train,
+                validation_data=validation_data,
+                test_data=test_data,
+                epochs=args.epochs or training["epochs"],
+                batch_size=training["batch_size"],
+                optimizer=training["optimizer"](),
+                loss="sparse_categorical_crossentropy",
+                seed=seed,
+                verbose=0,
+                output_dir=os.path.join(args.output_dir, folder, f"seed_{seed}"),
+                settings={"zoo_model": name, "dataset": training["dataset"], "smoke": args.smoke},
+            )
+        )
+    return runs
 
 
 def add_row(experiment, name, setting, runs):
     """Adds one setting's runs over the seeds, judged against the rung's reference."""
     compared = kerasdnn.zoo.compare_with_record(kerasdnn.zoo.model_info(name), runs)
-    rows.append(
-        {
-            "experiment": experiment,
-            "rung": name,
-            "setting": setting,
-            **{
-                key: compared[key]
-                for key in ("metric", "reference", "ours", "std", "values", "reproduced", "train_seconds")
-            },
-        }
-    )
-
-
-def seed_runs(name, folder, seeds=args.seeds, **train_arguments):
-    """Trains zoo entry `name` once per seed, into `folder/seed_N`."""
-    return [
-        kerasdnn.zoo.train_model(
-            name,
-            output_dir=os.path.join(args.output_dir, folder, f"seed_{seed}"),
-            seed=seed,
-            data_dir=args.data_dir,
-            smoke=args.smoke,
-            epochs=args.epochs,
-            verbose=0,
-            **train_arguments,
-        )
-        for seed in seeds
-    ]
+    keys = ("metric", "reference", "ours", "std", "values", "reproduced", "train_seconds")
+    rows.append({"experiment": experiment, "rung": name, "setting": setting, **{key: compared[key] for key in keys}})
 
 
 ## 1. lab-10-1: Keras's small initial weights, or the lab's N(0, 1) weights and biases
@@ -95,19 +157,14 @@ add_row(
     "zoo: random_normal (std 0.05), zero biases",
     seed_runs("lab10_softmax", "softmax_zoo"),
 )
-(x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
-    "mnist", data_dir=args.data_dir, train_samples=args.train_samples, test_samples=args.test_samples
-)
-(x_train, y_train), (x_val, y_val) = kerasdnn.split_validation(x_train, y_train)
-lab = kerasdnn.zoo.model_info("lab10_softmax").training
-runs = []
-for seed in args.seeds:
-    keras.utils.set_random_seed(seed)
-    model = keras.Sequential(
+
+
+def lab_init():
+    """lab-10-1's softmax regression as the lab starts it: tf.random_normal([784, 10]) and tf.random_normal([10])."""
+    return keras.Sequential(
         [
-            keras.Input((28, 28, 1)),
+            keras.Input(IMAGE),
             keras.layers.Flatten(),
-            # tf.random_normal([784, 10]) and tf.random_normal([10]), as the lab writes them.
             keras.layers.Dense(
                 10,
                 activation="softmax",
@@ -117,41 +174,29 @@ for seed in args.seeds:
         ],
         name="lab10_softmax_lab_init",
     )
-    runs.append(
-        kerasdnn.train(
-            model,
-            x_train,
-            y_train,
-            validation_data=(x_val, y_val),
-            test_data=(x_test, y_test),
-            epochs=args.epochs or lab["epochs"],
-            batch_size=lab["batch_size"],
-            learning_rate=lab["learning_rate"],
-            seed=seed,
-            verbose=0,
-            output_dir=os.path.join(args.output_dir, "softmax_lab", f"seed_{seed}"),
-        )
-    )
+
+
+runs = seed_runs("lab10_softmax", "softmax_lab", build_model=lab_init)
 add_row("softmax init", "lab10_softmax", "lab: N(0, 1) weights and biases", runs)
 
 ## 2. ToBig's SGD rungs at four batch sizes, first seed
 
 for name in ("tobigs_relu", "tobigs_he"):
     for batch_size in args.batch_sizes:
-        add_row(
-            "SGD batch size",
-            name,
-            f"batch {batch_size}",
-            seed_runs(name, f"{name}_batch_{batch_size}", seeds=args.seeds[:1], batch_size=batch_size),
-        )
+        runs = seed_runs(name, f"{name}_batch_{batch_size}", seeds=args.seeds[:1], batch_size=batch_size)
+        add_row("SGD batch size", name, f"batch {batch_size}", runs)
 
 ## 3. ToBig's +L2: Keras's kernel L2, or PyTorch's coupled weight decay on every parameter
 
 add_row("L2", "tobigs_l2", "zoo: kernel l2(0.0005), Adam(0.01)", seed_runs("tobigs_l2", "l2_kernel"))
-# The same network without its kernel penalty is the +Dropout rung.
-tobigs = kerasdnn.zoo.model_info("tobigs_l2").training
-coupled = kerasdnn.optimizers.get(tobigs["optimizer"], learning_rate=tobigs["learning_rate"], coupled_weight_decay=1e-3)
-runs = seed_runs("tobigs_dropout", "l2_coupled", optimizer=coupled)
+# PyTorch's Adam(weight_decay=0.001) adds 0.001·θ to the gradient of every
+# parameter, biases and BatchNorm's γ and β too, before Adam rescales it: the
+# +Dropout net (no kernel penalty) with that coupled decay.
+runs = seed_runs(
+    "tobigs_dropout",
+    "l2_coupled",
+    optimizer=lambda: kerasdnn.optimizers.get("adam", learning_rate=0.01, coupled_weight_decay=1e-3),
+)
 add_row("L2", "tobigs_l2", "PyTorch: Adam(0.01, weight_decay=0.001), every parameter", runs)
 
 ## Evaluate: which setting brings each rung to its reference

@@ -1,5 +1,6 @@
 """Every recipe's --smoke mode runs end to end, in this process (no new TensorFlow import)."""
 
+import copy
 import json
 import math
 import re
@@ -284,6 +285,7 @@ SHOWN_NETWORKS = {
         "tobigs_dropout",
         "tobigs_l2",
     ],
+    "ladder_gaps": ["lab10_softmax", "tobigs_relu", "tobigs_he", "tobigs_dropout", "tobigs_l2"],
     "lr_sweep": ["hanbat_lr_linear", "mnist_bn"],
     "mnist_digits": ["mnist_bn"],
     "mnist_ladder": [
@@ -312,6 +314,49 @@ def test_fashion_ladder_smoke_trains_each_rung_with_its_records_settings(smoke_r
     for name in names:
         record = kerasdnn.zoo.model_info(name).training
         assert (recipe["EPOCHS"], recipe["BATCH_SIZE"]) == (record["epochs"], record["batch_size"]), name
+
+
+@_recipe_group("ladder_gaps")
+def test_ladder_gaps_changes_only_the_setting_each_experiment_tests(smoke_runs):
+    output, payload = smoke_runs["ladder_gaps"]
+    recipe = smoke_runs.recipes["ladder_gaps"]
+    # The settings the recipe shows are its records' (their layers: test_the_networks_a_recipe_shows_are_its_zoo_records).
+    assert list(recipe["TRAINING"]) == SHOWN_NETWORKS["ladder_gaps"]
+    for name, training in recipe["TRAINING"].items():
+        info = kerasdnn.zoo.model_info(name)
+        assert (training["dataset"], training["epochs"], training["batch_size"]) == (
+            info.dataset,
+            info.training["epochs"],
+            info.training["batch_size"],
+        ), name
+        recorded = kerasdnn.optimizers.get(
+            copy.deepcopy(info.training["optimizer"]), learning_rate=info.training["learning_rate"]
+        )
+        shown = training["optimizer"]()
+        assert type(shown) is type(recorded), name
+        assert {**shown.get_config(), "name": None} == {**recorded.get_config(), "name": None}, name
+    # Each arm's run: the record it stands for, then the one setting its experiment changes.
+    arms = {
+        "softmax_zoo": ("lab10_softmax", "lab10_softmax", 100, "Adam"),
+        "softmax_lab": ("lab10_softmax", "lab10_softmax_lab_init", 100, "Adam"),
+        "tobigs_relu_batch_32": ("tobigs_relu", "tobigs_relu", 32, "SGD"),
+        "tobigs_he_batch_32": ("tobigs_he", "tobigs_he", 32, "SGD"),
+        "l2_kernel": ("tobigs_l2", "tobigs_l2", 128, "Adam"),
+        "l2_coupled": ("tobigs_dropout", "tobigs_dropout", 128, "CoupledAdam"),
+    }
+    for folder, expected in arms.items():
+        run = json.loads((output / folder / "seed_0" / "results.json").read_text())
+        dataset = "mnist" if expected[0].startswith("lab10") else "fashion_mnist"
+        assert (run["settings"]["zoo_model"], run["model"], run["batch_size"], run["optimizer"]["name"]) == expected
+        assert (run["settings"]["dataset"], run["epochs"]) == (dataset, 1), folder
+    assert [(row["experiment"], row["rung"]) for row in payload["rows"]] == [
+        ("softmax init", "lab10_softmax"),
+        ("softmax init", "lab10_softmax"),
+        ("SGD batch size", "tobigs_relu"),
+        ("SGD batch size", "tobigs_he"),
+        ("L2", "tobigs_l2"),
+        ("L2", "tobigs_l2"),
+    ]
 
 
 @_recipe_group("mnist_ladder")
