@@ -149,6 +149,14 @@ def _predict(args):
     info = registry.model_info(args.model)
     if info.input_shape != (28, 28, 1) or info.dataset not in choices.IMAGE_DATASETS:
         raise ValueError(f"predict: --model must be a 28×28 MNIST-style classifier; received --model={args.model}")
+    method = info.training["normalization"]
+    if method not in ("none", "scale"):
+        # Other normalizations take their statistics from the training split,
+        # which one image does not stand for.
+        raise ValueError(
+            "predict: --model must be trained on pixels normalized with 'none' or 'scale'; "
+            f"received --model={args.model}, normalized with {method!r}"
+        )
     _use_the_models_backend(args.model, args.argv)
     model = registry.create_model(args.model, weights=args.weights)
     status = 0
@@ -159,8 +167,8 @@ def _predict(args):
             print(f"kerasdnn predict: {error}", file=sys.stderr)
             status = 1
             continue
-        # The record's normalization: "scale" (to [0, 1]) for every MNIST-style entry.
-        normalization = data.fit_normalization(pixels[None], info.training["normalization"])
+        # The record's normalization, as in training: "scale" (to [0, 1]) or "none" use no statistics.
+        normalization = data.fit_normalization(pixels[None], method)
         probabilities = model.predict(normalization(pixels[None]), verbose=0)[0]
         digit = int(np.argmax(probabilities))
         print(f"{path}: {digit} (probability {probabilities[digit]:.3f})")

@@ -336,6 +336,14 @@ def test_predict_names_an_image_it_cannot_read(recorded, monkeypatch, tmp_path, 
         )
         assert main(["predict", "x.png"]) == 2
         assert "--model must be a 28×28 MNIST-style classifier" in capsys.readouterr().err
+    # A normalization fitted on the training split cannot be fitted on one image: refused, before any weights load.
+    standardized = dataclasses.replace(record, training={**record.training, "normalization": "standardize"})
+    monkeypatch.setattr(registry, "model_info", lambda name: standardized)
+    assert main(["predict", "x.png"]) == 2
+    assert capsys.readouterr().err == (
+        "kerasdnn predict: predict: --model must be trained on pixels normalized with 'none' or 'scale'; "
+        "received --model=mnist_bn, normalized with 'standardize'\n"
+    )
 
 
 def test_zoo_list_and_show_print_the_records(recorded, capsys):
