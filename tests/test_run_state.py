@@ -124,7 +124,13 @@ def test_differences_names_each_path_with_both_values():
     # Rates are float32 in an optimizer's config: shown to 7 significant digits.
     assert run_state.differences({"r": float(np.float32(0.001))}, {"r": 0.5}) == ["r: 0.001 in the backup, 0.5 now"]
     assert run_state.differences(1, 2) == [": 1 in the backup, 2 now"]
-    assert run_state.differences({1: "a"}, {1: "b"}) == ["1: 'a' in the backup, 'b' now"]
+    # Keys of several types, sorted by their text; a dict against another kind of value, compared whole.
+    assert run_state.differences({1: "a", "b": 2}, {1: "b", "b": 3}) == [
+        "1: 'a' in the backup, 'b' now",
+        "b: 2 in the backup, 3 now",
+    ]
+    assert run_state.differences({"a": 1}, None) == [": {'a': 1} in the backup, None now"]
+    assert run_state.differences([1], {"a": 1}) == [": [1] in the backup, {'a': 1} now"]
 
 
 def test_random_variables_are_the_seed_generators_states_alone():
@@ -222,6 +228,12 @@ def test_load_restores_the_weights_the_optimizer_and_the_random_state(tmp_path):
     model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, verbose=0)
     backup.commit(model, 1, {"loss": [0.5]})
     os.remove(tmp_path / "history.csv")
+    if keras.backend.backend() == "torch":
+        # Keras's PyTorch dropout draws from torch's global generator: restored too.
+        import torch
+
+        committed = torch.get_rng_state().clone()
+        torch.rand(7)
     fresh = _model(dropout=0.5)
     fresh.optimizer.build(fresh.trainable_variables)
     assert backup.load(fresh) == {"loss": [0.5]}
@@ -234,6 +246,8 @@ def test_load_restores_the_weights_the_optimizer_and_the_random_state(tmp_path):
         keras.ops.convert_to_numpy(run_state.random_variables(fresh)[0]),
     )
     assert (tmp_path / "history.csv").read_text().splitlines() == ["epoch,loss", "0,0.5"]
+    if keras.backend.backend() == "torch":
+        assert torch.equal(torch.get_rng_state(), committed)
     # An optimizer not yet built (TensorFlow builds it at the first update) is built first.
     unbuilt = _model(dropout=0.5)
     assert backup.load(unbuilt) == {"loss": [0.5]} and unbuilt.optimizer.built
