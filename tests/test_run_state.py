@@ -187,6 +187,8 @@ def test_commit_writes_each_file_with_its_checksum_and_keeps_the_last_epoch_only
     assert sorted(os.listdir(folder)) == ["history.json", "manifest.json", "model.weights.h5", "random_state.npz"]
     assert json.loads((folder / "history.json").read_text()) == history
     with np.load(folder / "random_state.npz") as saved:
+        # The seed generator's state, and torch's global generator on PyTorch only.
+        assert sorted(saved.files) == (["0", "torch"] if keras.backend.backend() == "torch" else ["0"])
         state = keras.ops.convert_to_numpy(run_state.random_variables(model)[0])
         np.testing.assert_array_equal(saved["0"], state)
     # history.csv as CSVLogger writes it: epoch first, the other columns sorted, NA for a missing value.
@@ -330,9 +332,10 @@ def test_discard_and_clean_leave_no_half_backup(tmp_path, monkeypatch):
     os.makedirs(tmp_path / "backup" / ".epoch-0001.removing")
     os.makedirs(tmp_path / "backup" / "epoch-0001")
     (tmp_path / "backup" / "fingerprint.json").write_text("{}")
+    (tmp_path / "backup" / ".DS_Store").write_text("a file a file browser left: not ours, no error")
     backup.clean()
     assert sorted(os.listdir(tmp_path)) == ["backup", "history.csv", "other.txt"]
-    assert sorted(os.listdir(tmp_path / "backup")) == ["epoch-0001", "fingerprint.json"]
+    assert sorted(os.listdir(tmp_path / "backup")) == [".DS_Store", "epoch-0001", "fingerprint.json"]
     # A stale folder under the retired name is cleared before the rename.
     os.makedirs(tmp_path / ".backup.removing" / "stale")
     backup.discard()
