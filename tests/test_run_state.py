@@ -38,6 +38,15 @@ def _keys(value):
     return set()
 
 
+def _dicts(value):
+    """Every dict at any depth of a JSON-ready value, the value itself included."""
+    if isinstance(value, dict):
+        return [value, *(found for item in value.values() for found in _dicts(item))]
+    if isinstance(value, list):
+        return [found for item in value for found in _dicts(item)]
+    return []
+
+
 def _sha256(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -74,6 +83,10 @@ def test_fingerprint_ignores_names_and_holds_what_decides_the_run():
     assert first == second
     assert (first["seed"], first["batch_size"]) == (0, 32)
     assert first["model"]["class_name"] == "Sequential"
+    # The keys a backup written by an earlier kerasdnn holds, sorted at every depth (two files diff cleanly).
+    assert sorted(first) == ["batch_size", "model", "optimizer", "seed"]
+    assert sorted(first["model"]) == ["class_name", "config", "weights"]
+    assert all(list(mapping) == sorted(mapping) for mapping in _dicts(first))
     assert first["model"]["weights"] == [[3, 4], [4], [4, 2], [2]]
     assert not {"name", "inbound_nodes", "input_layers", "output_layers"} & _keys(first["model"])
     assert "trainable" in _keys(first["model"])  # the layers' own configs stay
@@ -158,10 +171,17 @@ def test_an_absent_or_empty_backup_holds_no_epoch(tmp_path):
     assert backup.committed_epoch() == 12345
 
 
-def test_start_writes_the_fingerprint_into_a_fresh_backup(tmp_path):
+def test_start_writes_the_fingerprint_into_a_fresh_backup(tmp_path, monkeypatch):
     backup = _backup(tmp_path)
     os.makedirs(tmp_path / "backup" / "epoch-0004")
+    operations = []
+    monkeypatch.setattr(
+        run_state, "before_file_operation", lambda operation, path: operations.append((operation, path))
+    )
     backup.start({"seed": 3})
+    retired = str(tmp_path / ".backup.removing")
+    fingerprint = str(tmp_path / "backup" / "fingerprint.json")
+    assert operations == [("rename", retired), ("remove", retired), ("write", fingerprint)]
     assert sorted(os.listdir(tmp_path / "backup")) == ["fingerprint.json"]
     assert json.loads((tmp_path / "backup" / "fingerprint.json").read_text()) == {"seed": 3}
     assert backup.saved_fingerprint() == {"seed": 3}
