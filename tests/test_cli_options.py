@@ -314,6 +314,14 @@ def test_predict_prints_each_images_digit_from_the_normalized_pixels(recorded, m
     # Every image read: the command succeeds.
     assert main(["predict", str(digit)]) == 0
     assert capsys.readouterr().out == f"{digit}: 7 (probability {probability:.3f})\n"
+    # A record trained on raw pixels ("none") gets them unchanged.
+    import dataclasses
+
+    record = registry.model_info("mnist_bn")
+    raw = dataclasses.replace(record, training={**record.training, "normalization": "none"})
+    monkeypatch.setattr(registry, "model_info", lambda name: raw)
+    assert main(["predict", str(digit)]) == 0
+    np.testing.assert_array_equal(seen[-1], images.load_digit(str(digit))[None])
 
 
 def test_predict_names_an_image_it_cannot_read(recorded, monkeypatch, tmp_path, capsys):
