@@ -38,9 +38,9 @@ class NonFiniteBatch(keras.metrics.Metric):
     def __init__(self, loss: Any, name: str = "nonfinite_batch", **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.loss = keras.losses.get(loss)
-        self.batches = self.add_variable(shape=(), initializer="zeros", name="batches")
-        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
-        self.first = self.add_variable(shape=(), initializer="zeros", name="first")
+        self.batches = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="batches")
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="total")
+        self.first = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="first")
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Adds the batch's loss to the running sum and notes the batch if the sum is not finite."""

@@ -105,6 +105,38 @@ def test_non_finite_batch_sums_each_batchs_mean_loss_times_its_samples_with_labe
     assert float(metric.total) == pytest.approx(8 / 3)
 
 
+def _own_mse(y_true, y_pred):
+    # A loss function of the user's own, which (unlike Keras's) does not align the labels itself.
+    return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+
+def test_non_finite_batch_aligns_the_labels_for_a_loss_function_that_does_not():
+    # As Keras's compiled loss does: labels (4,) for outputs (4, 1), errors 0, 0, 0, 1.
+    metric = NonFiniteBatch(_own_mse)
+    metric.update_state(*_float32([1, 2, 3, 4], [[1], [2], [3], [5]]))
+    assert float(metric.total) == pytest.approx(1.0)
+    # Labels (samples, steps) for outputs (samples, steps, 1): per sample errors 0, 0, 4, mean 4/3, 2 samples.
+    metric = NonFiniteBatch(_own_mse)
+    metric.update_state(*_float32(np.zeros((2, 3)), [[[0], [0], [2]], [[0], [0], [2]]]))
+    assert float(metric.total) == pytest.approx(8 / 3)
+    # Labels already of the outputs' shape, and outputs of several units, are left as they are.
+    metric = NonFiniteBatch(_own_mse)
+    metric.update_state(*_float32([[0, 1], [2, 2]], [[0, 3], [2, 2]]))  # errors (0 + 4) / 2 and 0, 2 samples
+    assert float(metric.total) == pytest.approx(2.0)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="JAX keeps float64 only with jax_enable_x64, and keras.ops.mean on PyTorch overflows at float32's range",
+)
+def test_non_finite_batch_of_float64_sums_in_float64():
+    metric = NonFiniteBatch(_own_mse, dtype="float64")
+    y = np.zeros((2, 1), "float64")
+    metric.update_state(y, np.full((2, 1), 1e30))  # a loss of 1e60: beyond float32, finite in float64
+    assert int(metric.result()) == 0
+    assert float(metric.total) == pytest.approx(2e60)
+
+
 def test_non_finite_batch_is_the_first_batch_whose_running_sum_overflows():
     metric = NonFiniteBatch("mse")
     small = _float32(np.zeros(4), np.ones((4, 1)))
