@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasdnn.callbacks import ForModel, NonFiniteBatch, RunMonitor
+from kerasdnn.callbacks import ForModel, NonFiniteBatch, RunMonitor, RunRecorder
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).
 pytestmark = [pytest.mark.xdist_group("callbacks"), pytest.mark.core]
@@ -158,18 +158,103 @@ def test_non_finite_batch_names_itself_passes_keras_arguments_on_and_round_trips
     assert NonFiniteBatch.from_config(config).get_config() == config
 
 
-@pytest.mark.parametrize("steps_per_epoch", [3, None])  # a dataset that states its length, and one that does not
-def test_run_monitor_places_a_divergence_by_its_step_from_the_start(steps_per_epoch):
+def _monitor(steps_per_epoch=3):
     monitor = RunMonitor(None, steps_per_epoch)
     model = _net()
     model.compile(optimizer="sgd", loss="mse")
     monitor.set_model(model)
-    monitor.on_epoch_begin(0)
-    for batch in range(3):
+    return monitor
+
+
+def _finite_epoch(monitor, epoch, batches=3):
+    monitor.on_epoch_begin(epoch)
+    for batch in range(batches):
         monitor.on_train_batch_end(batch, {"loss": 1.0})
-    monitor.on_epoch_end(0, {"loss": 1.0})
+    monitor.on_epoch_end(epoch, {"loss": 1.0})
+
+
+@pytest.mark.parametrize("steps_per_epoch", [3, None])  # a dataset that states its length, and one that does not
+def test_run_monitor_places_a_divergence_by_its_step_from_the_start(steps_per_epoch):
+    monitor = _monitor(steps_per_epoch)
+    _finite_epoch(monitor, 0)
+    _finite_epoch(monitor, 1)
     assert monitor.diverged_at_step is None
-    monitor.on_epoch_begin(1)
+    monitor.on_epoch_begin(2)
     monitor.on_train_batch_end(0, {"loss": 1.0})
     monitor.on_train_batch_end(1, {"loss": float("inf")})
-    assert (monitor.diverged_at_epoch, monitor.diverged_at_step) == (2, 5)  # batch 2 of epoch 2, after 3 batches
+    assert (monitor.diverged_at_epoch, monitor.diverged_at_step) == (3, 8)  # batch 2 of epoch 3, after 2 × 3 batches
+    monitor.on_train_batch_end(2, {"loss": float("nan")})
+    assert (monitor.diverged_at_epoch, monitor.diverged_at_step) == (3, 8)  # the first divergence is kept
+
+
+def test_run_monitor_reads_the_metrics_batch_over_the_reported_loss():
+    monitor = _monitor()
+    monitor.on_epoch_begin(0)
+    # Reported once per execution of 3 batches: the metric places the batch inside it.
+    monitor.on_train_batch_end(2, {"loss": float("inf"), "nonfinite_batch": 2.0})
+    assert (monitor.diverged_at_epoch, monitor.diverged_at_step) == (1, 2)
+
+
+def test_run_monitor_notes_an_epoch_whose_logs_alone_hold_a_non_finite_loss():
+    monitor = _monitor()
+    _finite_epoch(monitor, 0)
+    monitor.on_epoch_begin(1)
+    monitor.on_train_batch_end(0, {"loss": 1.0})
+    monitor.on_epoch_end(1, {"loss": float("nan")})
+    assert (monitor.diverged_at_epoch, monitor.diverged_at_step) == (2, 4)  # the last batch the epoch reported
+
+
+def test_run_monitor_takes_no_divergence_from_the_metric_in_an_epochs_logs():
+    # On TensorFlow the epoch's logs read NonFiniteBatch after the validation
+    # pass reused it: an overflowing validation batch is no training divergence.
+    monitor = _monitor()
+    monitor.on_epoch_begin(0)
+    for batch in range(3):
+        monitor.on_train_batch_end(batch, {"loss": 1.0, "nonfinite_batch": 0.0})
+    logs = {"loss": 1.0, "nonfinite_batch": 2.0, "val_loss": float("inf"), "val_nonfinite_batch": 1.0}
+    monitor.on_epoch_end(0, logs)
+    assert monitor.diverged_at_step is None
+    assert set(logs) == {"loss", "val_loss", "epoch_seconds", "learning_rate"}
+
+
+def test_run_monitor_removes_the_bookkeeping_from_each_batchs_logs():
+    monitor = _monitor()
+    monitor.on_epoch_begin(0)
+    logs = {"loss": 1.0, "nonfinite_batch": 0.0}
+    monitor.on_train_batch_end(0, logs)
+    assert logs == {"loss": 1.0}
+
+
+def test_run_recorder_keeps_one_column_per_key_with_none_where_an_epoch_lacks_a_finite_value():
+    recorder = RunRecorder(None)
+    recorder.on_epoch_end(0, {"loss": 2.0, "val_loss": 3.0})
+    recorder.on_epoch_end(1, {"loss": 1.0})  # no validation this epoch (validation_freq=2)
+    recorder.on_epoch_end(2, {"loss": 0.5, "val_loss": float("inf"), "mae": None})
+    assert recorder.history == {"loss": [2.0, 1.0, 0.5], "val_loss": [3.0, None, None], "mae": [None, None, None]}
+
+
+class _State:
+    """A stand-in for `kerasdnn.run_state.RunState` that notes what it is asked."""
+
+    def __init__(self, history):
+        self.saved_history = history
+        self.calls = []
+
+    def load(self, model):
+        self.calls.append(("load", model))
+        return {key: list(column) for key, column in self.saved_history.items()}
+
+    def commit(self, model, epochs, history):
+        self.calls.append(("commit", model, epochs, {key: list(column) for key, column in history.items()}))
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_run_recorder_loads_the_committed_state_only_when_resuming(resume):
+    model, state = _net(), _State({"loss": [4.0]})
+    recorder = RunRecorder(model, state, resume=resume) if resume else RunRecorder(model, state)
+    recorder.on_train_begin()
+    recorder.on_epoch_end(1, {"loss": 2.0})
+    recorder.on_epoch_end(2, {"loss": float("nan")})  # diverged: recorded, not committed
+    history = [4.0, 2.0, None] if resume else [2.0, None]
+    assert recorder.history == {"loss": history}
+    assert state.calls == [("load", model)] * resume + [("commit", model, 2, {"loss": history[:-1]})]
