@@ -424,6 +424,19 @@ def test_zoo_show_and_predict_run_anew_on_the_records_backend_with_their_own_arg
     assert started == [(sys.executable, [sys.executable, "-m", "kerasdnn.cli", *command], backend)]
 
 
+def test_a_command_run_from_the_shell_runs_anew_with_the_shells_arguments(recorded, monkeypatch):
+    import sys
+
+    import keras
+
+    name = "hanbat_bn_cnn" if keras.backend.backend() != "tensorflow" else "lab10_bn"
+    started = _record_restarts(monkeypatch)
+    monkeypatch.setattr(sys, "argv", ["kerasdnn", "zoo", "show", name])
+    with pytest.raises(SystemExit):
+        main()
+    assert started[0][1] == [sys.executable, "-m", "kerasdnn.cli", "zoo", "show", name]
+
+
 @pytest.mark.parametrize("name", ["hanbat_bn_cnn", "lab10_bn"])  # a TensorFlow record and a JAX one
 def test_a_command_runs_anew_on_the_records_backend_unless_the_user_chose_one(name, recorded, monkeypatch):
     import sys
@@ -591,7 +604,8 @@ def test_the_commands_help_and_required_subcommands(capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main(["--help"])
     text = capsys.readouterr().out
-    assert text.startswith("usage: kerasdnn [-h] COMMAND ...") and cli.__doc__.splitlines()[0] in text
+    assert text.startswith("usage: kerasdnn [-h] COMMAND ...")
+    assert cli.__doc__.strip() in text  # the usage lines as written, not rewrapped
     assert "list the registered models or show one" in text and "train a zoo model with its recorded settings" in text
     for argv, message in (
         (["zoo"], "the following arguments are required: ZOO_COMMAND"),
