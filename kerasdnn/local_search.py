@@ -41,7 +41,7 @@ def tune_locally(args: argparse.Namespace) -> int:
         environment = {}
         if devices:
             environment["CUDA_VISIBLE_DEVICES"] = devices[index % len(devices)]
-        sharing = args.workers / max(1, len(devices)) if devices else args.workers
+        sharing = args.workers / max(1, len(devices))
         if sharing > 1:
             environment.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", f"{0.9 / sharing:.2f}")
         roles.append((f"worker {index}", ["--worker", str(index)], environment))

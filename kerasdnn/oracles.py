@@ -36,10 +36,11 @@ def damaged_search_file(project_dir: str) -> DamagedSearchError | None:
         try:
             with open(path) as handle:
                 content = json.load(handle)
-            reason = None
-            wanted = _SEARCH_FILE_KEYS.get(os.path.basename(path), ())
-            if not isinstance(content, dict) or not set(wanted) <= set(content):
-                reason = f"it lacks {', '.join(k for k in wanted if not isinstance(content, dict) or k not in content)}"
+            if isinstance(content, dict):
+                missing = [key for key in _SEARCH_FILE_KEYS.get(os.path.basename(path), ()) if key not in content]
+                reason = f"it lacks {', '.join(missing)}" if missing else None
+            else:
+                reason = "not a JSON object"
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             reason = f"not readable JSON: {error}"
         if reason:
@@ -103,8 +104,8 @@ class TrustedOracle(_Oracle):
         self._reloaded_ongoing = dict(self.ongoing_trials)
 
     def reload(self) -> None:
-        super().reload()
-        ongoing = getattr(self, "_reloaded_ongoing", {})
+        super().reload()  # keras-tuner's reload ends in set_state, which keeps the ongoing trials it read
+        ongoing = self._reloaded_ongoing
         running = {tuner_id: trial for tuner_id, trial in ongoing.items() if trial.status not in _FINISHED}
         self._retry_queue = [
             trial_id for trial_id in self._retry_queue if trial_id not in {trial.trial_id for trial in ongoing.values()}

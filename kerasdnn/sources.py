@@ -53,7 +53,7 @@ def read_splits(
     name: str,
     *,
     data_dir: str | None = None,
-    download: bool = True,
+    download: bool,
     train_samples: int | None = None,
     test_samples: int | None = None,
 ) -> tuple[ArrayPair, ArrayPair]:

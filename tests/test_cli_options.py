@@ -3,6 +3,8 @@
 import argparse
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 from PIL import Image
@@ -410,7 +412,6 @@ def _record_restarts(monkeypatch):
 
 @pytest.mark.parametrize("command", [["zoo", "show", "{name}"], ["predict", "x.png", "--model", "{name}"]])
 def test_zoo_show_and_predict_run_anew_on_the_records_backend_with_their_own_arguments(command, recorded, monkeypatch):
-    import sys
 
     import keras
 
@@ -425,7 +426,6 @@ def test_zoo_show_and_predict_run_anew_on_the_records_backend_with_their_own_arg
 
 
 def test_a_command_run_from_the_shell_runs_anew_with_the_shells_arguments(recorded, monkeypatch):
-    import sys
 
     import keras
 
@@ -439,7 +439,6 @@ def test_a_command_run_from_the_shell_runs_anew_with_the_shells_arguments(record
 
 @pytest.mark.parametrize("name", ["hanbat_bn_cnn", "lab10_bn"])  # a TensorFlow record and a JAX one
 def test_a_command_runs_anew_on_the_records_backend_unless_the_user_chose_one(name, recorded, monkeypatch):
-    import sys
 
     import keras
 
@@ -516,7 +515,6 @@ class _Process:
 
 
 def test_workers_start_a_chief_and_pinned_workers_with_the_search_options(recorded, monkeypatch, capsys):
-    import subprocess
 
     monkeypatch.setattr(subprocess, "Popen", _Process)
     monkeypatch.setattr(_Process, "started", [])
@@ -533,7 +531,6 @@ def test_workers_start_a_chief_and_pinned_workers_with_the_search_options(record
 
 
 def test_workers_sharing_the_machine_split_its_memory_and_a_failure_is_named(recorded, monkeypatch, capsys):
-    import subprocess
 
     monkeypatch.setattr(subprocess, "Popen", _Process)
     monkeypatch.setattr(_Process, "started", [])
@@ -542,7 +539,8 @@ def test_workers_sharing_the_machine_split_its_memory_and_a_failure_is_named(rec
     assert capsys.readouterr().err == "kerasdnn tune: worker 1 exited with status 3\n"
     chief, *workers = _Process.started
     port = chief.command[chief.command.index("--oracle-port") + 1]
-    assert int(port) > 0 and all(
+    # A free port the system picked (its ephemeral range), one for the whole search.
+    assert int(port) >= 1024 and all(
         worker.command[worker.command.index("--oracle-port") + 1] == port for worker in workers
     )
     assert [worker.environment.get("XLA_PYTHON_CLIENT_MEM_FRACTION") for worker in workers] == ["0.45", "0.45"]
@@ -567,10 +565,55 @@ def test_the_launchers_own_options_are_not_forwarded():
             "--oracle-port=5",
             "--oracle-ip",
             "h",
+            "--oracle-ip=a=b",  # the name ends at the first "="
             "--seed",
             "1",
         ]
     ) == ["tune", "--max-trials", "3", "--seed", "1"]
+
+
+@pytest.mark.parametrize("program, prefix", [("/venv/bin/kerasdnn", []), ("/venv/bin/something", None)])
+def test_the_workers_run_the_command_the_user_ran(recorded, monkeypatch, program, prefix):
+
+    monkeypatch.setattr(subprocess, "Popen", _Process)
+    monkeypatch.setattr(_Process, "started", [])
+    monkeypatch.setattr(_Process, "statuses", {})
+    monkeypatch.setattr(sys, "argv", [program, "tune", "--workers", "1"])
+    assert main(["tune", "--workers", "1"]) == 0
+    # The installed script itself, else this Python running the module.
+    command = [program] if prefix is not None else [sys.executable, "-m", "kerasdnn.cli"]
+    assert all(process.command[: len(command) + 1] == [*command, "tune"] for process in _Process.started)
+    assert all(process.command.count("tune") == 1 for process in _Process.started)
+
+
+class _Stopping:
+    """Stands in for a started process: already exited or not, ending on SIGTERM or only on SIGKILL."""
+
+    def __init__(self, pid, exited, stubborn):
+        self.pid, self.exited, self.stubborn, self.waits = pid, exited, stubborn, []
+
+    def poll(self):
+        return 0 if self.exited else None
+
+    def wait(self, timeout=None):
+        self.waits.append(timeout)
+        if self.stubborn:
+            raise subprocess.TimeoutExpired("worker", timeout)
+        return 0
+
+
+def test_stopping_the_search_ends_each_group_it_started_and_kills_one_that_stays(monkeypatch):
+    import signal
+
+    from kerasdnn.local_search import stop_all
+
+    signals = []
+    monkeypatch.setattr(os, "killpg", lambda pid, number: signals.append((pid, number)))
+    processes = [_Stopping(11, exited=True, stubborn=False), _Stopping(12, False, False), _Stopping(13, False, True)]
+    stop_all(processes)
+    # SIGTERM to the groups still running, then 30 s for each before SIGKILL.
+    assert signals == [(12, signal.SIGTERM), (13, signal.SIGTERM), (13, signal.SIGKILL)]
+    assert [process.waits for process in processes] == [[30], [30], [30]]
 
 
 def test_ctrl_c_says_where_the_run_stands(recorded, monkeypatch, tmp_path, capsys):
@@ -697,8 +740,6 @@ class _Streaming(_Process):
 
 def test_workers_stream_their_output_and_ctrl_c_stops_every_process(recorded, monkeypatch, capsys):
     import signal
-    import subprocess
-    import sys
 
     monkeypatch.setattr(subprocess, "Popen", _Streaming)
     monkeypatch.setattr(_Process, "started", [])

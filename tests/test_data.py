@@ -79,12 +79,57 @@ def test_load_dataset_gives_train_and_test_pipelines():
     assert sum(1 for _ in train) == 4 and sum(1 for _ in test) == 2
 
 
-def test_missing_offline_copy_names_the_folder(tmp_path):
-    with pytest.raises(kerasdnn.DatasetNotFoundError) as error:
+def test_missing_offline_copy_names_the_folder_without_tfds_warnings(tmp_path, caplog):
+    import logging
+
+    absl = logging.getLogger("absl")
+    level = absl.level
+    with caplog.at_level(logging.WARNING), pytest.raises(kerasdnn.DatasetNotFoundError) as error:
         kerasdnn.load_arrays("mnist", data_dir=str(tmp_path), download=False)
-    message = str(error.value)
-    assert message.startswith(f"load_arrays(): no prepared copy of 'mnist' in {tmp_path}{os.sep}mnist{os.sep}")
-    assert "TFDS_DATA_DIR" in message and "data_dir=" in message
+    assert str(error.value) == (
+        f"load_arrays(): no prepared copy of 'mnist' in {tmp_path}{os.sep}mnist{os.sep}3.0.1 and downloading is "
+        f"off (download=False). Point data_dir= (--data-dir in the recipes) or the TFDS_DATA_DIR environment "
+        f"variable at a folder that holds a prepared tfds copy (mnist/3.0.1/ inside it)."
+    )
+    # tfds's own warning for each folder it looked in is held back, and absl's level left as it was.
+    assert [record.getMessage() for record in caplog.records if record.name == "absl"] == []
+    assert absl.level == level
+
+
+def test_without_tensorflow_a_dataset_comes_through_keras_datasets(tmp_path, monkeypatch):
+    import keras
+
+    from kerasdnn import quiet
+
+    monkeypatch.setattr(quiet, "tensorflow_installed", lambda: False)
+    levels = (np.arange(4 * 28 * 28).reshape(4, 28, 28) % 4).astype("uint8")
+    labels = np.array([1, 2, 3, 4], "uint8")
+    # keras.datasets gives MNIST without its channel axis.
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: ((levels[:3], labels[:3]), (levels[3:], labels[3:])))
+    with pytest.warns(kerasdnn.sources.KerasDatasetsWarning, match=r"^load_arrays\('mnist'\): TensorFlow is not"):
+        (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
+            "mnist", data_dir=str(tmp_path), normalization="none", train_samples=2
+        )
+    np.testing.assert_array_equal(x_train[..., 0], levels[:2])
+    np.testing.assert_array_equal(x_test[..., 0], levels[3:])
+    assert x_train.shape == (2, 28, 28, 1) and y_train.tolist() == [1, 2] and y_test.tolist() == [4]
+    assert y_train.dtype == y_test.dtype == np.int64
+    # Without downloading, tfds's copy is the only way, and it needs TensorFlow.
+    with pytest.raises(quiet.TensorFlowMissingError) as missing:
+        kerasdnn.load_arrays("mnist", data_dir=str(tmp_path), download=False)
+    assert str(missing.value) == (
+        "load_arrays('mnist') through tensorflow-datasets (or export it where TensorFlow is, `kerasdnn data export "
+        "mnist mnist.npz`, and load it here with load_arrays('mnist.npz')) needs TensorFlow, which is not installed "
+        "here; install it with `pip install tensorflow`"
+    )
+
+
+def test_an_export_is_looked_for_only_in_a_folder_given_or_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("TFDS_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mnist.npz").write_bytes(b"")
+    assert kerasdnn.sources._export_in(None, "mnist") is None  # not the working folder
+    assert kerasdnn.sources._export_in(str(tmp_path), "mnist") == str(tmp_path / "mnist.npz")
 
 
 @pytest.mark.parametrize(
@@ -116,22 +161,36 @@ def test_make_dataset_length_mismatch():
         kerasdnn.make_dataset(np.zeros((3, 2)), np.zeros(2))
 
 
-def test_failed_download_leaves_nothing_behind(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "existing, left",
+    [
+        ([], None),  # the folder itself was created for the download
+        (["notes.txt"], ["notes.txt"]),
+        (
+            ["downloads/fashion_mnist/train.gz"],
+            ["downloads", "downloads/fashion_mnist", "downloads/fashion_mnist/train.gz"],
+        ),
+    ],
+)
+def test_failed_download_leaves_nothing_behind(tmp_path, monkeypatch, existing, left):
     import tensorflow_datasets as tfds
 
     root = tmp_path / "data"
+    for name in existing:  # the user's own files, and another dataset's download
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("kept")
 
     def failing_download(builder, *args, **kwargs):
-        partial = root / "downloads" / "mnist" / "train.gz.tmp"
-        partial.parent.mkdir(parents=True)
-        partial.write_bytes(b"half")
+        for partial in ("downloads/mnist/train.gz.tmp", "downloads/extracted/train", "mnist/3.0.1.incomplete/x"):
+            (root / partial).parent.mkdir(parents=True, exist_ok=True)
+            (root / partial).write_bytes(b"half")
         raise ConnectionError("no network")
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", failing_download)
     monkeypatch.setattr(kerasdnn.sources, "_reachable", lambda servers, timeout: True)  # the network looks up
     with pytest.raises(kerasdnn.DatasetNotFoundError, match=r"downloading it failed \(ConnectionError: no network\)"):
         kerasdnn.load_arrays("mnist", data_dir=str(root))
-    assert not root.exists()
+    assert (sorted(str(path.relative_to(root)) for path in root.rglob("*")) if root.exists() else None) == left
 
 
 @pytest.mark.parametrize("server", ["refused", "silent"])
@@ -140,10 +199,14 @@ def test_no_network_fails_fast_without_trying_to_download(tmp_path, monkeypatch,
 
     # A port nothing listens on refuses at once; a non-routable address
     # (TEST-NET-1, RFC 5737) never answers, so only the timeout ends the wait.
-    address = ("127.0.0.1", free_port()) if server == "refused" else ("192.0.2.1", 443)
-    monkeypatch.setattr(kerasdnn.sources, "TFDS_MIRROR", address)
-    monkeypatch.setitem(kerasdnn.data.DATASETS, "mnist", {**kerasdnn.data.DATASETS["mnist"], "source": address})
+    # Both servers named where they differ, once where they are the same.
+    mirror = source = ("127.0.0.1", free_port()) if server == "refused" else ("192.0.2.1", 443)
+    while server == "refused" and source == mirror:
+        source = ("127.0.0.1", free_port())
+    monkeypatch.setattr(kerasdnn.sources, "TFDS_MIRROR", mirror)
+    monkeypatch.setitem(kerasdnn.data.DATASETS, "mnist", {**kerasdnn.data.DATASETS["mnist"], "source": source})
     monkeypatch.setattr(kerasdnn.sources, "NETWORK_TIMEOUT", 2)
+    names = "{}:{}".format(*mirror) + ("" if source == mirror else " or {}:{}".format(*source))
 
     def download(builder, *args, **kwargs):
         raise AssertionError("download_and_prepare must not run without a network")
@@ -152,7 +215,7 @@ def test_no_network_fails_fast_without_trying_to_download(tmp_path, monkeypatch,
     start = time.perf_counter()
     with pytest.raises(
         kerasdnn.DatasetNotFoundError,
-        match=rf"and the network is unreachable \(no connection to {re.escape(address[0])}:{address[1]} within 2 s\)",
+        match=rf"and the network is unreachable \(no connection to {re.escape(names)} within 2 s\)",
     ):
         kerasdnn.load_arrays("mnist", data_dir=str(tmp_path / "data"))
     assert time.perf_counter() - start < 2 + 3

@@ -174,3 +174,137 @@ def test_write_outputs_writes_every_file_and_only_then_drops_the_backup(tmp_path
     if save_model:
         reloaded = keras.saving.load_model(tmp_path / "model.keras")
         np.testing.assert_allclose(reloaded.get_weights()[0], model.get_weights()[0])
+
+
+class _Monitor:
+    diverged_at_step, diverged_at_epoch = 7, 2
+
+
+def _results(history, **overrides):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], name="tiny")
+    arguments = {
+        "test_metrics": {"loss": 0.5, "accuracy": float("inf")},
+        "monitor": _Monitor(),
+        "optimizer": keras.optimizers.SGD(0.25, momentum=0.5),
+        "epochs": 4,
+        "batch_size": 16,
+        "seed": 3,
+        "loss": keras.losses.SparseCategoricalCrossentropy(),
+        "settings": None,
+        "wall_seconds": 9.5,
+        **overrides,
+    }
+    return run_files.run_results(model, history, **arguments)
+
+
+def test_run_results_report_the_run_as_results_json_holds_it():
+    nan = float("nan")
+    history = {
+        "loss": [1.0, 0.5, nan],
+        "val_accuracy": [0.5, 0.75, 0.75],
+        "accuracy": [0.5, 0.9, 0.95],
+        "epoch_seconds": [3.0, 1.0, None],
+    }
+    results = _results(history)
+    # The first epoch that reaches the best validation accuracy; non-finite values become None.
+    assert results["best"] == {"epoch": 2, "val_accuracy": 0.75}
+    assert results["history"] == {
+        "loss": [1.0, 0.5, None],
+        "val_accuracy": [0.5, 0.75, 0.75],
+        "accuracy": [0.5, 0.9, 0.95],
+    }
+    assert results["final"] == {"loss": None, "val_accuracy": 0.75, "accuracy": 0.95}
+    assert results["test"] == {"loss": 0.5, "accuracy": None}
+    assert (results["epoch_seconds"], results["seconds_per_epoch"], results["train_seconds"]) == ([3.0, 1.0], 2.0, 4.0)
+    assert {key: results[key] for key in ("model", "parameters", "epochs", "epochs_run", "batch_size", "seed")} == {
+        "model": "tiny",
+        "parameters": 3 * 2 + 2,
+        "epochs": 4,
+        "epochs_run": 3,
+        "batch_size": 16,
+        "seed": 3,
+    }
+    assert results["optimizer"] == {"name": "SGD", "learning_rate": 0.25, "momentum": 0.5}
+    assert (results["loss"], results["settings"], results["wall_seconds"]) == ("SparseCategoricalCrossentropy", {}, 9.5)
+    assert (results["diverged"], results["diverged_at_epoch"], results["diverged_at_step"]) == (True, 2, 7)
+    # Without validation the training accuracy is the one ranked; without times, none is made up.
+    results = _results({"loss": [1.0, 0.5], "accuracy": [0.75, 0.5]}, test_metrics=None, loss="mse")
+    assert results["best"] == {"epoch": 1, "accuracy": 0.75}
+    assert (results["seconds_per_epoch"], results["epoch_seconds"], results["train_seconds"]) == (None, [], 0)
+    assert (results["test"], results["loss"]) == (None, "mse")
+    assert _results({"loss": [1.0]})["best"] is None
+
+
+def test_the_versions_recorded_are_the_installed_ones_of_the_backend_in_use():
+    import importlib.metadata
+    import platform
+
+    import kerasdnn
+
+    backend = keras.backend.backend()
+    frameworks = {"tensorflow", backend}  # TensorFlow for tensorflow-datasets, wherever it is installed
+    expected = {"kerasdnn": kerasdnn.__version__, "keras": keras.__version__}
+    for package in sorted(frameworks):
+        try:
+            expected[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    expected |= {"numpy": np.__version__, "python": platform.python_version()}
+    assert run_files.versions() == expected
+    assert all(isinstance(value, str) and value for value in expected.values())
+    assert backend in expected and not {"jax", "torch"} - {backend} & set(expected)
+
+
+@pytest.mark.parametrize("count, shown", [(3, ""), (4, "; and 1 more")])
+def test_a_backup_of_another_run_says_how_many_more_differ_past_three(tmp_path, count, shown):
+    paths = run_files.prepare_output("fit", tmp_path)
+    saved = {name: 1 for name in "abcd"[:count]}
+    with pytest.raises(ValueError) as refused:
+        run_files.resume_point("fit", paths, _Backup(2, saved), dict.fromkeys(saved, 0), 3, False)
+    differences = "; ".join(f"{name}: 1 in the backup, 0 now" for name in "abc")
+    assert (
+        str(refused.value)
+        == f"fit(): {paths['backup']} holds 2 epochs of a different run ({differences}{shown}); {REMEDY}"
+    )
+
+
+def test_a_fresh_start_announces_each_removal_to_the_fault_hook(tmp_path, monkeypatch):
+    paths = run_files.prepare_output("train", tmp_path)
+    for key in ("results", "history"):
+        (tmp_path / os.path.basename(paths[key])).write_text("an earlier run's")
+    seen = []
+
+    def hook(operation, path):
+        seen.append((operation, path, os.path.exists(path)))
+
+    monkeypatch.setattr(run_state, "before_file_operation", hook)
+    run_files.resume_point("train", paths, _Backup(), {"seed": 0}, 5, False)
+    # Announced before it happens: the file is still there.
+    assert seen == [("remove", paths["results"], True), ("remove", paths["history"], True)]
+
+
+def test_the_learning_curves_carry_the_models_name(tmp_path, monkeypatch):
+    paths = run_files.prepare_output("train", tmp_path)
+    plotted = []
+
+    def plot(history, path, title):
+        plotted.append((history, title))
+        open(path, "wb").close()
+
+    monkeypatch.setattr(run_files, "plot_history", plot)
+    backup = _Closing()
+    backup.folder = tmp_path
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)], name="lab10_bn")
+    run_files.write_outputs(model, {"history": {"loss": [0.5]}}, {"loss": [0.5]}, paths, backup, False)
+    assert plotted == [({"loss": [0.5]}, "lab10_bn")]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fdinfo"), reason="needs Linux's /proc")
+def test_a_folder_that_exists_but_takes_no_file_is_refused():
+    # /proc/self/fdinfo is a folder no one, root included, can create a file in.
+    with pytest.raises(
+        ValueError,
+        match=r"^train\(\): output_dir must be a folder that can be created and written; "
+        r"received output_dir='/proc/self/fdinfo' \(",
+    ):
+        run_files.prepare_output("train", "/proc/self/fdinfo")

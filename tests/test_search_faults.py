@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from kerasdnn import tuning
+from kerasdnn import oracles, tuning
 
 pytestmark = pytest.mark.xdist_group("search_faults")
 
@@ -104,3 +104,44 @@ def test_a_grid_search_resumes_its_grid_with_more_trials(tmp_path):
     assert len({tuple(sorted(v.items())) for v in values}) == 3
     defaults = {hp.name: hp.default for hp in tuner.oracle.get_space().space}
     assert all(values[0][name] == defaults[name] for name in values[0])
+
+
+def _write_search(folder, files):
+    """A search's folder by hand: `{relative path: content}`, dicts written as JSON."""
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(content) if isinstance(content, (dict, list)) else content)
+    return str(folder)
+
+
+ORACLE = {"ongoing_trials": {}, "start_order": ["0", "1"], "end_order": ["0", "1"]}
+TRIAL = {"trial_id": "0", "hyperparameters": {}, "status": "COMPLETED"}
+
+
+@pytest.mark.parametrize(
+    "damage, named, reason",
+    [
+        ({}, None, None),
+        # A trial folder whose trial.json is not written yet, and files keras-tuner never reads.
+        ({"trial_2/checkpoint.weights.h5": "", "notes/trial.json": "{", "notes.txt": "{"}, None, None),
+        ({"oracle.json": "[]"}, "oracle.json", "not a JSON object"),
+        ({"oracle.json": "7"}, "oracle.json", "not a JSON object"),
+        ({"oracle.json": {"ongoing_trials": {}, "start_order": []}}, "oracle.json", "it lacks end_order"),
+        ({"trial_1/trial.json": {"trial_id": "1"}}, "trial_1/trial.json", "it lacks hyperparameters, status"),
+        ({"tuner0.json": "{"}, "tuner0.json", "not readable JSON: Expecting property name"),
+        # The first damaged file is named: the search's own files, then the trials in order.
+        ({"trial_1/trial.json": "", "trial_0/trial.json": "["}, "trial_0/trial.json", "not readable JSON"),
+        ({"oracle.json": "", "trial_0/trial.json": ""}, "oracle.json", "not readable JSON"),
+    ],
+)
+def test_damaged_search_file_names_the_first_file_keras_tuner_cannot_read(tmp_path, damage, named, reason):
+    # Each file holds exactly the keys keras-tuner reads: no more is asked of it.
+    files = {"oracle.json": ORACLE, "trial_0/trial.json": TRIAL, "trial_1/trial.json": {**TRIAL, "trial_id": "1"}}
+    error = oracles.damaged_search_file(_write_search(tmp_path, {**files, **damage}))
+    if named is None:
+        assert error is None
+    else:
+        assert isinstance(error, tuning.DamagedSearchError)
+        assert str(error).startswith(f"{tmp_path / named} is damaged ({reason}")
+        assert str(error).endswith("); restore it, or start the search afresh with --overwrite (overwrite=True)")

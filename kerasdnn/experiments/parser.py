@@ -134,7 +134,6 @@ def recipe_parser(
         )
     parser.add_argument(
         "--data-dir",
-        default=None,
         help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own, downloading on first use)",
     )
     output_default = output_dir or "runs/ and the run's name"
@@ -156,7 +155,6 @@ def recipe_parser(
         parser._smoke_values.append((action, list(seeds[:1])))
     parser.add_argument(
         "--results-dir",
-        default=None,
         help="where a full run writes its summary JSON (default: recipes/results, the README table's source)",
     )
     parser.add_argument(
