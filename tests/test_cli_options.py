@@ -786,6 +786,34 @@ def test_workers_stream_their_output_and_ctrl_c_stops_every_process(recorded, mo
     assert killed == [signal.SIGTERM] * 3
 
 
+class _FlushRecorder:
+    """Stands in for sys.stdout: records each write and each flush, in order."""
+
+    def __init__(self):
+        self.events = []
+
+    def write(self, text):
+        if text:
+            self.events.append(text)
+
+    def flush(self):
+        self.events.append(None)
+
+
+def test_each_workers_line_is_flushed_as_it_comes(recorded, monkeypatch):
+    # Piped to `tee` or a log, stdout is block-buffered: unflushed, a search's
+    # progress would show only when the buffer fills or the command ends.
+    monkeypatch.setattr(subprocess, "Popen", _Streaming)
+    monkeypatch.setattr(_Process, "started", [])
+    monkeypatch.setattr(_Process, "statuses", {})
+    output = _FlushRecorder()
+    monkeypatch.setattr(sys, "stdout", output)
+    assert main(["tune", "--workers", "1"]) == 0
+    lines = [event for event in output.events if event is not None]
+    assert sorted(lines) == ["[chief] done\n", "[chief] hello from --chief\n", "[worker 0] done\n", "[worker 0] hello from 0\n"]
+    assert all(output.events[output.events.index(line) + 1] is None for line in lines)
+
+
 def _options(parser, command=()):
     """Each argument of `parser` and its subcommands as users meet it in --help: name, help, default, choices."""
     rows = []

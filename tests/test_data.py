@@ -1,5 +1,6 @@
 import os
 import re
+import sys
 import time
 
 import numpy as np
@@ -122,6 +123,57 @@ def test_without_tensorflow_a_dataset_comes_through_keras_datasets(tmp_path, mon
         "mnist mnist.npz`, and load it here with load_arrays('mnist.npz')) needs TensorFlow, which is not installed "
         "here; install it with `pip install tensorflow`"
     )
+
+
+@pytest.mark.parametrize("channels_first", [True, False], ids=["channels_first", "channels_last"])
+def test_keras_datasets_cifar10_comes_channels_last_with_flat_labels_and_the_warning_at_the_callers_line(
+    tmp_path, monkeypatch, channels_first
+):
+    import keras
+
+    from kerasdnn import quiet
+
+    monkeypatch.setattr(quiet, "tensorflow_installed", lambda: False)
+    images = np.arange(3 * 32 * 32 * 3, dtype="uint8").reshape(3, 32, 32, 3)
+    given = images.transpose(0, 3, 1, 2) if channels_first else images
+    # keras.datasets gives CIFAR-10's labels as a column.
+    labels = np.array([[7], [0], [9]], "uint8")
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: ((given[:2], labels[:2]), (given[2:], labels[2:])))
+    with pytest.warns(kerasdnn.sources.KerasDatasetsWarning) as caught:
+        line = sys._getframe().f_lineno + 1
+        (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("cifar10", data_dir=str(tmp_path), normalization="none")
+    np.testing.assert_array_equal(x_train, images[:2])
+    np.testing.assert_array_equal(x_test, images[2:])
+    assert y_train.tolist() == [7, 0] and y_test.tolist() == [9]
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)
+    assert str(caught[0].message) == (
+        "load_arrays('cifar10'): TensorFlow is not installed, so tensorflow-datasets cannot load it; loading it "
+        "through keras.datasets instead (downloaded once to ~/.keras/datasets). The images are the same, in another "
+        "order than tensorflow-datasets', so split_validation holds out other images than the committed results "
+        "used; for those, export it where TensorFlow is (`kerasdnn data export cifar10 cifar10.npz`) and load that "
+        "file, or install TensorFlow (`pip install tensorflow`)."
+    )
+
+
+def test_a_failed_keras_datasets_download_says_what_failed_and_the_two_remedies(tmp_path, monkeypatch):
+    import keras
+
+    from kerasdnn import quiet
+
+    def unreachable():
+        raise OSError("no route to host")
+
+    monkeypatch.setattr(quiet, "tensorflow_installed", lambda: False)
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", unreachable)
+    with pytest.warns(kerasdnn.sources.KerasDatasetsWarning), pytest.raises(kerasdnn.DatasetNotFoundError) as failed:
+        kerasdnn.load_arrays("fashion_mnist", data_dir=str(tmp_path))
+    assert str(failed.value) == (
+        "load_arrays(): 'fashion_mnist' could not be downloaded through keras.datasets (OSError: no route to host), "
+        "and tensorflow-datasets needs TensorFlow, which is not installed. Export it where TensorFlow is (`kerasdnn "
+        "data export fashion_mnist fashion_mnist.npz`) and load that file, or install TensorFlow (`pip install "
+        "tensorflow`) and point data_dir= at a prepared copy."
+    )
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
 
 
 def test_an_export_is_looked_for_only_in_a_folder_given_or_set(tmp_path, monkeypatch):
