@@ -810,7 +810,12 @@ def test_each_workers_line_is_flushed_as_it_comes(recorded, monkeypatch):
     monkeypatch.setattr(sys, "stdout", output)
     assert main(["tune", "--workers", "1"]) == 0
     lines = [event for event in output.events if event is not None]
-    assert sorted(lines) == ["[chief] done\n", "[chief] hello from --chief\n", "[worker 0] done\n", "[worker 0] hello from 0\n"]
+    assert sorted(lines) == [
+        "[chief] done\n",
+        "[chief] hello from --chief\n",
+        "[worker 0] done\n",
+        "[worker 0] hello from 0\n",
+    ]
     assert all(output.events[output.events.index(line) + 1] is None for line in lines)
 
 

@@ -141,7 +141,9 @@ def test_keras_datasets_cifar10_comes_channels_last_with_flat_labels_and_the_war
     monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: ((given[:2], labels[:2]), (given[2:], labels[2:])))
     with pytest.warns(kerasdnn.sources.KerasDatasetsWarning) as caught:
         line = sys._getframe().f_lineno + 1
-        (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays("cifar10", data_dir=str(tmp_path), normalization="none")
+        (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(
+            "cifar10", data_dir=str(tmp_path), normalization="none"
+        )
     np.testing.assert_array_equal(x_train, images[:2])
     np.testing.assert_array_equal(x_test, images[2:])
     assert y_train.tolist() == [7, 0] and y_test.tolist() == [9]
