@@ -95,15 +95,28 @@ def test_a_deleted_trial_is_reported_not_trained_again(tmp_path):
 
 
 def test_a_grid_search_resumes_its_grid_with_more_trials(tmp_path):
-    tuner, trained = _search(tmp_path, max_trials=1, kind="grid")
-    assert trained == 1
-    tuner, trained = _search(tmp_path, max_trials=3, kind="grid")
+    tuner, trained = _search(tmp_path, max_trials=2, kind="grid")
+    assert trained == 2
+    # The grid's order, every trial of it, is saved with the oracle.
+    assert _oracle(tmp_path)["grid_order"] == ["0", "1"]
+    tuner, trained = _search(tmp_path, max_trials=4, kind="grid")
     values = [tuner.oracle.trials[trial_id].hyperparameters.values for trial_id in sorted(tuner.oracle.trials)]
     # Two more trials, each a new point of the grid, the first still the defaults.
-    assert trained == 2 and len(values) == 3
-    assert len({tuple(sorted(v.items())) for v in values}) == 3
+    assert trained == 2 and len(values) == 4
+    assert len({tuple(sorted(v.items())) for v in values}) == 4
+    assert _oracle(tmp_path)["grid_order"] == ["0", "1", "2", "3"]
     defaults = {hp.name: hp.default for hp in tuner.oracle.get_space().space}
     assert all(values[0][name] == defaults[name] for name in values[0])
+
+
+def test_a_grid_search_saved_without_its_position_still_loads(tmp_path):
+    # As keras-tuner's own GridSearchOracle (and kerasdnn before it kept the
+    # grid's position) writes oracle.json: no grid_order, no grid_populate_next.
+    _search(tmp_path, max_trials=2, kind="grid")
+    state = {name: value for name, value in _oracle(tmp_path).items() if not name.startswith("grid_")}
+    (tmp_path / "search" / "oracle.json").write_text(json.dumps(state))
+    tuner, trained = _search(tmp_path, max_trials=2, kind="grid")
+    assert trained == 0 and sorted(tuner.oracle.trials) == ["0", "1"]
 
 
 def _write_search(folder, files):
