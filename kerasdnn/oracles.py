@@ -90,8 +90,9 @@ class TrustedOracle(_Oracle):
         self.save()
 
     def set_state(self, state: dict[str, Any]) -> None:
-        listed = set(state.get("start_order", [])) | set(state.get("end_order", []))
-        listed |= set(state.get("ongoing_trials", {}).values())
+        # A state without these keys is refused by keras-tuner's own set_state
+        # (KeyError), and then named by `damaged_search_file`.
+        listed = {*state["start_order"], *state["end_order"], *state["ongoing_trials"].values()}
         missing = sorted(listed - set(self.trials))
         if missing:
             trial = os.path.join(self._project_dir, f"trial_{missing[0]}", "trial.json")

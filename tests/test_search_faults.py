@@ -94,6 +94,33 @@ def test_a_deleted_trial_is_reported_not_trained_again(tmp_path):
         _search(tmp_path)
 
 
+def test_a_trial_listed_anywhere_in_the_oracle_without_its_file_is_reported(tmp_path):
+    _search(tmp_path)
+    saved = _oracle(tmp_path)
+    oracle = tmp_path / "search" / "oracle.json"
+    # Started, ended, or held by a worker: each list alone names the trial.
+    for key, listed in (
+        ("start_order", ["0", "1", "2"]),
+        ("end_order", ["0", "1", "2"]),
+        ("ongoing_trials", {"tuner3": "2"}),
+    ):
+        oracle.write_text(json.dumps({**saved, key: listed}))
+        with pytest.raises(
+            tuning.DamagedSearchError,
+            match=rf"^{tmp_path}/search/trial_2/trial.json is missing, but {oracle} lists trial 2 \(1 missing in all\); ",
+        ):
+            _search(tmp_path)
+    oracle.write_text(json.dumps({**saved, "start_order": ["0", "1", "3", "2"], "ongoing_trials": {"tuner0": "4"}}))
+    with pytest.raises(
+        tuning.DamagedSearchError, match=r"trial_2/trial.json is missing, .* lists trial 2 \(3 missing in all\)"
+    ):
+        _search(tmp_path)
+    # A state without one of the lists is named as damaged, by what it lacks.
+    oracle.write_text(json.dumps({name: value for name, value in saved.items() if name != "end_order"}))
+    with pytest.raises(tuning.DamagedSearchError, match=rf"^{oracle} is damaged \(it lacks end_order\)"):
+        _search(tmp_path)
+
+
 def test_a_grid_search_resumes_its_grid_with_more_trials(tmp_path):
     tuner, trained = _search(tmp_path, max_trials=2, kind="grid")
     assert trained == 2
