@@ -90,8 +90,8 @@ class TrustedOracle(_Oracle):
         self.save()
 
     def set_state(self, state: dict[str, Any]) -> None:
-        # A state without these keys is refused by keras-tuner's own set_state
-        # (KeyError), and then named by `damaged_search_file`.
+        # A state without one of these lists raises KeyError here, as in
+        # keras-tuner's own set_state; make_tuner then names the file.
         listed = {*state["start_order"], *state["end_order"], *state["ongoing_trials"].values()}
         missing = sorted(listed - set(self.trials))
         if missing:
