@@ -23,7 +23,10 @@ faster epoch is seen to learn as much.
     python benchmarks/backends.py            # 5 epochs each, about 10 minutes on 2 cores
     python benchmarks/backends.py --smoke    # seconds: 1,024 samples, 2 epochs
 
-Writes benchmarks/results/backends.json (smoke runs: --output elsewhere).
+Writes benchmarks/results/backends.json (smoke runs: --output elsewhere),
+with the CPU it ran on. TensorFlow turns oneDNN on only on CPUs with AVX-512
+VNNI, so a run on such a CPU goes to `--output
+benchmarks/results/backends_vnni.json`, shown beside the other in the README.
 """
 
 import argparse
@@ -32,7 +35,7 @@ import os
 import sys
 import time
 
-from timing import EpochTimer, run_child, steady
+from timing import EpochTimer, cpu_description, run_child, steady
 
 BACKENDS = ("jax", "tensorflow", "torch")
 NETS = {
@@ -268,6 +271,7 @@ roofline = mlp_flops_per_epoch(samples_of("mnist_bn")) / max(rates.values())
 
 report = {
     "smoke": args.smoke,
+    "cpu": cpu_description(),
     "epochs": args.epochs,
     "batch_size": BATCH_SIZE,
     "nets": {},

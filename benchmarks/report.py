@@ -113,6 +113,14 @@ def profile_section(report):
     )
 
 
+def cpu_phrase(cpu):
+    """Which CPU a run was on, as its results file records it."""
+    if not cpu:
+        return "on a CPU the file does not record"
+    vnni = {True: "with AVX-512 VNNI (TensorFlow turns oneDNN on)", False: "without AVX-512 VNNI (oneDNN off)"}
+    return f"on {cpu['cores']} cores of an {cpu['model']} {vnni.get(cpu['avx512_vnni'], '')}".rstrip()
+
+
 def backends_section(report):
     names = {
         "mnist_bn": "MLP `mnist_bn`",
@@ -158,7 +166,7 @@ def backends_section(report):
     return "\n".join(
         [
             f"`kerasdnn.train`, seconds per epoch (fastest of epochs 2–{report['epochs']}, batch {report['batch_size']}, "
-            "Adam 1e-3), one process per backend in one run:",
+            f"Adam 1e-3), one process per backend in one run, {cpu_phrase(report.get('cpu'))}:",
             "",
             table(header, rows),
             "",
@@ -170,6 +178,14 @@ def backends_section(report):
             f"vs PyTorch eager: {gap:+.2f} points (target within 0.3: {verdict(abs(gap) <= 0.3)}).",
         ]
     )
+
+
+def other_cpu_section(report):
+    """The backends run on the other kind of CPU (`results/backends_vnni.json`), after the first; nothing before it is run."""
+    if report is None:
+        return ""
+    intro = "The same run on the other kind of CPU these machines have (`results/backends_vnni.json`):"
+    return f"\n\n{intro}\n\n{backends_section(report)}"
 
 
 def accelerator_section(report):
@@ -306,7 +322,7 @@ def missing(command):
 
 scaling, profile, tuner_load = load("scaling"), load("profile_epoch"), load("tuner_load")
 backends, accelerator, import_time = load("backends"), load("accelerator"), load("import_time")
-time_to_accuracy = load("time_to_accuracy")
+time_to_accuracy, backends_vnni = load("time_to_accuracy"), load("backends_vnni")
 tuner = [report for report in (load("tuner_overhead"), load("tuner_overhead_short_trials")) if report]
 
 readme = f"""# benchmarks/
@@ -334,7 +350,7 @@ python benchmarks/report.py                      # this page
 
 ## Which backend for which network
 
-{backends_section(backends) if backends else missing("python benchmarks/backends.py")}
+{backends_section(backends) if backends else missing("python benchmarks/backends.py")}{other_cpu_section(backends_vnni)}
 
 Each zoo record names its default backend (`kerasdnn zoo list`); the
 "fastest" column is what this run measured. Times are the fastest epoch

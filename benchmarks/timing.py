@@ -1,6 +1,7 @@
 """What the benchmark scripts share: an epoch timer, the steady-state epoch time, and a contender's own process."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -28,6 +29,24 @@ def steady(seconds):
     time, and the same epoch varied by a third between identical runs.
     """
     return min(seconds[1:] if len(seconds) > 1 else seconds)
+
+
+def cpu_description():
+    """The CPU a benchmark ran on: its model name, cores, and whether it has AVX-512 VNNI.
+
+    TensorFlow turns oneDNN on by itself only on CPUs with AVX-512 VNNI, which
+    changes its convolutions' speed several-fold: ratios measured on one kind
+    of CPU say little of the other.
+    """
+    try:
+        with open("/proc/cpuinfo") as handle:
+            lines = handle.read().splitlines()
+    except OSError:  # not Linux
+        return {"model": None, "cores": os.cpu_count(), "avx512_vnni": None}
+    fields = dict(line.split(":", 1) for line in lines if ":" in line)
+    fields = {name.strip(): value.strip() for name, value in fields.items()}
+    flags = fields.get("flags", "").split()
+    return {"model": fields.get("model name"), "cores": os.cpu_count(), "avx512_vnni": "avx512_vnni" in flags}
 
 
 def run_child(command, environment, *, torch_optional=False):
