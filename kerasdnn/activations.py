@@ -47,8 +47,9 @@ def step(x: Any) -> Any:
     return ops.cast(ops.greater(x, 0), x.dtype)
 
 
+# Not mutated: Keras reads a layer's signatures, which mutmut's trampolines replace.
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class Maxout(keras.layers.Layer):
+class Maxout(keras.layers.Layer):  # pragma: no mutate block
     """Maximum over groups of `pieces` consecutive features of the last axis.
 
     A Dense (or Conv) layer with `units * pieces` outputs followed by
