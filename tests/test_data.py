@@ -218,18 +218,24 @@ def test_make_dataset_length_mismatch():
         kerasdnn.make_dataset(np.zeros((3, 2)), np.zeros(2))
 
 
+PARTIAL_DOWNLOAD = ("downloads/mnist/train.gz.tmp", "downloads/extracted/train", "mnist/3.0.1.incomplete/x")
+
+
 @pytest.mark.parametrize(
-    "existing, left",
+    "existing, partials, left",
     [
-        ([], None),  # the folder itself was created for the download
-        (["notes.txt"], ["notes.txt"]),
+        ([], PARTIAL_DOWNLOAD, None),  # the folder itself was created for the download
+        (["notes.txt"], PARTIAL_DOWNLOAD, ["notes.txt"]),
         (
             ["downloads/fashion_mnist/train.gz"],
+            PARTIAL_DOWNLOAD,
             ["downloads", "downloads/fashion_mnist", "downloads/fashion_mnist/train.gz"],
         ),
+        # Failed before it downloaded anything: folders it never made are no error.
+        (["notes.txt"], ("mnist/3.0.1.incomplete/x",), ["notes.txt"]),
     ],
 )
-def test_failed_download_leaves_nothing_behind(tmp_path, monkeypatch, existing, left):
+def test_failed_download_leaves_nothing_behind(tmp_path, monkeypatch, existing, partials, left):
     import tensorflow_datasets as tfds
 
     root = tmp_path / "data"
@@ -238,7 +244,7 @@ def test_failed_download_leaves_nothing_behind(tmp_path, monkeypatch, existing, 
         (root / name).write_text("kept")
 
     def failing_download(builder, *args, **kwargs):
-        for partial in ("downloads/mnist/train.gz.tmp", "downloads/extracted/train", "mnist/3.0.1.incomplete/x"):
+        for partial in partials:
             (root / partial).parent.mkdir(parents=True, exist_ok=True)
             (root / partial).write_bytes(b"half")
         raise ConnectionError("no network")
