@@ -27,12 +27,6 @@ class HParamsLogger(keras.callbacks.Callback):
         self.log_dir = log_dir
 
 
-# What the HParams dashboard shows for a hyperparameter a trial does not use
-# (units_4 of a 3-layer net, weight_decay without AdamW): every trial has every
-# column, so none goes missing from the table.
-_UNUSED = {"int": 0, "choice": None, "boolean": False, "float": 0.0, "log": 0.0}
-
-
 def trial_hparams(values: Mapping[str, Any]) -> dict[str, Any]:
     """Every hyperparameter of `SPACE` for one trial: its value, or a zero of its type where it is unused.
 
@@ -43,10 +37,11 @@ def trial_hparams(values: Mapping[str, Any]) -> dict[str, Any]:
         `{name: value}` with every name of `SPACE` (and any other the trial
         declares).
     """
-    hparams = {}
-    for name, (kind, _, default) in SPACE.items():
-        unused = _UNUSED[kind] if _UNUSED[kind] is not None else type(default)()
-        hparams[name] = values.get(name, unused)
+    # A hyperparameter the trial does not use (units_4 of a 3-layer net,
+    # weight_decay without AdamW) gets the zero of its default's type (0, 0.0,
+    # "", False): every trial has every column, so none goes missing from the
+    # HParams dashboard's table.
+    hparams = {name: values.get(name, type(default)()) for name, (_, _, default) in SPACE.items()}
     return {**hparams, **{name: value for name, value in values.items() if name not in hparams}}
 
 

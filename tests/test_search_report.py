@@ -109,6 +109,8 @@ def test_the_report_writes_the_best_values_every_trial_under_its_own_columns_and
         "l2": 0.0,
     }
     assert search_report.best_hyperparameters(str(output / "best_hyperparameters.json")) == best.values
+    # A resumed search writes its report again into the same folder.
+    assert search_report.write_report(_tuner(TRIALS, TRIALS[2], objective="val_loss"), str(output)) is best
     with open(output / "trials.csv", newline="") as handle:
         table = list(csv.reader(handle))
     header = ["trial", "status", "score", *search_report.SPACE]
@@ -166,5 +168,9 @@ def test_a_trials_tensorboard_copy_reads_the_same_hyperparameters_into_the_same_
     # schedule: the copy must see what is declared afterwards.
     hyperparameters.Fixed("batch_size", 64)
     assert copied.hyperparameters is hyperparameters and copied.hyperparameters.values == {"batch_size": 64}
-    assert (type(copied), copied.log_dir, copied.trial_id) == (search_report.TrialTensorBoard, logger.log_dir, "7")
+    assert (type(copied), copied.log_dir, copied.trial_id) == (
+        search_report.TrialTensorBoard,
+        str(tmp_path / "logs" / "7"),
+        "7",
+    )
     assert search_report.HParamsLogger(str(tmp_path)).log_dir == str(tmp_path)
