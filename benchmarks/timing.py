@@ -43,8 +43,7 @@ def cpu_description():
             lines = handle.read().splitlines()
     except OSError:  # not Linux
         return {"model": None, "cores": os.cpu_count(), "avx512_vnni": None}
-    fields = dict(line.split(":", 1) for line in lines if ":" in line)
-    fields = {name.strip(): value.strip() for name, value in fields.items()}
+    fields = {name.strip(): value.strip() for name, value in (line.split(":", 1) for line in lines if ":" in line)}
     flags = fields.get("flags", "").split()
     return {"model": fields.get("model name"), "cores": os.cpu_count(), "avx512_vnni": "avx512_vnni" in flags}
 

@@ -100,12 +100,18 @@ def test_missing_offline_copy_names_the_folder_without_tfds_warnings(tmp_path, c
     assert absl.level == logging.INFO
 
 
-def test_without_tensorflow_a_dataset_comes_through_keras_datasets(tmp_path, monkeypatch):
-    import keras
-
+@pytest.fixture
+def without_tensorflow(monkeypatch):
+    """kerasdnn as where TensorFlow is not installed; returns `kerasdnn.quiet`."""
     from kerasdnn import quiet
 
     monkeypatch.setattr(quiet, "tensorflow_installed", lambda: False)
+    return quiet
+
+
+def test_without_tensorflow_a_dataset_comes_through_keras_datasets(tmp_path, monkeypatch, without_tensorflow):
+    import keras
+
     levels = (np.arange(4 * 28 * 28).reshape(4, 28, 28) % 4).astype("uint8")
     labels = np.array([1, 2, 3, 4], "uint8")
     # keras.datasets gives MNIST without its channel axis.
@@ -119,7 +125,7 @@ def test_without_tensorflow_a_dataset_comes_through_keras_datasets(tmp_path, mon
     assert x_train.shape == (2, 28, 28, 1) and y_train.tolist() == [1, 2] and y_test.tolist() == [4]
     assert y_train.dtype == y_test.dtype == np.int64
     # Without downloading, tfds's copy is the only way, and it needs TensorFlow.
-    with pytest.raises(quiet.TensorFlowMissingError) as missing:
+    with pytest.raises(without_tensorflow.TensorFlowMissingError) as missing:
         kerasdnn.load_arrays("mnist", data_dir=str(tmp_path), download=False)
     assert str(missing.value) == (
         "load_arrays('mnist') through tensorflow-datasets (or export it where TensorFlow is, `kerasdnn data export "
@@ -130,13 +136,10 @@ def test_without_tensorflow_a_dataset_comes_through_keras_datasets(tmp_path, mon
 
 @pytest.mark.parametrize("channels_first", [True, False], ids=["channels_first", "channels_last"])
 def test_keras_datasets_cifar10_comes_channels_last_with_flat_labels_and_the_warning_at_the_callers_line(
-    tmp_path, monkeypatch, channels_first
+    tmp_path, monkeypatch, without_tensorflow, channels_first
 ):
     import keras
 
-    from kerasdnn import quiet
-
-    monkeypatch.setattr(quiet, "tensorflow_installed", lambda: False)
     images = np.arange(3 * 32 * 32 * 3, dtype="uint8").reshape(3, 32, 32, 3)
     given = images.transpose(0, 3, 1, 2) if channels_first else images
     # keras.datasets gives CIFAR-10's labels as a column.
@@ -163,15 +166,14 @@ def test_keras_datasets_cifar10_comes_channels_last_with_flat_labels_and_the_war
     )
 
 
-def test_a_failed_keras_datasets_download_says_what_failed_and_the_two_remedies(tmp_path, monkeypatch):
+def test_a_failed_keras_datasets_download_says_what_failed_and_the_two_remedies(
+    tmp_path, monkeypatch, without_tensorflow
+):
     import keras
-
-    from kerasdnn import quiet
 
     def unreachable():
         raise OSError("no route to host")
 
-    monkeypatch.setattr(quiet, "tensorflow_installed", lambda: False)
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", unreachable)
     with pytest.warns(kerasdnn.sources.KerasDatasetsWarning), pytest.raises(kerasdnn.DatasetNotFoundError) as failed:
         kerasdnn.load_arrays("fashion_mnist", data_dir=str(tmp_path))
