@@ -37,10 +37,13 @@ def serving(address, monkeypatch, tmp_path):
             servicers.append(self)
 
     monkeypatch.setattr(oracle_chief, "OracleServicer", Servicer)
-    # Every worker is done as soon as the search has ended.
-    monkeypatch.setattr(oracle_chief, "exit_chief", lambda oracle: True)
+    # Every worker is done as soon as the search has ended; the chief asks
+    # about its own oracle.
+    asked = []
+    monkeypatch.setattr(oracle_chief, "exit_chief", lambda oracle: asked.append(oracle) or True)
+    oracle = object()
     project = str(tmp_path / "search")
-    thread = threading.Thread(target=chief.serve_oracle, args=(object(), project), daemon=True)
+    thread = threading.Thread(target=chief.serve_oracle, args=(oracle, project), daemon=True)
     thread.start()
     chief.wait_for_chief(timeout=30)
     yield address, project
@@ -48,6 +51,7 @@ def serving(address, monkeypatch, tmp_path):
     servicers[0].stop_triggered = True
     thread.join(timeout=30)
     assert not thread.is_alive()
+    assert asked == [oracle]
     assert chief.served_search("127.0.0.1", address, timeout=2) is None
 
 
@@ -131,3 +135,69 @@ def test_a_worker_without_its_chief_waits_then_says_what_to_start(address, capsy
     )
     assert missing.value.__cause__ is None and missing.value.__suppress_context__
     assert capsys.readouterr().err == f"kerasdnn: waiting up to 2.5 s for the search's chief at 127.0.0.1:{address}\n"
+
+
+def test_a_worker_waits_as_long_as_its_timeout_says(address, capsys):
+    # Shorter than the first second of waiting, and longer: the whole wait is
+    # the timeout, not a second more or less.
+    for timeout in (0.5, 2.5):
+        start = time.perf_counter()
+        with pytest.raises(chief.ChiefNotFoundError):
+            chief.wait_for_chief(timeout=timeout)
+        assert timeout - 0.05 < time.perf_counter() - start < timeout + 0.7
+    assert capsys.readouterr().err.count("kerasdnn: waiting up to") == 2
+
+
+def test_a_worker_whose_chief_comes_up_late_says_it_waits_then_starts(address, capsys):
+    import grpc
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    server.add_insecure_port(f"127.0.0.1:{address}")
+    # Up after 1.5 s: past the worker's first second of silent waiting.
+    timer = threading.Timer(1.5, server.start)
+    timer.start()
+    try:
+        start = time.perf_counter()
+        chief.wait_for_chief(timeout=30)
+        assert 1.4 < time.perf_counter() - start < 5
+        assert capsys.readouterr().err == f"kerasdnn: waiting up to 30 s for the search's chief at 127.0.0.1:{address}\n"
+    finally:
+        timer.join()
+        server.stop(grace=None)
+
+
+def test_a_port_left_in_time_wait_by_an_ended_chief_is_free_for_a_chief():
+    # The side that closes first keeps the port in TIME_WAIT for a minute; a
+    # gRPC server, like this listener, sets SO_REUSEADDR.
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()
+        client.close()
+    chief.check_chief_address("127.0.0.1", port)
+
+
+def test_an_ipv6_address_is_checked_as_ipv6():
+    with socket.socket(socket.AF_INET6) as probe:
+        probe.bind(("::1", 0))
+        port = probe.getsockname()[1]
+    chief.check_chief_address("::1", port)
+    with socket.socket(socket.AF_INET6) as listener:
+        listener.bind(("::1", port))
+        listener.listen()
+        with pytest.raises(chief.ChiefAddressError, match=r"^::1:\d+ is held by another program"):
+            chief.check_chief_address("::1", port)
+
+
+def test_a_peer_that_never_answers_names_no_search_within_the_timeout():
+    # It accepts the connection and says nothing, as a hung program would.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        start = time.perf_counter()
+        assert chief.served_search("127.0.0.1", listener.getsockname()[1], timeout=1) is None
+        assert time.perf_counter() - start < 3
