@@ -356,10 +356,11 @@ Each zoo record names its default backend (`kerasdnn zoo list`); the
 "fastest" column is what this run measured. Times are the fastest epoch
 after the first: on these shared machines the same epoch varied by a third
 between identical runs, and other load only ever adds time. The CNN stays
-slower than PyTorch eager on every Keras backend: at 40 small steps an
-epoch, Keras's per-step cost weighs most (the PyTorch backend, fastest here,
-is an optional install; TensorFlow is the default among the backends
-kerasdnn installs).
+slower than PyTorch eager on every Keras backend, on both kinds of CPU: at
+40 small steps an epoch, Keras's per-step cost weighs most. The fastest
+Keras backend for it differs between the two (the PyTorch backend, an
+optional install, without VNNI; TensorFlow with oneDNN on the VNNI CPU);
+TensorFlow stays its default, the one of the two kerasdnn installs.
 
 ## Time to accuracy: the headline recipe
 
