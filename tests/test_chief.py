@@ -37,10 +37,20 @@ def serving(address, monkeypatch, tmp_path):
             servicers.append(self)
 
     monkeypatch.setattr(oracle_chief, "OracleServicer", Servicer)
-    # Every worker is done as soon as the search has ended; the chief asks
-    # about its own oracle.
+    # The workers are done at the chief's second look after the search has
+    # ended; it asks about its own oracle.
     asked = []
-    monkeypatch.setattr(oracle_chief, "exit_chief", lambda oracle: asked.append(oracle) or True)
+    monkeypatch.setattr(oracle_chief, "exit_chief", lambda oracle: asked.append(oracle) or len(asked) > 1)
+    # The chief's own waits are recorded, and cut short.
+    slept, real_sleep = [], time.sleep
+
+    def sleep(seconds):
+        if threading.current_thread() is not thread:
+            return real_sleep(seconds)
+        slept.append(seconds)
+        real_sleep(0.05)
+
+    monkeypatch.setattr(time, "sleep", sleep)
     oracle = object()
     project = str(tmp_path / "search")
     thread = threading.Thread(target=chief.serve_oracle, args=(oracle, project), daemon=True)
@@ -51,7 +61,11 @@ def serving(address, monkeypatch, tmp_path):
     servicers[0].stop_triggered = True
     thread.join(timeout=30)
     assert not thread.is_alive()
-    assert asked == [oracle]
+    assert servicers[0].oracle is oracle
+    # It looks for the search's end every second, then for its workers'
+    # every 20 s.
+    assert asked == [oracle, oracle]
+    assert set(slept[:-1]) <= {1} and slept[-1] == 20
     assert chief.served_search("127.0.0.1", address, timeout=2) is None
 
 
@@ -115,8 +129,11 @@ def test_a_port_held_by_another_program_is_refused_in_one_line():
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]
+        start = time.perf_counter()
         with pytest.raises(chief.ChiefAddressError) as refused:
             chief.check_chief_address("127.0.0.1", port)
+        # It asks the program 5 s for a search (gRPC alone would wait 20 s).
+        assert 4.9 < time.perf_counter() - start < 5.8
         assert str(refused.value) == (
             f"127.0.0.1:{port} is held by another program (Address already in use); start the chief with another "
             f"--oracle-port"
