@@ -177,7 +177,9 @@ def test_a_worker_whose_chief_comes_up_late_says_it_waits_then_starts(address, c
         start = time.perf_counter()
         chief.wait_for_chief(timeout=30)
         assert 1.4 < time.perf_counter() - start < 5
-        assert capsys.readouterr().err == f"kerasdnn: waiting up to 30 s for the search's chief at 127.0.0.1:{address}\n"
+        assert (
+            capsys.readouterr().err == f"kerasdnn: waiting up to 30 s for the search's chief at 127.0.0.1:{address}\n"
+        )
     finally:
         timer.join()
         server.stop(grace=None)
