@@ -5,7 +5,7 @@ kerasdnn zoo show NAME
 kerasdnn train NAME [--epochs N] [--batch-size N] [--learning-rate LR]
                     [--data-dir DIR] [--output-dir DIR] [--seed N] [--smoke] [--overwrite]
 kerasdnn predict IMAGE [IMAGE ...] [--model NAME] [--weights NAME]
-kerasdnn data export NAME PATH.npz [--data-dir DIR]
+kerasdnn data export NAME PATH.npz [--data-dir DIR] [--train-samples N] [--test-samples N]
 kerasdnn tune [--dataset D] [--tuner KIND] [--max-trials N] [--epochs N]
               [--directory DIR] [--project-name NAME] [--overwrite]
               [--chief | --worker N] [--oracle-ip IP] [--oracle-port PORT]
@@ -137,8 +137,6 @@ def _use_the_models_backend(name, argv):
                     [sys.executable, "-m", "kerasdnn.cli", *argv],
                     {**os.environ, "KERAS_BACKEND": backend},
                 )
-    # Before Keras imports it, without its no-GPU start-up lines.
-    quiet.import_tensorflow_if_installed()
 
 
 def _predict(args):
@@ -179,7 +177,13 @@ def _data_export(args):
     quiet.import_tensorflow("kerasdnn data export (tensorflow-datasets)")
     from kerasdnn import data
 
-    path = data.export_arrays(args.name, args.path, data_dir=args.data_dir)
+    path = data.export_arrays(
+        args.name,
+        args.path,
+        data_dir=args.data_dir,
+        train_samples=args.train_samples,
+        test_samples=args.test_samples,
+    )
     print(f"{args.name} written to {path}: load it anywhere with kerasdnn.load_arrays({path!r})")
     return 0
 
@@ -198,7 +202,6 @@ def _tune(args):
         args.oracle_port = 8000
     # The search's networks are MLPs, which train fastest on JAX (zoo.BACKENDS).
     os.environ.setdefault("KERAS_BACKEND", registry.model_info("mnist_bn").backend)
-    quiet.import_tensorflow_if_installed()
     _use_compilation_cache(args)
     from kerasdnn import data, tuning
 
@@ -293,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--data-dir", help="folder with prepared tfds datasets (default: $TFDS_DATA_DIR, else tfds's own)"
     )
+    for split in ("train", "test"):
+        export.add_argument(
+            f"--{split}-samples",
+            type=console.positive_int,
+            help=f"write only the first N {split} images, a small file for --smoke runs (default: all)",
+        )
     export.set_defaults(handler=_data_export)
 
     predict = commands.add_parser("predict", help="recognize handwritten digits in image files")

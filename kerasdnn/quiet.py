@@ -49,11 +49,6 @@ def tensorflow_installed() -> bool:
     return importlib.util.find_spec("tensorflow") is not None
 
 
-def import_tensorflow_if_installed() -> Any | None:
-    """`import_tensorflow()` where TensorFlow is installed, so that its later imports stay quiet; else `None`."""
-    return import_tensorflow() if tensorflow_installed() else None
-
-
 class TensorFlowMissingError(ImportError):
     """A feature that needs TensorFlow was used where it is not installed; the message names both."""
 

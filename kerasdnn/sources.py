@@ -131,7 +131,15 @@ def _from_keras_datasets(function, name):
 _EXPORT_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
-def export_arrays(name: str, path: str, *, data_dir: str | None = None, download: bool = True) -> str:
+def export_arrays(
+    name: str,
+    path: str,
+    *,
+    data_dir: str | None = None,
+    download: bool = True,
+    train_samples: int | None = None,
+    test_samples: int | None = None,
+) -> str:
     """Writes a dataset's raw splits to one `.npz` file, to load anywhere with `load_arrays(path)`.
 
     The pixels are kept as tfds gives them (not normalized), so
@@ -149,20 +157,29 @@ def export_arrays(name: str, path: str, *, data_dir: str | None = None, download
         path: The `.npz` file to write.
         data_dir: As in `load_arrays`. Defaults to `None`.
         download: As in `load_arrays`. Defaults to `True`.
+        train_samples: Write only the first this many training samples (a
+            small file to carry for smoke runs, which read the first 512).
+            Defaults to `None` (all).
+        test_samples: Write only the first this many test samples.
+            Defaults to `None` (all).
 
     Returns:
         The path written.
 
     Raises:
-        ValueError: If `name` is unknown or `path` does not end in `.npz`.
+        ValueError: If `name` is unknown, `path` does not end in `.npz`, or
+            a sample count is below 1.
         DatasetNotFoundError: As in `load_arrays`.
     """
     function = "export_arrays"
     validation.check_choice(function, "name", name, tuple(DATASETS))
     if not str(path).endswith(".npz"):
         raise ValueError(f"{function}(): path must end in .npz; received path={path!r}")
+    for argument, value in (("train_samples", train_samples), ("test_samples", test_samples)):
+        if value is not None:
+            validation.check_number(function, argument, value, low=1, integer=True)
     builder = _prepared_builder(function, name, data_dir, download)
-    splits = (*_read_split(builder, "train", None), *_read_split(builder, "test", None))
+    splits = (*_read_split(builder, "train", train_samples), *_read_split(builder, "test", test_samples))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with run_state.replacing(path) as temporary:
         np.savez(temporary, name=np.array(name), **dict(zip(_EXPORT_KEYS, splits)))

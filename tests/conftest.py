@@ -67,3 +67,17 @@ def seed():
 def mnist_small():
     """3,000 training and 1,000 test MNIST images scaled to [0, 1]."""
     return kerasdnn.load_arrays("mnist", train_samples=3000, test_samples=1000)
+
+
+@pytest.fixture(scope="session")
+def smoke_data_dir(tmp_path_factory):
+    """A `--data-dir` of small MNIST and Fashion-MNIST exports: the first 1,024 training and 512 test images.
+
+    Commands started as subprocesses read them with NumPy alone, so each
+    skips TensorFlow's import (seconds per process); a smoke run reads the
+    same first images from these as from tfds's copy.
+    """
+    folder = tmp_path_factory.mktemp("smoke_data")
+    for name in ("mnist", "fashion_mnist"):
+        kerasdnn.data.export_arrays(name, str(folder / f"{name}.npz"), train_samples=1024, test_samples=512)
+    return str(folder)

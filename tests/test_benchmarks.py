@@ -39,9 +39,12 @@ def test_scaling_smoke_writes_both_sweeps_and_the_linear_fit(tmp_path, monkeypat
     assert fit["worst_relative_residual"] == pytest.approx(0, abs=1e-6)
 
 
-def test_accelerator_smoke_measures_the_headline_the_deck_002_epoch_and_both_searches(tmp_path, monkeypatch):
+def test_accelerator_smoke_measures_the_headline_the_deck_002_epoch_and_both_searches(
+    tmp_path, monkeypatch, smoke_data_dir
+):
     output = tmp_path / "accelerator.json"
-    _run("accelerator", monkeypatch, "--smoke", "--output", str(output))
+    # The data as the accelerator machine gets it: .npz files in --data-dir.
+    _run("accelerator", monkeypatch, "--smoke", "--output", str(output), "--data-dir", smoke_data_dir)
     report = json.loads(output.read_text())
     assert report["smoke"] is True and report["device"] == "cpu"  # no accelerator here
     contenders = {"keras_jax", "pytorch_eager", "keras_torch"} if _torch_installed() else {"keras_jax"}

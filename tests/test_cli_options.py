@@ -264,7 +264,21 @@ def test_tune_runs_on_the_search_networks_backend_unless_one_is_chosen(recorded,
 
 def test_data_export_and_predict_options_reach_their_functions(recorded, tmp_path, capsys):
     assert main(["data", "export", "fashion_mnist", str(tmp_path / "f.npz"), "--data-dir", "d"]) == 0
-    assert recorded["export_arrays"] == {"name": "fashion_mnist", "path": str(tmp_path / "f.npz"), "data_dir": "d"}
+    assert recorded.pop("export_arrays") == {
+        "name": "fashion_mnist",
+        "path": str(tmp_path / "f.npz"),
+        "data_dir": "d",
+        "train_samples": None,
+        "test_samples": None,
+    }
+    assert main(["data", "export", "mnist", "m.npz", "--train-samples", "1024", "--test-samples", "512"]) == 0
+    assert recorded["export_arrays"] == {
+        "name": "mnist",
+        "path": "m.npz",
+        "data_dir": None,
+        "train_samples": 1024,
+        "test_samples": 512,
+    }
     image = tmp_path / "digit.png"
     Image.new("L", (28, 28)).save(image)
     assert main(["predict", str(image), "--model", "lab10_bn", "--weights", "w.weights.h5"]) == 2
@@ -669,19 +683,24 @@ def test_data_export_passes_its_arguments_and_writes_the_name(monkeypatch, tmp_p
 
     from kerasdnn import data, sources
 
-    prepared = []
+    prepared, read = [], []
     monkeypatch.setattr(sources, "_prepared_builder", lambda *args: prepared.append(args))
-    monkeypatch.setattr(
-        sources,
-        "_read_split",
-        lambda builder, split, samples: (
-            np.full((2, 28, 28, 1), {"train": 1, "test": 2}[split], "uint8"),
-            np.arange(2),
-        ),
-    )
+
+    def read_split(builder, split, samples):
+        read.append((split, samples))
+        return np.full((2, 28, 28, 1), {"train": 1, "test": 2}[split], "uint8"), np.arange(2)
+
+    monkeypatch.setattr(sources, "_read_split", read_split)
     path = str(tmp_path / "m.npz")
     assert data.export_arrays("mnist", path, data_dir="d") == path
     assert prepared == [("export_arrays", "mnist", "d", True)]  # downloads unless told not to
+    assert read == [("train", None), ("test", None)]  # every sample of both splits
+    data.export_arrays("mnist", path, train_samples=7, test_samples=3)
+    assert read[2:] == [("train", 7), ("test", 3)]
+    for argument in ("train_samples", "test_samples"):
+        with pytest.raises(ValueError, match=rf"^export_arrays\(\): {argument} must be >= 1; received {argument}=0$"):
+            data.export_arrays("mnist", path, **{argument: 0})
+    del prepared[1:]
     with np.load(path) as saved:
         assert str(saved["name"]) == "mnist" and saved["x_test"].max() == 2 and saved["x_train"].max() == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]

@@ -303,8 +303,11 @@ def test_an_exported_dataset_loads_as_the_tfds_one_does(tmp_path, capsys):
     from kerasdnn.cli import main
 
     path = tmp_path / "fashion.npz"
-    assert main(["data", "export", "fashion_mnist", str(path)]) == 0
+    # The first 600 and 200 images: what a smoke run reads, in a small file.
+    assert main(["data", "export", "fashion_mnist", str(path), "--train-samples", "600", "--test-samples", "200"]) == 0
     assert f"fashion_mnist written to {path}" in capsys.readouterr().out
+    with np.load(path) as saved:
+        assert saved["x_train"].shape == (600, 28, 28, 1) and saved["x_test"].shape == (200, 28, 28, 1)
     for normalization in ("scale", "standardize"):
         arguments = dict(normalization=normalization, train_samples=300, test_samples=100)
         exported = kerasdnn.load_arrays(str(path), **arguments)
@@ -312,8 +315,11 @@ def test_an_exported_dataset_loads_as_the_tfds_one_does(tmp_path, capsys):
         for got, expected in zip((*exported[0], *exported[1]), (*direct[0], *direct[1])):
             np.testing.assert_array_equal(got, expected)
             assert got.dtype == expected.dtype
-    with np.load(path) as saved:
-        assert saved["x_train"].shape == (60000, 28, 28, 1) and saved["x_test"].shape == (10000, 28, 28, 1)
+    # Whole, the export holds tfds's splits, first to last.
+    (x_train, y_train), (x_test, y_test) = kerasdnn.load_arrays(str(path), normalization="none")
+    direct = kerasdnn.load_arrays("fashion_mnist", normalization="none", train_samples=600, test_samples=200)
+    np.testing.assert_array_equal(x_train, direct[0][0])
+    np.testing.assert_array_equal(y_test, direct[1][1])
 
 
 def test_an_export_named_after_its_dataset_in_data_dir_is_read_before_tfds(tmp_path, monkeypatch):

@@ -317,7 +317,7 @@ KERASDNN_COMMAND = [_SCRIPT] if os.path.isfile(_SCRIPT) else [sys.executable, "-
 class _Search:
     """A `kerasdnn tune` search on 127.0.0.1 run through the command itself: a chief and workers, each logged to a file."""
 
-    def __init__(self, directory, max_trials):
+    def __init__(self, directory, max_trials, data_dir):
         self.directory = directory
         self.arguments = [
             "tune",
@@ -327,6 +327,8 @@ class _Search:
             "1",
             "--train-samples",
             "1000",
+            "--data-dir",
+            data_dir,  # small exports: no process waits for TensorFlow's import
             "--directory",
             str(directory),
             "--project-name",
@@ -373,8 +375,8 @@ class _Search:
 
 @pytest.mark.integration
 @pytest.mark.xdist_group("cli_workers")  # minutes: a worker of its own
-def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
-    search = _Search(tmp_path, max_trials=4)
+def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path, smoke_data_dir):
+    search = _Search(tmp_path, max_trials=4, data_dir=smoke_data_dir)
     start, wait_for, logs = search.start, search.wait_for, search.logs
     # A worker started before its chief waits for it.
     first_worker = start("--worker", "0")
@@ -408,8 +410,8 @@ def test_cli_search_survives_a_late_chief_and_a_killed_worker(tmp_path):
 # Over a minute on 2 cores, past the default suite's budget: run with -m slow.
 @pytest.mark.slow
 @pytest.mark.xdist_group("cli_chief")
-def test_cli_chief_killed_and_restarted_resumes_the_search(tmp_path):
-    search = _Search(tmp_path, max_trials=4)
+def test_cli_chief_killed_and_restarted_resumes_the_search(tmp_path, smoke_data_dir):
+    search = _Search(tmp_path, max_trials=4, data_dir=smoke_data_dir)
     chief = search.start("--chief")
     worker = search.start("--worker", "0")
     try:
@@ -430,8 +432,8 @@ def test_cli_chief_killed_and_restarted_resumes_the_search(tmp_path):
 
 @pytest.mark.integration
 @pytest.mark.xdist_group("cli_workers")
-def test_one_search_per_chief_address(tmp_path):
-    search = _Search(tmp_path, max_trials=2)
+def test_one_search_per_chief_address(tmp_path, smoke_data_dir):
+    search = _Search(tmp_path, max_trials=2, data_dir=smoke_data_dir)
     search.start("--chief")
     try:
         port = search.arguments[search.arguments.index("--oracle-port") + 1]
