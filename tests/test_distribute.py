@@ -112,7 +112,7 @@ def test_jax_data_parallel_over_two_devices_and_two_processes_matches_one_device
         environment = {
             **os.environ,
             "KERAS_BACKEND": "jax",
-            "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+            "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={devices}",
             **variables,
         }
         return subprocess.Popen(
