@@ -24,7 +24,8 @@ os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 # Compiling, not running, is most of a small test's time. XLA's CPU backend
 # without its costly optimizations compiles a step in about 70 % of the time
 # (the mnist_bn smoke run: 19.2 s cold, 13.8 s with these flags, the same
-# accuracy to the last digit) and the few steps a test trains do not feel the slower code.
+# accuracy to the last digit) and the few steps a test trains do not feel
+# the slower code.
 # The subprocesses the tests start inherit it; recipes and users never see it.
 _FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
