@@ -23,7 +23,7 @@ tensorflow-datasets is, then `--data-dir DIR` (load_arrays reads
 `DIR/mnist.npz` first).
 
     python benchmarks/accelerator.py --data-dir DIR   # sized for about 6 minutes of one GPU (not yet run on one)
-    python benchmarks/accelerator.py --smoke          # on a CPU, a few hundred images (110 s on 2 cores)
+    python benchmarks/accelerator.py --smoke          # on a CPU, a few hundred images (101 s on 2 cores)
 
 Writes benchmarks/results/accelerator.json (smoke runs: --output elsewhere);
 `python benchmarks/report.py` tabulates it in benchmarks/README.md.

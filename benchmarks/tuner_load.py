@@ -101,8 +101,8 @@ def measure(workers):
         time.sleep(0.1)
     started = time.perf_counter()
     open(os.path.join(directory, "go"), "w").close()
-    # Timed until the last worker has been told there are no trials left;
-    # the chief itself checks for its own exit only every 20 s.
+    # Timed until the last worker has been told there are no trials left,
+    # not to the chief's own exit, up to a second later.
     statuses = [process.wait() for process in processes]
     seconds = time.perf_counter() - started
     statuses.append(chief.wait())

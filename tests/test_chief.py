@@ -63,9 +63,9 @@ def serving(address, monkeypatch, tmp_path):
     assert not thread.is_alive()
     assert servicers[0].oracle is oracle
     # It looks for the search's end every second, then for its workers'
-    # every 20 s.
+    # every second too (keras-tuner's chief waits 20 s between looks).
     assert asked == [oracle, oracle]
-    assert set(slept[:-1]) <= {1} and slept[-1] == 20
+    assert set(slept) == {1}
     assert chief.served_search("127.0.0.1", address, timeout=2) is None
 
 
