@@ -56,8 +56,8 @@ class Normalization:
 
     Attributes:
         method: One of `"none"`, `"scale"`, `"min_max"`, `"standardize"`.
-        shift: Subtracted first; a float, or an array per feature.
-        scale: Divided by next; a float, or an array per feature.
+        shift: Subtracted first; a float, or a float32 array per feature.
+        scale: Divided by next; a float, or a float32 array per feature.
     """
 
     method: str
@@ -65,8 +65,13 @@ class Normalization:
     scale: float | np.ndarray
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
-        """Returns `x` normalized, as float32."""
-        return ((np.asarray(x, dtype=np.float32) - self.shift) / self.scale).astype(np.float32)
+        """Returns `x` normalized, as a new float32 array (`x` is left as it is)."""
+        # One float32 copy, normalized in place: MNIST's 60,000 training
+        # images take 188 MB once, not once more per arithmetic step.
+        normalized = np.array(x, dtype=np.float32)
+        normalized -= self.shift
+        normalized /= self.scale
+        return normalized
 
     def to_json(self) -> dict:
         """Returns a JSON-ready dict (arrays as lists)."""

@@ -570,3 +570,58 @@ def test_synthetic_arrays_are_float32_of_the_tasks_shapes(name, x_shape, y_shape
         assert array.dtype == np.float32 and array.shape[1:] == shape
     with pytest.raises(TypeError, match=r"^synthetic_arrays\(\): samples must be an integer; received samples=4.5$"):
         kerasdnn.synthetic_arrays(name, samples=4.5)
+
+
+def test_fit_normalization_refuses_an_unknown_method_or_axis_naming_them():
+    table = np.zeros((2, 2))
+    with pytest.raises(ValueError) as refusal:
+        kerasdnn.fit_normalization(table, "minmax")
+    assert str(refusal.value) == (
+        "fit_normalization(): method must be one of min_max, none, scale, standardize; "
+        "received method='minmax' (did you mean 'min_max'?)"
+    )
+    with pytest.raises(ValueError) as refusal:
+        kerasdnn.fit_normalization(table, axis=1)
+    assert str(refusal.value) == "fit_normalization(): axis must be None or 0; received axis=1"
+
+
+def test_a_feature_constant_in_training_is_shifted_but_not_scaled_and_a_small_spread_is_scaled():
+    # Column 0 is 5 in every training row: new inputs keep their distance
+    # from it (scale 1). Column 1 has std 0.25, below 1, and is still scaled.
+    table = np.array([[5.0, 0.0], [5.0, 0.5]])
+    normalization = kerasdnn.fit_normalization(table, "standardize", axis=0)
+    np.testing.assert_array_equal(normalization(table), [[0, -1], [0, 1]])
+    np.testing.assert_array_equal(normalization([[7.0, 0.75]]), [[2, 2]])
+    assert kerasdnn.fit_normalization(table, "min_max", axis=0)([[7.0, 0.25]]).tolist() == [[2, 0.5]]
+
+
+def test_statistics_are_computed_in_float64_and_kept_as_float32_per_feature():
+    # Two float32 values one spacing apart near 10,000: their std is half
+    # the spacing, which a float32 mean (rounded to one of the two) misses.
+    spacing = float(np.spacing(np.float32(10_000)))
+    column = np.array([[10_000.0], [10_000.0 + spacing]], dtype=np.float32)
+    assert kerasdnn.fit_normalization(column).scale == spacing / 2
+    per_feature = kerasdnn.fit_normalization(column, axis=0)
+    assert per_feature.shift.dtype == per_feature.scale.dtype == np.float32
+    assert per_feature.scale.tolist() == [spacing / 2]
+
+
+def test_normalizing_holds_one_float32_copy_and_leaves_the_input_alone():
+    import tracemalloc
+
+    pixels = np.random.default_rng(0).integers(0, 256, size=(1_000, 784), dtype=np.uint8)
+    float_pixels = pixels.astype(np.float32)
+    normalization = kerasdnn.fit_normalization(pixels)
+    tracemalloc.start()
+    try:
+        normalized = normalization(pixels)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert normalized.dtype == np.float32 and peak < 1.25 * float_pixels.nbytes
+    np.testing.assert_allclose(
+        normalized, (float_pixels - np.float32(pixels.mean())) / np.float32(pixels.std()), rtol=1e-5, atol=1e-6
+    )
+    again = normalization(float_pixels)
+    assert again is not float_pixels and (float_pixels == pixels).all()
+    np.testing.assert_array_equal(again, normalized)
