@@ -700,6 +700,9 @@ def test_data_export_passes_its_arguments_and_writes_the_name(monkeypatch, tmp_p
     for argument in ("train_samples", "test_samples"):
         with pytest.raises(ValueError, match=rf"^export_arrays\(\): {argument} must be >= 1; received {argument}=0$"):
             data.export_arrays("mnist", path, **{argument: 0})
+        with pytest.raises(TypeError) as refusal:
+            data.export_arrays("mnist", path, **{argument: 2.5})
+        assert str(refusal.value) == f"export_arrays(): {argument} must be an integer; received {argument}=2.5"
     del prepared[1:]
     with np.load(path) as saved:
         assert str(saved["name"]) == "mnist" and saved["x_test"].max() == 2 and saved["x_train"].max() == 1

@@ -112,8 +112,8 @@ def without_tensorflow(monkeypatch):
 def test_without_tensorflow_a_dataset_comes_through_keras_datasets(tmp_path, monkeypatch, without_tensorflow):
     import keras
 
-    levels = (np.arange(4 * 28 * 28).reshape(4, 28, 28) % 4).astype("uint8")
-    labels = np.array([1, 2, 3, 4], "uint8")
+    levels = (np.arange(5 * 28 * 28).reshape(5, 28, 28) % 4).astype("uint8")
+    labels = np.array([1, 2, 3, 4, 5], "uint8")
     # keras.datasets gives MNIST without its channel axis.
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: ((levels[:3], labels[:3]), (levels[3:], labels[3:])))
     with pytest.warns(kerasdnn.sources.KerasDatasetsWarning, match=r"^load_arrays\('mnist'\): TensorFlow is not"):
@@ -122,7 +122,7 @@ def test_without_tensorflow_a_dataset_comes_through_keras_datasets(tmp_path, mon
         )
     np.testing.assert_array_equal(x_train[..., 0], levels[:2])
     np.testing.assert_array_equal(x_test[..., 0], levels[3:])
-    assert x_train.shape == (2, 28, 28, 1) and y_train.tolist() == [1, 2] and y_test.tolist() == [4]
+    assert x_train.shape == (2, 28, 28, 1) and y_train.tolist() == [1, 2] and y_test.tolist() == [4, 5]
     assert y_train.dtype == y_test.dtype == np.int64
     # Without downloading, tfds's copy is the only way, and it needs TensorFlow.
     with pytest.raises(without_tensorflow.TensorFlowMissingError) as missing:
@@ -625,3 +625,51 @@ def test_normalizing_holds_one_float32_copy_and_leaves_the_input_alone():
     again = normalization(float_pixels)
     assert again is not float_pixels and (float_pixels == pixels).all()
     np.testing.assert_array_equal(again, normalized)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: kerasdnn.load_arrays("mnist", test_samples=0),
+            ValueError,
+            "load_arrays(): test_samples must be >= 1; received test_samples=0",
+        ),
+        (
+            lambda: kerasdnn.load_arrays("mnist", train_samples=2.5),
+            TypeError,
+            "load_arrays(): train_samples must be an integer; received train_samples=2.5",
+        ),
+        (
+            lambda: kerasdnn.data.EpochShuffledArrays(np.zeros((4, 1)), np.zeros(4), batch_size=2.5),
+            TypeError,
+            "EpochShuffledArrays(): batch_size must be an integer; received batch_size=2.5",
+        ),
+    ],
+    ids=["test_samples", "train_samples", "batch_size"],
+)
+def test_sample_counts_and_batch_sizes_are_whole_numbers_named_in_the_refusal(call, error, message):
+    with pytest.raises(error) as refusal:
+        call()
+    assert str(refusal.value) == message
+
+
+def test_a_shard_index_runs_from_0_to_count_less_1():
+    x, y = np.arange(6).reshape(6, 1), np.arange(6)
+    first = kerasdnn.data.EpochShuffledArrays(x, y, batch_size=6, shuffle=False, shard=(0, 2))
+    assert first[0][1].tolist() == [0, 2, 4]
+    for shard in [(2, 2), (-1, 2), (0,)]:
+        with pytest.raises(ValueError) as refusal:
+            kerasdnn.data.EpochShuffledArrays(x, y, batch_size=6, shard=shard)
+        assert str(refusal.value) == (
+            f"EpochShuffledArrays(): shard must be (index, count) with 0 <= index < count; received {shard!r}"
+        )
+
+
+def test_make_dataset_without_tensorflow_says_it_builds_a_tf_data_pipeline(without_tensorflow):
+    with pytest.raises(without_tensorflow.TensorFlowMissingError) as missing:
+        kerasdnn.make_dataset(np.zeros((2, 1)), np.zeros(2))
+    assert str(missing.value) == (
+        "make_dataset() (a tf.data pipeline) needs TensorFlow, which is not installed here; "
+        "install it with `pip install tensorflow`"
+    )
