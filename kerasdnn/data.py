@@ -185,6 +185,7 @@ def load_arrays(
         FileNotFoundError: If `name` is a `.npz` file that does not exist.
         ImportError: If TensorFlow is not installed and `download` is off;
             the message names the `.npz` route and the install command.
+        TypeError: If a sample count is not an integer.
     """
     function = "load_arrays"
     exported = isinstance(name, str) and name.endswith(".npz")
@@ -249,6 +250,7 @@ def make_dataset(
 
     Raises:
         ValueError: If `batch_size` is below 1 or `x` and `y` differ in length.
+        TypeError: If `batch_size` is not an integer.
     """
     function = "make_dataset"
     tf = quiet.import_tensorflow(f"{function}() (a tf.data pipeline)")
@@ -303,6 +305,7 @@ class EpochShuffledArrays(keras.utils.PyDataset):
     Raises:
         ValueError: If `batch_size` is below 1, `x` and `y` differ in length,
             or `shard` is not `(index, count)` with `0 <= index < count`.
+        TypeError: If `batch_size` is not an integer.
     """
 
     def __init__(

@@ -169,6 +169,7 @@ def export_arrays(
     Raises:
         ValueError: If `name` is unknown, `path` does not end in `.npz`, or
             a sample count is below 1.
+        TypeError: If a sample count is not an integer.
         DatasetNotFoundError: As in `load_arrays`.
     """
     function = "export_arrays"
