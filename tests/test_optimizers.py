@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -27,12 +28,22 @@ pytestmark = pytest.mark.xdist_group("optimizers")
 )
 def test_names_resolve_with_rate_and_clipping(name, cls, momentum, nesterov):
     optimizer = optimizers.get(name, learning_rate=0.05, clipnorm=1.0)
-    assert type(optimizer) is cls
+    # (On PyTorch, Keras builds its backend's own subclass of each.)
+    assert isinstance(optimizer, cls) and type(optimizer).__name__ == cls.__name__
     assert float(optimizer.learning_rate) == pytest.approx(0.05)
     assert optimizer.clipnorm == 1.0 and optimizer.clipvalue is None
     assert optimizers.get(name, clipvalue=0.5).clipvalue == 0.5
     if momentum is not None:
         assert optimizer.momentum == momentum and optimizer.nesterov == nesterov
+
+
+def test_the_default_is_keras_adam_with_its_own_settings():
+    optimizer = optimizers.get()
+    # (On PyTorch, Keras builds its backend's own subclass of Adam.)
+    assert isinstance(optimizer, keras.optimizers.Adam) and type(optimizer).__name__ == "Adam"
+    # (Each optimizer is named apart, "adam", "adam_1", ...)
+    config, default = optimizer.get_config(), keras.optimizers.Adam().get_config()
+    assert {**config, "name": None} == {**default, "name": None}
 
 
 def test_instance_is_returned_or_copied_with_overrides():
@@ -161,5 +172,56 @@ def test_coupled_weight_decay_names_the_optimizers_it_applies_to():
         r"received optimizer AdamW$",
     ):
         optimizers.get("adamw", coupled_weight_decay=1e-3)
-    with pytest.raises(ValueError, match=r"coupled_weight_decay must be >= 0; received coupled_weight_decay=-1"):
+    # Nadam is no subclass of any of them.
+    with pytest.raises(ValueError, match=r"^get\(\): coupled_weight_decay applies to .*; received optimizer Nadam$"):
+        optimizers.get("nadam", coupled_weight_decay=1e-3)
+    with pytest.raises(ValueError, match=r"^get\(\): coupled_weight_decay must be >= 0; received coupled_weight_decay=-1$"):
         optimizers.get("adam", coupled_weight_decay=-1)
+
+
+def test_coupled_weight_decay_follows_the_variables_each_apply_names():
+    # Built for a, b and c, then applied to b and a only, in that order, and
+    # a without a gradient: b decays by its own value, a and c stay.
+    a, b, c = (keras.Variable(np.array([value]), name=name) for value, name in ((1.0, "a"), (2.0, "b"), (4.0, "c")))
+    optimizer = optimizers.get("sgd", learning_rate=1.0, coupled_weight_decay=0.5)
+    optimizer.build([a, b, c])
+    with pytest.warns(UserWarning, match=r"Gradients do not exist for variables \['a'\]"):
+        optimizer.apply([keras.ops.zeros(1), None], [b, a])
+    assert [float(variable.numpy()[0]) for variable in (a, b, c)] == [1.0, 1.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    "epochs, samples, batch_size, decay_steps",
+    [
+        # The deck's run: 55,000 images in batches of 128 are 429 full
+        # batches and one of 120, so 430 steps an epoch.
+        (15, 55_000, 128, 6450),
+        (3, 10, 2, 15),  # batches that divide the samples
+        (3, 11, 2, 18),  # the last batch of one sample is a step too
+        (1, 5, 8, 1),  # a batch larger than the data is one step
+    ],
+)
+def test_cosine_schedule_decays_to_zero_over_the_steps_of_the_run(epochs, samples, batch_size, decay_steps):
+    schedule = optimizers.cosine_schedule(2e-3, epochs=epochs, samples=samples, batch_size=batch_size)
+    config = schedule.get_config()
+    assert (config["initial_learning_rate"], config["decay_steps"], config["alpha"]) == (2e-3, decay_steps, 0.0)
+    # Halfway the cosine is at half the rate, and at the last step at 0.
+    assert float(schedule(0)) == pytest.approx(2e-3)
+    assert float(schedule(decay_steps / 2)) == pytest.approx(1e-3)
+    assert float(schedule(decay_steps)) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "epochs, samples, batch_size, error, message",
+    [
+        (0, 10, 2, ValueError, "epochs must be >= 1; received epochs=0"),
+        (1, 0, 2, ValueError, "samples must be >= 1; received samples=0"),
+        (1, 10, 0, ValueError, "batch_size must be >= 1; received batch_size=0"),
+        (1, 10, 2.5, TypeError, "batch_size must be an integer; received batch_size=2.5"),
+        (1.0, 10, 2, TypeError, "epochs must be an integer; received epochs=1.0"),
+        (1, True, 2, TypeError, "samples must be an integer; received samples=True"),
+    ],
+)
+def test_cosine_schedule_refuses_counts_that_are_not_positive_integers(epochs, samples, batch_size, error, message):
+    with pytest.raises(error, match=rf"^cosine_schedule\(\): {re.escape(message)}$"):
+        optimizers.cosine_schedule(0.1, epochs=epochs, samples=samples, batch_size=batch_size)
