@@ -57,6 +57,20 @@ def test_keras_functions_become_activation_layers(name):
     assert isinstance(layer, keras.layers.Activation) and layer.activation is keras.activations.get(name)
 
 
+@pytest.mark.parametrize(
+    "activation",
+    [*sorted(set(kerasdnn.activations.names()) - {"linear"}), keras.activations.tanh, keras.layers.PReLU(name="p")],
+    ids=str,
+)
+def test_the_layer_takes_the_name_asked_for(activation):
+    assert kerasdnn.activation_layer(activation, name="act").name == "act"
+
+
+def test_a_callable_becomes_the_layer_it_computes():
+    layer = kerasdnn.activation_layer(keras.activations.tanh)
+    np.testing.assert_allclose(_apply(layer, [[-1.0, 0.5]]), np.tanh([[-1.0, 0.5]]), rtol=1e-6)
+
+
 def test_identity_gives_no_layer():
     assert kerasdnn.activation_layer(None) is None and kerasdnn.activation_layer("linear") is None
 

@@ -76,6 +76,21 @@ def test_kernel_options_reach_every_kernel_the_output_included(build, kernels):
     assert all(layer.kernel_regularizer is None for layer in _kernel_layers(build()))
 
 
+@pytest.mark.parametrize(
+    "identifier, expected",
+    [
+        ("l2", {"l2": 0.01}),  # Keras's default strength
+        ({"class_name": "L1", "config": {"l1": 0.5}}, {"l1": 0.5}),
+        (keras.regularizers.L1L2(l1=0.25, l2=0.5), {"l1": 0.25, "l2": 0.5}),
+    ],
+    ids=["name", "config", "instance"],
+)
+def test_regularizers_take_what_keras_regularizers_get_takes(identifier, expected):
+    regularizer = kerasdnn.regularizers.get(identifier)
+    assert isinstance(regularizer, keras.regularizers.Regularizer)
+    assert regularizer.get_config() == pytest.approx(expected)
+
+
 def test_mlp_blocks_carry_bn_dropout_and_the_activation_in_order():
     model = kerasdnn.mlp((3,), units=(4, 5, 6), activation="tanh", dropout=0.25)
     assert _kinds(model) == ["Dense", "BatchNormalization", "Activation", "Dropout"] * 3 + ["Dense"]
@@ -310,6 +325,22 @@ def test_conv_block_defaults_are_the_decks():
         # Called directly, the resolvers name themselves.
         (lambda: kerasdnn.initializers.get("he_nromal"), ValueError, "get(): kernel_initializer must be"),
         (lambda: kerasdnn.regularizers.get((0.1,)), ValueError, "get(): kernel_regularizer given as strengths"),
+        (
+            lambda: kerasdnn.regularizers.get((-0.1, 0.0)),
+            ValueError,
+            "get(): kernel_regularizer[0] (l1) must be >= 0; received kernel_regularizer[0] (l1)=-0.1",
+        ),
+        (
+            lambda: kerasdnn.mlp((3,), kernel_regularizer=(0.0, -0.2)),
+            ValueError,
+            "mlp(): kernel_regularizer[1] (l2) must be >= 0; received kernel_regularizer[1] (l2)=-0.2",
+        ),
+        (
+            lambda: kerasdnn.regularizers.get({"class_name": "Nope"}),
+            TypeError,
+            "get(): kernel_regularizer must be None, an L2 strength, a pair (l1, l2) or a Keras regularizer; "
+            "received kernel_regularizer={'class_name': 'Nope'}",
+        ),
         (lambda: kerasdnn.optimizers.get("adamm"), ValueError, "get(): optimizer must be one of"),
         (lambda: kerasdnn.activation_layer("relux"), ValueError, "activation_layer(): activation must be"),
         (

@@ -175,7 +175,9 @@ def test_coupled_weight_decay_names_the_optimizers_it_applies_to():
     # Nadam is no subclass of any of them.
     with pytest.raises(ValueError, match=r"^get\(\): coupled_weight_decay applies to .*; received optimizer Nadam$"):
         optimizers.get("nadam", coupled_weight_decay=1e-3)
-    with pytest.raises(ValueError, match=r"^get\(\): coupled_weight_decay must be >= 0; received coupled_weight_decay=-1$"):
+    with pytest.raises(
+        ValueError, match=r"^get\(\): coupled_weight_decay must be >= 0; received coupled_weight_decay=-1$"
+    ):
         optimizers.get("adam", coupled_weight_decay=-1)
 
 

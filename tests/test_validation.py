@@ -1,3 +1,7 @@
+import re
+
+import keras
+import numpy as np
 import pytest
 
 from kerasdnn import validation
@@ -55,3 +59,138 @@ def test_sizes():
         validation.check_sizes("mlp", "units", 3)
     with pytest.raises(ValueError, match=r"^lstm\(\): units must not be empty; received units=\(\)$"):
         validation.check_sizes("lstm", "units", (), allow_empty=False)
+
+
+def test_other_types_are_refused_as_not_numbers():
+    with pytest.raises(TypeError, match=r"^f\(\): x must be a number; received x='3'$"):
+        validation.check_number("f", "x", "3")
+
+
+@pytest.mark.parametrize(
+    "kwargs, value, interval",
+    [
+        ({"high": 1, "high_inclusive": False}, 1, "< 1"),
+        ({"low": 0, "high": 1, "low_inclusive": False}, 0, "in (0, 1]"),
+        ({"low": 0, "high": 1}, 2, "in [0, 1]"),
+        ({"low": 0, "high": 1, "low_inclusive": False, "high_inclusive": False}, 1, "in (0, 1)"),
+    ],
+)
+def test_intervals_read_as_written_in_mathematics(kwargs, value, interval):
+    with pytest.raises(ValueError) as error:
+        validation.check_number("f", "x", value, **kwargs)
+    assert str(error.value) == f"f(): x must be {interval}; received x={value}"
+
+
+def test_close_matches_are_at_most_three_joined_by_or():
+    error = validation.unknown_name_error("f", "activation", "relu", ["relu1", "relu2", "relu3", "relu4", "tanh"])
+    assert str(error) == (
+        "f(): activation must be one of relu1, relu2, relu3, relu4, tanh; "
+        "received activation='relu' (did you mean 'relu4' or 'relu3' or 'relu2'?)"
+    )
+
+
+def test_sizes_must_be_integers():
+    with pytest.raises(TypeError, match=r"^mlp\(\): units must hold integers; received units=\(3, 2\.5\)$"):
+        validation.check_sizes("mlp", "units", (3, 2.5))
+    with pytest.raises(TypeError, match=r"^mlp\(\): units must hold integers; received units=\[True\]$"):
+        validation.check_sizes("mlp", "units", [True])
+
+
+def test_keras_names_leave_out_the_submodules_and_serialization():
+    # keras.optimizers exports only get, (de)serialize and the legacy and
+    # schedules modules in lower case: none of them an optimizer's name.
+    assert validation.keras_names(keras.optimizers) == []
+    assert "relu" in validation.keras_names(keras.activations)
+    assert "get" not in validation.keras_names(keras.activations)
+
+
+def _check(x, y, **kwargs):
+    validation.check_samples("train", "x", np.asarray(x), np.asarray(y), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "x, y, kwargs",
+    [
+        ([[0.5]], [0], {"input_shape": (None, 1), "classes": 2, "labels": "sparse"}),  # one sample
+        ([[0.5], [1.5]], [[0], [1]], {"classes": 2, "labels": "sparse"}),  # a column of labels
+        ([[0.5], [1.5]], [0.0, 1.0], {"classes": 2, "labels": "sparse"}),  # whole floats
+        ([[0.5], [1.5]], [[1, 0], [0, 1]], {"classes": 2, "labels": "one_hot"}),
+        (np.zeros((2, 4, 3)), [0, 1], {"input_shape": (None, None, 3)}),
+        ([[0.5], [1.5]], [5, 7], {"classes": 2}),  # labels=None: not checked
+    ],
+    ids=["one sample", "column", "whole floats", "one-hot", "unknown axis", "unchecked"],
+)
+def test_samples_the_model_can_take_pass(x, y, kwargs):
+    assert _check(x, y, **kwargs) is None
+
+
+@pytest.mark.parametrize(
+    "x, y, kwargs, error, message",
+    [
+        (["a", "b"], [0, 1], {}, TypeError, "x must hold numbers; received x of dtype <U1"),
+        ([1.0], ["a"], {}, TypeError, "y must hold numbers; received y of dtype <U1"),
+        (1.0, [0], {}, ValueError, "x must be an array of samples; received a scalar"),
+        (np.zeros((0, 2)), np.zeros(0), {}, ValueError, "x must hold at least one sample; received x of shape (0, 2)"),
+        (
+            np.zeros((2, 4, 2)),
+            [0, 1],
+            {"input_shape": (None, None, 3)},
+            ValueError,
+            "x must have shape (samples, ?, 3) for this model; received x of shape (2, 4, 2)",
+        ),
+        (
+            [[0.5], [1.5]],
+            np.zeros((2, 1, 1)),
+            {"classes": 2, "labels": "sparse"},
+            ValueError,
+            "y must hold one class index per sample, of shape (samples,); received y of shape (2, 1, 1)",
+        ),
+        (
+            [[0.5], [1.5]],
+            [[0, 1], [1, 0]],
+            {"classes": 2, "labels": "sparse"},
+            ValueError,
+            "y must hold one class index per sample, of shape (samples,); received y of shape (2, 2)",
+        ),
+        (
+            [[0.5], [1.5]],
+            [-1, 1],
+            {"classes": 2, "labels": "sparse"},
+            ValueError,
+            "y must hold class indices 0 to 1 for the model's 2 outputs; received labels from -1 to 1",
+        ),
+        (
+            [[0.5], [1.5]],
+            [0.5, 1.0],
+            {"classes": 2, "labels": "sparse"},
+            ValueError,
+            "y must hold class indices 0 to 1 for the model's 2 outputs; received values from 0.5 to 1.0",
+        ),
+        (
+            # Integers beyond int64 are still labels, however many classes.
+            [[0.5]],
+            np.array([2**63], dtype="uint64"),
+            {"classes": 2, "labels": "sparse"},
+            ValueError,
+            "y must hold class indices 0 to 1 for the model's 2 outputs; "
+            "received labels from 9223372036854775808 to 9223372036854775808",
+        ),
+        (
+            [[0.5], [1.5]],
+            [0, 1],
+            {"classes": 2, "labels": "one_hot"},
+            ValueError,
+            "y must be one-hot, of shape (samples, 2) for the model's 2 outputs; received y of shape (2,)",
+        ),
+    ],
+)
+def test_samples_the_model_cannot_take_are_refused_before_training(x, y, kwargs, error, message):
+    with pytest.raises(error, match=rf"^train\(\): {re.escape(message)}$"):
+        _check(x, y, **kwargs)
+
+
+def test_a_pair_of_arrays_is_named_by_its_argument_and_position():
+    with pytest.raises(ValueError, match=r"^fit\(\): validation_data\[0\] must hold at least one sample"):
+        validation.check_samples("fit", "validation_data", np.zeros((0, 2)), np.zeros(0))
+    with pytest.raises(TypeError, match=r"^fit\(\): validation_data\[1\] must hold numbers"):
+        validation.check_samples("fit", "validation_data", np.zeros((1, 2)), np.array(["a"]))
