@@ -60,7 +60,7 @@ def test_keras_functions_become_activation_layers(name):
 @pytest.mark.parametrize(
     "activation",
     [*sorted(set(kerasdnn.activations.names()) - {"linear"}), keras.activations.tanh, keras.layers.PReLU(name="p")],
-    ids=str,
+    ids=lambda activation: activation if isinstance(activation, str) else type(activation).__name__,
 )
 def test_the_layer_takes_the_name_asked_for(activation):
     assert kerasdnn.activation_layer(activation, name="act").name == "act"

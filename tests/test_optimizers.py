@@ -223,6 +223,7 @@ def test_cosine_schedule_decays_to_zero_over_the_steps_of_the_run(epochs, sample
         (1.0, 10, 2, TypeError, "epochs must be an integer; received epochs=1.0"),
         (1, True, 2, TypeError, "samples must be an integer; received samples=True"),
     ],
+    ids=["epochs-0", "samples-0", "batch_size-0", "batch_size-float", "epochs-float", "samples-bool"],
 )
 def test_cosine_schedule_refuses_counts_that_are_not_positive_integers(epochs, samples, batch_size, error, message):
     with pytest.raises(error, match=rf"^cosine_schedule\(\): {re.escape(message)}$"):

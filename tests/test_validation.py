@@ -118,7 +118,7 @@ def _check(x, y, **kwargs):
         (np.zeros((2, 4, 3)), [0, 1], {"input_shape": (None, None, 3)}),
         ([[0.5], [1.5]], [5, 7], {"classes": 2}),  # labels=None: not checked
     ],
-    ids=["one sample", "column", "whole floats", "one-hot", "unknown axis", "unchecked"],
+    ids=["one-sample", "column", "whole-floats", "one-hot", "unknown-axis", "unchecked"],
 )
 def test_samples_the_model_can_take_pass(x, y, kwargs):
     assert _check(x, y, **kwargs) is None
@@ -182,6 +182,19 @@ def test_samples_the_model_can_take_pass(x, y, kwargs):
             ValueError,
             "y must be one-hot, of shape (samples, 2) for the model's 2 outputs; received y of shape (2,)",
         ),
+    ],
+    ids=[
+        "x-not-numbers",
+        "y-not-numbers",
+        "scalar",
+        "empty",
+        "input-shape",
+        "labels-3d",
+        "labels-two-columns",
+        "negative-label",
+        "fractional-labels",
+        "uint64-labels",
+        "one-hot-shape",
     ],
 )
 def test_samples_the_model_cannot_take_are_refused_before_training(x, y, kwargs, error, message):
