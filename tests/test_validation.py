@@ -207,3 +207,8 @@ def test_a_pair_of_arrays_is_named_by_its_argument_and_position():
         validation.check_samples("fit", "validation_data", np.zeros((0, 2)), np.zeros(0))
     with pytest.raises(TypeError, match=r"^fit\(\): validation_data\[1\] must hold numbers"):
         validation.check_samples("fit", "validation_data", np.zeros((1, 2)), np.array(["a"]))
+
+
+def test_inclusive_bounds_take_the_bound_itself():
+    assert validation.check_number("f", "x", 1, low=0, high=1) == 1
+    assert validation.check_number("f", "x", 0, low=0, high=1) == 0
