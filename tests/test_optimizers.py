@@ -228,3 +228,11 @@ def test_cosine_schedule_decays_to_zero_over_the_steps_of_the_run(epochs, sample
 def test_cosine_schedule_refuses_counts_that_are_not_positive_integers(epochs, samples, batch_size, error, message):
     with pytest.raises(error, match=rf"^cosine_schedule\(\): {re.escape(message)}$"):
         optimizers.cosine_schedule(0.1, epochs=epochs, samples=samples, batch_size=batch_size)
+
+
+def test_a_coupled_class_takes_its_base_optimizers_arguments():
+    # As keras.optimizers.SGD(0.25, momentum=0.5): positionally and by keyword.
+    cls = type(optimizers.get("sgd", coupled_weight_decay=0.5))
+    optimizer = cls(0.25, momentum=0.5, coupled_weight_decay=0.1)
+    assert float(optimizer.learning_rate) == 0.25 and optimizer.momentum == 0.5
+    assert optimizer.coupled_weight_decay == 0.1
