@@ -13,6 +13,11 @@ from kerasdnn import optimizers
 pytestmark = pytest.mark.xdist_group("optimizers")
 
 
+def _is_keras_class(optimizer, cls):
+    # On PyTorch, Keras builds its backend's own subclass of each, of the same name.
+    return isinstance(optimizer, cls) and type(optimizer).__name__ == cls.__name__
+
+
 @pytest.mark.parametrize(
     "name, cls, momentum, nesterov",
     [
@@ -28,8 +33,7 @@ pytestmark = pytest.mark.xdist_group("optimizers")
 )
 def test_names_resolve_with_rate_and_clipping(name, cls, momentum, nesterov):
     optimizer = optimizers.get(name, learning_rate=0.05, clipnorm=1.0)
-    # (On PyTorch, Keras builds its backend's own subclass of each.)
-    assert isinstance(optimizer, cls) and type(optimizer).__name__ == cls.__name__
+    assert _is_keras_class(optimizer, cls)
     assert float(optimizer.learning_rate) == pytest.approx(0.05)
     assert optimizer.clipnorm == 1.0 and optimizer.clipvalue is None
     assert optimizers.get(name, clipvalue=0.5).clipvalue == 0.5
@@ -39,8 +43,7 @@ def test_names_resolve_with_rate_and_clipping(name, cls, momentum, nesterov):
 
 def test_the_default_is_keras_adam_with_its_own_settings():
     optimizer = optimizers.get()
-    # (On PyTorch, Keras builds its backend's own subclass of Adam.)
-    assert isinstance(optimizer, keras.optimizers.Adam) and type(optimizer).__name__ == "Adam"
+    assert _is_keras_class(optimizer, keras.optimizers.Adam)
     # (Each optimizer is named apart, "adam", "adam_1", ...)
     config, default = optimizer.get_config(), keras.optimizers.Adam().get_config()
     assert {**config, "name": None} == {**default, "name": None}

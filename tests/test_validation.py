@@ -105,7 +105,7 @@ def test_keras_names_leave_out_the_submodules_and_serialization():
 
 
 def _check(x, y, **kwargs):
-    validation.check_samples("train", "x", np.asarray(x), np.asarray(y), **kwargs)
+    return validation.check_samples("train", "x", np.asarray(x), np.asarray(y), **kwargs)
 
 
 @pytest.mark.parametrize(
