@@ -63,17 +63,7 @@ def _train(args):
     _use_compilation_cache(args)
     from kerasdnn.zoo import runs
 
-    results = runs.train_model(
-        args.name,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        data_dir=args.data_dir,
-        output_dir=args.output_dir,
-        seed=args.seed,
-        smoke=args.smoke,
-        overwrite=args.overwrite,
-    )
+    results = runs.train_model(**_keywords(runs.train_model, args))
     info = registry.model_info(args.name)
     measured = runs.measured_value(info, results)
     print(
@@ -95,6 +85,22 @@ def _train(args):
     )
     print(f"results in {results['output_dir']}")
     return 0
+
+
+def _keywords(function, args, **chosen):
+    """The options in `args` that `function` takes by the same name, with `chosen` over them.
+
+    Each subcommand names its options as the function it calls names its
+    arguments, so an option added to the parser cannot stop on the way.
+    """
+    import inspect
+
+    named = {
+        name
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.kind != parameter.VAR_KEYWORD
+    }
+    return {**{name: value for name, value in vars(args).items() if name in named}, **chosen}
 
 
 def _use_compilation_cache(args):
@@ -177,13 +183,7 @@ def _data_export(args):
     quiet.import_tensorflow("kerasdnn data export (tensorflow-datasets)")
     from kerasdnn import data
 
-    path = data.export_arrays(
-        args.name,
-        args.path,
-        data_dir=args.data_dir,
-        train_samples=args.train_samples,
-        test_samples=args.test_samples,
-    )
+    path = data.export_arrays(**_keywords(data.export_arrays, args))
     print(f"{args.name} written to {path}: load it anywhere with kerasdnn.load_arrays({path!r})")
     return 0
 
@@ -212,18 +212,12 @@ def _tune(args):
         os.environ["KERASTUNER_ORACLE_IP"] = args.oracle_ip
         os.environ["KERASTUNER_ORACLE_PORT"] = str(args.oracle_port)
     tuner, best = tuning.run_search(
-        args.dataset,
-        kind=args.tuner,
-        max_trials=args.max_trials,
-        epochs=args.epochs,
-        train_samples=data.SMOKE_TRAIN_SAMPLES if args.smoke else args.train_samples,
-        directory=args.directory,
-        project_name=args.project_name,
-        overwrite=args.overwrite,
-        data_dir=args.data_dir,
-        seed=args.seed,
-        tensorboard=args.tensorboard,
-        chief_timeout=args.chief_timeout,
+        **_keywords(
+            tuning.run_search,
+            args,
+            kind=args.tuner,
+            train_samples=data.SMOKE_TRAIN_SAMPLES if args.smoke else args.train_samples,
+        )
     )
     report = os.path.join(tuner.project_dir, "report")
     if best is None:

@@ -1,6 +1,8 @@
 """Every option of every `kerasdnn` subcommand reaches the function it names (those functions recorded, not run)."""
 
 import argparse
+import functools
+import inspect
 import json
 import os
 import subprocess
@@ -29,6 +31,22 @@ def recorded(monkeypatch):
     for variable in ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"):
         monkeypatch.setenv(variable, "unset")
 
+    def replace(module, name, recorder):
+        """Puts `recorder` in place of `module.name`, with the real function's signature.
+
+        The command passes options by the signature of what it calls, and a
+        call the real function would refuse (an unknown or missing argument)
+        is refused here too.
+        """
+        real = getattr(module, name)
+
+        @functools.wraps(real)
+        def record(*arguments, **keywords):
+            inspect.signature(real).bind(*arguments, **keywords)
+            return recorder(*arguments, **keywords)
+
+        monkeypatch.setattr(module, name, record)
+
     def train_model(name, **arguments):
         calls["train_model"] = {"name": name, **arguments}
         return {
@@ -51,17 +69,17 @@ def recorded(monkeypatch):
         worker = os.environ["KERASTUNER_TUNER_ID"].startswith("tuner")
         return TUNER, None if worker else type("Best", (), {"values": {"depth": 2}})()
 
-    monkeypatch.setattr(runs, "train_model", train_model)
-    monkeypatch.setattr(tuning, "run_search", run_search)
+    replace(runs, "train_model", train_model)
+    replace(tuning, "run_search", run_search)
     monkeypatch.setattr(tuning, "trial_rows", lambda tuner: calls.setdefault("trial_rows", tuner) and TRIALS)
-    monkeypatch.setattr(
+    replace(
         data,
         "export_arrays",
         lambda name, path, **arguments: (
             calls.setdefault("export_arrays", {"name": name, "path": path, **arguments}) and path
         ),
     )
-    monkeypatch.setattr(
+    replace(
         registry,
         "create_model",
         lambda name, **arguments: (
