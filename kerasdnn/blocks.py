@@ -171,7 +171,6 @@ def _dense_block(
     validation.check_number(function, "units", units, low=1, integer=True)
     validation.check_choice(function, "order", order, ORDERS)
     normalization = normalizations.resolve(function, normalization, batch_norm, groups)
-    normalizations.check_applies(function, normalization, "dense")
     normalized_before_activation = order.startswith("dense_bn")
     if use_bias is None:
         use_bias = not (normalized_before_activation and normalization not in (None, "weight"))
@@ -308,7 +307,10 @@ def _conv_block(
             name=conv_name,
         )
         layers.append(_weight_normalized(conv, normalization, conv_name))
-        layers += _after_linear(function, activation, None, "conv", filters, None, 0.0, ORDERS[0], conv_name)
+        # The block is normalized once, after its last convolution (below).
+        activation_layer = activations._activation_layer(activation, _name(conv_name, "activation"), function)
+        if activation_layer is not None:
+            layers.append(activation_layer)
     normalization_layer = normalizations._normalization_layer(
         normalization, "conv", filters, groups, _normalization_name(name, normalization), function
     )

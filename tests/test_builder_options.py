@@ -287,6 +287,11 @@ def test_conv_block_defaults_are_the_decks():
         (lambda: kerasdnn.conv_block(4, kernel_initializer="he_norm"), ValueError, "conv_block(): "),
         (lambda: kerasdnn.dense_block(2.5), TypeError, "dense_block(): units must be an integer; received units=2.5"),
         (lambda: kerasdnn.dense_block(4, activity_regularizer="l3"), ValueError, "dense_block(): "),
+        (
+            lambda: kerasdnn.dense_block(4, activity_regularizer=-1.0),
+            ValueError,
+            "dense_block(): activity_regularizer must be >= 0; received activity_regularizer=-1.0",
+        ),
         (lambda: kerasdnn.cnn((8, 8, 1), filters=(0,)), ValueError, "cnn(): filters"),
         (lambda: kerasdnn.cnn((8, 8, 1), units=(0,)), ValueError, "cnn(): units"),
         (lambda: kerasdnn.cnn((8, 8, 1), convs=0), ValueError, "cnn(): convs must be >= 1"),
@@ -316,6 +321,12 @@ def test_conv_block_defaults_are_the_decks():
         (lambda: kerasdnn.cnn((8, 8, 1), kernel_regularizer=(0.1,)), ValueError, "cnn(): kernel_regularizer given"),
         (lambda: kerasdnn.mlp((3,), kernel_regularizer=-1.0), ValueError, "mlp(): kernel_regularizer must be >= 0"),
         (lambda: kerasdnn.dense_block(4, activation="relux"), ValueError, "dense_block(): activation must be"),
+        # With the initializer given, the activation is resolved by the layer itself.
+        (
+            lambda: kerasdnn.conv_block(4, activation="relux", kernel_initializer="he_normal"),
+            ValueError,
+            "conv_block(): activation must be one of",
+        ),
         (
             lambda: kerasdnn.conv_block(4, normalization="group", groups=3),
             ValueError,
@@ -388,8 +399,37 @@ def test_conv_block_passes_its_own_options_on():
         (lambda: kerasdnn.lstm((5, 2), normalization="batchnorm"), "lstm(): normalization must be one of"),
         (lambda: kerasdnn.lstm((5, 2), groups=4), "lstm(): groups applies to normalization='group' only"),
         (lambda: kerasdnn.cnn((8, 8, 1), groups=4), "cnn(): groups applies to normalization='group' only"),
+        # Checked once by the builder, not only by blocks it may have none of.
+        (
+            lambda: kerasdnn.cnn((8, 8, 1), filters=(), units=(), groups=4),
+            "cnn(): groups applies to normalization='group' only; received groups=4 with normalization='batch'",
+        ),
+        (
+            lambda: kerasdnn.mlp((3,), units=(), groups=4),
+            "mlp(): groups applies to normalization='group' only; received groups=4 with normalization='batch'",
+        ),
+        (
+            lambda: kerasdnn.conv_block(4, groups=4),
+            "conv_block(): groups applies to normalization='group' only; received groups=4 with normalization='batch'",
+        ),
+        (lambda: kerasdnn.conv_block(4, normalization="batchnorm"), "conv_block(): normalization must be one of"),
     ],
 )
 def test_the_normalization_arguments_are_checked_by_the_builder_called(build, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
         build()
+
+
+def test_groups_reach_every_group_normalization_of_each_builder():
+    # Six units and six filters: Wu & He's default of 32 groups would not divide them.
+    dense = kerasdnn.mlp((3,), units=(6, 6), normalization="group", groups=3)
+    conv = kerasdnn.cnn((8, 8, 1), filters=(6,), units=(6,), normalization="group", groups=2)
+    for model, expected in ((dense, [3, 3]), (conv, [2, 2])):
+        assert [layer.groups for layer in model.layers if type(layer).__name__ == "GroupNormalization"] == expected
+
+
+def test_a_maxout_convolution_has_the_pieces_as_filters():
+    # Maxout takes the largest of two filters per output channel (Goodfellow et al. 2013).
+    layers = kerasdnn.conv_block(3, activation="maxout", convs=2, batch_norm=False)
+    assert [layer.filters for layer in layers if type(layer).__name__ == "Conv2D"] == [6, 6]
+    assert keras.Sequential([keras.Input((4, 4, 1)), *layers]).output_shape == (None, 2, 2, 3)
