@@ -240,18 +240,10 @@ def test_every_tune_option_reaches_run_search(recorded, capsys):
     assert (search["KERASTUNER_TUNER_ID"], search["KERASTUNER_ORACLE_PORT"]) == ("chief", "8000")
     printed = capsys.readouterr().out.splitlines()
     assert recorded["trial_rows"] is TUNER
-    assert printed[0].split() == [
-        "trial",
-        "status",
-        "score",
-        "depth",
-        "units_1",
-        "activation",
-        "dropout",
-        "optimizer",
-        "learning_rate",
-        "batch_size",
-    ]
+    assert (
+        printed[0].split()
+        == "trial status score depth units_1 activation dropout optimizer learning_rate batch_size".split()
+    )
     assert [line.split()[0] for line in printed[2:12]] == [str(index) for index in range(10)]
     assert printed[2].split() == ["0", "COMPLETED", "0.5", "2", "64", "relu", "0.1", "adam", "0.001", "64"]
     assert printed[12:] == ["best hyperparameters: {'depth': 2}", "report in p/report"]
