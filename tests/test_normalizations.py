@@ -125,6 +125,34 @@ def test_weight_norm_of_a_convolution_normalizes_each_filter():
     np.testing.assert_allclose(_numpy(wrapped(x)), _numpy(reference(x)), rtol=1e-4, atol=1e-5)
 
 
+def test_weight_norm_adds_epsilon_under_the_square_root():
+    # A large epsilon makes ‖v‖ = sqrt(Σv² + ε) tell apart from sqrt(Σv²) + ε.
+    layer = WeightNormalization(keras.layers.Dense(2, use_bias=False), epsilon=9.0)
+    layer.build((None, 2))
+    initial = _numpy(layer.layer.kernel)
+    np.testing.assert_allclose(_numpy(layer.g), np.sqrt((initial**2).sum(axis=0) + 9.0), rtol=1e-6)
+    layer.layer.kernel.assign(np.array([[3.0, 0.0], [4.0, 1.0]], "float32"))  # Σv² per unit: 25 and 1
+    layer.g.assign(np.ones(2, "float32"))
+    expected = np.array([[3.0, 0.0], [4.0, 1.0]]) / [np.sqrt(34.0), np.sqrt(10.0)]
+    np.testing.assert_allclose(_numpy(layer.normalized_kernel()), expected, rtol=1e-6)
+    np.testing.assert_allclose(_numpy(layer(np.array([[1.0, 1.0]], "float32"))), [expected.sum(axis=0)], rtol=1e-6)
+
+
+def test_weight_norm_of_a_channels_first_convolution_adds_the_bias_per_channel():
+    conv = keras.layers.Conv2D(3, 2, data_format="channels_first", bias_initializer="random_normal")
+    wrapped = WeightNormalization(conv)
+    x = np.random.default_rng(9).normal(size=(2, 2, 5, 6)).astype("float32")
+    wrapped(x)
+    wrapped.g.assign(np.array([1.0, 2.0, 0.5], "float32"))
+    conv.bias.assign(np.array([1.0, -2.0, 3.0], "float32"))
+    v = _numpy(conv.kernel)
+    w = v / np.sqrt((v**2).sum(axis=(0, 1, 2))) * [1.0, 2.0, 0.5]
+    # The same convolution by hand, channels on axis 1: out[n, o, i, j] = Σ x[n, c, i+a, j+b] · w[a, b, c, o] + bias[o].
+    windows = np.lib.stride_tricks.sliding_window_view(x, (2, 2), axis=(2, 3))  # (n, c, 4, 5, a, b)
+    expected = np.einsum("ncijab,abco->noij", windows, w) + np.array([1.0, -2.0, 3.0])[None, :, None, None]
+    np.testing.assert_allclose(_numpy(wrapped(x)), expected, rtol=1e-4, atol=1e-5)
+
+
 def test_weight_norm_gradient_steps_of_the_direction_are_orthogonal_to_it():
     # Salimans & Kingma's eq. 4: ∇v L = (g / ‖v‖) M ∇w L with M projecting
     # away from w, so a gradient step moves v at right angles to itself, and
@@ -179,6 +207,19 @@ def test_every_normalization_round_trips_through_a_keras_file(tmp_path, normaliz
     assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
 
 
+def test_weight_norm_keeps_its_epsilon_through_config_and_keras_file(tmp_path):
+    layer = WeightNormalization(keras.layers.Dense(2), epsilon=4.0, name="wn")
+    assert WeightNormalization.from_config(layer.get_config()).epsilon == 4.0
+    model = keras.Sequential([keras.Input((3,)), layer])
+    model.layers[0].g.assign(np.array([1.5, 0.5], "float32"))  # g no longer cancels ‖v‖: ε changes the output
+    path = os.path.join(tmp_path, "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.get_layer("wn").epsilon == 4.0
+    x = np.random.default_rng(10).normal(size=(4, 3)).astype("float32")
+    np.testing.assert_allclose(_numpy(loaded.predict(x, verbose=0)), _numpy(model.predict(x, verbose=0)), rtol=1e-6)
+
+
 def test_data_dependent_init_standardizes_every_pre_activation():
     model = kerasdnn.mlp((6,), units=(5, 4), normalization="weight", activation="tanh")
     x = (np.random.default_rng(7).normal(size=(256, 6)) * 3 + 2).astype("float32")
@@ -199,6 +240,24 @@ def test_data_dependent_init_of_a_convolution():
     pre = _numpy(layer.linear(x, layer.normalized_kernel() * layer.g) + layer.layer.bias)
     np.testing.assert_allclose(pre.mean(axis=(0, 1, 2)), 0.0, atol=1e-4)
     np.testing.assert_allclose(pre.std(axis=(0, 1, 2)), 1.0, atol=1e-3)
+
+
+def test_data_dependent_init_sees_the_inputs_as_inference_gives_them():
+    # Batch norm before the wrapped layer: its moving statistics, not the
+    # batch's, shape what the wrapped layer sees after training, and the init
+    # must not move them.
+    inputs = keras.Input((3,))
+    norm = keras.layers.BatchNormalization()
+    wrapped = WeightNormalization(keras.layers.Dense(2))
+    model = keras.Model(inputs, wrapped(norm(inputs)))
+    norm.moving_mean.assign(np.array([5.0, -5.0, 0.0], "float32"))
+    norm.moving_variance.assign(np.array([0.25, 4.0, 9.0], "float32"))
+    x = np.random.default_rng(11).normal(size=(128, 3)).astype("float32")
+    initialize_from_data(model, x)
+    np.testing.assert_array_equal(_numpy(norm.moving_mean), [5.0, -5.0, 0.0])
+    pre = _numpy(model(x, training=False))  # no activation: the pre-activation itself
+    np.testing.assert_allclose(pre.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(pre.std(axis=0), 1.0, atol=1e-3)
 
 
 # The builders place the normalization asked for.
@@ -297,6 +356,9 @@ def test_mlp_and_lstm_take_the_normalization_by_name():
         "Dense"
     ]
     assert [layer.use_bias for layer in model.layers if type(layer).__name__ == "Dense"] == [False, False, True]
+    # After an LSTM's last output, as after a Dense layer, layer norm is Keras's LayerNormalization.
+    layered = kerasdnn.lstm((5, 2), units=(4,), normalization="layer")
+    assert [type(layer).__name__ for layer in layered.layers[1:]] == ["LSTM", "LayerNormalization", "Dense"]
     recurrent = kerasdnn.lstm((5, 2), units=(4, 8), normalization="group", groups=4)
     assert [type(layer).__name__ for layer in recurrent.layers[1:]] == ["LSTM", "LSTM", "GroupNormalization", "Dense"]
     assert recurrent.get_layer("gn").groups == 4
