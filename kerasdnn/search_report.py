@@ -14,7 +14,7 @@ from typing import Any
 import keras
 import keras_tuner
 
-from kerasdnn import quiet, results
+from kerasdnn import quiet, results, run_state
 from kerasdnn.hypermodel import SPACE
 from kerasdnn.plotting import plot_comparison
 
@@ -97,13 +97,15 @@ class TrialTensorBoard(keras.callbacks.TensorBoard):
 
 
 def trial_rows(tuner: keras_tuner.Tuner) -> list[dict[str, Any]]:
-    """Returns one dict per finished or failed trial, best score first."""
+    """Returns one dict per trial: the best score first in the objective's direction, a tie in trial order, none last."""
+    # keras-tuner maximizes an accuracy and minimizes a loss ("val_loss" reads as direction "min").
+    sign = -1 if tuner.oracle.objective.direction == "max" else 1
     rows = []
     for trial in tuner.oracle.trials.values():
         rows.append(
             {"trial": trial.trial_id, "status": trial.status, "score": trial.score, **trial.hyperparameters.values}
         )
-    return sorted(rows, key=lambda row: (row["score"] is None, -(row["score"] or 0)))
+    return sorted(rows, key=lambda row: (row["score"] is None, sign * (row["score"] or 0)))
 
 
 def write_report(tuner: keras_tuner.Tuner, output_dir: str) -> keras_tuner.HyperParameters:
@@ -124,18 +126,21 @@ def write_report(tuner: keras_tuner.Tuner, output_dir: str) -> keras_tuner.Hyper
     results.write_json(os.path.join(output_dir, "best_hyperparameters.json"), best.values)
     rows = trial_rows(tuner)
     columns = ["trial", "status", "score", *SPACE]
-    with open(os.path.join(output_dir, "trials.csv"), "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    # Each file whole, old or new: a resumed search rewrites them in place.
+    with run_state.replacing(os.path.join(output_dir, "trials.csv")) as temporary:
+        with open(temporary, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
     ordered = sorted(rows, key=lambda row: int(row["trial"]))
-    plot_comparison(
-        [row["trial"] for row in ordered],
-        {"score": [row["score"] for row in ordered]},
-        os.path.join(output_dir, "scores.png"),
-        ylabel=str(tuner.oracle.objective.name),
-        title="score per trial",
-    )
+    with run_state.replacing(os.path.join(output_dir, "scores.png")) as temporary:
+        plot_comparison(
+            [row["trial"] for row in ordered],
+            {"score": [row["score"] for row in ordered]},
+            temporary,
+            ylabel=str(tuner.oracle.objective.name),
+            title="score per trial",
+        )
     return best
 
 

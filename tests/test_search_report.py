@@ -54,9 +54,9 @@ def _trial(trial_id, score, status="COMPLETED", **values):
     return types.SimpleNamespace(trial_id=trial_id, score=score, status=status, hyperparameters=hyperparameters)
 
 
-def _tuner(trials, best, objective="val_accuracy"):
+def _tuner(trials, best, objective="val_accuracy", direction="max"):
     oracle = types.SimpleNamespace(
-        trials={trial.trial_id: trial for trial in trials}, objective=types.SimpleNamespace(name=objective)
+        trials={trial.trial_id: trial for trial in trials}, objective=keras_tuner.Objective(objective, direction)
     )
     return types.SimpleNamespace(oracle=oracle, get_best_hyperparameters=lambda count: [best.hyperparameters][:count])
 
@@ -91,6 +91,18 @@ def test_trial_rows_put_the_best_score_first_a_tie_in_trial_order_and_failures_l
     }
 
 
+def test_trial_rows_of_a_loss_objective_put_the_lowest_first():
+    # keras-tuner reads "val_loss" as direction "min": the best trial has the lowest score.
+    rows = search_report.trial_rows(_tuner(TRIALS, TRIALS[3], objective="val_loss", direction="min"))
+    assert [(row["trial"], row["score"]) for row in rows] == [
+        ("10", 0.0),
+        ("0", 0.90),
+        ("3", 0.90),
+        ("2", 0.97),
+        ("1", None),
+    ]
+
+
 def test_the_report_writes_the_best_values_every_trial_under_its_own_columns_and_the_scores_in_trial_order(
     tmp_path, monkeypatch
 ):
@@ -98,10 +110,13 @@ def test_the_report_writes_the_best_values_every_trial_under_its_own_columns_and
     monkeypatch.setattr(
         search_report,
         "plot_comparison",
-        lambda labels, series, path, **options: plotted.update(labels=labels, series=series, path=path, **options),
+        lambda labels, series, path, **options: (
+            plotted.update(labels=labels, series=series, path=path, **options),
+            open(path, "w").close(),
+        ),
     )
     output = tmp_path / "new" / "report"
-    best = search_report.write_report(_tuner(TRIALS, TRIALS[2], objective="val_loss"), str(output))
+    best = search_report.write_report(_tuner(TRIALS, TRIALS[2], objective="val_auc"), str(output))
     assert best is TRIALS[2].hyperparameters
     assert json.loads((output / "best_hyperparameters.json").read_text()) == {
         "depth": 1,
@@ -111,7 +126,7 @@ def test_the_report_writes_the_best_values_every_trial_under_its_own_columns_and
     }
     assert search_report.best_hyperparameters(str(output / "best_hyperparameters.json")) == best.values
     # A resumed search writes its report again into the same folder.
-    assert search_report.write_report(_tuner(TRIALS, TRIALS[2], objective="val_loss"), str(output)) is best
+    assert search_report.write_report(_tuner(TRIALS, TRIALS[2], objective="val_auc"), str(output)) is best
     with open(output / "trials.csv", newline="") as handle:
         table = list(csv.reader(handle))
     header = ["trial", "status", "score", *search_report.SPACE]
@@ -155,10 +170,11 @@ def test_the_report_writes_the_best_values_every_trial_under_its_own_columns_and
     assert plotted == {
         "labels": ["0", "1", "2", "3", "10"],
         "series": {"score": [0.90, None, 0.97, 0.90, 0.0]},
-        "path": str(output / "scores.png"),
-        "ylabel": "val_loss",
+        "path": str(output / ".scores.partial.png"),  # written aside, then renamed into place
+        "ylabel": "val_auc",
         "title": "score per trial",
     }
+    assert sorted(path.name for path in output.iterdir()) == ["best_hyperparameters.json", "scores.png", "trials.csv"]
 
 
 def test_a_trials_tensorboard_copy_reads_the_same_hyperparameters_into_the_same_folder(tmp_path):
