@@ -108,6 +108,11 @@ def finite(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+# What a run's best epoch is ranked by, the first in the history: each
+# metric and its sign (1: higher is better).
+_RANKED = (("val_accuracy", 1), ("accuracy", 1), ("val_loss", -1), ("loss", -1))
+
+
 def run_results(
     model: keras.Model,
     history: Mapping[str, list[Any]],
@@ -127,12 +132,14 @@ def run_results(
     epoch_seconds = [s for s in history.pop("epoch_seconds", []) if s is not None]
     epochs_run = len(history.get("loss", []))
     final = {key: values[-1] for key, values in history.items() if values}
-    monitored = "val_accuracy" if "val_accuracy" in history else "accuracy"
+    # An accuracy where the run measures one, else a loss (as ModelCheckpoint's
+    # default monitors), the validation split's first.
+    monitored, sign = next(((key, sign) for key, sign in _RANKED if key in history), ("loss", -1))
     best = None
     scores = [(index, value) for index, value in enumerate(history.get(monitored, [])) if value is not None]
     if scores:
-        # The first epoch that reaches the highest score, as numpy.argmax picks.
-        index, value = max(scores, key=lambda pair: (pair[1], -pair[0]))
+        # The first epoch that reaches the best score, as numpy.argmax picks.
+        index, value = max(scores, key=lambda pair: (sign * pair[1], -pair[0]))
         best = {"epoch": index + 1, monitored: value}
     return {
         "model": model.name,

@@ -183,8 +183,9 @@ def train(
 
     Returns:
         The results dict that is also written to `results.json`: `final`,
-        `best` (the epoch with the highest validation accuracy, or training
-        accuracy without validation data) and `test` metrics, `epochs_run`,
+        `best` (the first epoch with the highest validation accuracy, else
+        training accuracy; in a run without an accuracy metric, the lowest
+        validation loss, else loss) and `test` metrics, `epochs_run`,
         `diverged`, `diverged_at_epoch`, `diverged_at_step`,
         `seconds_per_epoch` (the median), `epoch_seconds`, `train_seconds`,
         `parameters`, `seed`, `backend`, `versions`, `settings`, `history`.

@@ -232,29 +232,40 @@ def test_run_results_report_the_run_as_results_json_holds_it():
     assert results["best"] == {"epoch": 1, "accuracy": 0.75}
     assert (results["seconds_per_epoch"], results["epoch_seconds"], results["train_seconds"]) == (None, [], 0)
     assert (results["test"], results["loss"]) == (None, "mse")
-    assert _results({"loss": [1.0]})["best"] is None
+    # Without an accuracy the lowest loss is the best, the validation loss first; an epoch without one is skipped.
+    assert _results({"loss": [1.0, 0.5, 0.5, 0.7]})["best"] == {"epoch": 2, "loss": 0.5}
+    assert _results({"loss": [0.9, 0.5, 0.2], "val_loss": [0.8, nan, 0.3]})["best"] == {"epoch": 3, "val_loss": 0.3}
+    assert _results({"loss": [nan]})["best"] is None
 
 
+@pytest.mark.parametrize("tensorflow_installed", [True, False])
 @pytest.mark.parametrize("backend", ["jax", "tensorflow", "torch"])
-def test_the_versions_recorded_are_the_installed_ones_of_the_backend_in_use(backend, monkeypatch):
+def test_the_versions_recorded_are_those_of_the_backend_in_use(backend, tensorflow_installed, monkeypatch):
     import importlib.metadata
     import platform
 
     import kerasdnn
 
-    # Each backend as if in use: the record names its framework, no other.
+    # Each backend as if in use, every framework as if installed at a version
+    # of its own (TensorFlow only where asked): the record names the
+    # backend's framework and TensorFlow (for tensorflow-datasets), no other.
+    installed = {"jax": "1.0.jax", "torch": "2.0.torch", **({"tensorflow": "3.0.tf"} if tensorflow_installed else {})}
+
+    def version(package):
+        if package not in installed:
+            raise importlib.metadata.PackageNotFoundError(package)
+        return installed[package]
+
     monkeypatch.setattr(keras.backend, "backend", lambda: backend)
-    frameworks = {"tensorflow", backend}  # TensorFlow for tensorflow-datasets, wherever it is installed
-    expected = {"kerasdnn": kerasdnn.__version__, "keras": keras.__version__}
-    for package in sorted(frameworks):
-        try:
-            expected[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    expected |= {"numpy": np.__version__, "python": platform.python_version()}
-    assert run_files.versions() == expected
-    assert all(isinstance(value, str) and value for value in expected.values())
-    assert backend in expected and not {"jax", "torch"} - {backend} & set(expected)
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    frameworks = {name: installed[name] for name in sorted({backend, "tensorflow"}) if name in installed}
+    assert run_files.versions() == {
+        "kerasdnn": kerasdnn.__version__,
+        "keras": keras.__version__,
+        **frameworks,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
 
 
 @pytest.mark.parametrize("count, shown", [(3, ""), (4, "; and 1 more")])
