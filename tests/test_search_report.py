@@ -55,10 +55,12 @@ def _trial(trial_id, score, status="COMPLETED", **values):
 
 
 def _tuner(trials, best, objective="val_accuracy", direction="max"):
+    # keras-tuner's best first, then the others: the report must take the first.
+    ranked = [best.hyperparameters, *(trial.hyperparameters for trial in trials if trial is not best)]
     oracle = types.SimpleNamespace(
         trials={trial.trial_id: trial for trial in trials}, objective=keras_tuner.Objective(objective, direction)
     )
-    return types.SimpleNamespace(oracle=oracle, get_best_hyperparameters=lambda count: [best.hyperparameters][:count])
+    return types.SimpleNamespace(oracle=oracle, get_best_hyperparameters=lambda count: ranked[:count])
 
 
 TRIALS = [
