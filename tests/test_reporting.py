@@ -274,6 +274,25 @@ def test_record_result_writes_full_runs_only_with_the_backend_and_the_figure(tmp
     # The folder exists now: writing again replaces the file.
     assert recording.record_result(str(target), {"summary": 2}, smoke=False) == str(target)
     assert json.loads(target.read_text())["summary"] == 2
+    assert sorted(path.name for path in (tmp_path / "results").iterdir()) == ["x.json", "x.png"]
+
+
+def test_a_recipe_killed_while_recording_leaves_the_committed_figure_whole(tmp_path, monkeypatch):
+    from kerasdnn import run_state
+
+    (tmp_path / "curve.png").write_bytes(b"new figure")
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "x.png").write_bytes(b"old figure")
+
+    def killed(operation, path):
+        if operation == "rename":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_state, "before_file_operation", killed)
+    with pytest.raises(KeyboardInterrupt):
+        recording.record_result(str(results / "x.json"), {}, smoke=False, figure=str(tmp_path / "curve.png"))
+    assert [(path.name, path.read_bytes()) for path in results.iterdir()] == [("x.png", b"old figure")]
 
 
 def test_finish_recipe_writes_the_output_folder_and_in_full_runs_the_results(tmp_path):

@@ -38,6 +38,8 @@ def record_result(
         return None
     import keras
 
+    from kerasdnn.run_state import replacing
+
     # Which backend ran is part of every result: the same seed draws other
     # numbers on another backend.
     payload = {**payload, "backend": payload.get("backend") or keras.backend.backend()}
@@ -45,7 +47,8 @@ def record_result(
         path = os.path.join(results_dir, os.path.basename(path))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     if figure is not None:
-        shutil.copyfile(figure, figure_path(path))
+        with replacing(figure_path(path)) as temporary:  # the committed figure whole, old or new
+            shutil.copyfile(figure, temporary)
     return write_json(path, payload)
 
 
