@@ -63,6 +63,12 @@ def test_data_fingerprint_reads_shape_dtype_and_every_byte():
     changed = x.copy()
     changed[3, 5] += 1  # one sample's last value
     assert run_state.data_fingerprint(changed)["crc32"] != run_state.data_fingerprint(x)["crc32"]
+    # The last byte of a large array counts as much as the first (a few MB: more than any read block).
+    large = np.zeros((3000, 784), "float32")
+    last_changed = large.copy()
+    last_changed[-1, -1] = 1.0
+    assert run_state.data_fingerprint(last_changed) != run_state.data_fingerprint(large)
+    assert run_state.data_fingerprint(large.copy()) == run_state.data_fingerprint(large)
     labels = np.array([1, 0, 1], "int64")
     assert run_state.data_fingerprint((x, labels)) == [
         run_state.data_fingerprint(x),
