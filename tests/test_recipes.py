@@ -84,7 +84,7 @@ def _the_recipes_nets_are_the_zoo_records(recipe):
     assert built.get_config()["learning_rate"]["config"]["decay_steps"] == epochs * -(-samples // batch_size)
 
 
-# recipe → (files it must write under --output-dir, keys of its summary JSON)# recipe → (files it must write under --output-dir, keys of its summary JSON)
+# recipe → (files it must write under --output-dir, keys of its summary JSON)
 SMOKE_OUTPUTS = {
     "lr_sweep": (["lr_sweep.json", "linear_loss_curves.png", "mnist_lr_range.png"], ["linear", "mnist"]),
     "normalization": (["normalization.json", "stock_loss.png", "table_loss.png"], ["rows"]),
