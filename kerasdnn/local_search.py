@@ -63,7 +63,7 @@ def tune_locally(args: argparse.Namespace) -> int:
             )
             processes.append(process)
             threading.Thread(target=stream, args=(name, process), daemon=True).start()
-        statuses = [process.wait() for process in processes]
+        statuses = _wait_for_the_search(processes)
     except KeyboardInterrupt:
         stop_all(processes)
         raise
@@ -75,6 +75,45 @@ def tune_locally(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+# After its last worker a chief ends within seconds (`chief.serve_oracle`
+# asks every second); one still serving this long after waits for a trial
+# that a worker stopped mid-way left running, and would wait for ever.
+CHIEF_GRACE_SECONDS = 60.0
+
+
+def _wait_for_the_search(processes):
+    """Waits for the chief (first) and its workers; ends any that would wait for ever. Returns their statuses.
+
+    keras-tuner's workers wait for a chief that has gone, and its chief for
+    a worker that has gone mid-trial: a chief that fails stops the workers,
+    and a chief left serving after every worker has ended is stopped.
+    """
+    import time
+
+    chief, workers = processes[0], processes[1:]
+    while True:
+        if chief.poll() not in (None, 0):
+            stopped = [worker for worker in workers if worker.poll() is None]
+            if stopped:
+                print("kerasdnn tune: the chief has failed: stopping the workers", file=sys.stderr)
+                stop_all(stopped)
+            break
+        if all(worker.poll() is not None for worker in workers):
+            try:
+                chief.wait(timeout=CHIEF_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                print(
+                    f"kerasdnn tune: every worker has ended and the chief still waits for a trial after "
+                    f"{CHIEF_GRACE_SECONDS:.0f} s (a worker stopped mid-trial): stopping it; run the same "
+                    f"command again to resume the search",
+                    file=sys.stderr,
+                )
+                stop_all([chief])
+            break
+        time.sleep(0.5)
+    return [process.wait() for process in processes]
 
 
 def without_local_options(argv: Sequence[str]) -> list[str]:

@@ -537,6 +537,8 @@ class _Process:
     def wait(self, timeout=None):
         return _Process.statuses.get(self.command[-1], 0)
 
+    poll = wait  # each has exited as soon as it started
+
 
 def test_workers_start_a_chief_and_pinned_workers_with_the_search_options(recorded, monkeypatch, capsys):
 
@@ -608,6 +610,66 @@ def test_the_workers_run_the_command_the_user_ran(recorded, monkeypatch, program
     command = [program] if prefix is not None else [sys.executable, "-m", "kerasdnn.cli"]
     assert all(process.command[: len(command) + 1] == [*command, "tune"] for process in _Process.started)
     assert all(process.command.count("tune") == 1 for process in _Process.started)
+
+
+class _Lasting:
+    """Stands in for a started process that ends with its given status, or runs until it is stopped (`None`)."""
+
+    statuses = {}
+    started = []
+
+    def __init__(self, command, **options):
+        self.command, self.stdout, self.pid = command, iter([]), 0
+        self.status = _Lasting.statuses[command[-1]]
+        _Lasting.started.append(self)
+
+    def poll(self):
+        return self.status
+
+    def wait(self, timeout=None):
+        if self.status is None:
+            if timeout is None:
+                raise AssertionError(f"{self.command[-1]} would be waited for for ever")
+            raise subprocess.TimeoutExpired(self.command, timeout)
+        return self.status
+
+
+@pytest.mark.parametrize(
+    "statuses, message",
+    [
+        # Worker 1 killed mid-trial: the chief would serve its trial for ever.
+        (
+            {"--chief": None, "0": 0, "1": -9},
+            "kerasdnn tune: every worker has ended and the chief still waits for a trial after 0 s (a worker "
+            "stopped mid-trial): stopping it; run the same command again to resume the search\n"
+            "kerasdnn tune: chief exited with status -15, worker 1 exited with status -9\n",
+        ),
+        # The chief failed: its workers would wait for it for ever.
+        (
+            {"--chief": 1, "0": None, "1": 0},
+            "kerasdnn tune: the chief has failed: stopping the workers\n"
+            "kerasdnn tune: chief exited with status 1, worker 0 exited with status -15\n",
+        ),
+    ],
+)
+def test_a_search_whose_chief_or_workers_are_gone_ends_and_says_why(recorded, monkeypatch, capsys, statuses, message):
+    from kerasdnn import local_search
+
+    stopped = []
+
+    def stop_all(processes):
+        stopped.extend(process.command[-1] for process in processes)
+        for process in processes:
+            process.status = -15  # SIGTERM
+
+    monkeypatch.setattr(subprocess, "Popen", _Lasting)
+    monkeypatch.setattr(_Lasting, "started", [])
+    monkeypatch.setattr(_Lasting, "statuses", statuses)
+    monkeypatch.setattr(local_search, "stop_all", stop_all)
+    monkeypatch.setattr(local_search, "CHIEF_GRACE_SECONDS", 0.01)
+    assert main(["tune", "--workers", "2"]) == 1
+    assert stopped == [role for role, status in statuses.items() if status is None]
+    assert capsys.readouterr().err == message
 
 
 class _Stopping:
