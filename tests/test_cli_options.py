@@ -805,6 +805,7 @@ class _Streaming(_Process):
     """A process that prints two lines, whose wait returns once they are read (or raises, for Ctrl-C)."""
 
     interrupt = False
+    interrupted = False
 
     def __init__(self, command, **options):
         super().__init__(command, **options)
@@ -829,7 +830,14 @@ class _Streaming(_Process):
         return super().wait(timeout)
 
     def poll(self):
-        return None
+        # Running until its lines are read. A Ctrl-C arrives once, while the
+        # launcher watches its processes; they run on until stopped.
+        if _Streaming.interrupt:
+            if not _Streaming.interrupted:
+                _Streaming.interrupted = True
+                raise KeyboardInterrupt
+            return None
+        return self.wait()
 
 
 def test_workers_stream_their_output_and_ctrl_c_stops_every_process(recorded, monkeypatch, capsys):
@@ -875,6 +883,7 @@ def test_workers_stream_their_output_and_ctrl_c_stops_every_process(recorded, mo
     killed = []
     monkeypatch.setattr(os, "killpg", lambda pid, sent: killed.append(sent))
     monkeypatch.setattr(_Streaming, "interrupt", True)
+    monkeypatch.setattr(_Streaming, "interrupted", False)
     monkeypatch.setattr(_Process, "started", [])
     assert main(["tune", "--workers", "2"]) == 130
     assert killed == [signal.SIGTERM] * 3
