@@ -15,7 +15,13 @@ X = np.random.default_rng(0).normal(size=(6, 4)).astype("float32")
 def _classifier(activation="softmax", use_bias=True, activity_regularizer=None, functional=True, name="net"):
     layers = [
         keras.layers.Dense(5, activation="relu"),
-        keras.layers.Dense(3, activation=activation, use_bias=use_bias, activity_regularizer=activity_regularizer),
+        keras.layers.Dense(
+            3,
+            activation=activation,
+            use_bias=use_bias,
+            activity_regularizer=activity_regularizer,
+            bias_initializer="random_normal",  # a bias of zeros would hide one left out
+        ),
     ]
     if not functional:
         return keras.Sequential([keras.Input((4,)), *layers], name=name)
@@ -63,6 +69,7 @@ def test_a_softmax_classifier_is_fitted_on_its_logits_with_the_loss_taking_logit
         ({}, "mse", ["accuracy"]),  # a loss without a logits form
         ({}, keras.losses.SparseCategoricalCrossentropy(), ["accuracy"]),  # a loss object, not a name
         ({}, "sparse_categorical_crossentropy", ["accuracy", "auc"]),  # a metric that reads probabilities
+        ({}, "sparse_categorical_crossentropy", ["mae"]),  # another that does
         ({}, "sparse_categorical_crossentropy", [keras.metrics.SparseCategoricalAccuracy()]),  # a metric object
         ({"activation": "sigmoid"}, "sparse_categorical_crossentropy", ["accuracy"]),  # no softmax
         ({"activity_regularizer": "l2"}, "sparse_categorical_crossentropy", ["accuracy"]),  # reads the probabilities
