@@ -60,6 +60,21 @@ def test_a_trial_left_running_is_trained_once_more_by_its_worker_and_a_finished_
     assert trained == 1 and tuner.oracle.trials["1"].status == "COMPLETED" and len(tuner.oracle.trials) == 2
 
 
+@pytest.mark.parametrize("status", ["COMPLETED", "FAILED", "INVALID", "STOPPED"])
+def test_a_trial_that_ended_in_any_way_is_not_trained_again_by_the_worker_it_was_ongoing_for(tmp_path, status):
+    _search(tmp_path)
+    # This process's tuner is tuner0: the oracle would hand it back trial 1.
+    state = _oracle(tmp_path)
+    state["ongoing_trials"] = {"tuner0": "1"}
+    (tmp_path / "search" / "oracle.json").write_text(json.dumps(state))
+    trial = tmp_path / "search" / "trial_1" / "trial.json"
+    trial.write_text(json.dumps({**json.loads(trial.read_text()), "status": status}))
+
+    tuner, trained = _search(tmp_path)
+
+    assert trained == 0 and tuner.oracle.trials["1"].status == status and tuner.oracle.ongoing_trials == {}
+
+
 @pytest.mark.parametrize(
     "file, content, reason",
     [
