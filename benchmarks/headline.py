@@ -160,3 +160,42 @@ def headline_arrays(data_dir=None, smoke=False):
     )
     train, validation = kerasdnn.split_validation(x, y)
     return train, validation, test
+
+
+def matmul_floor(samples, batch_size=128):
+    """Seconds of one epoch's matmuls over `samples` at `batch_size`, as one compiled JAX loop: the best of 3.
+
+    The forward matmuls of 784-512-256-128-10, the weight gradients, and the
+    input gradients but the first layer's: what the net's training cannot
+    do without, and no more.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    batches, widths = samples // batch_size, (784, *HIDDEN, 10)
+    generator = np.random.default_rng(0)
+    x = jnp.asarray(generator.normal(size=(batches, batch_size, 784)).astype(np.float32))
+    kernels = [jnp.asarray(generator.normal(size=(a, b)).astype(np.float32) * 0.01) for a, b in zip(widths, widths[1:])]
+
+    @jax.jit
+    def epoch(x, kernels):
+        def step(carry, inputs):
+            activations = [inputs]
+            for kernel in kernels:  # forward
+                activations.append(activations[-1] @ kernel)
+            gradient, total = activations[-1], carry
+            for layer in reversed(range(len(kernels))):
+                total = total + jnp.sum(activations[layer].T @ gradient)
+                if layer:
+                    gradient = gradient @ kernels[layer].T
+            return total, None
+
+        return jax.lax.scan(step, jnp.float32(0), x)[0]
+
+    epoch(x, kernels).block_until_ready()  # compile
+    seconds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        epoch(x, kernels).block_until_ready()
+        seconds.append(time.perf_counter() - start)
+    return min(seconds) * samples / (batches * batch_size)

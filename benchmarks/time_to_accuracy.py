@@ -112,48 +112,12 @@ def pytorch(compile):
     return row(run["test_accuracy"], run["epoch_seconds"], run["val_accuracy"])
 
 
-def matmul_floor():
-    """Seconds of one epoch's matmuls (784-512-256-128-10 at batch 128) as one compiled JAX loop: the best of 3."""
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
-
-    samples = 512 if args.smoke else 55_000
-    batches, widths = samples // 128, (784, *headline.HIDDEN, 10)
-    generator = np.random.default_rng(0)
-    x = jnp.asarray(generator.normal(size=(batches, 128, 784)).astype(np.float32))
-    kernels = [jnp.asarray(generator.normal(size=(a, b)).astype(np.float32) * 0.01) for a, b in zip(widths, widths[1:])]
-
-    @jax.jit
-    def epoch(x, kernels):
-        def step(carry, inputs):
-            activations = [inputs]
-            for kernel in kernels:  # forward
-                activations.append(activations[-1] @ kernel)
-            gradient, total = activations[-1], carry
-            for layer in reversed(range(len(kernels))):  # the weight gradients, and the input gradients but the first's
-                total = total + jnp.sum(activations[layer].T @ gradient)
-                if layer:
-                    gradient = gradient @ kernels[layer].T
-            return total, None
-
-        return jax.lax.scan(step, jnp.float32(0), x)[0]
-
-    epoch(x, kernels).block_until_ready()  # compile
-    seconds = []
-    for _ in range(3):
-        start = time.perf_counter()
-        epoch(x, kernels).block_until_ready()
-        seconds.append(time.perf_counter() - start)
-    return {"seconds_per_epoch": min(seconds) * samples / (batches * 128)}
-
-
 CHILDREN = {
     "keras_fit": lambda: keras_fit(1),
     "keras_fit_spe32": lambda: keras_fit(32),
     "pytorch_eager": lambda: pytorch(False),
     "torch_compile": lambda: pytorch(True),
-    "floor": matmul_floor,
+    "floor": lambda: {"seconds_per_epoch": headline.matmul_floor(512 if args.smoke else 55_000)},
 }
 
 if args.contender:

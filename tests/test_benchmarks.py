@@ -137,6 +137,17 @@ def test_the_pytorch_twin_is_the_headline_record_as_keras_builds_and_trains_it(m
     assert abs(ours).max() == pytest.approx(abs(theirs).max(), rel=0.01)
 
 
+def test_epoch_ablation_smoke_times_each_added_part_against_the_floor(tmp_path, monkeypatch):
+    output = tmp_path / "epoch_ablation.json"
+    _run("epoch_ablation", monkeypatch, "--smoke", "--output", str(output))
+    report = json.loads(output.read_text())
+    assert report["smoke"] is True and (report["samples"], report["epochs"], report["batch_size"]) == (1024, 2, 128)
+    seconds = report["steady_epoch_seconds"]
+    assert list(seconds) == ["floor", "dense_sgd", "batch_norm", "dropout", "adamw_cosine", "kerasdnn_train"]
+    assert all(value > 0 for value in seconds.values())
+    assert report["over_floor"] == pytest.approx({name: value / seconds["floor"] for name, value in seconds.items()})
+
+
 def test_benchmarks_readme_is_generated_from_the_committed_results(monkeypatch):
     _run("report", monkeypatch, "--check")  # exits non-zero when README.md is stale
     readme = (BENCHMARKS / "README.md").read_text()
