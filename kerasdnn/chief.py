@@ -142,12 +142,13 @@ def distributed_role() -> str | None:
 
     Returns:
         `"chief"` or `"worker"` when `KERASTUNER_ORACLE_IP` and
-        `KERASTUNER_ORACLE_PORT` are set (by `KERASTUNER_TUNER_ID`), else
-        `None`.
+        `KERASTUNER_ORACLE_PORT` are set, else `None`. The chief is the
+        process whose `KERASTUNER_TUNER_ID` contains `chief`, keras-tuner's
+        own rule, so the two never disagree on which process serves.
     """
     if not {"KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"} <= set(os.environ):
         return None
-    return "chief" if os.environ.get("KERASTUNER_TUNER_ID", "").startswith("chief") else "worker"
+    return "chief" if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "") else "worker"
 
 
 def wait_for_chief(timeout: float = CHIEF_TIMEOUT) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from PIL import Image
@@ -650,6 +651,13 @@ class _Lasting:
             "kerasdnn tune: the chief has failed: stopping the workers\n"
             "kerasdnn tune: chief exited with status 1, worker 0 exited with status -15\n",
         ),
+        # The chief killed by a signal (the out-of-memory killer's SIGKILL): a negative status.
+        (
+            {"--chief": -9, "0": None, "1": None},
+            "kerasdnn tune: the chief has failed: stopping the workers\n"
+            "kerasdnn tune: chief exited with status -9, worker 0 exited with status -15, "
+            "worker 1 exited with status -15\n",
+        ),
     ],
 )
 def test_a_search_whose_chief_or_workers_are_gone_ends_and_says_why(recorded, monkeypatch, capsys, statuses, message):
@@ -667,6 +675,14 @@ def test_a_search_whose_chief_or_workers_are_gone_ends_and_says_why(recorded, mo
     monkeypatch.setattr(_Lasting, "statuses", statuses)
     monkeypatch.setattr(local_search, "stop_all", stop_all)
     monkeypatch.setattr(local_search, "CHIEF_GRACE_SECONDS", 0.01)
+    naps = []
+
+    def sleep(seconds):  # nothing changes between polls here: a launcher that polls again would wait for ever
+        naps.append(seconds)
+        if len(naps) > 3:
+            raise AssertionError("the launcher waits for ever")
+
+    monkeypatch.setattr(time, "sleep", sleep)
     assert main(["tune", "--workers", "2"]) == 1
     assert stopped == [role for role, status in statuses.items() if status is None]
     assert capsys.readouterr().err == message

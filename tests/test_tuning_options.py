@@ -411,6 +411,19 @@ def test_seed_0_is_a_seed_the_same_draws_every_search(kind, tmp_path):
             {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "tuner0"},
             "worker",
         ),
+        # keras-tuner serves from any process whose id contains "chief".
+        (
+            {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "chief0"},
+            "chief",
+        ),
+        (
+            {
+                "KERASTUNER_ORACLE_IP": "10.0.0.2",
+                "KERASTUNER_ORACLE_PORT": "8000",
+                "KERASTUNER_TUNER_ID": "search-chief",
+            },
+            "chief",
+        ),
         ({"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000"}, "worker"),  # keras-tuner's default id
     ],
 )
@@ -420,6 +433,10 @@ def test_distributed_role_reads_keras_tuners_three_variables(environment, role, 
     for variable, value in environment.items():
         monkeypatch.setenv(variable, value)
     assert tuning.distributed_role() == role
+    if "KERASTUNER_TUNER_ID" in environment:  # keras-tuner itself agrees on who serves
+        from keras_tuner.src.distribute import utils
+
+        assert utils.is_chief_oracle() == (role == "chief")
 
 
 @pytest.fixture
