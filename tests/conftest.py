@@ -49,8 +49,26 @@ if keras.backend.backend() != os.environ["KERAS_BACKEND"]:
 
 
 def pytest_collection_modifyitems(items):
-    """Runs the integration tests (subprocesses, minutes each) first, so that the workers finish together."""
+    """Runs the integration tests (subprocesses, minutes each) first, so that the workers finish together.
+
+    And refuses a test that this run skips for its backend but that is not
+    in the `core` subset: .ci/run runs the whole suite on JAX and only
+    `core` on TensorFlow and PyTorch, so such a test would run nowhere.
+    """
     items.sort(key=lambda item: item.get_closest_marker("integration") is None)
+    if keras.backend.backend() != "jax":
+        return
+    nowhere = [
+        item.nodeid
+        for item in items
+        if not item.get_closest_marker("core")
+        and any(mark.args and mark.args[0] is True for mark in item.iter_markers("skipif"))
+    ]
+    if nowhere:
+        raise pytest.UsageError(
+            f"skipped on JAX but not marked core, so .ci/run runs them on no backend: {', '.join(nowhere)}; "
+            f"mark them @pytest.mark.core"
+        )
 
 
 def tensorflow_backend_environment():

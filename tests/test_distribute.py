@@ -11,9 +11,13 @@ import kerasdnn
 
 from conftest import REPOSITORY, free_port
 
-on_tensorflow = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow", reason="tf.distribute needs the TensorFlow backend"
-)
+
+def on_tensorflow(test):
+    """Runs `test` on TensorFlow only, in the core subset that .ci/run runs there."""
+    skip = pytest.mark.skipif(
+        keras.backend.backend() != "tensorflow", reason="tf.distribute needs the TensorFlow backend"
+    )
+    return pytest.mark.core(skip(test))
 
 
 # One pytest-xdist worker runs this file (setup.cfg: --dist loadgroup).

@@ -277,6 +277,7 @@ def test_training_without_output_dir_writes_nothing(tmp_path, monkeypatch, seed)
     assert result["epochs_run"] == 2 and math.isfinite(result["final"]["loss"]) and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.core  # so that .ci/run's TensorFlow pass runs it
 @pytest.mark.skipif(kerasdnn.training.accelerator_available(), reason="XLA is left to Keras on a GPU or TPU")
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="only TensorFlow's XLA is turned off on a CPU")
 def test_jit_compile_stays_off_on_cpu(seed):
