@@ -45,7 +45,12 @@ def test_a_one_task_cluster_is_not_multi_worker(monkeypatch):
 @on_tensorflow
 @pytest.mark.parametrize(
     "text",
-    ["not json", '{"cluster": {"worker": ["a:1", "b:2"]}}', '{"cluster": [], "task": {"type": "worker", "index": 0}}'],
+    [
+        "not json",
+        '{"cluster": {"worker": ["a:1", "b:2"]}}',
+        '{"cluster": [], "task": {"type": "worker", "index": 0}}',
+        '{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker"}}',  # which worker this is: not said
+    ],
 )
 def test_malformed_tf_config_is_named(monkeypatch, text):
     monkeypatch.setenv("TF_CONFIG", text)
@@ -54,6 +59,35 @@ def test_malformed_tf_config_is_named(monkeypatch, text):
     ) as error:
         kerasdnn.default_strategy()
     assert repr(text) in str(error.value)
+
+
+@on_tensorflow
+@pytest.mark.parametrize("version", ["3.9.2", "3.16.0", "4.0.0"])
+def test_multi_worker_fit_refuses_a_keras_release_outside_the_tested_range(monkeypatch, version):
+    model = kerasdnn.mlp((4,), units=(8,), classes=2)
+    monkeypatch.setattr(kerasdnn.distribute, "is_multi_worker", lambda model: True)
+    monkeypatch.setattr(keras, "__version__", version)
+    with pytest.raises(RuntimeError) as error, kerasdnn.distribute.fit_scope(model):
+        pass
+    assert str(error.value) == (
+        f"train(): multi-worker training needs a workaround tested with Keras 3.10 to 3.15; received Keras {version}"
+    )
+
+
+@on_tensorflow
+@pytest.mark.parametrize("version", ["3.10.0", "3.15.1"])
+def test_multi_worker_fit_scope_undoes_its_workaround_on_exit(monkeypatch, version):
+    from keras.src.backend.tensorflow import trainer
+
+    model = kerasdnn.mlp((4,), units=(8,), classes=2)
+    recorded, keras_reduce = model._distribute_strategy, trainer.reduce_per_replica
+    monkeypatch.setattr(kerasdnn.distribute, "is_multi_worker", lambda model: True)
+    monkeypatch.setattr(keras, "__version__", version)
+    with pytest.raises(ZeroDivisionError), kerasdnn.distribute.fit_scope(model):
+        # Inside: no strategy recorded on the model, Keras's reduction replaced.
+        assert model._distribute_strategy is None and trainer.reduce_per_replica is not keras_reduce
+        raise ZeroDivisionError  # a fit that fails undoes it as well
+    assert model._distribute_strategy is recorded and trainer.reduce_per_replica is keras_reduce
 
 
 @pytest.mark.integration
