@@ -34,10 +34,10 @@ import keras
 
 import kerasdnn
 from kerasdnn.experiments import (
+    finish_recipe,
     format_table,
     positive_float,
     recipe_parser,
-    record_result,
     seed_statistics,
     target_verdict,
 )
@@ -157,8 +157,8 @@ summary = {
     "epochs": runs[0]["epochs_run"],
     "train_seconds": sum(seconds["values"]),
 }
-record_result(
-    os.path.join(os.path.dirname(__file__), "results", f"{net['name']}.json"),
+finish_recipe(
+    __file__,
     {
         "summary": summary,
         "reference": references,
@@ -173,9 +173,10 @@ record_result(
         "runs": [{key: value for key, value in run.items() if key != "history"} for run in runs],
         "settings": vars(args),
     },
-    smoke=args.smoke,
-    results_dir=args.results_dir,
-    figure=os.path.join(chosen["output_dir"], "learning_curves.png"),
+    args,
+    name=net["name"],
+    output_dir=output_dir,
+    figure=os.path.join(f"seed_{chosen['seed']}", "learning_curves.png"),
 )
 if args.export_weights and not chosen["diverged"]:
     weights_file = kerasdnn.zoo.ship_weights(

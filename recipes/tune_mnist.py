@@ -39,11 +39,11 @@ import keras
 import kerasdnn
 from kerasdnn import tuning
 from kerasdnn.experiments import (
+    finish_recipe,
     format_table,
     improvement_verdict,
     positive_int,
     recipe_parser,
-    record_result,
     seed_statistics,
 )
 
@@ -212,13 +212,13 @@ payload = {
     "runs": [{key: value for key, value in run.items() if key != "history"} for run in runs],
     "settings": vars(args),
 }
-kerasdnn.write_json(os.path.join(output_dir, f"{name}.json"), payload)
-record_result(
-    os.path.join(os.path.dirname(__file__), "results", f"{name}.json"),
+finish_recipe(
+    __file__,
     payload,
-    smoke=args.smoke,
-    results_dir=args.results_dir,
-    figure=os.path.join(tuner.project_dir, "report", "scores.png"),
+    args,
+    name=name,
+    output_dir=output_dir,
+    figure=os.path.abspath(os.path.join(tuner.project_dir, "report", "scores.png")),
 )
 
 ## Result

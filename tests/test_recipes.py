@@ -30,7 +30,7 @@ def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_
     # Two seeds asked for: a smoke run keeps them, one run each.
     recipe = _run_recipe("mnist_bn", monkeypatch, "--smoke", "--output-dir", str(tmp_path), "--seeds", "3", "4")
     _the_recipes_nets_are_the_zoo_records(recipe)
-    assert {p.name for p in tmp_path.iterdir()} == {"seed_3", "seed_4"}
+    assert {p.name for p in tmp_path.iterdir()} == {"seed_3", "seed_4", "mnist_bn.json"}
     accuracies = []
     for seed in (3, 4):
         run = tmp_path / f"seed_{seed}"
@@ -47,6 +47,10 @@ def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_
     )
     mean, std = sum(accuracies) / 2, abs(accuracies[0] - accuracies[1]) / 2**0.5
     assert row.split(")")[-1].split()[:3] == [f"{mean:.4g}", f"{std:.4g}", "2"]
+    # The summary a full run commits reports the same mean and spread, over both seeds.
+    summary = json.loads((tmp_path / "mnist_bn.json").read_text())["summary"]
+    assert summary["ours"] == pytest.approx(mean) and summary["std"] == pytest.approx(std)
+    assert summary["seeds"] == [3, 4] and summary["epochs"] == 1
     assert (committed.read_bytes() if committed.exists() else None) == before
 
 

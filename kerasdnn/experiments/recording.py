@@ -57,36 +57,46 @@ def finish_recipe(
     payload: dict[str, Any],
     args: argparse.Namespace,
     *,
+    name: str | None = None,
+    output_dir: str | None = None,
     output_name: str | None = None,
     figure: str | None = None,
 ) -> str | None:
     """Ends a recipe: its payload into its output folder and, in a full run, into `recipes/results/` with its figure.
+
+    Smoke runs write the output folder's copy too, so what a recipe reports
+    can be checked on a smoke run.
 
     Example (the last line of most recipes):
 
     >>> finish_recipe(__file__, payload, args, figure="ladder.png")
 
     Args:
-        recipe_file: The recipe's `__file__`; its name names the results file.
+        recipe_file: The recipe's `__file__`.
         payload: A JSON-ready dict with a `"summary"`.
         args: The recipe's parsed arguments (`output_dir`, `smoke`,
             `results_dir`).
-        output_name: The file name in `args.output_dir`. Defaults to `None`:
+        name: The results file's name, `NAME.json`. Defaults to `None`: the
+            recipe file's name.
+        output_dir: The run's output folder. Defaults to `None`:
+            `args.output_dir`.
+        output_name: The file name in the output folder. Defaults to `None`:
             `NAME.json`.
-        figure: The run's main figure, a file name in `args.output_dir`.
-            Defaults to `None`.
+        figure: The run's main figure: a path relative to the output folder,
+            or an absolute one. Defaults to `None`.
 
     Returns:
         The results file written, or `None` in a smoke run.
     """
-    name = os.path.splitext(os.path.basename(recipe_file))[0]
-    write_json(os.path.join(args.output_dir, output_name or f"{name}.json"), payload)
+    name = name or os.path.splitext(os.path.basename(recipe_file))[0]
+    output_dir = output_dir or args.output_dir
+    write_json(os.path.join(output_dir, output_name or f"{name}.json"), payload)
     return record_result(
         os.path.join(os.path.dirname(os.path.abspath(recipe_file)), "results", f"{name}.json"),
         payload,
         smoke=args.smoke,
         results_dir=args.results_dir,
-        figure=None if figure is None else os.path.join(args.output_dir, figure),
+        figure=None if figure is None else os.path.join(output_dir, figure),
     )
 
 
