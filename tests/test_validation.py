@@ -138,6 +138,14 @@ def test_samples_the_model_can_take_pass(x, y, kwargs):
             ValueError,
             "x must have shape (samples, ?, 3) for this model; received x of shape (2, 4, 2)",
         ),
+        # An image without its channel axis: every axis it has fits, one is missing.
+        (
+            np.zeros((2, 28, 28)),
+            [0, 1],
+            {"input_shape": (None, 28, 28, 1)},
+            ValueError,
+            "x must have shape (samples, 28, 28, 1) for this model; received x of shape (2, 28, 28)",
+        ),
         (
             [[0.5], [1.5]],
             np.zeros((2, 1, 1)),
@@ -189,6 +197,7 @@ def test_samples_the_model_can_take_pass(x, y, kwargs):
         "scalar",
         "empty",
         "input-shape",
+        "input-rank",
         "labels-3d",
         "labels-two-columns",
         "negative-label",
