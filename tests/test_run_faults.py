@@ -152,6 +152,33 @@ def _killed_after_two_epochs(folder):
     return folder / "backup" / "epoch-0002"
 
 
+def _unnamed_net():
+    """A plain Keras model whose layers Keras names, and numbers anew each time one is built."""
+    keras.utils.set_random_seed(11)
+    inputs = keras.Input((12,))
+    hidden = keras.layers.Dense(16, activation="relu")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(hidden))
+
+
+def test_a_run_of_unnamed_layers_resumes_although_keras_numbers_them_anew(tmp_path):
+    x, y = _task()
+    first = _unnamed_net()
+    with pytest.raises(_Killed):
+        kerasdnn.train(first, x, y, output_dir=tmp_path, callbacks=[_KillAtEpoch(2)], **ARGUMENTS)
+    again = _unnamed_net()  # as a notebook cell run again, or a script in a new process
+    assert [layer.name for layer in again.layers] != [layer.name for layer in first.layers]
+    begun = []
+    result = kerasdnn.train(
+        again,
+        x,
+        y,
+        output_dir=tmp_path,
+        callbacks=[keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: begun.append(epoch))],
+        **ARGUMENTS,
+    )
+    assert begun == [2] and result["epochs_run"] == 3 and _epochs_in(tmp_path / "history.csv") == [0, 1, 2]
+
+
 def test_overwrite_discards_the_backup_and_trains_every_epoch(tmp_path):
     _killed_after_two_epochs(tmp_path)
     begun = []
