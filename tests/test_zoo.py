@@ -73,6 +73,23 @@ def test_overrides_win_and_none_is_dropped():
     assert any(isinstance(layer, keras.layers.Dropout) and layer.rate == 0.3 for layer in model.layers)
 
 
+def _normalizations(model):
+    return sorted(type(layer).__name__ for layer in model.layers if "Normalization" in type(layer).__name__)
+
+
+def test_the_batch_norm_shorthand_replaces_the_records_normalization_either_way():
+    assert _normalizations(zoo.create_model("mnist_bn")) == ["BatchNormalization"] * 3
+    plain = zoo.create_model("mnist_bn", batch_norm=False)
+    # No normalization at all, and the Dense layers get their biases back.
+    assert _normalizations(plain) == []
+    assert plain.count_params() == 784 * 512 + 512 + 512 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+    assert _normalizations(zoo.create_model("lab10_deep_dropout")) == []
+    assert set(_normalizations(zoo.create_model("lab10_deep_dropout", batch_norm=True))) == {"BatchNormalization"}
+    with pytest.raises(TypeError) as error:
+        zoo.create_model("mnist_bn", batch_norm="no")
+    assert str(error.value) == "create_model(): batch_norm must be True or False; received batch_norm='no' of type str"
+
+
 def test_unknown_name_suggests_close_matches():
     with pytest.raises(
         ValueError,
