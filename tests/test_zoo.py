@@ -21,6 +21,21 @@ pytestmark = pytest.mark.xdist_group("zoo")
 MODELS = zoo.list_models()
 
 
+@pytest.mark.parametrize(
+    "pattern, chosen",
+    [
+        ("*_bn", lambda name: name.endswith("_bn")),
+        ("lab10_*_xavier", lambda name: name.startswith("lab10_") and name.endswith("_xavier")),
+        ("tobigs_??", lambda name: name.startswith("tobigs_") and len(name) == len("tobigs_") + 2),
+        ("mnist_bn", lambda name: name == "mnist_bn"),
+        ("[xh]*", lambda name: name[0] in "xh"),
+    ],
+)
+def test_list_models_filters_by_a_shell_pattern(pattern, chosen):
+    expected = sorted(name for name in MODELS if chosen(name))
+    assert expected and zoo.list_models(pattern) == expected
+
+
 def test_registry_holds_every_seed_network():
     for prefix, count in (("hanbat_", 6), ("lab10_", 8), ("tobigs_", 7), ("xor_", 2)):
         assert len(zoo.list_models(f"{prefix}*")) == count, prefix
