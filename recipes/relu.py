@@ -115,6 +115,20 @@ plot_curves(
 
 ## 2. Dead units as the learning rate grows, ReLU and Leaky ReLU (0.1)
 
+
+def dead_share(model, images):
+    """The share of hidden units whose pre-activation is at most zero for every one of `images`.
+
+    Such a unit outputs 0 (ReLU) for all the data, so no gradient reaches
+    its weights again: dead. A Leaky ReLU unit there still passes a tenth.
+    """
+    # The hidden blocks' Dense layers; the output layer is "predictions".
+    dense = [layer for layer in model.layers if layer.name.endswith("_dense")]
+    probe_model = keras.Model(model.inputs, [layer.output for layer in dense])
+    outputs = [keras.ops.convert_to_numpy(output) for output in probe_model.predict(images, verbose=0)]
+    return float(np.mean(np.concatenate([np.all(output <= 0, axis=0) for output in outputs])))
+
+
 probe = x_train[:1000]
 dead_rows = []
 for label, activation in (("relu", "relu"), ("leaky_relu_0.1", keras.layers.LeakyReLU(negative_slope=0.1))):
@@ -134,18 +148,12 @@ for label, activation in (("relu", "relu"), ("leaky_relu_0.1", keras.layers.Leak
             save_model=False,
         )
         train_seconds += result["train_seconds"]
-        # A unit is dead when its pre-activation is below zero for every probe
-        # image: ReLU passes no gradient through it, Leaky ReLU a tenth.
-        dense = [layer for layer in model.layers if layer.name.endswith("_dense")]
-        probe_model = keras.Model(model.inputs, [layer.output for layer in dense])
-        outputs = [keras.ops.convert_to_numpy(output) for output in probe_model.predict(probe, verbose=0)]
-        dead = float(np.mean(np.concatenate([np.all(output <= 0, axis=0) for output in outputs])))
         # A diverged net's weights are NaN: nothing to count.
         dead_rows.append(
             {
                 "activation": label,
                 "learning_rate": rate,
-                "dead_share": None if result["diverged"] else dead,
+                "dead_share": None if result["diverged"] else dead_share(model, probe),
                 "diverged": result["diverged"],
                 "train_accuracy": result["final"].get("accuracy"),
             }

@@ -580,6 +580,24 @@ def test_relu_counts_dead_units_per_rate_and_activation(smoke_runs):
     assert [row["activation"] for row in smoke_runs["relu"][1]["race"]] == ["relu", "tanh", "sigmoid"]
 
 
+@_recipe_group("relu")
+def test_relu_dead_share_counts_units_dead_for_every_image(smoke_runs):
+    smoke_runs["relu"]  # runs the recipe, keeping its globals
+    recipe = smoke_runs.recipes["relu"]
+    model = recipe["relu_net"]("relu", "hand_set")
+    images = np.random.default_rng(0).uniform(size=(50, 28, 28, 1)).astype("float32")  # pixels in [0, 1)
+    dead = {"block1_dense": [0, 3, 7], "block2_dense": [], "block3_dense": [1, 255]}
+    for name, units in dead.items():
+        layer = model.get_layer(name)
+        # Every input is >= 0: positive weights and bias keep a unit alive, negative ones kill it.
+        kernel = np.full(layer.kernel.shape, 0.01, "float32")
+        bias = np.full(layer.bias.shape, 0.1, "float32")
+        kernel[:, units], bias[units] = -0.01, -0.1
+        layer.set_weights([kernel, bias])
+    # 5 of the 3 × 256 hidden units; no image silences a whole layer, so a count per image would be 0.
+    assert recipe["dead_share"](model, images) == pytest.approx(5 / (3 * 256))
+
+
 @_recipe_group("init_histograms")
 def test_constant_init_keeps_one_distinct_unit_per_layer_through_training(smoke_runs):
     trained = {row["init"]: row["distinct_units"] for row in smoke_runs["init_histograms"][1]["trained"]}
