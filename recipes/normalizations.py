@@ -32,7 +32,7 @@ import kerasdnn  # isort: skip
 
 import keras
 
-from kerasdnn.experiments import finish_recipe, format_table, recipe_parser, seed_statistics, spread_text
+from kerasdnn.experiments import finish_recipe, first_epoch, format_table, recipe_parser, seed_statistics, spread_text
 from kerasdnn.plotting import plot_comparison
 
 ## Setup
@@ -152,7 +152,7 @@ for network, setup in NETWORKS.items():
             continue
         results = runs[normalization]
         to_target = [
-            next((epoch for epoch, loss in enumerate(run["history"]["loss"], 1) if loss <= target), None)
+            first_epoch(run["history"]["loss"], lambda loss, target=target: loss <= target)
             for run, target in zip(results, targets)
         ]
         accuracy = seed_statistics([None if run["diverged"] else run["test"]["accuracy"] for run in results])

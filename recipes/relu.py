@@ -33,7 +33,7 @@ import keras
 import numpy as np
 
 import kerasdnn
-from kerasdnn.experiments import finish_recipe, format_table, recipe_parser, seed_statistics, spread_text
+from kerasdnn.experiments import finish_recipe, first_epoch, format_table, recipe_parser, seed_statistics, spread_text
 from kerasdnn.plotting import plot_curves
 
 ## Setup
@@ -91,7 +91,7 @@ for activation in ("relu", "tanh", "sigmoid"):
         )
         train_seconds += result["train_seconds"]
         errors = [1 - accuracy for accuracy in result["history"]["accuracy"]]
-        epochs_needed.append(next((epoch for epoch, error in enumerate(errors, 1) if error < ERROR_BAR), None))
+        epochs_needed.append(first_epoch(errors, lambda error: error < ERROR_BAR))
         if seed == args.seeds[0]:
             curves[activation] = errors
     spread = seed_statistics(epochs_needed)

@@ -117,6 +117,20 @@ def test_a_ladder_summary_counts_the_rungs_that_reproduce_and_names_the_others()
     assert summary["seeds"] == [0, 1, 2] and summary["train_seconds"] == 16.0
 
 
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([0.3, 0.08, 0.04, 0.03], 3),  # counted from 1, as Keras's logs count epochs
+        ([0.04], 1),
+        ([0.3, 0.05], None),  # the bar itself is not below it
+        ([0.3, None, 0.01], 3),  # a missing value never counts
+        ([], None),
+    ],
+)
+def test_first_epoch_counts_from_one_and_none_when_never_reached(values, expected):
+    assert recording.first_epoch(values, lambda error: error < 0.05) == expected
+
+
 def test_target_verdict():
     assert recording.target_verdict({"mean": 0.9871}, 0.987) == "target ≥ 0.987: met"
     assert recording.target_verdict({"mean": 0.9864}, 0.987) == "target ≥ 0.987: missed"

@@ -210,6 +210,25 @@ def ladder_summary(rows: Sequence[Mapping[str, Any]], *, recipe: str, reproduces
     }
 
 
+def first_epoch(values: Sequence[float | None], reached: Callable[[float], bool]) -> int | None:
+    """The first epoch, counted from 1 as Keras's logs count them, whose value has `reached`; `None` if none has.
+
+    Example:
+
+    >>> first_epoch([0.3, 0.08, 0.04, 0.03], lambda error: error < 0.05)
+    3
+
+    Args:
+        values: One value per epoch, as a history holds them (`None` for a
+            missing one, which never counts).
+        reached: Whether a value is there.
+
+    Returns:
+        The epoch, or `None`.
+    """
+    return next((epoch for epoch, value in enumerate(values, 1) if value is not None and reached(value)), None)
+
+
 def spread_text(mean: float | None, std: float | None) -> str:
     """Formats a mean and its standard deviation as `"0.9868 ± 0.0007"` (the mean alone without a std)."""
     return _number(mean) if std is None else f"{_number(mean)} ± {std:.4f}"
