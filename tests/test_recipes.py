@@ -7,6 +7,7 @@ import re
 import runpy
 import sys
 
+import keras
 import numpy as np
 import pytest
 
@@ -596,6 +597,9 @@ def test_relu_dead_share_counts_units_dead_for_every_image(smoke_runs):
         layer.set_weights([kernel, bias])
     # 5 of the 3 × 256 hidden units; no image silences a whole layer, so a count per image would be 0.
     assert recipe["dead_share"](model, images) == pytest.approx(5 / (3 * 256))
+    # The last net trained is the leaky one: deck 002's max(0.1x, x), as its rows' label says.
+    leaky = [layer for layer in recipe["model"].layers if isinstance(layer, keras.layers.LeakyReLU)]
+    assert [layer.negative_slope for layer in leaky] == pytest.approx([0.1] * 3)
 
 
 @_recipe_group("init_histograms")
