@@ -615,6 +615,20 @@ def test_dropout_facts_show_inverted_scaling(smoke_runs):
     facts = smoke_runs["ensemble"][1]["dropout"]
     assert facts["training_values"] == [0.0, 2.0] and facts["inference_values"] == [1.0]
     assert facts["training_mean"] == pytest.approx(1.0, abs=0.05)
+    assert facts["training_fraction_zero"] == pytest.approx(0.5, abs=0.05)
+
+
+@_recipe_group("ensemble")
+def test_the_ensemble_averages_differently_seeded_members(smoke_runs):
+    rows = smoke_runs["ensemble"][1]["rows"]
+    recipe = smoke_runs.recipes["ensemble"]
+    probabilities, y_test, seed = recipe["probabilities"], recipe["y_test"], recipe["args"].seed
+    assert [row["model"] for row in rows[:-1]] == [f"member {i} (seed {seed + i})" for i in range(2)]
+    assert not np.allclose(probabilities[0], probabilities[1])  # two seeds, two nets
+    for row, member in zip(rows, probabilities):
+        assert row["test_accuracy"] == pytest.approx(float((member.argmax(axis=1) == y_test).mean()))
+    averaged = (probabilities[0] + probabilities[1]) / 2
+    assert rows[-1]["test_accuracy"] == pytest.approx(float((averaged.argmax(axis=1) == y_test).mean()))
 
 
 @_recipe_group("cpu_vs_gpu")
