@@ -564,6 +564,24 @@ def test_optimizer_paths_show_gd_crawling_sgd_oscillating_and_adagrad_shrinking(
     assert adagrad["step_10"] < 0.5 * adagrad["step_1"]
 
 
+@_recipe_group("optimizer_paths")
+def test_optimizer_paths_walk_the_ravines_own_gradient_and_count_its_floor_crossings(smoke_runs):
+    rows = {row["optimizer"]: row for row in smoke_runs["optimizer_paths"][1]["paths"]}
+    recipe = smoke_runs.recipes["optimizer_paths"]
+    ravine, gradient = recipe["ravine"], recipe["ravine_gradient"]
+    for point in [(-7.0, 2.0), (3.0, -0.5), (0.25, 1.5)]:
+        step = 1e-4
+        numeric = [
+            (ravine(np.add(point, delta)) - ravine(np.subtract(point, delta))) / (2 * step)
+            for delta in ([step, 0.0], [0.0, step])
+        ]
+        assert gradient(np.array(point)) == pytest.approx(numeric, rel=1e-3)
+    for name, path in recipe["paths"].items():
+        y = path[:, 1]
+        assert rows[name]["y_crossings"] == sum(1 for a, b in zip(y, y[1:]) if (a > 0) != (b > 0)), name
+        assert rows[name]["end"] == pytest.approx(list(path[-1]), abs=1e-4)
+
+
 @_recipe_group("sparsity")
 def test_sparsity_l1_zeroes_more_weights_than_l2_at_the_same_strength(smoke_runs):
     rows = {(row["penalty"], row["strength"]): row for row in smoke_runs["sparsity"][1]["rows"]}
