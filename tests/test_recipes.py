@@ -52,6 +52,11 @@ def test_mnist_bn_smoke_writes_its_files_and_leaves_committed_results_alone(tmp_
     summary = json.loads((tmp_path / "mnist_bn.json").read_text())["summary"]
     assert summary["ours"] == pytest.approx(mean) and summary["std"] == pytest.approx(std)
     assert summary["seeds"] == [3, 4] and summary["epochs"] == 1
+    # The figure (and the weights --export-weights ships) are the best validation seed's.
+    best = {seed: json.loads((tmp_path / f"seed_{seed}" / "results.json").read_text())["best"] for seed in (3, 4)}
+    assert best[3]["val_accuracy"] != best[4]["val_accuracy"]
+    expected = max(best, key=lambda seed: best[seed]["val_accuracy"])
+    assert json.loads((tmp_path / "mnist_bn.json").read_text())["best_validation_seed"] == expected
     assert (committed.read_bytes() if committed.exists() else None) == before
 
 
