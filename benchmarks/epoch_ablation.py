@@ -20,7 +20,7 @@ part to the row before:
 For each: the steady epoch (the fastest after the first), and its ratio to
 the floor.
 
-    python benchmarks/epoch_ablation.py            # about 2 minutes on 2 cores (results/epoch_ablation.json)
+    python benchmarks/epoch_ablation.py            # under a minute on 2 cores (results/epoch_ablation.json)
     python benchmarks/epoch_ablation.py --smoke    # seconds: 1,024 images, 2 epochs
 
 Writes benchmarks/results/epoch_ablation.json (smoke runs: --output elsewhere).

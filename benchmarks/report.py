@@ -316,6 +316,52 @@ def time_to_accuracy_section(report):
     )
 
 
+def _ablation_reading(report, labels):
+    """What the ablation says of the 1.5× target, from its numbers."""
+    over, names = report["over_floor"], list(report["over_floor"])[:-1]  # kerasdnn.train is no added part
+    beyond = next((name for name in names if over[name] > 1.5), None)
+    if beyond is None:
+        return "Every part together stays within 1.5× of the floor."
+    before = names[names.index(beyond) - 1]
+    return (
+        f'The 1.5× target leaves room for the row "{labels[before]}" ({over[before]:.2f}×) but not for '
+        f'"{labels[beyond]}" ({over[beyond]:.2f}×), the rows after it still to come; `kerasdnn.train` runs the '
+        f"headline at {over['kerasdnn_train']:.2f}× the floor and plain `fit` at {over['adamw_cosine']:.2f}×."
+    )
+
+
+def epoch_ablation_section(report):
+    labels = {
+        "floor": "the matmuls alone (the floor)",
+        "dense_sgd": "Dense with biases, ReLU, softmax, SGD",
+        "batch_norm": "+ batch norm (no Dense bias)",
+        "dropout": "+ dropout 0.2: the headline's net",
+        "adamw_cosine": "+ AdamW, cosine: the headline, plain `fit`",
+        "kerasdnn_train": "the same through `kerasdnn.train`",
+    }
+    seconds, names = report["steady_epoch_seconds"], list(report["steady_epoch_seconds"])
+    rows = [
+        [
+            labels[name],
+            f"{seconds[name]:.3f}",
+            "–" if index == 0 or name == "kerasdnn_train" else f"{seconds[name] - seconds[names[index - 1]]:+.3f}",
+            f"{report['over_floor'][name]:.2f}",
+        ]
+        for index, name in enumerate(names)
+    ]
+    return "\n".join(
+        [
+            f"The headline's steady epoch built up one part at a time ({report['samples']:,} images, batch "
+            f"{report['batch_size']}, plain Keras `fit` on JAX with 32 steps per call, the fastest of epochs 2 to "
+            f"{report['epochs']}), {cpu_phrase(report['cpu'])}, {report['wall_seconds']:.0f} s in all:",
+            "",
+            table(["what the epoch does", "steady epoch (s)", "added (s)", "× the floor"], rows),
+            "",
+            _ablation_reading(report, labels),
+        ]
+    )
+
+
 def missing(command):
     return f"Not measured yet: run `{command}`."
 
@@ -323,6 +369,7 @@ def missing(command):
 scaling, profile, tuner_load = load("scaling"), load("profile_epoch"), load("tuner_load")
 backends, accelerator, import_time = load("backends"), load("accelerator"), load("import_time")
 time_to_accuracy, backends_vnni = load("time_to_accuracy"), load("backends_vnni")
+epoch_ablation = load("epoch_ablation")
 tuner = [report for report in (load("tuner_overhead"), load("tuner_overhead_short_trials")) if report]
 
 readme = f"""# benchmarks/
@@ -343,6 +390,7 @@ python benchmarks/tuner_load.py                  # trials per second one chief s
 python benchmarks/profile_epoch.py               # where one epoch's time goes, by tf.profiler
 python benchmarks/scaling.py                     # epoch time vs batch size and vs data size
 python benchmarks/time_to_accuracy.py            # the headline recipe against plain fit and PyTorch eager
+python benchmarks/epoch_ablation.py              # the headline's steady epoch, one part at a time
 python benchmarks/import_time.py                 # seconds to import kerasdnn, and to kerasdnn --help
 python benchmarks/accelerator.py --data-dir DIR  # on a GPU machine: DIR holds mnist.npz
 python benchmarks/report.py                      # this page
@@ -378,6 +426,10 @@ padding that batch would change what an epoch is); and dropout's random
 numbers, which Keras draws with JAX's default generator (threefry): JAX's
 faster `rbg` generator takes keys of another shape than Keras's seeds, so
 Keras's `Dropout` cannot use it.
+
+## Where the headline's steady epoch goes on JAX
+
+{epoch_ablation_section(epoch_ablation) if epoch_ablation else missing("python benchmarks/epoch_ablation.py")}
 
 ## Where an epoch's time goes on TensorFlow
 
