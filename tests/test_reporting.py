@@ -337,6 +337,25 @@ def test_finish_recipe_writes_the_output_folder_and_in_full_runs_the_results(tmp
     assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["my_recipe.json"]
 
 
+def test_finish_recipe_names_its_files_and_finds_its_figure_in_the_folder_given(tmp_path):
+    import argparse
+    import json
+
+    recipe = tmp_path / "recipes" / "my_recipe.py"
+    recipe.parent.mkdir()
+    run = tmp_path / "runs" / "net_b"
+    (run / "seed_1").mkdir(parents=True)
+    (run / "seed_1" / "curves.png").write_bytes(b"seed 1")
+    arguments = argparse.Namespace(output_dir=None, smoke=False, results_dir=None)  # the recipe chose the folder
+    written = recording.finish_recipe(
+        str(recipe), {"summary": {"ours": 1}}, arguments, name="net_b", output_dir=str(run), figure="seed_1/curves.png"
+    )
+    assert written == str(tmp_path / "recipes" / "results" / "net_b.json")
+    assert json.loads((run / "net_b.json").read_text())["summary"] == {"ours": 1}
+    assert (tmp_path / "recipes" / "results" / "net_b.png").read_bytes() == b"seed 1"
+    assert sorted(p.name for p in (tmp_path / "recipes" / "results").iterdir()) == ["net_b.json", "net_b.png"]
+
+
 def _summary(**changes):
     return {
         "recipe": "r",
