@@ -1,5 +1,6 @@
 """TensorFlow kept off the GPUs exactly when another Keras backend trains, judged from what is imported."""
 
+import os
 import sys
 import types
 
@@ -64,3 +65,59 @@ def test_before_keras_is_imported_the_backend_variable_decides_and_keras_default
 def test_tensorflow_whose_devices_are_fixed_is_left_as_it_is(monkeypatch):
     monkeypatch.setitem(sys.modules, "keras", _keras("jax"))
     quiet.keep_off_accelerators(_FakeTensorFlow(fixed=True))  # no error: nothing more can be done
+
+
+def _write_to_file_descriptor_2(*lines):
+    for line in lines:
+        os.write(2, f"{line}\n".encode())
+
+
+def test_filtered_stderr_drops_the_start_up_noise_and_passes_every_other_line_in_order(monkeypatch, capfd):
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    with quiet.filtered_stderr():
+        _write_to_file_descriptor_2(
+            "W0000 failed call to cuInit: UNKNOWN ERROR (303)",
+            "a warning of the user's own",
+            "This TensorFlow binary is optimized to use available CPU instructions in performance-critical operations.",
+            "I0000 Could not find cuda drivers on your machine, GPU will not be used.",
+            "the last line",
+        )
+    assert capfd.readouterr().err == "a warning of the user's own\nthe last line\n"
+
+
+def test_filtered_stderr_passes_everything_when_every_line_is_asked_for(monkeypatch, capfd):
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    with quiet.filtered_stderr():
+        _write_to_file_descriptor_2("failed call to cuInit", "mine")
+    assert capfd.readouterr().err == "failed call to cuInit\nmine\n"
+
+
+def test_tensorflow_blocked_from_import_counts_as_not_installed(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # what `import tensorflow` failing looks like
+    assert quiet.tensorflow_installed() is False
+    with pytest.raises(quiet.TensorFlowMissingError) as error:
+        quiet.import_tensorflow("load_arrays('mnist') through tensorflow-datasets")
+    assert str(error.value) == (
+        "load_arrays('mnist') through tensorflow-datasets needs TensorFlow, which is not installed here; "
+        "install it with `pip install tensorflow`"
+    )
+
+
+@pytest.mark.parametrize("level, expected", [(None, "1"), ("2", "2"), ("0", "0")])
+def test_starting_tensorflow_filters_its_import_and_hides_the_gpus(monkeypatch, capfd, level, expected):
+    monkeypatch.setitem(sys.modules, "keras", _keras("jax"))
+    monkeypatch.setattr(quiet, "_has_gpu_devices", lambda: False)
+    if level is None:
+        monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    else:
+        monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", level)
+    tf = _FakeTensorFlow()
+    tf.config.list_physical_devices = lambda: _write_to_file_descriptor_2("failed call to cuInit", "devices listed")
+
+    quiet.start_tensorflow(tf, lambda module: _write_to_file_descriptor_2("Unable to register cuDNN factory"))
+
+    # INFO lines hidden on a machine without a GPU, unless the user chose a level.
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == expected
+    noise = "" if expected != "0" else "Unable to register cuDNN factory\nfailed call to cuInit\n"
+    assert capfd.readouterr().err == noise + "devices listed\n"
+    assert tf.calls == [([], "GPU")]
