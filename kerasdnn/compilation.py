@@ -14,11 +14,12 @@ in your own code call `use_compilation_cache()` once.
 
 import os
 
+from kerasdnn import user_cache
+
 
 def cache_folder() -> str:
     """The default cache folder: `$XDG_CACHE_HOME/kerasdnn/jax`, else `~/.cache/kerasdnn/jax` (never the repository)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "kerasdnn", "jax")
+    return user_cache.folder("jax")
 
 
 def use_compilation_cache(folder: str | None = None) -> str | None:
@@ -30,8 +31,10 @@ def use_compilation_cache(folder: str | None = None) -> str | None:
     '/home/me/.cache/kerasdnn/jax'
 
     A cache folder already chosen (`JAX_COMPILATION_CACHE_DIR`, or
-    `jax.config`) wins. On the TensorFlow and PyTorch backends this does
-    nothing.
+    `jax.config`) wins. Every compiled program is written, however quickly
+    it compiled (JAX's default keeps only those over a second), unless you
+    set `JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS` yourself. On the
+    TensorFlow and PyTorch backends this does nothing.
 
     Args:
         folder: Where the compiled steps go. Defaults to `None`: `cache_folder()`.
@@ -45,6 +48,11 @@ def use_compilation_cache(folder: str | None = None) -> str | None:
         return None
     import jax
 
+    if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
+        # JAX writes only the programs that took a second or more to compile,
+        # and a CPU compiles each step of these networks in less: with JAX's
+        # default nothing was ever written and a second run compiled it all.
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     chosen = jax.config.jax_compilation_cache_dir  # type: ignore[attr-defined]  # a flag jax defines at run time
     if chosen:
         return chosen

@@ -138,6 +138,7 @@ def load_arrays(
     test_samples: int | None = None,
     download: bool = True,
     return_normalization: bool = False,
+    cache: bool = True,
 ) -> tuple[Any, ...]:
     """Loads a dataset through tensorflow-datasets, or an exported `.npz` file, as normalized NumPy arrays.
 
@@ -171,6 +172,12 @@ def load_arrays(
         return_normalization: Whether to return the fitted `Normalization`
             as a third element, to apply it to new inputs later.
             Defaults to `False`.
+        cache: Whether to keep a full read through tensorflow-datasets
+            decoded in the user's cache folder (`$XDG_CACHE_HOME/kerasdnn/datasets`,
+            else `~/.cache/kerasdnn/datasets`) and to read the same tfds
+            copy from there next time, without TensorFlow. The entry is
+            named by a digest of the copy's files, so a copy prepared anew
+            is read anew. Defaults to `True`.
 
     Returns:
         `((x_train, y_train), (x_test, y_test))`, plus the `Normalization`
@@ -196,7 +203,13 @@ def load_arrays(
         if value is not None:
             validation.check_number(function, argument, value, low=1, integer=True)
     (x_train, y_train), (x_test, y_test) = read_splits(
-        function, name, data_dir=data_dir, download=download, train_samples=train_samples, test_samples=test_samples
+        function,
+        name,
+        data_dir=data_dir,
+        download=download,
+        train_samples=train_samples,
+        test_samples=test_samples,
+        cache=cache,
     )
     fitted = fit_normalization(x_train, normalization)
     arrays = (fitted(x_train), y_train), (fitted(x_test), y_test)

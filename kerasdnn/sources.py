@@ -9,12 +9,20 @@ stored, labels int64) for `kerasdnn.data.load_arrays`, which normalizes them:
   carry a dataset to a machine without its tfds copy or without TensorFlow;
 - where TensorFlow is not installed (a JAX or PyTorch GPU machine), through
   `keras.datasets`, with a warning: the same images in another order.
+
+A full read through tensorflow-datasets is kept, decoded, in the user's
+cache folder (`~/.cache/kerasdnn/datasets`, one file per tfds copy, named
+by a digest of its files), and the next read of the same copy takes it
+from there: no TensorFlow import, no decoding (MNIST, with Keras imported:
+5.07 s through tfds, 0.49 s from the cache, on the 2-core CPU).
 """
 
+import hashlib
 import logging
 import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 import warnings
@@ -23,7 +31,7 @@ import zipfile
 import keras
 import numpy as np
 
-from kerasdnn import quiet, run_state, validation
+from kerasdnn import quiet, run_state, user_cache, validation
 from kerasdnn.hints import ArrayPair
 
 # The image datasets the builders and recipes know, with their sample shape
@@ -56,24 +64,93 @@ def read_splits(
     download: bool,
     train_samples: int | None = None,
     test_samples: int | None = None,
+    cache: bool = True,
 ) -> tuple[ArrayPair, ArrayPair]:
     """The raw `((x_train, y_train), (x_test, y_test))` of `name`, a dataset of `DATASETS` or a `.npz` export.
 
     A `NAME.npz` export in `data_dir` (or `TFDS_DATA_DIR`) is read before
     tfds's copy, so one folder serves machines with and without TensorFlow.
     Each split is cut to its first `train_samples`/`test_samples` (all when
-    `None`); `function` names the public caller in errors. Raises as
-    `kerasdnn.data.load_arrays` documents.
+    `None`); `function` names the public caller in errors. With `cache`, a
+    full read through tfds is kept decoded in the user's cache folder
+    (`~/.cache/kerasdnn/datasets`) and later reads of the same copy take it
+    from there, without TensorFlow. Raises as `kerasdnn.data.load_arrays`
+    documents.
     """
     exported = name if str(name).endswith(".npz") else _export_in(data_dir, name)
+    cached = None if exported or not cache else _cached_copy(function, name, data_dir)
     if exported:
         (x_train, y_train), (x_test, y_test) = _read_export(function, exported)
+    elif cached:
+        (x_train, y_train), (x_test, y_test) = cached
     elif download and not quiet.tensorflow_installed():
         (x_train, y_train), (x_test, y_test) = _from_keras_datasets(function, name)
-    else:  # tfds reads only the samples asked for
+    elif train_samples or test_samples:  # tfds reads only the samples asked for
         builder = _prepared_builder(function, name, data_dir, download)
         return _read_split(builder, "train", train_samples), _read_split(builder, "test", test_samples)
+    else:
+        builder = _prepared_builder(function, name, data_dir, download)
+        (x_train, y_train), (x_test, y_test) = _read_split(builder, "train", None), _read_split(builder, "test", None)
+        if cache:
+            _write_cached_copy(name, data_dir, (x_train, y_train, x_test, y_test))
     return (x_train[:train_samples], y_train[:train_samples]), (x_test[:test_samples], y_test[:test_samples])
+
+
+def _cache_path(name, data_dir):
+    """Where the decoded copy of the tfds copy of `name` in the data folder goes, or `None` if there is none.
+
+    Named by a digest of that copy's files (paths, sizes, modification
+    times), so a copy prepared anew, or another folder, is another entry.
+    """
+    root = os.path.join(_data_folder(data_dir) or os.path.join(os.path.expanduser("~"), "tensorflow_datasets"), name)
+    listing = sorted(
+        (os.path.relpath(os.path.join(folder, file), root), os.stat(os.path.join(folder, file)))
+        for folder, _, files in os.walk(root)
+        for file in files
+    )
+    if not listing:
+        return None
+    digest = hashlib.sha256(os.path.abspath(root).encode())
+    for path, status in listing:
+        digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
+    return os.path.join(user_cache.folder("datasets"), f"{name}-{digest.hexdigest()[:16]}.npz")
+
+
+def _cached_copy(function, name, data_dir):
+    """The splits that an earlier full read of the tfds copy of `name` left in the cache, or `None`."""
+    path = _cache_path(name, data_dir)
+    if path is None or not os.path.isfile(path):
+        return None
+    try:
+        (x_train, y_train), (x_test, y_test) = _load_splits(path)
+    except _DAMAGED as error:
+        warnings.warn(
+            f"{function}({name!r}): the cached copy {path} is damaged ({error}); reading it through "
+            f"tensorflow-datasets again and caching it anew",
+            stacklevel=4,
+        )
+        return None
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _write_cached_copy(name, data_dir, splits):
+    path = _cache_path(name, data_dir)
+    if path is None:
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        # A name of its own, so that processes caching the same copy at once
+        # (a search's workers) do not write into one file.
+        handle, temporary = tempfile.mkstemp(suffix=".npz", prefix=f".{name}-", dir=os.path.dirname(path))
+        os.close(handle)
+        try:
+            np.savez(temporary, **dict(zip(_EXPORT_KEYS, splits)))
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+    except OSError:  # a cache that cannot be written (a read-only home, a full disk) is only slower
+        pass
 
 
 def _data_folder(data_dir):
@@ -193,12 +270,21 @@ def _read_export(function, path):
             f"{function}(): no exported dataset at {path}; write it with kerasdnn data export NAME {path}"
         )
     try:
-        with np.load(path) as saved:
-            x_train, y_train, x_test, y_test = (saved[key] for key in _EXPORT_KEYS)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        return _load_splits(path)
+    except _DAMAGED as error:
         raise ValueError(
             f"{function}(): {path} is damaged ({error}); export it again with kerasdnn data export NAME {path}"
         ) from None
+
+
+# What NumPy raises on a truncated, overwritten or foreign .npz file.
+_DAMAGED = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+
+
+def _load_splits(path):
+    # Opened here, so that the file is closed when NumPy fails to read it.
+    with open(path, "rb") as handle, np.load(handle) as saved:
+        x_train, y_train, x_test, y_test = (saved[key] for key in _EXPORT_KEYS)
     return (x_train, y_train.astype(np.int64)), (x_test, y_test.astype(np.int64))
 
 

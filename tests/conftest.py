@@ -21,6 +21,9 @@ REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(REPOSITORY / ".jax_cache"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+# The decoded datasets that load_arrays keeps go to the suite's own folder, not
+# the user's; tests of the cache itself point it at a folder of their own.
+os.environ["XDG_CACHE_HOME"] = str(REPOSITORY / ".cache")
 # Compiling, not running, is most of a small test's time. XLA's CPU backend
 # without its costly optimizations compiles a step in about 70 % of the time
 # (the mnist_bn smoke run: 19.2 s cold, 13.8 s with these flags, the same

@@ -1,5 +1,9 @@
 """JAX's persistent compilation cache: where it goes, who turns it on, and that the flag turns it off."""
 
+import os
+import subprocess
+import sys
+
 import keras
 import pytest
 
@@ -47,3 +51,32 @@ def test_a_recipe_turns_the_cache_on_unless_told_not_to(no_cache_chosen, tmp_pat
     if no_cache_chosen is not None:
         expected = str(tmp_path / "kerasdnn" / "jax") if cached else None
         assert no_cache_chosen.config.jax_compilation_cache_dir == expected
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="JAX's own cache")
+@pytest.mark.parametrize("threshold, written", [(None, True), ("1000", False)])
+def test_every_step_is_written_to_the_cache_unless_the_user_set_jaxs_threshold(tmp_path, threshold, written):
+    # A Dense step compiles in well under JAX's default threshold of one
+    # second, so with that default the cache folder stayed empty.
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS")
+    }
+    environment.update(
+        XDG_CACHE_HOME=str(tmp_path), **({"JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": threshold} if threshold else {})
+    )
+    program = (
+        "import kerasdnn, keras, numpy as np\n"
+        "from kerasdnn import compilation\n"
+        "print(compilation.use_compilation_cache())\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+        "model.compile('sgd', 'mse')\n"
+        "model.fit(np.zeros((8, 4)), np.zeros((8, 2)), verbose=0)\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", program], env=environment, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    folder = tmp_path / "kerasdnn" / "jax"
+    assert finished.stdout.split() == [str(folder)]
+    entries = list(folder.iterdir()) if folder.is_dir() else []
+    assert bool(entries) is written, entries
