@@ -75,6 +75,9 @@ def __dir__():
 def _register_with_keras():
     for module in _REGISTERING:
         importlib.import_module(f"{__name__}.{module}")
+    # Keras's seeding and serialization import TensorFlow on every backend;
+    # on JAX and PyTorch they wait until something else imports it.
+    importlib.import_module(f"{__name__}.keras_internals").keep_tensorflow_unimported()
     if sys.modules.get("tensorflow") is not None:  # imported by Keras itself, before its backend was known
         quiet.keep_off_accelerators(sys.modules["tensorflow"])
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import keras
 
-from kerasdnn import quiet
+from kerasdnn import keras_internals, quiet
 
 
 def default_strategy() -> Any:
@@ -165,7 +165,7 @@ def fit_scope(model: keras.Model) -> Iterator[None]:
             f"{_PATCHED_KERAS[0][0]}.{_PATCHED_KERAS[0][1]} to {_PATCHED_KERAS[1][0]}.{_PATCHED_KERAS[1][1]}; "
             f"received Keras {keras.__version__}"
         )
-    from keras.src.backend.tensorflow import trainer as tensorflow_trainer
+    tensorflow_trainer = keras_internals.tensorflow_trainer()
 
     keras_reduce = tensorflow_trainer.reduce_per_replica
 

@@ -85,8 +85,10 @@ def start_tensorflow(tf: Any, execute: Callable[[Any], None]) -> None:
     """Runs TensorFlow's import, `execute(tf)`, with the no-GPU start-up lines filtered, then keeps it off the GPUs.
 
     Also lists its devices inside the filter, where TensorFlow probes for
-    CUDA (`cuInit`). kerasdnn's import watcher calls this as TensorFlow is
-    first imported, by whoever imports it.
+    CUDA (`cuInit`), and on JAX and PyTorch seeds `tf.random` with the seed
+    `keras.utils.set_random_seed` was given before (which kerasdnn keeps
+    from importing TensorFlow itself). kerasdnn's import watcher calls this
+    as TensorFlow is first imported, by whoever imports it.
 
     Args:
         tf: The `tensorflow` module, not yet executed.
@@ -100,6 +102,12 @@ def start_tensorflow(tf: Any, execute: Callable[[Any], None]) -> None:
         execute(tf)
         tf.config.list_physical_devices()
     keep_off_accelerators(tf)
+    if _backend() not in ("tensorflow", None):
+        # keras.utils.set_random_seed left TensorFlow unimported on this
+        # backend (kerasdnn.keras_internals); the seed it was given applies.
+        from kerasdnn import keras_internals
+
+        keras_internals.seed_tensorflow(tf)
 
 
 def keep_off_accelerators(tf: Any) -> None:

@@ -10,11 +10,12 @@ from kerasdnn import quiet
 
 
 class _FakeTensorFlow:
-    """Records `tf.config.set_visible_devices` calls; raises as TensorFlow does once its devices are fixed."""
+    """Records `tf.config.set_visible_devices` and `tf.random.set_seed` calls; raises as TensorFlow does once its devices are fixed."""
 
     def __init__(self, fixed=False):
-        self.calls, self.fixed = [], fixed
+        self.calls, self.fixed, self.seeds = [], fixed, []
         self.config = types.SimpleNamespace(set_visible_devices=self.set_visible_devices)
+        self.random = types.SimpleNamespace(set_seed=self.seeds.append)
 
     def set_visible_devices(self, devices, kind):
         if self.fixed:
@@ -104,7 +105,10 @@ def test_tensorflow_blocked_from_import_counts_as_not_installed(monkeypatch):
 
 
 @pytest.mark.parametrize("level, expected", [(None, "1"), ("2", "2"), ("0", "0")])
-def test_starting_tensorflow_filters_its_import_and_hides_the_gpus(monkeypatch, capfd, level, expected):
+def test_starting_tensorflow_filters_its_import_hides_the_gpus_and_seeds_it(monkeypatch, capfd, level, expected):
+    from keras.src.utils import rng_utils
+
+    monkeypatch.setattr(rng_utils, "get_random_seed", lambda: 5)  # keras.utils.set_random_seed(5) before
     monkeypatch.setitem(sys.modules, "keras", _keras("jax"))
     monkeypatch.setattr(quiet, "_has_gpu_devices", lambda: False)
     if level is None:
@@ -120,4 +124,18 @@ def test_starting_tensorflow_filters_its_import_and_hides_the_gpus(monkeypatch, 
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == expected
     noise = "" if expected != "0" else "Unable to register cuDNN factory\nfailed call to cuInit\n"
     assert capfd.readouterr().err == noise + "devices listed\n"
-    assert tf.calls == [([], "GPU")]
+    assert tf.calls == [([], "GPU")] and tf.seeds == [5]
+
+
+@pytest.mark.parametrize("backend, seeds", [("tensorflow", []), ("torch", [5]), (None, [])])
+def test_tensorflow_started_is_seeded_where_keras_seeding_left_it_unimported(monkeypatch, backend, seeds):
+    # On the TensorFlow backend Keras seeds it itself; while Keras is still
+    # importing no seed can have been given.
+    from keras.src.utils import rng_utils
+
+    monkeypatch.setattr(rng_utils, "get_random_seed", lambda: 5)
+    monkeypatch.setitem(sys.modules, "keras", _keras(backend))
+    tf = _FakeTensorFlow()
+    tf.config.list_physical_devices = lambda: None
+    quiet.start_tensorflow(tf, lambda module: None)
+    assert tf.seeds == seeds
