@@ -210,12 +210,14 @@ if args.export_weights and not chosen["diverged"]:
 # 1024-512-256 net with Dropout 0.3 did no better on seed 0 than AdamW with
 # decoupled decay 0.05, and decay 0.1 did no better over the three seeds;
 # another tenth of a point within 15 epochs needs more than these settings.
-# Training took 14.4 s per seed on average (16.9, 13.4, 13.1 s; a 2-core CPU
-# with AVX-512): seed 0's first epoch took 3.4 s, most of it JAX compiling
-# the training step, once for the full batches and again for the last,
-# smaller one; seeds 1 and 2 found those steps compiled (1.5 s), and a
-# steady epoch took 0.8 to 1.0 s. The shipped weights are seed 1's, the best
-# validation accuracy of the three.
+# Training took 11.7 s per seed on average (12.3, 10.7, 12.0 s; a 2-core CPU
+# with AVX-512), the compiled steps already in the user's cache from earlier
+# runs: seed 0's first epoch took 1.6 s and seeds 1 and 2's 1.0 s (tracing
+# the steps in Python), a steady epoch 0.7 to 1.0 s. With an empty cache the
+# first epoch takes about 3 s, most of it JAX compiling the training step,
+# once for the full batches and again for the last, smaller one
+# (benchmarks/results/time_to_accuracy.json: 3.14 s). The shipped weights
+# are seed 1's, the best validation accuracy of the three.
 # Fashion-MNIST: 0.9093 / 0.9090 / 0.9059, mean 0.9081 ± 0.0019 in 40 epochs,
 # past ToBig's best (0.9013) and their Kaggle baseline, short of the 0.910
 # target; the best validation epochs (35 to 40) came late, so the cosine
