@@ -199,7 +199,7 @@ if args.export_weights and not chosen["diverged"]:
 # recipes/results/mnist_bn.json (seeds 0 1 2, jax backend, 2-core CPU): test
 #   accuracy: 0.9869 ± 0.0004 (target ≥ 0.987: missed); reference 0.9826
 #   (lab10_bn (hunkim/DeepLearningZeroToAll lab-10)), 0.984 (keras_mnist_mlp
-#   (Keras example mnist_mlp)); 15 epochs, 43 s of training.
+#   (Keras example mnist_mlp)); 15 epochs, 35 s of training.
 
 ## Discussion
 # Seeds 0, 1, 2 (recipes/results/mnist_bn.json, fashion_bn.json), JAX, 2-core
