@@ -25,9 +25,9 @@ class _TensorFlowOnceImported:
     PyTorch that was seconds of every run's start for a module the run
     never used (the headline recipe reads its arrays with NumPy). No
     TensorFlow object exists before TensorFlow is imported, so the
-    serialization's checks answer as before, and TensorFlow imported later is seeded as it is imported
-    (`seed_tensorflow`), before any of its ops exist: its random ops draw
-    what they would have.
+    serialization's checks answer as before, and TensorFlow imported later
+    is seeded as it is imported (`seed_tensorflow`), before any of its ops
+    exist: its random ops draw what they would have.
     """
 
     def __init__(self, lazy):

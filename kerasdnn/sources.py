@@ -85,13 +85,12 @@ def read_splits(
         (x_train, y_train), (x_test, y_test) = cached
     elif download and not quiet.tensorflow_installed():
         (x_train, y_train), (x_test, y_test) = _from_keras_datasets(function, name)
-    elif train_samples or test_samples:  # tfds reads only the samples asked for
-        builder = _prepared_builder(function, name, data_dir, download)
-        return _read_split(builder, "train", train_samples), _read_split(builder, "test", test_samples)
     else:
         builder = _prepared_builder(function, name, data_dir, download)
+        if train_samples or test_samples:  # tfds reads only the samples asked for
+            return _read_split(builder, "train", train_samples), _read_split(builder, "test", test_samples)
         (x_train, y_train), (x_test, y_test) = _read_split(builder, "train", None), _read_split(builder, "test", None)
-        if cache:
+        if cache:  # the digest again: a download may have just made the copy
             _write_cached_copy(name, data_dir, (x_train, y_train, x_test, y_test))
     return (x_train[:train_samples], y_train[:train_samples]), (x_test[:test_samples], y_test[:test_samples])
 
@@ -122,7 +121,7 @@ def _cached_copy(function, name, data_dir):
     if path is None or not os.path.isfile(path):
         return None
     try:
-        (x_train, y_train), (x_test, y_test) = _load_splits(path)
+        return _load_splits(path)
     except _DAMAGED as error:
         warnings.warn(
             f"{function}({name!r}): the cached copy {path} is damaged ({error}); reading it through "
@@ -130,7 +129,6 @@ def _cached_copy(function, name, data_dir):
             stacklevel=4,
         )
         return None
-    return (x_train, y_train), (x_test, y_test)
 
 
 def _write_cached_copy(name, data_dir, splits):
