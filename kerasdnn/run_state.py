@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -336,15 +337,26 @@ class RunState:
 
 
 @contextlib.contextmanager
-def replacing(path: str) -> Iterator[str]:
+def replacing(path: str, unique: bool = False) -> Iterator[str]:
     """Yields a temporary name beside `path` (same extension) and renames it onto `path` on success.
 
     Keras and Matplotlib pick the format from the extension, so the
     temporary name keeps it: `model.keras` is written as `.model.partial.keras`.
+
+    Args:
+        path: The file to write.
+        unique: Whether the temporary name is one no other process uses
+            (`.model.partial-<random>.keras`), for a file that several
+            processes may write at once; the fixed name otherwise, which a
+            resumed run recognizes as its own leftover.
     """
     folder, name = os.path.split(path)
     stem, extension = os.path.splitext(name)
-    temporary = os.path.join(folder, f".{stem}.partial{extension}")
+    if unique:
+        handle, temporary = tempfile.mkstemp(suffix=extension, prefix=f".{stem}.partial-", dir=folder or None)
+        os.close(handle)
+    else:
+        temporary = os.path.join(folder, f".{stem}.partial{extension}")
     try:
         yield temporary
         before_file_operation("rename", path)

@@ -18,11 +18,11 @@ from there: no TensorFlow import, no decoding (MNIST, with Keras imported:
 """
 
 import hashlib
+import inspect
 import logging
 import os
 import shutil
 import socket
-import tempfile
 import threading
 import time
 import warnings
@@ -123,10 +123,9 @@ def _cached_copy(function, name, data_dir):
     try:
         return _load_splits(path)
     except _DAMAGED as error:
-        warnings.warn(
+        _warn_caller(
             f"{function}({name!r}): the cached copy {path} is damaged ({error}); reading it through "
-            f"tensorflow-datasets again and caching it anew",
-            stacklevel=4,
+            f"tensorflow-datasets again and caching it anew"
         )
         return None
 
@@ -139,14 +138,8 @@ def _write_cached_copy(name, data_dir, splits):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         # A name of its own, so that processes caching the same copy at once
         # (a search's workers) do not write into one file.
-        handle, temporary = tempfile.mkstemp(suffix=".npz", prefix=f".{name}-", dir=os.path.dirname(path))
-        os.close(handle)
-        try:
+        with run_state.replacing(path, unique=True) as temporary:
             np.savez(temporary, **dict(zip(_EXPORT_KEYS, splits)))
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
     except OSError:  # a cache that cannot be written (a read-only home, a full disk) is only slower
         pass
 
@@ -163,20 +156,31 @@ def _export_in(data_dir, name):
     return path if path and os.path.isfile(path) else None
 
 
+def _warn_caller(message, category=UserWarning):  # pragma: no mutate block
+    """Warns at the first line outside kerasdnn: the user's call, however deep inside the package it was raised.
+
+    What `warnings.warn(skip_file_prefixes=...)` does from Python 3.12 on.
+    """
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = inspect.currentframe(), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 class KerasDatasetsWarning(UserWarning):
     """Warns that a dataset came through `keras.datasets`, in another order than tensorflow-datasets'."""
 
 
 def _from_keras_datasets(function, name):
     """`name`'s splits through `keras.datasets` (downloaded once to `~/.keras/datasets`), shaped as tfds gives them."""
-    warnings.warn(
+    _warn_caller(
         f"{function}({name!r}): TensorFlow is not installed, so tensorflow-datasets cannot load it; loading it "
         f"through keras.datasets instead (downloaded once to ~/.keras/datasets). The images are the same, in "
         f"another order than tensorflow-datasets', so split_validation holds out other images than the "
         f"committed results used; for those, export it where TensorFlow is (`kerasdnn data export {name} "
         f"{name}.npz`) and load that file, or install TensorFlow (`pip install tensorflow`).",
         KerasDatasetsWarning,
-        stacklevel=4,
     )
     try:
         (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()

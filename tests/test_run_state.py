@@ -385,6 +385,32 @@ def test_replacing_keeps_the_extension_and_the_old_file_on_failure(tmp_path):
     assert target.read_text() == "new" and sorted(os.listdir(tmp_path)) == ["model.keras"]
 
 
+def test_replacing_unique_gives_each_writer_its_own_temporary_name(tmp_path, monkeypatch):
+    operations = []
+    monkeypatch.setattr(
+        run_state, "before_file_operation", lambda operation, path: operations.append((operation, path))
+    )
+    target = tmp_path / "mnist.npz"
+    with (
+        run_state.replacing(str(target), unique=True) as first,
+        run_state.replacing(str(target), unique=True) as second,
+    ):
+        assert first != second
+        for partial in (first, second):
+            assert os.path.dirname(partial) == str(tmp_path)
+            assert os.path.basename(partial).startswith(".mnist.partial-") and partial.endswith(".npz")
+        with open(second, "w") as handle:
+            handle.write("second")
+        with open(first, "w") as handle:
+            handle.write("first")
+    # The inner writer renames first; the outer one's file is the one left.
+    assert target.read_text() == "first" and sorted(os.listdir(tmp_path)) == ["mnist.npz"]
+    assert operations == [("rename", str(target))] * 2
+    with pytest.raises(RuntimeError), run_state.replacing(str(target), unique=True):
+        raise RuntimeError("killed")
+    assert target.read_text() == "first" and sorted(os.listdir(tmp_path)) == ["mnist.npz"]
+
+
 def test_file_sha256_reads_the_whole_file_in_blocks(tmp_path):
     path = tmp_path / "big.bin"
     data = os.urandom((1 << 20) + 17)  # more than one block
