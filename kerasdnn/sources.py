@@ -64,7 +64,7 @@ def read_splits(
     download: bool,
     train_samples: int | None = None,
     test_samples: int | None = None,
-    cache: bool = True,
+    cache: bool,
 ) -> tuple[ArrayPair, ArrayPair]:
     """The raw `((x_train, y_train), (x_test, y_test))` of `name`, a dataset of `DATASETS` or a `.npz` export.
 

@@ -539,6 +539,39 @@ def test_reachable_answers_at_once_for_a_listening_server_and_a_refusing_one():
     assert time.perf_counter() - start < 1
 
 
+def test_reachable_waits_for_a_slow_answer_up_to_the_timeout_in_daemon_probes(monkeypatch):
+    import socket
+    import threading
+
+    released = threading.Event()
+    calls = []
+
+    class Connection:
+        def close(self):
+            pass
+
+    def create_connection(server, timeout=None):
+        calls.append((server, timeout))
+        if server[0] == "slow":
+            time.sleep(0.3)
+            return Connection()
+        released.wait(10)  # a name that never resolves
+        raise OSError("unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    try:
+        assert kerasdnn.sources._reachable([("slow", 443), ("slow", 443)], timeout=3)
+        assert calls == [(("slow", 443), 3)]  # each server probed once, with the timeout
+        start = time.perf_counter()
+        assert not kerasdnn.sources._reachable([("hanging", 443)], timeout=0.2)
+        assert 0.2 <= time.perf_counter() - start < 1
+        # The hanging probe is left behind as a daemon thread: it cannot keep the process from exiting.
+        probes = [thread for thread in threading.enumerate() if thread.name.endswith("(probe)")]
+        assert probes and all(thread.daemon for thread in probes)
+    finally:
+        released.set()
+
+
 def test_load_dataset_batches_shuffles_training_by_seed_and_keeps_the_test_order():
     (_, y_train), (_, y_test) = kerasdnn.load_arrays("mnist", train_samples=300, test_samples=200)
     train, test = kerasdnn.load_dataset("mnist", seed=5, train_samples=300, test_samples=200)

@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ def fake_tfds(tmp_path, monkeypatch):
     reads = []
 
     def read_split(builder, split, samples):
+        assert builder == "builder"  # the one _prepared_builder made
         reads.append((split, samples))
         count = {"train": 6, "test": 4}[split]
         images = np.arange(count * 28 * 28, dtype=np.uint8).reshape(count, 28, 28, 1) + (split == "test")
@@ -87,6 +89,8 @@ def test_an_entry_is_written_by_a_full_read_only_and_serves_any_sample_count(cac
     np.testing.assert_array_equal(x_cut, x)
     assert y_cut.tolist() == [0, 1] and y_test_cut.tolist() == [0, 1, 2] and x_test_cut.shape == (3, 28, 28, 1)
     np.testing.assert_array_equal(x_test_cut, full[1][0][:3])
+    _, (x_test, _) = _load(data_dir, test_samples=3, cache=False)
+    assert reads[4:] == [("train", None), ("test", 3)] and x_test.shape == (3, 28, 28, 1)
 
 
 def _replace_entry(entry, value):
@@ -117,7 +121,7 @@ def test_the_entry_is_read_with_cache_on_and_ignored_with_cache_off(cache, fake_
     assert list(cache.iterdir()) == [entry]  # and nothing written
 
 
-@pytest.mark.parametrize("change", ["touched", "resized", "added", "another_folder"])
+@pytest.mark.parametrize("change", ["touched", "resized", "added", "renamed", "another_folder"])
 def test_a_tfds_copy_changed_or_moved_is_read_anew_into_another_entry(cache, fake_tfds, tmp_path, change):
     data_dir, copy, reads = fake_tfds
     _load(data_dir)
@@ -130,12 +134,70 @@ def test_a_tfds_copy_changed_or_moved_is_read_anew_into_another_entry(cache, fak
         record.write_bytes(b"recordz!")  # one more byte
     elif change == "added":
         (copy / "mnist-test.tfrecord-00000-of-00001").write_bytes(b"records")
+    elif change == "renamed":  # the same bytes and modification time under another name
+        record.rename(copy / "mnist-test.tfrecord-00000-of-00001")
     else:
         shutil.copytree(tmp_path / "tfds", tmp_path / "moved", copy_function=shutil.copy2)
         data_dir = str(tmp_path / "moved")
     (x, _), _ = _load(data_dir)
     assert x.shape == (6, 28, 28, 1) and len(reads) == 4  # read through tfds again
     assert len(list(cache.iterdir())) == 2
+
+
+def test_an_entry_is_named_by_dataset_and_digest_and_kept_whatever_else_changes(
+    cache, fake_tfds, tmp_path, monkeypatch
+):
+    data_dir, _, reads = fake_tfds
+    _load(data_dir)
+    (entry,) = cache.iterdir()
+    assert re.fullmatch(r"mnist-[0-9a-f]{16}\.npz", entry.name)
+    _replace_entry(entry, 7)
+    # Another dataset's files in the same folder, and another working
+    # directory, are not this copy: its entry is still the one read.
+    (tmp_path / "tfds" / "fashion_mnist" / "3.0.1").mkdir(parents=True)
+    (tmp_path / "tfds" / "fashion_mnist" / "3.0.1" / "fashion_mnist-train.tfrecord").write_bytes(b"other")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    (x, _), _ = _load(data_dir)
+    assert float(x.max()) == 7 and len(reads) == 2 and list(cache.iterdir()) == [entry]
+
+
+def test_without_a_data_folder_the_entry_follows_tfds_own_folder_in_the_home(cache, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("TFDS_DATA_DIR")
+    reads = []
+    monkeypatch.setattr(sources, "_prepared_builder", lambda function, name, data_dir, download: "builder")
+    monkeypatch.setattr(
+        sources,
+        "_read_split",
+        lambda builder, split, samples: (
+            reads.append(split) or (np.zeros((2, 28, 28, 1), np.uint8), np.zeros(2, np.int64))
+        ),
+    )
+    _load(None)
+    assert reads == ["train", "test"] and not cache.exists()  # no tfds copy in ~/tensorflow_datasets: no entry
+    (home / "tensorflow_datasets" / "mnist" / "3.0.1").mkdir(parents=True)
+    (home / "tensorflow_datasets" / "mnist" / "3.0.1" / "mnist-train.tfrecord").write_bytes(b"records")
+    _load(None)
+    (entry,) = cache.iterdir()
+    _load(None)
+    assert len(reads) == 4  # the second read came from the entry
+
+
+def test_a_cache_entry_written_at_once_by_another_process_is_left_to_it(cache, fake_tfds):
+    data_dir, _, reads = fake_tfds
+    entry = pathlib.Path(sources._cache_path("mnist", data_dir))
+    cache.mkdir(parents=True)
+    # Another process (a search's worker) caching the same copy, under the
+    # name a writer of fixed temporary names would use too.
+    other = cache / f".{entry.stem}.partial.npz"
+    other.write_bytes(b"another process, writing")
+    expected = _load(data_dir)
+    assert other.read_bytes() == b"another process, writing"
+    assert sorted(path.name for path in cache.iterdir()) == sorted([other.name, entry.name])
+    _assert_same(_load(data_dir), expected)
+    assert len(reads) == 2  # the second load from the entry written beside the other process's file
 
 
 def test_a_damaged_entry_is_named_read_anew_and_rewritten(cache, fake_tfds):
