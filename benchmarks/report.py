@@ -407,9 +407,10 @@ python benchmarks/report.py                      # this page
 Each zoo record names its default backend (`kerasdnn zoo list`); the
 "fastest" column is what this run measured. Times are the fastest epoch
 after the first: on these shared machines the same epoch varied by a third
-between identical runs, and other load only ever adds time. The CNN stays
-slower than PyTorch eager on every Keras backend, on both kinds of CPU: at
-40 small steps an epoch, Keras's per-step cost weighs most. The fastest
+between identical runs, and other load only ever adds time. Without VNNI the
+CNN is slower than PyTorch eager on every Keras backend: at 40 small steps
+an epoch, Keras's per-step cost weighs most; in the VNNI run (an AMD EPYC,
+7 December) TensorFlow with oneDNN was level with it (0.98×). The fastest
 Keras backend for it differs between the two (the PyTorch backend, an
 optional install, without VNNI; TensorFlow with oneDNN on the VNNI CPU);
 TensorFlow stays its default, the one of the two kerasdnn installs.
