@@ -165,7 +165,7 @@ def test_an_entry_is_named_by_dataset_and_digest_and_kept_whatever_else_changes(
 def test_without_a_data_folder_the_entry_follows_tfds_own_folder_in_the_home(cache, tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("TFDS_DATA_DIR")
+    monkeypatch.delenv("TFDS_DATA_DIR", raising=False)
     reads = []
     monkeypatch.setattr(sources, "_prepared_builder", lambda function, name, data_dir, download: "builder")
     monkeypatch.setattr(
