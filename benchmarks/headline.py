@@ -29,13 +29,14 @@ KERAS_ADAM_EPSILON = 1e-7
 
 
 def record_settings():
-    """The training settings of the zoo record `mnist_bn`: epochs, batch size, learning rate, weight decay."""
+    """The training settings of the zoo record `mnist_bn`: epochs, batch size, drop_remainder, learning rate, weight decay."""
     import kerasdnn
 
     training = kerasdnn.zoo.model_info("mnist_bn").training
     return {
         "epochs": training["epochs"],
         "batch_size": training["batch_size"],
+        "drop_remainder": training["drop_remainder"],
         "learning_rate": training["learning_rate"],
         "weight_decay": training["optimizer"]["config"]["weight_decay"],
         "normalization": training["normalization"],
@@ -75,6 +76,7 @@ def train_pytorch_eager(
     *,
     epochs,
     batch_size,
+    drop_remainder,
     learning_rate,
     weight_decay,
     seed=0,
@@ -86,7 +88,8 @@ def train_pytorch_eager(
 
     Args:
         train, validation, test: `(x, y)` NumPy pairs, images scaled as the record does.
-        epochs, batch_size, learning_rate, weight_decay: As `record_settings()` gives them.
+        epochs, batch_size, drop_remainder, learning_rate, weight_decay: As
+            `record_settings()` gives them (`drop_remainder`: PyTorch's `drop_last`).
         seed: `torch.manual_seed` of the weights, the shuffles and dropout.
         device: A torch device name (`"cpu"`, `"cuda"`).
         compile: Whether to `torch.compile` the net first.
@@ -112,7 +115,9 @@ def train_pytorch_eager(
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=learning_rate, weight_decay=weight_decay, eps=KERAS_ADAM_EPSILON
     )
-    total_steps = epochs * -(-len(x) // batch_size)  # the last, smaller batch is a step, as in Keras
+    # The last, smaller batch is a step, as in Keras, unless it is left out.
+    batches = len(x) // batch_size if drop_remainder else -(-len(x) // batch_size)
+    total_steps = epochs * batches
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps))
     )
@@ -130,7 +135,7 @@ def train_pytorch_eager(
     for _ in range(epochs):
         start = time.perf_counter()
         network.train()
-        for batch in torch.randperm(len(x), device=device).split(batch_size):
+        for batch in torch.randperm(len(x), device=device).split(batch_size)[:batches]:
             optimizer.zero_grad(set_to_none=True)
             torch.nn.functional.cross_entropy(network(x[batch]), y[batch]).backward()
             optimizer.step()

@@ -13,8 +13,11 @@ the 55,000/5,000 split, seed 0):
 - `recipe_cached`: the same command again, its compiled steps reused from
   the cache the first run wrote (`kerasdnn.compilation`);
 - `keras_fit` and `keras_fit_spe32`: the zoo's net compiled and fitted with
-  plain Keras on JAX, by default and with `steps_per_execution=32`;
-- `pytorch_eager`: the same net and recipe in PyTorch (`headline.py`);
+  plain Keras on JAX, by default and with `steps_per_execution=32` (every
+  batch: `fit` on arrays has no `drop_remainder`, so it compiles its step
+  for the last, smaller batch too);
+- `pytorch_eager`: the same net and recipe in PyTorch (`headline.py`), the
+  last, smaller batch left out as the record says (`drop_last`);
 - `torch_compile` with `--torch-compile`: the same, `torch.compile`d.
 
 For each: test accuracy, seconds of training (validation included), wall

@@ -47,8 +47,14 @@ def to_batches(
     seed: int = 0,
     shuffle: bool = False,
     multi_worker: bool = False,
+    drop_remainder: bool = False,
 ) -> Any:
     """Checks arrays (or an `(x, y)` pair) against the model and turns them into batches; datasets pass through."""
+    if drop_remainder and _is_tf_dataset(x):
+        raise ValueError(
+            f"{function}(): drop_remainder applies to arrays; batch the tf.data.Dataset with "
+            f"batch(..., drop_remainder=True) instead; received drop_remainder=True with {name} a tf.data.Dataset"
+        )
     if x is None or _is_tf_dataset(x):
         return x
     if y is None and isinstance(x, (tuple, list)) and len(x) == 2:
@@ -75,12 +81,20 @@ def to_batches(
     )
     if name != "x" and not multi_worker:
         batch_size = evaluation_batch_size(len(x), batch_size)
+    if drop_remainder:
+        validation.check_whole_batch(function, name, len(x), batch_size)
     if multi_worker:
         # Each worker takes its share of every global batch, which tf.data's
         # DATA sharding does and a Python dataset cannot.
-        return data.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        return data.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, drop_remainder=drop_remainder)
     return data.EpochShuffledArrays(
-        x, y, batch_size=batch_size, seed=seed, shuffle=shuffle, shard=distribute.process_shard()
+        x,
+        y,
+        batch_size=batch_size,
+        seed=seed,
+        shuffle=shuffle,
+        shard=distribute.process_shard(),
+        drop_remainder=drop_remainder,
     )
 
 

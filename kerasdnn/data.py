@@ -243,7 +243,13 @@ def split_validation(x: np.ndarray, y: np.ndarray) -> tuple[ArrayPair, ArrayPair
 
 
 def make_dataset(
-    x: ArrayLike, y: ArrayLike, *, batch_size: int = 128, shuffle: bool = True, seed: int | None = None
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    batch_size: int = 128,
+    shuffle: bool = True,
+    seed: int | None = None,
+    drop_remainder: bool = False,
 ) -> Any:
     """Wraps arrays in a batched, prefetched `tf.data.Dataset`.
 
@@ -257,6 +263,8 @@ def make_dataset(
         batch_size: Samples per batch. Defaults to `128`.
         shuffle: Whether to reshuffle every epoch. Defaults to `True`.
         seed: Seed of the shuffle. Defaults to `None`.
+        drop_remainder: Whether to leave out the last, smaller batch (as
+            `EpochShuffledArrays` does). Defaults to `False`.
 
     Returns:
         A `tf.data.Dataset` of `(x, y)` batches.
@@ -277,7 +285,7 @@ def make_dataset(
     # of trying, and failing with a warning, to shard by file.
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE).with_options(options)
+    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE).with_options(options)
 
 
 class EpochShuffledArrays(keras.utils.PyDataset):
@@ -293,6 +301,13 @@ class EpochShuffledArrays(keras.utils.PyDataset):
 
     `kerasdnn.train` calls `set_epoch` from a callback as each epoch begins;
     used directly, call it yourself.
+
+    With `drop_remainder=True` every batch holds `batch_size` samples: the
+    `len(x) % batch_size` samples that come last in an epoch's order are
+    left out of that epoch (other ones each epoch, when shuffled), as
+    `tf.data`'s `batch(drop_remainder=True)` and PyTorch's `drop_last` do.
+    A compiled step then sees one batch shape only, and JAX and XLA compile
+    it once instead of twice.
 
     When several processes train one model (JAX's multi-process data
     parallelism), each process builds the same batches with `shard=(index,
@@ -312,13 +327,18 @@ class EpochShuffledArrays(keras.utils.PyDataset):
             Defaults to `128`.
         seed: Seed of the per-epoch permutation. Defaults to `0`.
         shuffle: Whether to permute at all. Defaults to `True`.
+        drop_remainder: Whether to leave out each epoch's last, smaller
+            batch. Defaults to `False`.
         shard: `(index, count)`: feed only every `count`-th sample of each
             batch, starting at `index`. Defaults to `None` (whole batches).
 
     Raises:
         ValueError: If `batch_size` is below 1, `x` and `y` differ in length,
-            or `shard` is not `(index, count)` with `0 <= index < count`.
-        TypeError: If `batch_size` is not an integer.
+            `shard` is not `(index, count)` with `0 <= index < count`, or
+            `drop_remainder` would leave no batch (fewer samples than
+            `batch_size`).
+        TypeError: If `batch_size` is not an integer or `drop_remainder`
+            not a bool.
     """
 
     def __init__(
@@ -330,17 +350,22 @@ class EpochShuffledArrays(keras.utils.PyDataset):
         seed: int = 0,
         shuffle: bool = True,
         shard: tuple[int, int] | None = None,
+        drop_remainder: bool = False,
     ) -> None:
         super().__init__()
         function = "EpochShuffledArrays"
         validation.check_number(function, "batch_size", batch_size, low=1, integer=True)
+        validation.check_type(function, "drop_remainder", drop_remainder, (bool,), "True or False")
         _check_same_length(function, x, y)
+        if drop_remainder:
+            validation.check_whole_batch(function, "x", len(x), batch_size)
         if shard is not None and not (len(shard) == 2 and 0 <= shard[0] < shard[1]):
             raise ValueError(f"{function}(): shard must be (index, count) with 0 <= index < count; received {shard!r}")
         self.x, self.y = np.asarray(x), np.asarray(y)
         self.batch_size = batch_size
         self.seed = seed
         self.shuffle = shuffle
+        self.drop_remainder = drop_remainder
         self.shard = slice(shard[0], None, shard[1]) if shard else slice(None)
         self.set_epoch(0)
 
@@ -351,7 +376,7 @@ class EpochShuffledArrays(keras.utils.PyDataset):
         self._order = np.random.default_rng([self.seed, epoch]).permutation(samples) if self.shuffle else None
 
     def __len__(self) -> int:
-        return -(-len(self.x) // self.batch_size)
+        return len(self.x) // self.batch_size if self.drop_remainder else -(-len(self.x) // self.batch_size)
 
     def __getitem__(self, index: int) -> ArrayPair:
         window = slice(index * self.batch_size, (index + 1) * self.batch_size)

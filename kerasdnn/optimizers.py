@@ -187,7 +187,7 @@ def _resolve(identifier, overrides, function):
 
 
 def cosine_schedule(
-    learning_rate: float, *, epochs: int, samples: int, batch_size: int
+    learning_rate: float, *, epochs: int, samples: int, batch_size: int, drop_remainder: bool = False
 ) -> keras.optimizers.schedules.CosineDecay:
     """Cosine decay from `learning_rate` to 0 over a whole run (Loshchilov & Hutter 2017, "SGDR").
 
@@ -200,16 +200,23 @@ def cosine_schedule(
         epochs: Epochs of the run.
         samples: Training samples per epoch.
         batch_size: Samples per step; the last, smaller batch is a step too.
+        drop_remainder: Whether the run leaves out each epoch's last,
+            smaller batch (`kerasdnn.train`'s argument): then it is no step.
+            Defaults to `False`.
 
     Returns:
         A `keras.optimizers.schedules.CosineDecay` whose `decay_steps` are
         the run's steps.
 
     Raises:
-        ValueError: If `epochs`, `samples` or `batch_size` is below 1.
+        ValueError: If `epochs`, `samples` or `batch_size` is below 1, or
+            `drop_remainder` leaves no step (fewer samples than `batch_size`).
     """
     function = "cosine_schedule"
     for argument, value in (("epochs", epochs), ("samples", samples), ("batch_size", batch_size)):
         validation.check_number(function, argument, value, low=1, integer=True)
-    steps_per_epoch = -(-samples // batch_size)
+    validation.check_type(function, "drop_remainder", drop_remainder, (bool,), "True or False")
+    if drop_remainder:
+        validation.check_whole_batch(function, "samples", samples, batch_size)
+    steps_per_epoch = samples // batch_size if drop_remainder else -(-samples // batch_size)
     return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps_per_epoch)

@@ -83,6 +83,7 @@ def train(
     test_data: Any = None,
     epochs: int = 10,
     batch_size: int = 128,
+    drop_remainder: bool = False,
     optimizer: OptimizerLike = "adam",
     learning_rate: LearningRate | None = None,
     clipnorm: float | None = None,
@@ -152,6 +153,14 @@ def train(
         batch_size: Samples per training batch when `x` is an array.
             Defaults to `128`. Validation and test arrays are evaluated in
             batches of `kerasdnn.batching.evaluation_batch_size(samples, batch_size)`.
+        drop_remainder: Whether each epoch leaves out its last, smaller
+            batch when `x` is an array (`len(x) % batch_size` samples, other
+            ones each epoch), as `tf.data`'s `batch(drop_remainder=True)` and
+            PyTorch's `drop_last` do. Every step then has one batch shape,
+            so JAX and XLA compile the step once instead of twice; a
+            schedule's steps are `epochs * (len(x) // batch_size)`
+            (`kerasdnn.optimizers.cosine_schedule` takes the same argument).
+            Defaults to `False`: every sample, every epoch.
         optimizer: A name or optimizer, as in `kerasdnn.optimizers.get`.
             Defaults to `"adam"`.
         learning_rate: A float or schedule. Defaults to `None` (the
@@ -208,8 +217,19 @@ def train(
         optimizer, function, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue
     )
     validation.check_type(function, "overwrite", overwrite, (bool,), "True or False")
+    validation.check_type(function, "drop_remainder", drop_remainder, (bool,), "True or False")
     train_data = to_batches(
-        function, "x", x, y, batch_size, model, loss, seed=seed, shuffle=True, multi_worker=multi_worker
+        function,
+        "x",
+        x,
+        y,
+        batch_size,
+        model,
+        loss,
+        seed=seed,
+        shuffle=True,
+        multi_worker=multi_worker,
+        drop_remainder=drop_remainder,
     )
     validation_batches = to_batches(
         function, "validation_data", validation_data, None, batch_size, model, loss, multi_worker=multi_worker
@@ -229,6 +249,8 @@ def train(
         loss=_describe_loss(loss),
         seed=seed,
         batch_size=batch_size,
+        # Only where set: backups written before the option existed still resume.
+        **({"drop_remainder": True} if drop_remainder else {}),
         epochs=epochs,
         data=run_state.data_fingerprint([x, y]),
         validation_data=run_state.data_fingerprint(validation_data),
@@ -270,6 +292,7 @@ def train(
         resolved_optimizer,
         epochs=epochs,
         batch_size=batch_size,
+        drop_remainder=drop_remainder,
         seed=seed,
         loss=loss,
         settings=settings,

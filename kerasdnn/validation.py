@@ -261,3 +261,22 @@ def check_samples(
             f"{y_name} must hold class indices 0 to {classes - 1} for the model's {classes} outputs; "
             f"received {'values' if not whole else 'labels'} from {low!r} to {high!r}",
         )
+
+
+def check_whole_batch(function: str, name: str, samples: int, batch_size: int) -> None:
+    """Refuses `drop_remainder=True` where `samples` fill no whole batch (an epoch would have no step).
+
+    Args:
+        function: Name of the public function doing the check, for the message.
+        name: The argument that holds the samples.
+        samples: How many there are.
+        batch_size: Samples per batch.
+
+    Raises:
+        ValueError: If `samples` is below `batch_size`.
+    """
+    if samples < batch_size:
+        raise ValueError(
+            f"{function}(): drop_remainder=True leaves no batch: {name} has {samples} samples, "
+            f"fewer than batch_size={batch_size}"
+        )

@@ -473,6 +473,8 @@ def test_make_dataset_batches_shuffles_by_seed_and_reshuffles_each_epoch():
     assert not np.array_equal(first, epochs(kerasdnn.make_dataset(x, y, batch_size=100, seed=4))[0])
     ordered = epochs(kerasdnn.make_dataset(x, y, batch_size=100, shuffle=False))[0]
     np.testing.assert_array_equal(ordered, y)
+    whole = kerasdnn.make_dataset(x, y, shuffle=False, drop_remainder=True)
+    assert [labels.tolist() for _, labels in whole.as_numpy_iterator()] == [list(range(128)), list(range(128, 256))]
 
 
 @pytest.mark.parametrize(
@@ -497,10 +499,18 @@ def test_make_dataset_refuses_a_bad_batch_size(batch_size, message):
             {"shard": (-1, 2)},
             "EpochShuffledArrays(): shard must be (index, count) with 0 <= index < count; received (-1, 2)",
         ),
+        (
+            {"drop_remainder": True, "batch_size": 5},
+            "EpochShuffledArrays(): drop_remainder=True leaves no batch: x has 4 samples, fewer than batch_size=5",
+        ),
+        (
+            {"drop_remainder": "yes"},
+            "EpochShuffledArrays(): drop_remainder must be True or False; received drop_remainder='yes' of type str",
+        ),
     ],
 )
 def test_epoch_shuffled_arrays_refuses_bad_arguments(arguments, message):
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+    with pytest.raises((ValueError, TypeError), match=f"^{re.escape(message)}$"):
         kerasdnn.data.EpochShuffledArrays(np.zeros((4, 1)), **{"y": np.zeros(4), **arguments})
 
 
@@ -512,6 +522,18 @@ def test_epoch_shuffled_arrays_defaults_and_settings():
     np.testing.assert_array_equal(default[0][1], expected)
     shard = kerasdnn.data.EpochShuffledArrays(x, y, batch_size=10, shuffle=False, shard=(1, 3))
     assert shard[0][1].tolist() == [1, 4, 7]
+    assert default.drop_remainder is False and len(kerasdnn.data.EpochShuffledArrays(x, y, batch_size=128)) == 3
+
+
+@pytest.mark.parametrize("samples, batch_size, batches", [(300, 128, 2), (256, 128, 2), (5, 5, 1)])
+def test_epoch_shuffled_arrays_drop_remainder_gives_whole_batches_of_the_epochs_order(samples, batch_size, batches):
+    x, y = np.arange(samples)[:, None], np.arange(samples)
+    whole = kerasdnn.data.EpochShuffledArrays(x, y, batch_size=batch_size, seed=2, drop_remainder=True)
+    whole.set_epoch(1)
+    assert len(whole) == batches
+    order = np.random.default_rng([2, 1]).permutation(samples)
+    for index in range(batches):
+        np.testing.assert_array_equal(whole[index][1], np.sort(order[index * batch_size : (index + 1) * batch_size]))
 
 
 def test_normalization_to_json_holds_its_statistics():

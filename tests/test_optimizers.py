@@ -196,18 +196,23 @@ def test_coupled_weight_decay_follows_the_variables_each_apply_names():
 
 
 @pytest.mark.parametrize(
-    "epochs, samples, batch_size, decay_steps",
+    "epochs, samples, batch_size, drop, decay_steps",
     [
         # The deck's run: 55,000 images in batches of 128 are 429 full
-        # batches and one of 120, so 430 steps an epoch.
-        (15, 55_000, 128, 6450),
-        (3, 10, 2, 15),  # batches that divide the samples
-        (3, 11, 2, 18),  # the last batch of one sample is a step too
-        (1, 5, 8, 1),  # a batch larger than the data is one step
+        # batches and one of 88, so 430 steps an epoch, or 429 without it.
+        (15, 55_000, 128, False, 6450),
+        (15, 55_000, 128, True, 6435),
+        (3, 10, 2, False, 15),  # batches that divide the samples
+        (3, 10, 2, True, 15),
+        (3, 11, 2, False, 18),  # the last batch of one sample is a step too
+        (3, 11, 2, True, 15),  # unless it is left out
+        (1, 5, 8, False, 1),  # a batch larger than the data is one step
     ],
 )
-def test_cosine_schedule_decays_to_zero_over_the_steps_of_the_run(epochs, samples, batch_size, decay_steps):
-    schedule = optimizers.cosine_schedule(2e-3, epochs=epochs, samples=samples, batch_size=batch_size)
+def test_cosine_schedule_decays_to_zero_over_the_steps_of_the_run(epochs, samples, batch_size, drop, decay_steps):
+    schedule = optimizers.cosine_schedule(
+        2e-3, epochs=epochs, samples=samples, batch_size=batch_size, drop_remainder=drop
+    )
     config = schedule.get_config()
     assert (config["initial_learning_rate"], config["decay_steps"], config["alpha"]) == (2e-3, decay_steps, 0.0)
     # Halfway the cosine is at half the rate, and at the last step at 0.
@@ -231,6 +236,18 @@ def test_cosine_schedule_decays_to_zero_over_the_steps_of_the_run(epochs, sample
 def test_cosine_schedule_refuses_counts_that_are_not_positive_integers(epochs, samples, batch_size, error, message):
     with pytest.raises(error, match=rf"^cosine_schedule\(\): {re.escape(message)}$"):
         optimizers.cosine_schedule(0.1, epochs=epochs, samples=samples, batch_size=batch_size)
+
+
+@pytest.mark.parametrize(
+    "drop_remainder, error, message",
+    [
+        (True, ValueError, "drop_remainder=True leaves no batch: samples has 5 samples, fewer than batch_size=8"),
+        (1, TypeError, "drop_remainder must be True or False; received drop_remainder=1 of type int"),
+    ],
+)
+def test_cosine_schedule_refuses_a_drop_remainder_that_leaves_no_step(drop_remainder, error, message):
+    with pytest.raises(error, match=rf"^cosine_schedule\(\): {re.escape(message)}$"):
+        optimizers.cosine_schedule(0.1, epochs=1, samples=5, batch_size=8, drop_remainder=drop_remainder)
 
 
 def test_a_coupled_class_takes_its_base_optimizers_arguments():

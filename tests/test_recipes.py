@@ -70,6 +70,7 @@ def _the_recipes_nets_are_the_zoo_records(recipe):
         build_model.__globals__["net"] = recipe["NETS"][dataset]  # as --dataset DATASET chooses it
         assert build_model().get_config() == kerasdnn.zoo.create_model(name).get_config()
         assert recipe["NETS"][dataset]["epochs"] == info.training["epochs"]
+        assert recipe["NETS"][dataset]["drop_remainder"] is info.training["drop_remainder"]
         assert parser.get_default("batch_size") == info.training["batch_size"]
         assert parser.get_default("learning_rate") == info.training["learning_rate"]
         assert {"class_name": "AdamW", "config": {"weight_decay": parser.get_default("weight_decay")}} == (
@@ -78,11 +79,16 @@ def _the_recipes_nets_are_the_zoo_records(recipe):
         assert info.training["schedule"] == "cosine" and info.training["loss"] == "sparse_categorical_crossentropy"
     # The optimizer as zoo.train_model builds it from the record, for this run's epochs and samples.
     samples, epochs, batch_size = len(recipe["x_train"]), recipe["epochs"], recipe["args"].batch_size
+    build_model.__globals__["net"] = recipe["NETS"]["mnist"]
     record = kerasdnn.zoo.model_info("mnist_bn").training
     expected = kerasdnn.optimizers.get(
         dict(record["optimizer"]),
         learning_rate=kerasdnn.optimizers.cosine_schedule(
-            record["learning_rate"], epochs=epochs, samples=samples, batch_size=batch_size
+            record["learning_rate"],
+            epochs=epochs,
+            samples=samples,
+            batch_size=batch_size,
+            drop_remainder=record["drop_remainder"],
         ),
     )
     built = build_optimizer()
@@ -91,7 +97,8 @@ def _the_recipes_nets_are_the_zoo_records(recipe):
         return {key: value for key, value in optimizer.get_config().items() if key != "name"}
 
     assert isinstance(built, keras.optimizers.AdamW) and config(built) == config(expected)
-    assert built.get_config()["learning_rate"]["config"]["decay_steps"] == epochs * -(-samples // batch_size)
+    # The headline leaves out each epoch's last, smaller batch: whole batches only.
+    assert built.get_config()["learning_rate"]["config"]["decay_steps"] == epochs * (samples // batch_size)
 
 
 # recipe → (files it must write under --output-dir, keys of its summary JSON)

@@ -188,6 +188,7 @@ def _results(history, **overrides):
         "optimizer": keras.optimizers.SGD(0.25, momentum=0.5),
         "epochs": 4,
         "batch_size": 16,
+        "drop_remainder": True,
         "seed": 3,
         "loss": keras.losses.SparseCategoricalCrossentropy(),
         "settings": None,
@@ -216,12 +217,14 @@ def test_run_results_report_the_run_as_results_json_holds_it():
     assert results["final"] == {"loss": None, "val_accuracy": 0.75, "accuracy": 0.95}
     assert results["test"] == {"loss": 0.5, "accuracy": None}
     assert (results["epoch_seconds"], results["seconds_per_epoch"], results["train_seconds"]) == ([3.0, 1.0], 2.0, 4.0)
-    assert {key: results[key] for key in ("model", "parameters", "epochs", "epochs_run", "batch_size", "seed")} == {
+    kept = ("model", "parameters", "epochs", "epochs_run", "batch_size", "drop_remainder", "seed")
+    assert {key: results[key] for key in kept} == {
         "model": "tiny",
         "parameters": 3 * 2 + 2,
         "epochs": 4,
         "epochs_run": 3,
         "batch_size": 16,
+        "drop_remainder": True,
         "seed": 3,
     }
     assert results["optimizer"] == {"name": "SGD", "learning_rate": 0.25, "momentum": 0.5}

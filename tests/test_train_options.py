@@ -245,10 +245,53 @@ def test_the_divergence_step_is_the_poisoned_batch_counted_from_the_start(steps_
     assert result["test"] is None and not (tmp_path / "model.keras").exists()
 
 
+@pytest.mark.parametrize("samples, batch_size, epochs", [(13, 4, 2), (12, 5, 3), (12, 4, 1)])
+def test_drop_remainder_leaves_out_each_epochs_last_smaller_batch(samples, batch_size, epochs, fed_batches):
+    x, y = _line(samples)
+    model = _linear()
+    result = _fit(model, x, y, epochs=epochs, batch_size=batch_size, seed=1, drop_remainder=True)
+    whole = samples // batch_size
+    assert int(model.optimizer.iterations) == epochs * whole and result["drop_remainder"] is True
+    for epoch in range(epochs):
+        # The documented order, cut into whole batches only: the samples
+        # that come last in the epoch's permutation are the ones left out.
+        assert [fed_batches[epoch, index] for index in range(whole)] == _expected_batches(
+            y, batch_size, seed=1, epoch=epoch
+        )[:whole]
+        assert (epoch, whole) not in fed_batches
+    assert _fit(_linear(), x, y, epochs=1, batch_size=batch_size)["drop_remainder"] is False
+
+
+def test_drop_remainder_leaves_out_other_samples_each_epoch(fed_batches):
+    x, y = _line(10)
+    _fit(_linear(), x, y, epochs=2, batch_size=4, seed=0, drop_remainder=True)
+    seen = [{value for index in range(2) for value in fed_batches[epoch, index]} for epoch in range(2)]
+    assert [len(epoch) for epoch in seen] == [8, 8] and seen[0] != seen[1]
+
+
+def test_a_backup_is_not_resumed_with_another_drop_remainder(tmp_path):
+    x, y = _line(10)
+    run = {"epochs": 2, "batch_size": 4, "output_dir": tmp_path}
+    with pytest.raises(RuntimeError, match="killed"):
+        _fit(_linear(), x, y, callbacks=[_StopAt(1)], drop_remainder=True, **run)
+    with pytest.raises(ValueError, match=re.escape("(drop_remainder: True in the backup, None now")):
+        _fit(_linear(), x, y, **run)
+
+
 @pytest.mark.parametrize(
     "options, error, message",
     [
         ({"epochs": 0}, ValueError, "train(): epochs must be >= 1; received epochs=0"),
+        (
+            {"drop_remainder": 1},
+            TypeError,
+            "train(): drop_remainder must be True or False; received drop_remainder=1",
+        ),
+        (
+            {"drop_remainder": True, "batch_size": 9},
+            ValueError,
+            "train(): drop_remainder=True leaves no batch: x has 8 samples, fewer than batch_size=9",
+        ),
         ({"batch_size": 0}, ValueError, "train(): batch_size must be >= 1; received batch_size=0"),
         ({"batch_size": 1.5}, TypeError, "train(): batch_size must be an integer; received batch_size=1.5"),
         (
@@ -372,6 +415,17 @@ def test_steps_per_epoch_of_arrays_is_their_batch_count(samples, batch_size, exp
     x, y = np.zeros((samples, 2), "float32"), np.zeros(samples, "int32")
     batches = kerasdnn.data.EpochShuffledArrays(x, y, batch_size=batch_size)
     assert kerasdnn.batching.steps_per_epoch(batches) == expected
+
+
+def test_drop_remainder_with_a_dataset_is_refused_naming_the_datasets_own_option():
+    tf = pytest.importorskip("tensorflow")
+    x, y = _line(8)
+    with pytest.raises(
+        ValueError,
+        match=r"^train\(\): drop_remainder applies to arrays; batch the tf.data.Dataset with "
+        r"batch\(\.\.\., drop_remainder=True\) instead; received drop_remainder=True with x a tf.data.Dataset$",
+    ):
+        _fit(_linear(), tf.data.Dataset.from_tensor_slices((x, y)).batch(4), None, drop_remainder=True)
 
 
 def test_steps_per_epoch_of_a_dataset_is_its_cardinality_or_none_when_unknown():

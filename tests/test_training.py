@@ -82,6 +82,7 @@ def test_best_epoch_is_the_first_argmax_of_the_monitored_metric():
         keras.optimizers.SGD(),
         epochs=4,
         batch_size=1,
+        drop_remainder=False,
         seed=0,
         loss="mse",
         settings=None,

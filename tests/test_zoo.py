@@ -269,9 +269,11 @@ def _train_model_call(name, monkeypatch, tmp_path, **options):
     task = info.dataset if info.dataset in kerasdnn.data.SYNTHETIC else "xor"
     tiny = kerasdnn.synthetic_arrays(task, samples=24)
     if info.dataset not in kerasdnn.data.SYNTHETIC:
+        # 156 images: 143 to train on after the validation twelfth, a whole
+        # batch of 128 for the records that train on whole batches only.
         rng = np.random.default_rng(0)
         tiny = tuple(
-            (rng.uniform(size=(24, *info.input_shape)).astype("float32"), rng.integers(0, info.classes, 24))
+            (rng.uniform(size=(156, *info.input_shape)).astype("float32"), rng.integers(0, info.classes, 156))
             for _ in range(2)
         )
     calls = []
@@ -321,8 +323,8 @@ def test_train_model_routes_the_data_and_builds_the_records_model(name, monkeypa
         np.testing.assert_array_equal(arguments["validation_data"][0], x_test)
         np.testing.assert_array_equal(arguments["x"], x_train)
     else:  # images: the last twelfth of the training split, never the test split
-        np.testing.assert_array_equal(arguments["validation_data"][0], x_train[-2:])
-        np.testing.assert_array_equal(arguments["x"], x_train[:-2])
+        np.testing.assert_array_equal(arguments["validation_data"][0], x_train[-13:])
+        np.testing.assert_array_equal(arguments["x"], x_train[:-13])
     assert arguments["output_dir"] == str(tmp_path) and arguments["seed"] == 0
 
 
@@ -370,6 +372,8 @@ TRAINED = {
     "xor_linear": ("SGD", 1.0, {}, 2000, 4, BCE),
     "xor_sigmoid": ("SGD", 1.0, {}, 2000, 4, BCE),
 }
+# The records trained on whole batches only (drop_remainder): every other one sees every sample each epoch.
+WHOLE_BATCHES = {"mnist_bn"}
 # Keras's defaults the table's "other settings" leave out: any other value is a change.
 OPTIMIZER_DEFAULTS = {
     "momentum": 0.0,
@@ -414,17 +418,19 @@ def test_train_model_trains_with_the_sources_settings(name, monkeypatch, tmp_pat
             assert config[key] == pytest.approx(others.get(key, default)), key
     assert set(others) <= set(config)
     assert (arguments["epochs"], arguments["batch_size"], arguments["loss"]) == (epochs, batch_size, loss)
+    assert arguments["drop_remainder"] is (name in WHOLE_BATCHES)
 
 
 @pytest.mark.parametrize("batch_size, epochs", [(6, 2), (5, 3)])
 def test_the_cosine_schedule_follows_the_batch_size_and_epochs_of_the_run(batch_size, epochs, monkeypatch, tmp_path):
-    # 22 training images (24 less the validation twelfth): ceil(22 / 6) = 4
-    # and ceil(22 / 5) = 5 steps per epoch.
+    # 143 training images (156 less the validation twelfth), in whole
+    # batches only (mnist_bn leaves the last, smaller one out): 143 // 6 = 23
+    # and 143 // 5 = 28 steps per epoch (ceil would give 24 and 29).
     _, arguments, _, _ = _train_model_call("mnist_bn", monkeypatch, tmp_path, batch_size=batch_size, epochs=epochs)
     rate = arguments["learning_rate"]
     assert arguments["batch_size"] == batch_size and arguments["epochs"] == epochs
     assert isinstance(rate, keras.optimizers.schedules.CosineDecay)
-    assert rate.decay_steps == epochs * {6: 4, 5: 5}[batch_size] and float(rate.initial_learning_rate) == 0.002
+    assert rate.decay_steps == epochs * {6: 23, 5: 28}[batch_size] and float(rate.initial_learning_rate) == 0.002
 
 
 def test_train_model_options_reach_train(monkeypatch, tmp_path):
@@ -454,7 +460,7 @@ def test_train_model_options_reach_train(monkeypatch, tmp_path):
         "zoo_model": "lab10_softmax",
         "dataset": "mnist",
         "smoke": False,
-        "train_samples": 22,
+        "train_samples": 143,
     }
     _, smoke, _, loaded = _train_model_call("lab10_softmax", monkeypatch, tmp_path, smoke=True, epochs=9)
     assert smoke["epochs"] == 1 and smoke["settings"]["smoke"] is True
@@ -589,6 +595,7 @@ def test_a_record_as_json_is_every_field_json_ready():
             "learning_rate": None,
             "epochs": 15,
             "batch_size": 128,
+            "drop_remainder": False,
             "loss": "sparse_categorical_crossentropy",
             "metrics": ["accuracy"],
             "normalization": "scale",
@@ -643,6 +650,7 @@ def test_register_model_records_its_fields_and_the_documented_training_defaults(
             "learning_rate": None,
             "epochs": 15,
             "batch_size": 128,
+            "drop_remainder": False,
             "loss": "sparse_categorical_crossentropy",
             "metrics": ("accuracy",),
             "normalization": "scale",

@@ -50,7 +50,8 @@ class ModelInfo:
         recipe: The recipe that trains it (path from the repository root), or
             `None` where only `kerasdnn train NAME` does.
         training: How it is trained: `optimizer`, `learning_rate`, `epochs`,
-            `batch_size`, `loss`, `metrics`, `normalization` (read-only mapping).
+            `batch_size`, `drop_remainder`, `loss`, `metrics`, `normalization`
+            (read-only mapping).
         weights: Names of the trained weights shipped with the package.
         weights_sha256: The SHA-256 of each shipped weights file, checked
             every time it is loaded (read-only mapping).
@@ -140,8 +141,9 @@ def register_model(
         weights: The shipped weights: `{name: SHA-256 of the file}`.
         training: A dict of training settings, merged over
             `{"optimizer": "adam", "learning_rate": None, "epochs": 15,
-            "batch_size": 128, "loss": "sparse_categorical_crossentropy",
-            "metrics": ("accuracy",), "normalization": "scale"}`.
+            "batch_size": 128, "drop_remainder": False,
+            "loss": "sparse_categorical_crossentropy", "metrics": ("accuracy",),
+            "normalization": "scale"}`.
 
     Returns:
         A decorator returning the function unchanged.
@@ -157,6 +159,7 @@ def register_model(
         "learning_rate": None,
         "epochs": 15,
         "batch_size": 128,
+        "drop_remainder": False,
         "loss": "sparse_categorical_crossentropy",
         "metrics": ("accuracy",),
         "normalization": "scale",

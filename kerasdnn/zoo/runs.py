@@ -81,7 +81,13 @@ def train_model(
         (x_train, y_train), validation_data = data.split_validation(x_train, y_train)
     rate = learning_rate or settings["learning_rate"]
     if settings.get("schedule") == "cosine":
-        rate = optimizers.cosine_schedule(rate, epochs=epochs, samples=len(x_train), batch_size=batch_size)
+        rate = optimizers.cosine_schedule(
+            rate,
+            epochs=epochs,
+            samples=len(x_train),
+            batch_size=batch_size,
+            drop_remainder=settings["drop_remainder"],
+        )
     run = training.train(
         registry.create_model(name),
         x_train,
@@ -90,6 +96,7 @@ def train_model(
         test_data=test,
         epochs=epochs,
         batch_size=batch_size,
+        drop_remainder=settings["drop_remainder"],
         # A config dict is copied: Keras may consume it while deserializing.
         optimizer=copy.deepcopy(settings["optimizer"]) if optimizer is None else optimizer,
         learning_rate=rate,
