@@ -24,7 +24,17 @@ from typing import Any
 import keras
 
 from kerasdnn import callbacks as run_callbacks
-from kerasdnn import data, distribute, initializers, optimizers, quiet, run_files, run_state, validation
+from kerasdnn import (
+    data,
+    distribute,
+    initializers,
+    optimizers,
+    quiet,
+    run_files,
+    run_state,
+    scanned_steps,
+    validation,
+)
 from kerasdnn.batching import steps_per_epoch, to_batches
 from kerasdnn.fit_twin import fit_twin, sharing_state
 from kerasdnn.hints import LearningRate, OptimizerLike
@@ -176,7 +186,12 @@ def train(
         steps_per_execution: Batches per compiled call. Defaults to `None`:
             `default_steps_per_execution()`, `32`, or `1` on PyTorch and
             under TensorFlow's `MultiWorkerMirroredStrategy`, where Keras
-            cannot loop over several steps in one call.
+            cannot loop over several steps in one call. On JAX the steps of
+            one call are scanned in one compiled program
+            (`kerasdnn.scanned_steps`), and for arrays the default is the
+            divisor of the epoch's whole batches nearest 32
+            (`scanned_steps.execution_steps`: 33 for 429 batches), so that
+            no epoch ends with single steps that compile again.
         jit_compile: XLA compilation. Defaults to `None`: Keras's `"auto"`,
             except on a CPU with the TensorFlow backend, where XLA was
             measured 5× slower.
@@ -212,6 +227,7 @@ def train(
     """
     function = "train"
     multi_worker = distribute.is_multi_worker(model)
+    requested_steps = steps_per_execution
     steps_per_execution = _check_arguments(function, epochs, batch_size, steps_per_execution, seed, multi_worker)
     resolved_optimizer = optimizers._get(
         optimizer, function, learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue
@@ -231,6 +247,13 @@ def train(
         multi_worker=multi_worker,
         drop_remainder=drop_remainder,
     )
+    if (
+        requested_steps is None
+        and steps_per_execution > 1
+        and keras.backend.backend() == "jax"
+        and isinstance(train_data, data.EpochShuffledArrays)
+    ):
+        steps_per_execution = scanned_steps.execution_steps(len(train_data.x) // batch_size, steps_per_execution)
     validation_batches = to_batches(
         function, "validation_data", validation_data, None, batch_size, model, loss, multi_worker=multi_worker
     )
@@ -338,6 +361,8 @@ def _fit(
         # callbacks, model.keras and evaluate see); both share one optimizer.
         model.compile(loss=loss, metrics=list(metrics), **compile_arguments)
     fit_model.compile(loss=fit_loss, metrics=[*metrics, *step_metric], **compile_arguments)
+    if scanned_steps.available(fit_model):
+        scanned_steps.scan_train_steps(fit_model)
     with sharing_state(model, fit_model):
         fit_model.fit(
             train_data,

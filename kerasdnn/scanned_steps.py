@@ -1,0 +1,100 @@
+"""Several training steps in one compiled call on JAX: the step scanned over a stack of batches.
+
+Keras's JAX trainer runs `steps_per_execution` batches as a Python loop of
+compiled steps, so every batch pays one dispatch of the whole training
+state (the weights, the optimizer's slots, the metrics' variables). Here
+the batches of one execution are stacked and the same `train_step` is run
+over them by `jax.lax.scan` inside one compiled call: the steps, their
+order, dropout's random state and the metrics are those of the loop, and
+the dispatch is paid once per execution. An execution whose batches differ
+in shape (the last, smaller batch) runs the loop of single steps instead.
+`kerasdnn.train` uses it on JAX for arrays (`benchmarks/time_to_accuracy.py`
+measures what it changes).
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import keras
+import numpy as np
+
+
+def execution_steps(batches: int, preferred: int) -> int:
+    """Batches per execution for an epoch of `batches` whole batches: a divisor near `preferred`, else `preferred`.
+
+    Each execution length compiles the scanned step once, and an epoch whose
+    batches are no multiple of it ends with single steps, which compile
+    again. So the divisor of `batches` between `preferred // 2` and
+    `2 * preferred` nearest to `preferred` (the smaller one on a tie) is
+    chosen: 33 for the headline's 429 batches and 32 wanted.
+
+    Args:
+        batches: Whole batches per epoch.
+        preferred: The execution length wanted.
+
+    Returns:
+        The batches per execution.
+    """
+    divisors = [steps for steps in range(preferred // 2, 2 * preferred + 1) if steps and batches % steps == 0]
+    return min(divisors, key=lambda steps: (abs(steps - preferred), steps)) if divisors else preferred
+
+
+def available(model: keras.Model) -> bool:
+    """Whether `model`'s compiled fit can scan its steps: JAX, compiled, no distribution, several steps a call."""
+    return (
+        keras.backend.backend() == "jax"
+        and bool(model.jit_compile)
+        and not model.run_eagerly
+        and keras.distribution.distribution() is None
+        and model.steps_per_execution > 1
+    )
+
+
+def scan_train_steps(model: keras.Model) -> None:
+    """Gives compiled `model` a train function that scans its `train_step` over each execution's batches.
+
+    Call it after `model.compile(...)` and before `model.fit(...)`: `fit`
+    keeps a train function it finds (a new `compile` drops it).
+
+    Args:
+        model: A model compiled on the JAX backend for which `available(model)`.
+
+    Raises:
+        ValueError: If `available(model)` is false.
+    """
+    import jax
+
+    if not available(model):
+        raise ValueError(
+            "scan_train_steps(): the model must be compiled with jit_compile on the JAX backend, without a "
+            f"distribution and with steps_per_execution > 1; received steps_per_execution={model.steps_per_execution} "
+            f"on {keras.backend.backend()}"
+        )
+
+    def scanned(state, batches):
+        def step(state, batch):
+            logs, state = model.train_step(state, batch)
+            return state, logs
+
+        stacked = jax.tree.map(lambda *leaves: jax.numpy.stack(leaves), *batches)
+        state, logs = jax.lax.scan(step, state, stacked)
+        # The logs are the metrics' running results: the last step's are the execution's.
+        return jax.tree.map(lambda values: values[-1], logs), state
+
+    single = jax.jit(model.train_step, donate_argnums=0)
+    several = jax.jit(scanned, donate_argnums=0)
+
+    def train_function(state: Any, iterator: Iterator[Any]) -> tuple[Any, Any]:
+        batches = [next(iterator)]  # an exhausted epoch ends here, as in Keras's loop
+        for batch in iterator:
+            batches.append(batch)
+            if len(batches) == model.steps_per_execution:
+                break
+        shapes = {tuple(np.shape(leaf) for leaf in jax.tree.leaves(batch)) for batch in batches}
+        if len(batches) == model.steps_per_execution and len(shapes) == 1:
+            return several(state, batches)
+        for batch in batches:
+            logs, state = single(state, batch)
+        return logs, state
+
+    model.train_function = train_function

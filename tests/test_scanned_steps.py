@@ -1,0 +1,117 @@
+"""The scanned training steps on JAX train exactly what Keras's loop of single steps trains, in fewer calls."""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+
+import kerasdnn
+from kerasdnn import scanned_steps
+
+pytestmark = [pytest.mark.xdist_group("train_options"), pytest.mark.core]
+jax_only = pytest.mark.skipif(keras.backend.backend() != "jax", reason="the scanned steps are JAX's")
+
+
+@pytest.mark.parametrize(
+    "batches, preferred, expected",
+    [
+        (429, 32, 33),  # the headline: 429 = 3 × 11 × 13
+        (430, 32, 43),  # 2 × 5 × 43: the only divisor between 16 and 64
+        (64, 32, 32),
+        (96, 32, 32),
+        (30, 32, 30),
+        (1023, 32, 31),  # 31 × 33: a tie goes to the shorter execution
+        (431, 32, 32),  # a prime: no divisor near, the preferred length
+        (48, 10, 8),  # of 48's divisors from 5 to 20 (6, 8, 12, 16), 8 and 12 tie
+        (0, 32, 32),
+    ],
+)
+def test_execution_steps_is_the_divisor_of_the_epoch_nearest_the_preferred(batches, preferred, expected):
+    assert scanned_steps.execution_steps(batches, preferred) == expected
+
+
+def _classifier():
+    return kerasdnn.mlp((8,), units=(16,), classes=3, dropout=0.3)
+
+
+def _data(samples=200):
+    generator = np.random.default_rng(0)
+    return generator.normal(size=(samples, 8)).astype("float32"), generator.integers(0, 3, samples)
+
+
+def _train(monkeypatch, scanned, **options):
+    x, y = _data()
+    if not scanned:
+        monkeypatch.setattr(scanned_steps, "available", lambda model: False)
+    keras.utils.set_random_seed(0)
+    model = _classifier()
+    run = kerasdnn.train(model, x, y, epochs=3, batch_size=16, verbose=0, validation_data=(x[:50], y[:50]), **options)
+    monkeypatch.undo()
+    return model, run
+
+
+@jax_only
+@pytest.mark.parametrize("steps_per_execution", [4, 5, 13])
+def test_scanned_steps_train_the_weights_and_history_of_single_steps(monkeypatch, steps_per_execution):
+    # 200 samples in batches of 16: 12 whole batches and one of 8, so some
+    # executions are scanned and the last runs single steps (at 13, a whole
+    # execution whose batches differ in shape); with dropout.
+    scanned, scanned_run = _train(monkeypatch, True, steps_per_execution=steps_per_execution)
+    single, single_run = _train(monkeypatch, False, steps_per_execution=steps_per_execution)
+    for ours, theirs in zip(scanned.get_weights(), single.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    assert scanned_run["history"] == single_run["history"]
+    assert int(scanned.optimizer.iterations) == int(single.optimizer.iterations) == 3 * 13
+
+
+@jax_only
+def test_train_on_jax_runs_each_execution_of_whole_batches_as_one_scanned_call(monkeypatch):
+    import jax
+
+    calls = {"scanned": 0, "single": 0}
+    compile_function = jax.jit
+
+    def counting(function, **options):
+        compiled = compile_function(function, **options)
+        kind = {"scanned": "scanned", "train_step": "single"}.get(getattr(function, "__name__", None))
+        if kind is None:
+            return compiled
+
+        def call(*arguments):
+            calls[kind] += 1
+            return compiled(*arguments)
+
+        return call
+
+    monkeypatch.setattr(jax, "jit", counting)
+    x, y = _data()
+    kerasdnn.train(_classifier(), x, y, epochs=2, batch_size=16, steps_per_execution=4, verbose=0)
+    # 13 batches an epoch: 3 scanned executions of 4, then the one of 8 samples alone.
+    assert calls == {"scanned": 2 * 3, "single": 2 * 1}
+
+
+@jax_only
+def test_train_on_jax_chooses_an_execution_length_that_divides_the_epoch():
+    x, y = _data(48)
+    model = _classifier()
+    kerasdnn.train(model, x, y, epochs=1, batch_size=1, verbose=0)
+    assert model.steps_per_execution == 24  # of 48's divisors from 16 to 64, nearest 32
+    kerasdnn.train(model, x, y, epochs=1, batch_size=1, steps_per_execution=5, verbose=0)
+    assert model.steps_per_execution == 5  # a value given is kept
+
+
+def test_scan_train_steps_refuses_a_model_it_cannot_scan():
+    model = _classifier()
+    model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=1)
+    assert not scanned_steps.available(model)
+    message = (
+        "scan_train_steps(): the model must be compiled with jit_compile on the JAX backend, without a distribution "
+        f"and with steps_per_execution > 1; received steps_per_execution=1 on {keras.backend.backend()}"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        scanned_steps.scan_train_steps(model)
+    model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4, run_eagerly=True)
+    assert not scanned_steps.available(model)
+    model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4)
+    assert scanned_steps.available(model) is (keras.backend.backend() == "jax")
