@@ -431,13 +431,21 @@ imports TensorFlow (Keras's seeding and serialization did, on every
 backend: `kerasdnn.keras_internals`); validation and
 test arrays are evaluated in whole batches (`kerasdnn.batching.evaluation_batch_size`:
 1,000 samples for MNIST's 5,000 and 10,000, the same numbers as batches of
-128), so each evaluated model compiles one step, not two. Left as it is: the
-last, smaller training batch, which compiles a second training step once per
-run, because every epoch visits every sample exactly once (filling or
-padding that batch would change what an epoch is); and dropout's random
-numbers, which Keras draws with JAX's default generator (threefry): JAX's
-faster `rbg` generator takes keys of another shape than Keras's seeds, so
-Keras's `Dropout` cannot use it.
+128), so each evaluated model compiles one step, not two. The headline
+trains on whole batches only (`drop_remainder=True` in its record: each
+epoch leaves out the 88 of 55,000 images that come last in its order, other
+ones each epoch, as `tf.data`'s `drop_remainder` and PyTorch's `drop_last`
+do, and the PyTorch row does the same), so its step compiles for one batch
+shape, not two; the plain `fit` rows keep every batch (`fit` on arrays has
+no such option). On JAX the 33 batches of one call (`steps_per_execution`,
+chosen to divide the epoch's 429: `kerasdnn.scanned_steps.execution_steps`)
+run as one `jax.lax.scan` of Keras's own `train_step` in one compiled call,
+instead of Keras's Python loop of 33 calls that each dispatch the whole
+training state; the weights and history are bit for bit those of the loop
+(`tests/test_scanned_steps.py`). Left as it is: dropout's random numbers,
+which Keras draws with JAX's default generator (threefry): JAX's faster
+`rbg` generator takes keys of another shape than Keras's seeds, so Keras's
+`Dropout` cannot use it.
 
 ## Where the headline's steady epoch goes on JAX
 

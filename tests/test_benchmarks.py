@@ -1,9 +1,11 @@
 """The benchmarks themselves are not run here; their smoke mode and their README are."""
 
 import json
+import math
 import runpy
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import REPOSITORY
@@ -93,8 +95,6 @@ def _torch_installed():
 
 def test_the_pytorch_twin_is_the_headline_record_as_keras_builds_and_trains_it(monkeypatch):
     pytest.importorskip("torch")
-    import math
-
     import keras
 
     import kerasdnn
@@ -106,6 +106,7 @@ def test_the_pytorch_twin_is_the_headline_record_as_keras_builds_and_trains_it(m
     assert headline.record_settings() == {
         "epochs": 15,
         "batch_size": 128,
+        "drop_remainder": True,
         "learning_rate": 2e-3,
         "weight_decay": 0.05,
         "normalization": "scale",
@@ -135,6 +136,29 @@ def test_the_pytorch_twin_is_the_headline_record_as_keras_builds_and_trains_it(m
     theirs = keras.ops.convert_to_numpy(dense[0].kernel_initializer(shape=(784, 512)))
     assert ours.std() == pytest.approx(math.sqrt(2 / 784), rel=0.01) == theirs.std()
     assert abs(ours).max() == pytest.approx(abs(theirs).max(), rel=0.01)
+
+
+@pytest.mark.parametrize("drop_remainder, steps", [(True, 2), (False, 3)])
+def test_the_pytorch_twin_leaves_out_the_last_smaller_batch_as_the_record_says(monkeypatch, drop_remainder, steps):
+    torch = pytest.importorskip("torch")
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import headline
+
+    rates = []
+    step = torch.optim.AdamW.step
+
+    def counting(self, *arguments, **options):
+        rates.append(self.param_groups[0]["lr"])
+        return step(self, *arguments, **options)
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", counting)
+    generator = np.random.default_rng(0)
+    pair = generator.uniform(size=(300, 28, 28, 1)).astype("float32"), generator.integers(0, 10, 300)
+    settings = {"batch_size": 128, "learning_rate": 2e-3, "weight_decay": 0.05}
+    headline.train_pytorch_eager(pair, pair, pair, epochs=2, drop_remainder=drop_remainder, **settings)
+    # 300 images: two whole batches of 128 and one of 44; the cosine spans the steps taken.
+    assert len(rates) == 2 * steps
+    assert rates[steps] == pytest.approx(2e-3 * 0.5 * (1 + math.cos(math.pi * steps / (2 * steps))))
 
 
 def test_epoch_ablation_smoke_times_each_added_part_against_the_floor(tmp_path, monkeypatch):
