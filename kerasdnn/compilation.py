@@ -1,9 +1,9 @@
 """JAX's persistent compilation cache in the user's cache folder, so that a second run skips XLA's compilation.
 
 JAX compiles each training step before the first epoch runs it: the
-headline recipe's first epoch took 3.14 s against 0.65 s for a steady one,
-and with the cache a second run's first epoch took 1.16 s and its training
-11.35 s instead of 14.62 s (benchmarks/results/time_to_accuracy.json, a
+headline recipe's first epoch took 2.35 s against 0.65 s for a steady one,
+and with the cache a second run's first epoch took 1.12 s and its training
+9.99 s instead of 11.52 s (benchmarks/results/time_to_accuracy.json, a
 2-core CPU). With the cache on, the compiled executables are written to
 disk and a later run of the same network, batch size and backend loads
 them instead; tracing the step in Python still happens every run, which

@@ -24,36 +24,11 @@ from typing import Any
 import keras
 
 from kerasdnn import callbacks as run_callbacks
-from kerasdnn import (
-    data,
-    distribute,
-    initializers,
-    optimizers,
-    quiet,
-    run_files,
-    run_state,
-    scanned_steps,
-    validation,
-)
+from kerasdnn import data, distribute, initializers, optimizers, quiet, run_files, run_state, validation
 from kerasdnn.batching import steps_per_epoch, to_batches
 from kerasdnn.fit_twin import fit_twin, sharing_state
 from kerasdnn.hints import LearningRate, OptimizerLike
-
-# Keras runs this many batches per call into the compiled graph. On the
-# 2-core CPU a BN-MLP epoch at batch 128 took ~10 s with 1 and ~5 s with 32:
-# per-step Python overhead, not arithmetic, dominates such small models.
-DEFAULT_STEPS_PER_EXECUTION = 32
-
-
-def default_steps_per_execution(multi_worker: bool = False) -> int:
-    """Batches per compiled call: `DEFAULT_STEPS_PER_EXECUTION`, or 1 where Keras allows only 1.
-
-    Keras's PyTorch backend runs one step per call, and its multi-step loop
-    fails under TensorFlow's `MultiWorkerMirroredStrategy`.
-    """
-    if multi_worker or keras.backend.backend() == "torch":
-        return 1
-    return DEFAULT_STEPS_PER_EXECUTION
+from kerasdnn.scanned_steps import can_scan, default_steps_per_execution, execution_steps, scan_train_steps
 
 
 def accelerator_available() -> bool:
@@ -249,11 +224,10 @@ def train(
     )
     if (
         requested_steps is None
-        and steps_per_execution > 1
         and keras.backend.backend() == "jax"
         and isinstance(train_data, data.EpochShuffledArrays)
     ):
-        steps_per_execution = scanned_steps.execution_steps(len(train_data.x) // batch_size, steps_per_execution)
+        steps_per_execution = execution_steps(len(train_data.x) // batch_size, steps_per_execution)
     validation_batches = to_batches(
         function, "validation_data", validation_data, None, batch_size, model, loss, multi_worker=multi_worker
     )
@@ -361,8 +335,8 @@ def _fit(
         # callbacks, model.keras and evaluate see); both share one optimizer.
         model.compile(loss=loss, metrics=list(metrics), **compile_arguments)
     fit_model.compile(loss=fit_loss, metrics=[*metrics, *step_metric], **compile_arguments)
-    if scanned_steps.available(fit_model):
-        scanned_steps.scan_train_steps(fit_model)
+    if can_scan(fit_model):
+        scan_train_steps(fit_model)
     with sharing_state(model, fit_model):
         fit_model.fit(
             train_data,

@@ -280,3 +280,18 @@ def check_whole_batch(function: str, name: str, samples: int, batch_size: int) -
             f"{function}(): drop_remainder=True leaves no batch: {name} has {samples} samples, "
             f"fewer than batch_size={batch_size}"
         )
+
+
+def check_same_length(function: str, x: Any, y: Any) -> None:
+    """Refuses inputs and targets of different lengths.
+
+    Args:
+        function: Name of the public function doing the check, for the message.
+        x: Inputs.
+        y: Targets.
+
+    Raises:
+        ValueError: If `len(x) != len(y)`.
+    """
+    if len(x) != len(y):
+        raise ValueError(f"{function}(): x and y must hold the same number of samples; received {len(x)} and {len(y)}")

@@ -43,7 +43,7 @@ def _data(samples=200):
 def _train(monkeypatch, scanned, **options):
     x, y = _data()
     if not scanned:
-        monkeypatch.setattr(scanned_steps, "available", lambda model: False)
+        monkeypatch.setattr(kerasdnn.training, "can_scan", lambda model: False)
     keras.utils.set_random_seed(0)
     model = _classifier()
     run = kerasdnn.train(model, x, y, epochs=3, batch_size=16, verbose=0, validation_data=(x[:50], y[:50]), **options)
@@ -104,7 +104,7 @@ def test_train_on_jax_chooses_an_execution_length_that_divides_the_epoch():
 def test_scan_train_steps_refuses_a_model_it_cannot_scan():
     model = _classifier()
     model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=1)
-    assert not scanned_steps.available(model)
+    assert not scanned_steps.can_scan(model)
     message = (
         "scan_train_steps(): the model must be compiled with jit_compile on the JAX backend, without a distribution "
         f"and with steps_per_execution > 1; received steps_per_execution=1 on {keras.backend.backend()}"
@@ -112,6 +112,6 @@ def test_scan_train_steps_refuses_a_model_it_cannot_scan():
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         scanned_steps.scan_train_steps(model)
     model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4, run_eagerly=True)
-    assert not scanned_steps.available(model)
+    assert not scanned_steps.can_scan(model)
     model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4)
-    assert scanned_steps.available(model) is (keras.backend.backend() == "jax")
+    assert scanned_steps.can_scan(model) is (keras.backend.backend() == "jax")
