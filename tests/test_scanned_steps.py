@@ -23,6 +23,8 @@ jax_only = pytest.mark.skipif(keras.backend.backend() != "jax", reason="the scan
         (30, 32, 30),
         (1023, 32, 31),  # 31 × 33: a tie goes to the shorter execution
         (431, 32, 32),  # a prime: no divisor near, the preferred length
+        (1072, 32, 16),  # 16 × 67: the shortest length looked at
+        (5, 1, 1),  # lengths from 0: the empty one is no divisor
         (48, 10, 8),  # of 48's divisors from 5 to 20 (6, 8, 12, 16), 8 and 12 tie
         (0, 32, 32),
     ],
@@ -40,29 +42,58 @@ def _data(samples=200):
     return generator.normal(size=(samples, 8)).astype("float32"), generator.integers(0, 3, samples)
 
 
+class _BatchLogs(keras.callbacks.Callback):
+    """The logs each call's end reports to the callbacks (the progress bar, TerminateOnNaN)."""
+
+    def __init__(self):
+        super().__init__()
+        self.logs = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.logs.append((batch, dict(logs)))
+
+
 def _train(monkeypatch, scanned, **options):
     x, y = _data()
     if not scanned:
         monkeypatch.setattr(kerasdnn.training, "can_scan", lambda model: False)
     keras.utils.set_random_seed(0)
-    model = _classifier()
-    run = kerasdnn.train(model, x, y, epochs=3, batch_size=16, verbose=0, validation_data=(x[:50], y[:50]), **options)
+    model, batch_logs = _classifier(), _BatchLogs()
+    run = kerasdnn.train(
+        model,
+        x,
+        y,
+        epochs=3,
+        batch_size=16,
+        verbose=0,
+        validation_data=(x[:50], y[:50]),
+        callbacks=[batch_logs],
+        **options,
+    )
     monkeypatch.undo()
-    return model, run
+    return model, {**run, "batch_logs": batch_logs.logs}
 
 
 @jax_only
-@pytest.mark.parametrize("steps_per_execution", [4, 5, 13])
-def test_scanned_steps_train_the_weights_and_history_of_single_steps(monkeypatch, steps_per_execution):
+@pytest.mark.parametrize(
+    "steps_per_execution, drop_remainder, steps",
+    [(4, False, 13), (5, False, 13), (13, False, 13), (4, True, 12), (3, True, 12)],
+)
+def test_scanned_steps_train_the_weights_and_history_of_single_steps(
+    monkeypatch, steps_per_execution, drop_remainder, steps
+):
     # 200 samples in batches of 16: 12 whole batches and one of 8, so some
     # executions are scanned and the last runs single steps (at 13, a whole
-    # execution whose batches differ in shape); with dropout.
-    scanned, scanned_run = _train(monkeypatch, True, steps_per_execution=steps_per_execution)
-    single, single_run = _train(monkeypatch, False, steps_per_execution=steps_per_execution)
+    # execution whose batches differ in shape), or, on whole batches only,
+    # every execution is scanned (the epoch's logs are then a scan's); with dropout.
+    options = {"steps_per_execution": steps_per_execution, "drop_remainder": drop_remainder}
+    scanned, scanned_run = _train(monkeypatch, True, **options)
+    single, single_run = _train(monkeypatch, False, **options)
     for ours, theirs in zip(scanned.get_weights(), single.get_weights()):
         np.testing.assert_array_equal(ours, theirs)
     assert scanned_run["history"] == single_run["history"]
-    assert int(scanned.optimizer.iterations) == int(single.optimizer.iterations) == 3 * 13
+    assert scanned_run["batch_logs"] == single_run["batch_logs"] and scanned_run["batch_logs"]
+    assert int(scanned.optimizer.iterations) == int(single.optimizer.iterations) == 3 * steps
 
 
 @jax_only
@@ -101,7 +132,7 @@ def test_train_on_jax_chooses_an_execution_length_that_divides_the_epoch():
     assert model.steps_per_execution == 5  # a value given is kept
 
 
-def test_scan_train_steps_refuses_a_model_it_cannot_scan():
+def test_scan_train_steps_refuses_a_model_it_cannot_scan(monkeypatch):
     model = _classifier()
     model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=1)
     assert not scanned_steps.can_scan(model)
@@ -113,5 +144,10 @@ def test_scan_train_steps_refuses_a_model_it_cannot_scan():
         scanned_steps.scan_train_steps(model)
     model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4, run_eagerly=True)
     assert not scanned_steps.can_scan(model)
+    model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4, jit_compile=False)
+    assert not scanned_steps.can_scan(model)
     model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4)
     assert scanned_steps.can_scan(model) is (keras.backend.backend() == "jax")
+    # Keras's own distribution (data parallelism over devices) shards the batches its loop feeds.
+    monkeypatch.setattr(keras.distribution, "distribution", lambda: object())
+    assert not scanned_steps.can_scan(model)
