@@ -25,6 +25,13 @@ jax_only = pytest.mark.skipif(keras.backend.backend() != "jax", reason="the scan
         (431, 32, 32),  # a prime: no divisor near, the preferred length
         (1072, 32, 16),  # 16 × 67: the shortest length looked at
         (5, 1, 1),  # lengths from 0: the empty one is no divisor
+        # The bounds, half and twice the preferred length: 11 × 97 (11 is
+        # below 16), 19 × 23 (19 is at most 20), 23 × 29 and 25 × 29 (past
+        # twice 10 and 12).
+        (1067, 32, 32),
+        (437, 10, 19),
+        (667, 10, 10),
+        (725, 12, 12),
         (48, 10, 8),  # of 48's divisors from 5 to 20 (6, 8, 12, 16), 8 and 12 tie
         (0, 32, 32),
     ],
