@@ -170,6 +170,23 @@ def test_validation_and_test_arrays_are_evaluated_in_whole_batches(monkeypatch):
     assert result["test"]["loss"] == pytest.approx(model.evaluate(*test, batch_size=8, verbose=0), rel=1e-6)
 
 
+def test_only_the_training_batches_drop_their_remainder():
+    # 2,053 validation and test samples (a prime above the largest
+    # evaluation batch) go in batches of 128: 16 whole ones and 5 samples,
+    # which a training run on whole batches still evaluates.
+    x, y = _line(16)
+    held_out = _line(2053)
+    model = _linear()
+    result = _fit(
+        model, x, y, epochs=1, batch_size=8, drop_remainder=True, validation_data=held_out, test_data=held_out
+    )
+    every_sample = model.evaluate(*held_out, verbose=0)
+    assert result["final"]["val_loss"] == pytest.approx(every_sample, rel=1e-6)
+    assert result["test"]["loss"] == pytest.approx(every_sample, rel=1e-6)
+    without_the_last = model.evaluate(held_out[0][:2048], held_out[1][:2048], verbose=0)
+    assert every_sample != pytest.approx(without_the_last, rel=1e-4)
+
+
 def test_save_model_settings_and_tensorboard_reach_the_folder(tmp_path):
     x, y = _line(8)
     _fit(
