@@ -837,6 +837,13 @@ def test_multi_worker_arrays_become_a_seeded_tf_data_pipeline_of_global_batches(
     assert sorted(value for inputs, _ in shuffled for value in inputs) == list(range(16))
     assert shuffled == batches(shuffle=True, seed=3) and shuffled != batches(shuffle=True, seed=4)
 
+    # 16 samples in batches of 5: three whole ones, and the last sample left out only when asked.
+    def sizes(**options):
+        dataset = kerasdnn.batching.to_batches("train", "x", x, y, 5, _linear(), "mse", multi_worker=True, **options)
+        return [len(np.asarray(targets)) for _, targets in dataset]
+
+    assert sizes() == [5, 5, 5, 1] and sizes(drop_remainder=True) == [5, 5, 5]
+
 
 @pytest.mark.parametrize(
     "multi_worker, backend, refused, reason",
