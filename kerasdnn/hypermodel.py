@@ -11,7 +11,7 @@ from typing import Any
 import keras
 import keras_tuner
 
-from kerasdnn import models, optimizers, scanned_steps, training, validation
+from kerasdnn import models, optimizers, training, validation
 
 # The search space: name → (kind, values or range, default). The defaults are
 # the headline network as the zoo's `mnist_bn` trains it: 512-256-128, ReLU,
@@ -195,13 +195,6 @@ class MLPHyperModel(keras_tuner.HyperModel):
             # The rate decays to zero over this trial's epochs, as it would
             # over a full run: short trials then rank finished runs.
             _compile(model, trial_optimizer(values, epochs=epochs, samples=x.shape[0]))
-        if hasattr(x, "shape") and scanned_steps.can_scan(model):
-            # As in `kerasdnn.train`: an execution length that divides the
-            # epoch's whole batches, each execution one scanned call.
-            model.steps_per_execution = scanned_steps.execution_steps(
-                x.shape[0] // values["batch_size"], model.steps_per_execution
-            )
-            scanned_steps.scan_train_steps(model)
         return model.fit(x, *args, batch_size=values["batch_size"], epochs=epochs, **kwargs)
 
 

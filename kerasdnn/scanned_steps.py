@@ -9,7 +9,10 @@ order, dropout's random state and the metrics are those of the loop, and
 the dispatch is paid once per execution. An execution whose batches differ
 in shape (the last, smaller batch) runs the loop of single steps instead.
 `kerasdnn.train` uses it on JAX for arrays (`benchmarks/time_to_accuracy.py`
-measures what it changes).
+measures what it changes), except for a model with convolutions on the CPU:
+XLA's CPU backend runs a convolution inside a loop far slower than alone
+(the Hanbat BN-CNN's epoch took 12× as long scanned, measured with
+`benchmarks/backends.py`), so such a model keeps Keras's loop there.
 """
 
 from collections.abc import Iterator
@@ -55,15 +58,45 @@ def execution_steps(batches: int, preferred: int) -> int:
     return min(divisors, key=lambda steps: (abs(steps - preferred), steps)) if divisors else preferred
 
 
+# Keras's convolution layers (their aliases are the same classes).
+_CONVOLUTIONS = (
+    keras.layers.Conv1D,
+    keras.layers.Conv2D,
+    keras.layers.Conv3D,
+    keras.layers.Conv1DTranspose,
+    keras.layers.Conv2DTranspose,
+    keras.layers.Conv3DTranspose,
+    keras.layers.DepthwiseConv1D,
+    keras.layers.DepthwiseConv2D,
+    keras.layers.SeparableConv1D,
+    keras.layers.SeparableConv2D,
+    keras.layers.ConvLSTM1D,
+    keras.layers.ConvLSTM2D,
+    keras.layers.ConvLSTM3D,
+)
+
+
 def can_scan(model: keras.Model) -> bool:
-    """Whether `model`'s compiled fit can scan its steps: JAX, compiled, no distribution, several steps a call."""
-    return (
+    """Whether scanning `model`'s steps pays: JAX, compiled, no distribution, several steps a call, no CPU convolution."""
+    if not (
         keras.backend.backend() == "jax"
         and bool(model.jit_compile)
         and not model.run_eagerly
         and keras.distribution.distribution() is None
         and model.steps_per_execution > 1
-    )
+    ):
+        return False
+    import jax
+
+    return jax.default_backend() != "cpu" or not any(isinstance(layer, _CONVOLUTIONS) for layer in _layers(model))
+
+
+def _layers(layer):
+    """`layer`'s layers, those of nested models and wrappers (`TimeDistributed`, weight normalization) included."""
+    inner = [layer.layer] if isinstance(layer, keras.layers.Wrapper) else list(getattr(layer, "layers", ()))
+    for each in inner:
+        yield each
+        yield from _layers(each)
 
 
 def scan_train_steps(model: keras.Model) -> None:
@@ -83,8 +116,8 @@ def scan_train_steps(model: keras.Model) -> None:
     if not can_scan(model):
         raise ValueError(
             "scan_train_steps(): the model must be compiled with jit_compile on the JAX backend, without a "
-            f"distribution and with steps_per_execution > 1; received steps_per_execution={model.steps_per_execution} "
-            f"on {keras.backend.backend()}"
+            "distribution, with steps_per_execution > 1 and, on the CPU, without convolutions; received "
+            f"steps_per_execution={model.steps_per_execution} on {keras.backend.backend()}"
         )
 
     def scanned(state, batches):

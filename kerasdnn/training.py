@@ -163,7 +163,8 @@ def train(
             under TensorFlow's `MultiWorkerMirroredStrategy`, where Keras
             cannot loop over several steps in one call. On JAX the steps of
             one call are scanned in one compiled program
-            (`kerasdnn.scanned_steps`), and for arrays the default is the
+            (`kerasdnn.scanned_steps`; not for a model with convolutions on
+            the CPU, which runs Keras's loop), and for arrays the default is the
             divisor of the epoch's whole batches nearest 32
             (`scanned_steps.execution_steps`: 33 for 429 batches), so that
             no epoch ends with single steps that compile again.
