@@ -410,7 +410,7 @@ after the first: on these shared machines the same epoch varied by a third
 between identical runs, and other load only ever adds time. Without VNNI the
 CNN is slower than PyTorch eager on every Keras backend: at 40 small steps
 an epoch, Keras's per-step cost weighs most; in the VNNI run (an AMD EPYC,
-7 December) TensorFlow with oneDNN was level with it (0.98×). The fastest
+7 December) TensorFlow with oneDNN was level with it (0.99×). The fastest
 Keras backend for it differs between the two (the PyTorch backend, an
 optional install, without VNNI; TensorFlow with oneDNN on the VNNI CPU);
 TensorFlow stays its default, the one of the two kerasdnn installs.
@@ -442,7 +442,11 @@ chosen to divide the epoch's 429: `kerasdnn.scanned_steps.execution_steps`)
 run as one `jax.lax.scan` of Keras's own `train_step` in one compiled call,
 instead of Keras's Python loop of 33 calls that each dispatch the whole
 training state; the weights and history are bit for bit those of the loop
-(`tests/test_scanned_steps.py`). Left as it is: dropout's random numbers,
+(`tests/test_scanned_steps.py`). Not for a model with convolutions on the
+CPU: XLA's CPU backend runs a convolution inside the scan's loop far
+slower than alone (in the first backends run with the scan, the BN-CNN's
+JAX epoch took 92.8 s against plain `fit`'s 7.7 s), so such a model keeps
+Keras's loop there. Left as it is: dropout's random numbers,
 which Keras draws with JAX's default generator (threefry): JAX's faster
 `rbg` generator takes keys of another shape than Keras's seeds, so Keras's
 `Dropout` cannot use it.
