@@ -137,6 +137,11 @@ def test_train_on_jax_chooses_an_execution_length_that_divides_the_epoch():
     assert model.steps_per_execution == 24  # of 48's divisors from 16 to 64, nearest 32
     kerasdnn.train(model, x, y, epochs=1, batch_size=1, steps_per_execution=5, verbose=0)
     assert model.steps_per_execution == 5  # a value given is kept
+    # 48 whole batches of 2 and a last one of 1: the length divides the 48
+    # whole ones (24), not the 49 batches (49 itself).
+    x, y = _data(97)
+    kerasdnn.train(model, x, y, epochs=1, batch_size=2, verbose=0)
+    assert model.steps_per_execution == 24
 
 
 def test_scan_train_steps_refuses_a_model_it_cannot_scan(monkeypatch):
@@ -152,6 +157,9 @@ def test_scan_train_steps_refuses_a_model_it_cannot_scan(monkeypatch):
         scanned_steps.scan_train_steps(model)
     model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4, run_eagerly=True)
     assert not scanned_steps.can_scan(model)
+    model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4)
+    model.run_eagerly = True  # set after compile, with jit_compile still on
+    assert model.jit_compile and not scanned_steps.can_scan(model)
     model.compile(loss="sparse_categorical_crossentropy", steps_per_execution=4, jit_compile=False)
     assert not scanned_steps.can_scan(model)
     for steps in (2, 4):  # two steps a call are the fewest worth a scan
