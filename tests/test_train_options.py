@@ -172,8 +172,9 @@ def test_validation_and_test_arrays_are_evaluated_in_whole_batches(monkeypatch):
 
 def test_only_the_training_batches_drop_their_remainder():
     # 2,053 validation and test samples (a prime above the largest
-    # evaluation batch) go in batches of 128: 16 whole ones and 5 samples,
-    # which a training run on whole batches still evaluates.
+    # evaluation batch) go in batches of 8, the training batch size: 256
+    # whole ones and 5 samples, which a training run on whole batches still
+    # evaluates.
     x, y = _line(16)
     held_out = _line(2053)
     model = _linear()
@@ -825,8 +826,10 @@ def test_multi_worker_arrays_become_a_seeded_tf_data_pipeline_of_global_batches(
     x = np.arange(16, dtype="float32")[:, None]
     y = 2 * x[:, 0]
 
-    def batches(**options):
-        dataset = kerasdnn.batching.to_batches("train", "x", x, y, 4, _linear(), "mse", multi_worker=True, **options)
+    def batches(batch_size=4, **options):
+        dataset = kerasdnn.batching.to_batches(
+            "train", "x", x, y, batch_size, _linear(), "mse", multi_worker=True, **options
+        )
         return [(np.asarray(inputs)[:, 0].tolist(), np.asarray(targets).tolist()) for inputs, targets in dataset]
 
     ordered = batches(shuffle=False)
@@ -838,11 +841,8 @@ def test_multi_worker_arrays_become_a_seeded_tf_data_pipeline_of_global_batches(
     assert shuffled == batches(shuffle=True, seed=3) and shuffled != batches(shuffle=True, seed=4)
 
     # 16 samples in batches of 5: three whole ones, and the last sample left out only when asked.
-    def sizes(**options):
-        dataset = kerasdnn.batching.to_batches("train", "x", x, y, 5, _linear(), "mse", multi_worker=True, **options)
-        return [len(np.asarray(targets)) for _, targets in dataset]
-
-    assert sizes() == [5, 5, 5, 1] and sizes(drop_remainder=True) == [5, 5, 5]
+    assert [len(inputs) for inputs, _ in batches(5)] == [5, 5, 5, 1]
+    assert [len(inputs) for inputs, _ in batches(5, drop_remainder=True)] == [5, 5, 5]
 
 
 @pytest.mark.parametrize(
