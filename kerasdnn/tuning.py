@@ -198,7 +198,7 @@ def search(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     tensorboard: str | None = None,
     verbose: int | str = 0,
-) -> None:
+) -> keras_tuner.Tuner:
     """Runs `tuner.search` with early stopping and NaN termination in every trial.
 
     Example:

@@ -1,5 +1,6 @@
 """Each hyperparameter of the search space reaches the trial it names, and searches score on validation data."""
 
+import gc
 import math
 
 import keras
@@ -7,7 +8,7 @@ import keras_tuner
 import numpy as np
 import pytest
 
-from kerasdnn import data, tuning
+from kerasdnn import data, search_report, tuning
 
 pytestmark = [pytest.mark.xdist_group("tuning_options"), pytest.mark.core]
 
@@ -178,6 +179,53 @@ def test_run_search_passes_each_option_on(monkeypatch, tmp_path):
     tuning.run_search("mnist", directory=str(tmp_path), project_name="mine")
     assert made["project_name"] == "mine" and made["kind"] == "random" and made["overwrite"] is False
     assert (made["max_trials"], made["max_epochs"], made["seed"], searched["verbose"]) == (10, 3, 0, 0)
+
+
+class _RecordingTuner:
+    """Stands in for a keras-tuner tuner: keeps what `search` was given and whether gc was frozen then."""
+
+    def search(self, *args, **arguments):
+        self.args, self.arguments, self.frozen = args, arguments, gc.get_freeze_count()
+
+
+def test_search_stops_each_trial_on_val_loss_and_nan_and_passes_the_rest_to_the_tuner(tmp_path):
+    x, y, validation_data = np.zeros((4, 2)), np.zeros(4), (np.ones((2, 2)), np.ones(2))
+    tuner = _RecordingTuner()
+    assert tuning.search(tuner, x, y, validation_data=validation_data) is tuner
+    assert tuner.args == (x, y) and tuner.arguments["validation_data"] is validation_data
+    assert (tuner.arguments["epochs"], tuner.arguments["verbose"]) == (5, 0)
+    stopping, nan = tuner.arguments["callbacks"]
+    assert isinstance(stopping, keras.callbacks.EarlyStopping) and isinstance(nan, keras.callbacks.TerminateOnNaN)
+    assert (stopping.monitor, stopping.patience) == ("val_loss", 2)
+    # Frozen for the search (keras-tuner's gc.collect() per trial), and thawed after it.
+    assert tuner.frozen > 0 and gc.get_freeze_count() == 0
+
+    mine = keras.callbacks.History()
+    tuning.search(
+        tuner,
+        x,
+        y,
+        validation_data=validation_data,
+        epochs=3,
+        patience=1,
+        callbacks=[mine],
+        tensorboard=tmp_path / "logs",
+        verbose=2,
+    )
+    assert (tuner.arguments["epochs"], tuner.arguments["verbose"]) == (3, 2)
+    stopping, nan, logger, user = tuner.arguments["callbacks"]
+    assert stopping.patience == 1 and isinstance(nan, keras.callbacks.TerminateOnNaN) and user is mine
+    assert isinstance(logger, search_report.HParamsLogger) and logger.log_dir == str(tmp_path / "logs")
+
+
+def test_search_thaws_the_garbage_collector_when_the_search_fails():
+    class Failing:
+        def search(self, *args, **arguments):
+            raise RuntimeError("trial failed")
+
+    with pytest.raises(RuntimeError, match="trial failed"):
+        tuning.search(Failing(), np.zeros((2, 1)), np.zeros(2), validation_data=None)
+    assert gc.get_freeze_count() == 0
 
 
 # The space as the tuner sees it, by hand from the docstrings' table: kind, bounds and default of each
