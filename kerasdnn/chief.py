@@ -125,7 +125,8 @@ def serve_oracle(oracle: Any, project_dir: str) -> None:
             )
         ]
     )
-    server.add_insecure_port(f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}")
+    ip, port = oracle_address()
+    server.add_insecure_port(f"{ip}:{port}")
     server.start()
     try:
         # keras-tuner's chief asks every 20 s whether its workers are done,
@@ -151,6 +152,27 @@ def distributed_role() -> str | None:
     return "chief" if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "") else "worker"
 
 
+def oracle_address() -> tuple[str, int]:
+    """The chief's address, from `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`, checked.
+
+    keras-tuner reads the two variables itself and fails deep in gRPC (or
+    waits) on a port that is not one; this says which variable is wrong.
+
+    Returns:
+        `(ip, port)`.
+
+    Raises:
+        ValueError: If either variable is unset or empty, or the port is not
+            an integer in [1, 65535].
+    """
+    ip, port = os.environ.get("KERASTUNER_ORACLE_IP", ""), os.environ.get("KERASTUNER_ORACLE_PORT", "")
+    if not ip:
+        raise ValueError(f"KERASTUNER_ORACLE_IP must name the chief's address; received {ip!r}")
+    if not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise ValueError(f"KERASTUNER_ORACLE_PORT must be an integer in [1, 65535]; received {port!r}")
+    return ip, int(port)
+
+
 def wait_for_chief(timeout: float = CHIEF_TIMEOUT) -> None:
     """Waits until the chief at `KERASTUNER_ORACLE_IP:KERASTUNER_ORACLE_PORT` accepts connections.
 
@@ -165,7 +187,8 @@ def wait_for_chief(timeout: float = CHIEF_TIMEOUT) -> None:
     """
     import grpc
 
-    address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
+    ip, port = oracle_address()
+    address = f"{ip}:{port}"
     channel = grpc.insecure_channel(address)
     ready = grpc.channel_ready_future(channel)
     try:

@@ -338,7 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument("--oracle-ip", default="127.0.0.1", help="the chief's address (default: %(default)s)")
     tune.add_argument(
-        "--oracle-port", type=int, default=None, help="the chief's port (default: 8000; with --workers a free one)"
+        "--oracle-port",
+        type=console.port,
+        default=None,
+        help="the chief's port (default: 8000; with --workers a free one)",
     )
     tune.add_argument(
         "--workers",

@@ -29,6 +29,17 @@ def non_negative_int(text: str) -> int:
     return _int_at_least(text, 0)
 
 
+def port(text: str) -> int:
+    """Parses a command-line TCP port, an integer in [1, 65535] (an `argparse` type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be an integer in [1, 65535]; received {text}")
+    return value
+
+
 def _int_at_least(text, low):
     try:
         value = int(text)

@@ -41,6 +41,7 @@ from kerasdnn.chief import (
     check_chief_address,
     check_chief_serves,
     distributed_role,
+    oracle_address,
     serve_oracle,
     served_search,
     wait_for_chief,
@@ -78,6 +79,7 @@ __all__ = [
     "check_chief_address",
     "check_chief_serves",
     "distributed_role",
+    "oracle_address",
     "make_tuner",
     "run_search",
     "search",
@@ -330,7 +332,8 @@ def run_search(
         `(tuner, None)`.
 
     Raises:
-        ValueError: If an argument is out of range or unknown.
+        ValueError: If an argument is out of range or unknown, or in
+            distributed mode `KERASTUNER_ORACLE_PORT` is not a port.
         ChiefNotFoundError: On a worker whose chief does not answer within
             `chief_timeout`.
         ChiefAddressError: On a chief whose address is served or held
@@ -343,12 +346,11 @@ def run_search(
         validation.check_number("run_search", "train_samples", train_samples, low=1, integer=True)
     project_name = project_name or f"{dataset}_{kind}"
     role = distributed_role()
-    address = os.environ.get("KERASTUNER_ORACLE_IP", ""), int(os.environ.get("KERASTUNER_ORACLE_PORT", "0") or 0)
     if role == "worker":
         wait_for_chief(chief_timeout)
-        check_chief_serves(*address, os.path.join(directory, project_name))
+        check_chief_serves(*oracle_address(), os.path.join(directory, project_name))
     elif role == "chief":
-        check_chief_address(*address)
+        check_chief_address(*oracle_address())
     from kerasdnn import data
 
     tuner = make_tuner(

@@ -981,3 +981,11 @@ def test_every_option_help_and_default_is_the_one_committed():
             file.write("\n")
     with open(expected, encoding="utf-8") as file:
         assert options == json.load(file)
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "http"])
+def test_tune_refuses_an_oracle_port_that_is_not_a_port(port, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["tune", "--chief", "--oracle-port", port])
+    assert exited.value.code == 2
+    assert f"argument --oracle-port: must be an integer in [1, 65535]; received {port}" in capsys.readouterr().err

@@ -530,6 +530,45 @@ def test_the_chiefs_search_checks_its_address_trains_nothing_and_writes_the_repo
     assert searched["report"] == str(tmp_path / "p" / "report")
 
 
+@pytest.mark.parametrize("port", ["1", "8000", "65535"])
+def test_oracle_address_reads_keras_tuners_variables(port, monkeypatch):
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "10.0.0.2")
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", port)
+    assert tuning.oracle_address() == ("10.0.0.2", int(port))
+
+
+@pytest.mark.parametrize(
+    "ip, port, message",
+    [
+        ("", "8000", "KERASTUNER_ORACLE_IP must name the chief's address; received ''"),
+        (None, "8000", "KERASTUNER_ORACLE_IP must name the chief's address; received ''"),
+        ("127.0.0.1", "", "KERASTUNER_ORACLE_PORT must be an integer in [1, 65535]; received ''"),
+        ("127.0.0.1", "80O0", "KERASTUNER_ORACLE_PORT must be an integer in [1, 65535]; received '80O0'"),
+        ("127.0.0.1", "0", "KERASTUNER_ORACLE_PORT must be an integer in [1, 65535]; received '0'"),
+        ("127.0.0.1", "65536", "KERASTUNER_ORACLE_PORT must be an integer in [1, 65535]; received '65536'"),
+        ("127.0.0.1", "-1", "KERASTUNER_ORACLE_PORT must be an integer in [1, 65535]; received '-1'"),
+    ],
+)
+def test_oracle_address_refuses_what_is_not_an_address(ip, port, message, monkeypatch):
+    monkeypatch.delenv("KERASTUNER_ORACLE_IP", raising=False)
+    if ip is not None:
+        monkeypatch.setenv("KERASTUNER_ORACLE_IP", ip)
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", port)
+    with pytest.raises(ValueError) as raised:
+        tuning.oracle_address()
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("tuner_id", ["chief", "tuner0"])
+def test_a_distributed_search_with_a_bad_port_stops_before_it_loads_or_waits(tuner_id, searched, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", tuner_id)
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", "")
+    monkeypatch.setattr(tuning, "wait_for_chief", lambda timeout: None)  # the real one would read the port first
+    with pytest.raises(ValueError, match=r"KERASTUNER_ORACLE_PORT must be an integer in \[1, 65535\]; received ''"):
+        tuning.run_search(directory=str(tmp_path))
+    assert "x" not in searched and "serves" not in searched and "address" not in searched
+
+
 TUNER = type("Tuner", (), {"project_dir": "p"})()
 
 
