@@ -2,6 +2,8 @@
 
 import gc
 import math
+import os
+import types
 
 import keras
 import keras_tuner
@@ -609,19 +611,74 @@ def test_make_tuner_passes_the_grids_trials_the_failure_limit_and_a_strategy_giv
     assert chosen == ["default"]  # none given: kerasdnn's default
 
 
-def test_trials_run_under_the_default_strategy_on_tensorflow_and_a_set_distribution_elsewhere(monkeypatch):
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_trials_run_under_the_default_strategy_on_tensorflow_and_a_set_distribution_elsewhere(backend, monkeypatch):
     from kerasdnn import distribute
 
     distributed = []
+    monkeypatch.setattr(keras.backend, "backend", lambda: backend)
     monkeypatch.setattr(distribute, "default_strategy", lambda: "the strategy")
     monkeypatch.setattr(keras.distribution, "set_distribution", distributed.append)
-    if keras.backend.backend() == "tensorflow":  # keras-tuner runs each trial under it
+    if backend == "tensorflow":  # keras-tuner runs each trial under it
         assert tuning._tensorflow_strategy() == "the strategy" and distributed == []
     else:  # Keras applies a set distribution to every model it builds
         assert tuning._tensorflow_strategy() is None and distributed == ["the strategy"]
     monkeypatch.setattr(distribute, "default_strategy", lambda: None)
     distributed.clear()
     assert tuning._tensorflow_strategy() is None and distributed == []
+
+
+def _search_tuner(tmp_path):
+    return tuning.make_tuner("random", tuning.MLPHyperModel((4,), classes=2), directory=str(tmp_path), max_trials=1)
+
+
+@pytest.mark.parametrize("arguments, verbose", [({"verbose": 2}, 2), ({}, "the oracle's own")])
+def test_the_chiefs_tuner_saves_itself_and_serves_its_oracle_instead_of_training(
+    arguments, verbose, monkeypatch, tmp_path
+):
+    tuner = _search_tuner(tmp_path)
+    tuner.oracle.verbose = "the oracle's own"
+    served, trained = [], []
+    monkeypatch.setattr(tuning, "distributed_role", lambda: "chief")
+    monkeypatch.setattr(tuning, "serve_oracle", lambda *args: served.append(args))
+    monkeypatch.setattr(keras_tuner.Tuner, "search", lambda self, *args, **kwargs: trained.append(args))
+    assert tuner.search(np.zeros((2, 4)), np.zeros(2), **arguments) is None
+    assert served == [(tuner.oracle, tuner.project_dir)] and trained == []
+    assert tuner.oracle.verbose == verbose
+    assert os.path.isfile(os.path.join(tuner.project_dir, f"{tuner.tuner_id}.json"))  # saved, for a resumed chief
+
+
+@pytest.mark.parametrize("role", ["worker", None])
+def test_a_workers_tuner_and_a_lone_one_search_as_keras_tuners_own(role, monkeypatch, tmp_path):
+    tuner = _search_tuner(tmp_path)
+    trained = []
+    monkeypatch.setattr(tuning, "distributed_role", lambda: role)
+    monkeypatch.setattr(tuning, "serve_oracle", lambda *args: pytest.fail("only the chief serves"))
+    monkeypatch.setattr(keras_tuner.Tuner, "search", lambda self, *args, **kwargs: trained.append((args, kwargs)))
+    tuner.search("x", "y", epochs=3, verbose=1)
+    assert trained == [(("x", "y"), {"epochs": 3, "verbose": 1})]
+
+
+def test_a_trial_turns_the_searchs_hparams_logger_into_its_own_tensorboard_and_keeps_the_other_callbacks(
+    monkeypatch, tmp_path
+):
+    tuner = _search_tuner(tmp_path)
+    passed = []
+    monkeypatch.setattr(
+        keras_tuner.Tuner, "run_trial", lambda self, trial, *args, **kwargs: passed.append((trial, args, kwargs))
+    )
+    trial = types.SimpleNamespace(trial_id="07", hyperparameters=keras_tuner.HyperParameters())
+    mine = keras.callbacks.History()
+    tuner.run_trial(trial, "x", callbacks=[search_report.HParamsLogger(str(tmp_path / "logs")), mine], epochs=2)
+    ((given, args, kwargs),) = passed
+    assert given is trial and args == ("x",) and kwargs["epochs"] == 2
+    board, kept = kwargs["callbacks"]
+    assert isinstance(board, search_report.TrialTensorBoard) and kept is mine
+    assert (board.log_dir, board.trial_id) == (str(tmp_path / "logs" / "07"), "07")
+    assert board.hyperparameters is trial.hyperparameters
+    passed.clear()
+    tuner.run_trial(trial, "x")  # no callbacks at all
+    assert passed[0][2] == {"callbacks": []}
 
 
 def test_a_damaged_search_file_is_named_when_the_tuner_is_made(tmp_path):
