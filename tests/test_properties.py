@@ -1,0 +1,139 @@
+"""Properties of the small functions that decide reported numbers, over inputs hypothesis draws.
+
+Each test states what the function promises (its docstring), checked from
+first principles on every drawn input: a mean is a sum over a count, a split
+keeps every sample once, a chosen divisor divides and no better one exists.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kerasdnn import batching, data, scanned_steps, seeds
+from kerasdnn.local_search import without_local_options
+
+pytestmark = [pytest.mark.xdist_group("properties"), pytest.mark.core]
+
+# Fast pure functions: enough examples to find an edge, no deadline on a loaded 2-core machine.
+PROPERTIES = settings(max_examples=200, deadline=None)
+
+accuracies = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+@PROPERTIES
+@given(st.lists(st.one_of(st.none(), accuracies), max_size=7))
+def test_seed_statistics_are_the_mean_and_sample_deviation_of_the_seeds_that_gave_a_number(values):
+    numbers = [value for value in values if value is not None]
+    spread = seeds.seed_statistics(values)
+    assert spread["values"] == values and spread["runs"] == len(numbers)
+    if not numbers:
+        assert spread["mean"] is None and spread["std"] is None
+        return
+    mean = math.fsum(numbers) / len(numbers)
+    assert spread["mean"] == pytest.approx(mean, abs=1e-12)
+    if len(numbers) == 1:
+        assert spread["std"] is None
+    else:
+        deviation = math.sqrt(math.fsum((number - mean) ** 2 for number in numbers) / (len(numbers) - 1))
+        assert spread["std"] == pytest.approx(deviation, abs=1e-9)
+
+
+@PROPERTIES
+@given(
+    st.lists(accuracies, min_size=1, max_size=5),
+    st.one_of(st.none(), accuracies),
+    st.one_of(st.none(), st.floats(min_value=0.0, max_value=0.1)),
+)
+def test_a_mean_reproduces_its_reference_within_twice_its_deviation_or_the_band(values, reference, band):
+    spread = seeds.seed_statistics(values)
+    verdict = seeds.reproduces(spread, reference, band)
+    if reference is None or band is None:
+        assert verdict is None
+        return
+    allowed = max(2 * (spread["std"] or 0.0), band)
+    distance = abs(spread["mean"] - reference)
+    if distance < allowed * (1 - 1e-9):
+        assert verdict is True
+    elif distance > allowed * (1 + 1e-9) + 1e-15:
+        assert verdict is False
+
+
+@PROPERTIES
+@given(st.integers(min_value=1, max_value=30_000), st.integers(min_value=1, max_value=2_048))
+def test_the_evaluation_batch_divides_the_samples_in_no_more_batches_than_the_training_batch(samples, batch_size):
+    size = batching.evaluation_batch_size(samples, batch_size)
+    training_batches = -(-samples // batch_size)
+    cap = min(max(batch_size, batching.LARGEST_EVALUATION_BATCH), samples)
+    better = [
+        divisor for divisor in range(1, cap + 1) if samples % divisor == 0 and samples // divisor <= training_batches
+    ]
+    if better:  # the largest such divisor: one batch shape, fewest calls
+        assert size == max(better)
+    else:  # a prime count larger than the cap: the training batch itself
+        assert size == batch_size
+
+
+@PROPERTIES
+@given(st.integers(min_value=1, max_value=5_000), st.integers(min_value=1, max_value=128))
+def test_the_execution_length_is_the_divisor_nearest_the_one_wanted(batches, preferred):
+    steps = scanned_steps.execution_steps(batches, preferred)
+    candidates = [length for length in range(max(1, preferred // 2), 2 * preferred + 1) if batches % length == 0]
+    if not candidates:
+        assert steps == preferred
+        return
+    assert batches % steps == 0 and steps in candidates
+    for length in candidates:  # none nearer, and on a tie the shorter
+        assert abs(length - preferred) > abs(steps - preferred) or (
+            abs(length - preferred) == abs(steps - preferred) and length >= steps
+        )
+
+
+@PROPERTIES
+@given(st.integers(min_value=12, max_value=2_000))
+def test_the_validation_twelfth_is_the_last_one_and_every_sample_is_kept_once(samples):
+    x, y = np.arange(samples) * 10, np.arange(samples)
+    (x_train, y_train), (x_validation, y_validation) = data.split_validation(x, y)
+    assert len(x_validation) == samples // 12 and len(x_train) == samples - samples // 12
+    np.testing.assert_array_equal(np.concatenate([x_train, x_validation]), x)
+    np.testing.assert_array_equal(np.concatenate([y_train, y_validation]), y)
+    assert set(y_train).isdisjoint(y_validation)
+
+
+@PROPERTIES
+@given(
+    st.lists(st.floats(min_value=-1e3, max_value=1e3), min_size=2, max_size=50).filter(
+        lambda values: max(values) - min(values) > 1e-3
+    ),
+    st.sampled_from(["standardize", "min_max"]),
+)
+def test_a_fitted_normalization_maps_its_own_data_as_its_method_says(values, method):
+    x = np.array(values, dtype=np.float64)
+    normalized = data.fit_normalization(x, method)(x).astype(np.float64)
+    if method == "standardize":
+        assert normalized.mean() == pytest.approx(0.0, abs=1e-3) and normalized.std() == pytest.approx(1.0, rel=1e-3)
+    else:
+        assert normalized.min() == pytest.approx(0.0, abs=1e-4) and normalized.max() == pytest.approx(1.0, rel=1e-4)
+
+
+LOCAL = ["--workers", "--devices", "--oracle-ip", "--oracle-port"]
+forwarded = st.sampled_from(["--max-trials", "--seed", "--epochs", "--tuner", "3", "random", "--smoke"])
+
+
+@PROPERTIES
+@given(
+    st.lists(
+        st.one_of(
+            forwarded.map(lambda word: [word]),
+            st.tuples(st.sampled_from(LOCAL), st.sampled_from(["2", "0,1", "127.0.0.1"])).map(list),
+            st.tuples(st.sampled_from(LOCAL), st.sampled_from(["2", "a=b"])).map(lambda pair: ["=".join(pair)]),
+        ),
+        max_size=8,
+    )
+)
+def test_the_launcher_forwards_every_argument_but_its_own_in_order(pieces):
+    argv = [word for piece in pieces for word in piece]
+    kept = [word for piece in pieces if piece[0].split("=", 1)[0] not in LOCAL for word in piece]
+    assert without_local_options(argv) == kept
