@@ -6,13 +6,15 @@ keeps every sample once, a chosen divisor divides and no better one exists.
 """
 
 import math
+import types
 
+import keras_tuner
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kerasdnn import batching, data, scanned_steps, seeds
+from kerasdnn import batching, data, scanned_steps, search_report, seeds
 from kerasdnn.local_search import without_local_options
 
 pytestmark = [pytest.mark.xdist_group("properties"), pytest.mark.core]
@@ -137,3 +139,73 @@ def test_the_launcher_forwards_every_argument_but_its_own_in_order(pieces):
     argv = [word for piece in pieces for word in piece]
     kept = [word for piece in pieces if piece[0].split("=", 1)[0] not in LOCAL for word in piece]
     assert without_local_options(argv) == kept
+
+
+@PROPERTIES
+@given(
+    st.integers(min_value=1, max_value=300),
+    st.integers(min_value=1, max_value=64),
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.integers(min_value=0, max_value=50),
+    st.booleans(),
+    st.booleans(),
+)
+def test_an_epochs_batches_are_its_seeded_permutation_cut_in_order(samples, batch_size, seed, epoch, shuffle, drop):
+    if drop and samples < batch_size:
+        return  # refused: no whole batch (test_train_options)
+    y = np.arange(samples)
+    batches = data.EpochShuffledArrays(y * 2, y, batch_size=batch_size, seed=seed, shuffle=shuffle, drop_remainder=drop)
+    batches.set_epoch(epoch)
+    order = np.random.default_rng([seed, epoch]).permutation(samples) if shuffle else y
+    kept = samples - samples % batch_size if drop else samples
+    assert len(batches) == -(-kept // batch_size)
+    for index in range(len(batches)):
+        x_batch, y_batch = batches[index]
+        window = order[index * batch_size : (index + 1) * batch_size]
+        np.testing.assert_array_equal(np.sort(y_batch), np.sort(window))  # the same samples ...
+        np.testing.assert_array_equal(x_batch, y_batch * 2)  # ... each with its own input
+    seen = np.concatenate([batches[index][1] for index in range(len(batches))])
+    assert len(seen) == kept and len(set(seen)) == kept  # every sample once, the left-out last in the order
+
+
+@PROPERTIES
+@given(
+    st.integers(min_value=1, max_value=100),
+    st.integers(min_value=1, max_value=16),
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=0, max_value=1_000),
+)
+def test_the_shards_of_a_batch_are_disjoint_and_together_the_whole_batch(samples, batch_size, count, seed):
+    y = np.arange(samples)
+    whole = data.EpochShuffledArrays(y, y, batch_size=batch_size, seed=seed)
+    shards = [data.EpochShuffledArrays(y, y, batch_size=batch_size, seed=seed, shard=(i, count)) for i in range(count)]
+    for index in range(len(whole)):
+        parts = [shard[index][1] for shard in shards]
+        together = np.concatenate(parts)
+        assert len(together) == len(set(together))
+        np.testing.assert_array_equal(np.sort(together), np.sort(whole[index][1]))
+
+
+@PROPERTIES
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from([0.1, 0.5, 0.5, 0.9, 0.0])), min_size=1, max_size=12),
+    st.sampled_from([("val_accuracy", "max"), ("val_loss", "min")]),
+)
+def test_the_trials_table_is_best_first_ties_in_trial_order_and_unscored_last(scores, objective):
+    trials = {
+        str(number): types.SimpleNamespace(
+            trial_id=str(number), score=score, status="COMPLETED", hyperparameters=keras_tuner.HyperParameters()
+        )
+        for number, score in zip(np.random.default_rng(len(scores)).permutation(100), scores)
+    }
+    oracle = types.SimpleNamespace(trials=trials, objective=keras_tuner.Objective(*objective))
+    rows = search_report.trial_rows(types.SimpleNamespace(oracle=oracle))
+    assert sorted(row["trial"] for row in rows) == sorted(trials)
+    scored = [row for row in rows if row["score"] is not None]
+    assert rows[: len(scored)] == scored  # the unscored last
+    better = (lambda a, b: a >= b) if objective[1] == "max" else (lambda a, b: a <= b)
+    position = {trial_id: place for place, trial_id in enumerate(trials)}
+    for first, second in zip(scored, scored[1:]):
+        assert better(first["score"], second["score"])
+        if first["score"] == second["score"]:
+            assert position[first["trial"]] < position[second["trial"]]
