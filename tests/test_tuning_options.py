@@ -497,7 +497,9 @@ def searched(monkeypatch):
     calls = {}
     monkeypatch.setattr(data, "load_arrays", lambda *args, **kwargs: ((images, labels), (images[:10], labels[:10])))
     monkeypatch.setattr(tuning, "search", lambda tuner, x, y, **arguments: calls.update(x=x, y=y, **arguments))
-    monkeypatch.setattr(tuning, "write_report", lambda tuner, output_dir: calls.setdefault("report", output_dir))
+    monkeypatch.setattr(
+        tuning, "write_report", lambda tuner, output_dir: calls.setdefault("report", (tuner, output_dir))[1]
+    )
     monkeypatch.setattr(tuning, "wait_for_chief", lambda timeout: calls.setdefault("waited", timeout))
     monkeypatch.setattr(tuning, "check_chief_serves", lambda *args: calls.setdefault("serves", args))
     monkeypatch.setattr(tuning, "check_chief_address", lambda *args: calls.setdefault("address", args))
@@ -510,7 +512,9 @@ def test_run_search_defaults_to_mnist_on_its_first_20000_images(searched, monkey
     monkeypatch.delenv("KERASTUNER_ORACLE_IP")  # not a distributed search
     tuner, best = tuning.run_search(directory=str(tmp_path), max_trials=1)
     assert len(searched["y"]) == 20_000 and tuner.project_dir == str(tmp_path / "mnist_random")
-    assert best is not None and searched["report"] == str(tmp_path / "mnist_random" / "report")
+    # The report is the searched tuner's, in its project's folder; what it returns is run_search's best.
+    assert searched["report"] == (tuner, str(tmp_path / "mnist_random" / "report"))
+    assert best == searched["report"][1]
     assert "waited" not in searched and "serves" not in searched and "address" not in searched
 
 
@@ -526,10 +530,10 @@ def test_a_workers_search_waits_for_its_chief_trains_and_leaves_the_report_to_it
 def test_the_chiefs_search_checks_its_address_trains_nothing_and_writes_the_report(searched, monkeypatch, tmp_path):
     monkeypatch.setenv("KERASTUNER_TUNER_ID", "chief")
     monkeypatch.setattr(tuning, "make_tuner", lambda *args, **kwargs: TUNER)
-    tuning.run_search(directory=str(tmp_path), project_name="p")
+    assert tuning.run_search(directory=str(tmp_path), project_name="p") == (TUNER, str(tmp_path / "p" / "report"))
     assert searched["address"] == ("127.0.0.1", 8123) and "waited" not in searched and "serves" not in searched
     assert searched["x"] is None and searched["y"] is None and searched["validation_data"] is None
-    assert searched["report"] == str(tmp_path / "p" / "report")
+    assert searched["report"] == (TUNER, str(tmp_path / "p" / "report"))
 
 
 @pytest.mark.parametrize("port", ["1", "8000", "65535"])
