@@ -472,6 +472,17 @@ def test_train_model_options_reach_train(monkeypatch, tmp_path):
     assert generated[2] == {"samples": kerasdnn.data.SMOKE_TRAIN_SAMPLES, "seed": 3}
 
 
+def test_train_model_draws_the_models_weights_from_the_runs_seed(monkeypatch, tmp_path):
+    # The seed's whole point for error bars: another seed starts from other
+    # weights, the same seed from the same ones (not only other batches).
+    def first_kernel(seed):
+        model, _, _, _ = _train_model_call("lab10_softmax", monkeypatch, tmp_path, seed=seed)
+        return keras.ops.convert_to_numpy(model.get_layer("predictions").kernel)
+
+    np.testing.assert_array_equal(first_kernel(3), first_kernel(3))
+    assert not np.allclose(first_kernel(3), first_kernel(4))
+
+
 def test_train_model_writes_to_runs_name_by_default(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     calls = []
