@@ -103,6 +103,14 @@ def serve_oracle(oracle: Any, project_dir: str) -> None:
     keras-tuner's own server (`oracle_chief.start_server`), with one more
     method that tells a worker, or a second chief, which search this is,
     and returning within a second of its last worker's end.
+
+    Args:
+        oracle: The chief's oracle, which holds every trial.
+        project_dir: The search's folder, which the extra method names.
+
+    Raises:
+        ValueError: If `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`
+            do not name an address (`oracle_address`).
     """
     import time
     from concurrent import futures
@@ -184,6 +192,7 @@ def wait_for_chief(timeout: float = CHIEF_TIMEOUT) -> None:
 
     Raises:
         ChiefNotFoundError: If the chief does not answer within `timeout`.
+        ValueError: If the two variables do not name an address (`oracle_address`).
     """
     import grpc
 
