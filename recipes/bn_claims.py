@@ -225,11 +225,14 @@ class TrainingMode(keras.Model):
         return self.net(inputs, training=True)
 
 
+# predict compiles the call once per batch size; called eagerly, image by
+# image, the same net took most of a smoke run.
+training_mode_net = TrainingMode(trained_bn_net)
+
+
 def training_mode(batch_size):
     """Outputs of `images` in training mode, `batch_size` images at a time (each batch its own statistics)."""
-    # predict compiles the call once per batch size; called eagerly, image by
-    # image, the same net took minutes.
-    outputs = TrainingMode(trained_bn_net).predict(images, batch_size=batch_size, verbose=0)
+    outputs = training_mode_net.predict(images, batch_size=batch_size, verbose=0)
     trained_bn_net.set_weights(weights)
     return outputs
 
